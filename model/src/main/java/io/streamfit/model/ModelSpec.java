@@ -1,0 +1,121 @@
+package io.streamfit.model;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Everything needed to build a model: kind, shape, activation, loss weight, optimizer, seed and
+ * TensorFlow threading. Two models built from equal specs are identical; a checkpoint is only
+ * imported into a model of an equal {@link #fingerprint()}.
+ *
+ * @param kind            model kind, e.g. {@code regressor}
+ * @param features        m, features per object (at least 1)
+ * @param hidden          hidden layer sizes; empty means a linear model
+ * @param activation      hidden activation: relu, tanh, sigmoid or linear
+ * @param lossWeight      w in [0, 1] of {@code w * mean object loss + (1 - w) * sum loss}
+ * @param optimizer       optimizer name and hyperparameters
+ * @param seed            weight initialisation seed
+ * @param intraOpThreads  TensorFlow intra-op threads (0 = TensorFlow's choice)
+ * @param interOpThreads  TensorFlow inter-op threads (0 = TensorFlow's choice)
+ */
+public record ModelSpec(
+        String kind,
+        int features,
+        int[] hidden,
+        String activation,
+        double lossWeight,
+        OptimizerSpec optimizer,
+        long seed,
+        int intraOpThreads,
+        int interOpThreads) {
+
+    public static final String KIND_REGRESSOR = "regressor";
+
+    public ModelSpec {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(optimizer, "optimizer");
+        hidden = hidden == null ? new int[0] : hidden.clone();
+        if (features < 1) {
+            throw new IllegalArgumentException("features must be >= 1, got " + features);
+        }
+        for (int h : hidden) {
+            if (h < 1) {
+                throw new IllegalArgumentException("hidden sizes must be >= 1, got " + Arrays.toString(hidden));
+            }
+        }
+        if (!(lossWeight >= 0.0 && lossWeight <= 1.0)) {
+            throw new IllegalArgumentException("lossWeight must be in [0, 1], got " + lossWeight);
+        }
+    }
+
+    /** A regressor spec with deterministic single-threaded TensorFlow. */
+    public static ModelSpec regressor(int features, int[] hidden, String activation, double lossWeight,
+                                      OptimizerSpec optimizer, long seed) {
+        return new ModelSpec(KIND_REGRESSOR, features, hidden, activation, lossWeight, optimizer, seed, 1, 1);
+    }
+
+    @Override
+    public int[] hidden() {
+        return hidden.clone();
+    }
+
+    /**
+     * A string that identifies the model's structure and training (not its threading): equal
+     * fingerprints mean a checkpoint of one can be imported into the other.
+     */
+    public String fingerprint() {
+        return kind + "|m=" + features + "|hidden=" + Arrays.toString(hidden) + "|act=" + activation
+                + "|w=" + lossWeight + "|opt=" + optimizer + "|seed=" + seed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ModelSpec s && s.fingerprint().equals(fingerprint())
+                && s.intraOpThreads == intraOpThreads && s.interOpThreads == interOpThreads;
+    }
+
+    @Override
+    public int hashCode() {
+        return fingerprint().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return fingerprint() + "|threads=" + intraOpThreads + "/" + interOpThreads;
+    }
+
+    /**
+     * An optimizer by name with its hyperparameters.
+     *
+     * @param name         sgd, momentum, adam (more in later versions)
+     * @param learningRate the learning rate (&gt; 0)
+     * @param params       extra hyperparameters by key (e.g. {@code momentum}, {@code beta1})
+     */
+    public record OptimizerSpec(String name, double learningRate, Map<String, Double> params) {
+        public OptimizerSpec {
+            Objects.requireNonNull(name, "name");
+            if (!(learningRate > 0.0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+            }
+            params = params == null ? Map.of() : Map.copyOf(new TreeMap<>(params));
+        }
+
+        public static OptimizerSpec of(String name, double learningRate) {
+            return new OptimizerSpec(name, learningRate, Map.of());
+        }
+
+        /** The hyperparameter {@code key}, or {@code defaultValue} when not given. */
+        public double param(String key, double defaultValue) {
+            Double v = params.get(key);
+            return v == null ? defaultValue : v;
+        }
+
+        @Override
+        public String toString() {
+            return name + "(lr=" + learningRate + (params.isEmpty() ? "" : ", " + new TreeMap<>(params)) + ")";
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.streamfit.model;
+
+/**
+ * A model that learns online: it predicts a micro-batch of timesteps and, when asked, trains on
+ * the same batch in the same call (test-then-train). Every model kind (regressor, classifier,
+ * sequence models) sits behind this interface so that the stream processor does not care which
+ * one it drives.
+ *
+ * <p>Implementations own native TensorFlow resources and are not thread-safe: one model is used
+ * by one stream thread at a time. Close it when done.
+ */
+public interface OnlineModel extends AutoCloseable {
+
+    /** The immutable specification this model was built from. */
+    ModelSpec spec();
+
+    /** Number of updates applied so far (survives export/import); never decreases. */
+    long version();
+
+    /**
+     * Predicts every object of {@code batch} with the current weights and, if {@code train} is
+     * true and the batch holds any supervised timestep, applies exactly one update on it. The
+     * predictions in the result are those of the model before the update.
+     *
+     * @param batch the micro-batch; not modified
+     * @param train whether to update the weights after predicting
+     * @return predictions per object and per timestep, and the loss when trained
+     */
+    StepResult step(ObjectBatch batch, boolean train);
+
+    /**
+     * Serialises the whole state (weights, optimizer slots and step counters, update count) so
+     * that {@code importState(exportState())} on a model of the same spec predicts and trains
+     * bit-for-bit like this one.
+     */
+    byte[] exportState();
+
+    /**
+     * Replaces the whole state with one produced by {@link #exportState()} of a model with the
+     * same spec.
+     *
+     * @throws IllegalArgumentException if the bytes are not a state of a model of this spec
+     */
+    void importState(byte[] state);
+
+    @Override
+    void close();
+}
