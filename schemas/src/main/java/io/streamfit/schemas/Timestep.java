@@ -1,5 +1,6 @@
 package io.streamfit.schemas;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,6 +18,8 @@ import java.util.Objects;
  * @param objects   the objects, in record order
  * @param sumTarget {@code null} when absent; one value for regression, one per class for
  *                  classification count targets
+ *
+ * <p>Equality compares {@code sumTarget} (and the features) by content, bit for bit.
  */
 public record Timestep(String series, long timestep, List<ObjectInput> objects, double[] sumTarget) {
 
@@ -28,6 +31,23 @@ public record Timestep(String series, long timestep, List<ObjectInput> objects, 
     /** Whether the record carries a sum target. */
     public boolean hasSumTarget() {
         return sumTarget != null;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Timestep t && timestep == t.timestep && Objects.equals(series, t.series)
+                && objects.equals(t.objects) && Arrays.equals(sumTarget, t.sumTarget);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(series, timestep, objects) * 31 + Arrays.hashCode(sumTarget);
+    }
+
+    @Override
+    public String toString() {
+        return "Timestep{series=" + series + ", timestep=" + timestep + ", objects=" + objects + ", sumTarget="
+                + Arrays.toString(sumTarget) + "}";
     }
 
     /**

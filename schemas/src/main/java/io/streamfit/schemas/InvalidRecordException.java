@@ -1,0 +1,69 @@
+package io.streamfit.schemas;
+
+import org.apache.kafka.common.errors.SerializationException;
+
+/**
+ * A record value that cannot be decoded into its type: bad bytes, bad JSON, or a structurally
+ * wrong record (missing or mistyped field, sparse indices and values of different lengths, ...).
+ *
+ * <p>{@link #reason()} is a short machine-readable code, stable across releases, meant for the
+ * {@code error.reason} header of a dead letter and for metric labels; the message is for humans
+ * and starts with the field path ({@code objects[2].features[5]: expected a number, got STRING};
+ * {@code $} is the whole value). Messages name fields and JSON token kinds, never field values,
+ * so a dead letter's header does not copy payload data.
+ *
+ * <p>Semantic checks that depend on the model (feature count m, NaN/Inf, sparse index range,
+ * empty {@code objects}, the object limit) are not decoding errors and are not raised here.
+ */
+public class InvalidRecordException extends SerializationException {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The value is zero bytes, or JSON with only whitespace. */
+    public static final String EMPTY = "empty";
+    /** Not well-formed JSON (garbage, truncated, trailing content) or undecodable Avro bytes. */
+    public static final String UNPARSABLE = "unparsable";
+    /** A required field is absent or {@code null}. */
+    public static final String MISSING_FIELD = "missing-field";
+    /** A field has the wrong JSON type (a string where a number belongs, an object for an array, ...). */
+    public static final String WRONG_TYPE = "wrong-type";
+    /** A known field appears twice in one JSON object. */
+    public static final String DUPLICATE_FIELD = "duplicate-field";
+    /** Sparse features whose {@code indices} and {@code values} differ in length. */
+    public static final String LENGTH_MISMATCH = "length-mismatch";
+    /** An integer that does not fit its type (a {@code timestep} beyond long, a {@code label} beyond int). */
+    public static final String OUT_OF_RANGE = "out-of-range";
+    /** The value exceeds the parser's limits (number length, nesting depth, string length). */
+    public static final String TOO_LARGE = "too-large";
+    /** Avro single-object encoding with a schema fingerprint this service does not know. */
+    public static final String UNKNOWN_SCHEMA = "unknown-schema";
+
+    private final String reason;
+    private final String path;
+
+    /**
+     * @param reason one of the reason constants of this class
+     * @param path   field path of the error ({@code objects[2].features[5]}, {@code $} for the value)
+     * @param detail what is wrong, without payload data
+     */
+    public InvalidRecordException(String reason, String path, String detail) {
+        this(reason, path, detail, null);
+    }
+
+    /** As {@link #InvalidRecordException(String, String, String)}, with the underlying cause. */
+    public InvalidRecordException(String reason, String path, String detail, Throwable cause) {
+        super(path + ": " + detail, cause);
+        this.reason = reason;
+        this.path = path;
+    }
+
+    /** The machine-readable reason code, one of this class's constants. */
+    public String reason() {
+        return reason;
+    }
+
+    /** The field path of the error; {@code $} when it concerns the whole value. */
+    public String path() {
+        return path;
+    }
+}

@@ -1,0 +1,292 @@
+package io.streamfit.schemas;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonToken;
+import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * JSON codecs of the output records, written field by field in the contract's order straight from
+ * the generated classes' getters (no reflection). Absent optionals are left out. A non-finite
+ * double (a diverged model) is written as the JSON string {@code "NaN"}, {@code "Infinity"} or
+ * {@code "-Infinity"} rather than failing the output, and read back as such.
+ */
+final class OutputJson {
+
+    static final JsonCodec<ObjectPrediction> OBJECT_PREDICTION = new ObjectPredictionCodec();
+    static final JsonCodec<SumPrediction> SUM_PREDICTION = new SumPredictionCodec();
+    static final JsonCodec<AnomalyScore> ANOMALY_SCORE = new AnomalyScoreCodec();
+
+    private OutputJson() {
+    }
+
+    private static String required(String value, String type, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(type + "." + field + " is required but null");
+        }
+        return value;
+    }
+
+
+    /**
+     * Writes a real number as the shortest decimal that reads back to the same value. The model
+     * computes in float32: a value that is exactly a float prints as the float's shortest decimal
+     * ({@code 12.31}, not {@code 12.3100004196167}); any other value prints as a double.
+     */
+    static void writeReal(JsonGenerator g, String field, double v) throws IOException {
+        g.writeFieldName(field);
+        writeReal(g, v);
+    }
+
+    static void writeReal(JsonGenerator g, double v) throws IOException {
+        if (Double.isFinite(v) && (double) (float) v == v) {
+            g.writeNumber((float) v);
+        } else {
+            g.writeNumber(v);
+        }
+    }
+
+    private static void writeDoubles(JsonGenerator g, String field, List<Double> values) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (int i = 0, n = values.size(); i < n; i++) {
+            writeReal(g, values.get(i).doubleValue());
+        }
+        g.writeEndArray();
+    }
+
+    private static void requireArray(JsonCursor in, JsonToken t) {
+        if (t != JsonToken.START_ARRAY) {
+            throw in.wrongType("an array of numbers", t);
+        }
+    }
+
+    private static final class ObjectPredictionCodec implements JsonCodec<ObjectPrediction> {
+        private static final int SERIES = 1, TIMESTEP = 2, OBJECT = 4, PREDICTION = 8, TARGET = 16,
+                MODEL_VERSION = 32, PROBABILITIES = 64, PREDICTED_CLASS = 128;
+        /** Required field names by bit position; null for optionals. */
+        private static final String[] REQUIRED = {"series", "timestep", "object", "prediction", null, "modelVersion"};
+
+        @Override
+        public void write(ObjectPrediction v, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("series", required(v.getSeries(), "ObjectPrediction", "series"));
+            g.writeNumberField("timestep", v.getTimestep());
+            g.writeStringField("object", required(v.getObject(), "ObjectPrediction", "object"));
+            writeReal(g, "prediction", v.getPrediction());
+            if (v.getTarget() != null) {
+                writeReal(g, "target", v.getTarget().doubleValue());
+            }
+            g.writeNumberField("modelVersion", v.getModelVersion());
+            if (v.getProbabilities() != null) {
+                writeDoubles(g, "probabilities", v.getProbabilities());
+            }
+            if (v.getPredictedClass() != null) {
+                g.writeNumberField("predictedClass", v.getPredictedClass().intValue());
+            }
+            g.writeEndObject();
+        }
+
+        @Override
+        public ObjectPrediction read(JsonCursor in) throws IOException {
+            in.enter();
+            int seen = 0;
+            ObjectPrediction v = new ObjectPrediction();
+            while (in.p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                in.field(name);
+                JsonToken t = in.p.nextToken();
+                switch (name) {
+                    case "series" -> {
+                        seen = in.seen(seen, SERIES);
+                        v.setSeries(in.requiredString(t));
+                    }
+                    case "timestep" -> {
+                        seen = in.seen(seen, TIMESTEP);
+                        v.setTimestep(in.requiredLong(t));
+                    }
+                    case "object" -> {
+                        seen = in.seen(seen, OBJECT);
+                        v.setObject(in.requiredString(t));
+                    }
+                    case "prediction" -> {
+                        seen = in.seen(seen, PREDICTION);
+                        v.setPrediction(in.requiredDouble(t, true));
+                    }
+                    case "target" -> {
+                        seen = in.seen(seen, TARGET);
+                        v.setTarget(in.optionalDouble(t, true));
+                    }
+                    case "modelVersion" -> {
+                        seen = in.seen(seen, MODEL_VERSION);
+                        v.setModelVersion(in.requiredLong(t));
+                    }
+                    case "probabilities" -> {
+                        seen = in.seen(seen, PROBABILITIES);
+                        if (t != JsonToken.VALUE_NULL) {
+                            requireArray(in, t);
+                            v.setProbabilities(in.doubleList(true));
+                        }
+                    }
+                    case "predictedClass" -> {
+                        seen = in.seen(seen, PREDICTED_CLASS);
+                        v.setPredictedClass(in.optionalInt(t));
+                    }
+                    default -> in.p.skipChildren();
+                }
+            }
+            requireAll(in, seen, REQUIRED);
+            in.exit();
+            return v;
+        }
+    }
+
+    private static final class SumPredictionCodec implements JsonCodec<SumPrediction> {
+        private static final int SERIES = 1, TIMESTEP = 2, PREDICTION = 4, SUM_TARGET = 8, OBJECTS = 16,
+                MODEL_VERSION = 32, EXPECTED_COUNTS = 64;
+        private static final String[] REQUIRED = {"series", "timestep", "prediction", null, "objects", "modelVersion"};
+
+        @Override
+        public void write(SumPrediction v, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("series", required(v.getSeries(), "SumPrediction", "series"));
+            g.writeNumberField("timestep", v.getTimestep());
+            writeReal(g, "prediction", v.getPrediction());
+            if (v.getSumTarget() != null) {
+                writeReal(g, "sumTarget", v.getSumTarget().doubleValue());
+            }
+            g.writeNumberField("objects", v.getObjects());
+            g.writeNumberField("modelVersion", v.getModelVersion());
+            if (v.getExpectedCounts() != null) {
+                writeDoubles(g, "expectedCounts", v.getExpectedCounts());
+            }
+            g.writeEndObject();
+        }
+
+        @Override
+        public SumPrediction read(JsonCursor in) throws IOException {
+            in.enter();
+            int seen = 0;
+            SumPrediction v = new SumPrediction();
+            while (in.p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                in.field(name);
+                JsonToken t = in.p.nextToken();
+                switch (name) {
+                    case "series" -> {
+                        seen = in.seen(seen, SERIES);
+                        v.setSeries(in.requiredString(t));
+                    }
+                    case "timestep" -> {
+                        seen = in.seen(seen, TIMESTEP);
+                        v.setTimestep(in.requiredLong(t));
+                    }
+                    case "prediction" -> {
+                        seen = in.seen(seen, PREDICTION);
+                        v.setPrediction(in.requiredDouble(t, true));
+                    }
+                    case "sumTarget" -> {
+                        seen = in.seen(seen, SUM_TARGET);
+                        v.setSumTarget(in.optionalDouble(t, true));
+                    }
+                    case "objects" -> {
+                        seen = in.seen(seen, OBJECTS);
+                        v.setObjects(in.requiredInt(t));
+                    }
+                    case "modelVersion" -> {
+                        seen = in.seen(seen, MODEL_VERSION);
+                        v.setModelVersion(in.requiredLong(t));
+                    }
+                    case "expectedCounts" -> {
+                        seen = in.seen(seen, EXPECTED_COUNTS);
+                        if (t != JsonToken.VALUE_NULL) {
+                            requireArray(in, t);
+                            v.setExpectedCounts(in.doubleList(true));
+                        }
+                    }
+                    default -> in.p.skipChildren();
+                }
+            }
+            requireAll(in, seen, REQUIRED);
+            in.exit();
+            return v;
+        }
+    }
+
+    private static final class AnomalyScoreCodec implements JsonCodec<AnomalyScore> {
+        private static final int SERIES = 1, TIMESTEP = 2, OBJECT = 4, SCORE = 8, THRESHOLD = 16,
+                ANOMALY = 32, MODEL_VERSION = 64;
+        private static final String[] REQUIRED =
+                {"series", "timestep", "object", "score", "threshold", "anomaly", "modelVersion"};
+
+        @Override
+        public void write(AnomalyScore v, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("series", required(v.getSeries(), "AnomalyScore", "series"));
+            g.writeNumberField("timestep", v.getTimestep());
+            g.writeStringField("object", required(v.getObject(), "AnomalyScore", "object"));
+            writeReal(g, "score", v.getScore());
+            writeReal(g, "threshold", v.getThreshold());
+            g.writeBooleanField("anomaly", v.getAnomaly());
+            g.writeNumberField("modelVersion", v.getModelVersion());
+            g.writeEndObject();
+        }
+
+        @Override
+        public AnomalyScore read(JsonCursor in) throws IOException {
+            in.enter();
+            int seen = 0;
+            AnomalyScore v = new AnomalyScore();
+            while (in.p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                in.field(name);
+                JsonToken t = in.p.nextToken();
+                switch (name) {
+                    case "series" -> {
+                        seen = in.seen(seen, SERIES);
+                        v.setSeries(in.requiredString(t));
+                    }
+                    case "timestep" -> {
+                        seen = in.seen(seen, TIMESTEP);
+                        v.setTimestep(in.requiredLong(t));
+                    }
+                    case "object" -> {
+                        seen = in.seen(seen, OBJECT);
+                        v.setObject(in.requiredString(t));
+                    }
+                    case "score" -> {
+                        seen = in.seen(seen, SCORE);
+                        v.setScore(in.requiredDouble(t, true));
+                    }
+                    case "threshold" -> {
+                        seen = in.seen(seen, THRESHOLD);
+                        v.setThreshold(in.requiredDouble(t, true));
+                    }
+                    case "anomaly" -> {
+                        seen = in.seen(seen, ANOMALY);
+                        v.setAnomaly(in.requiredBoolean(t));
+                    }
+                    case "modelVersion" -> {
+                        seen = in.seen(seen, MODEL_VERSION);
+                        v.setModelVersion(in.requiredLong(t));
+                    }
+                    default -> in.p.skipChildren();
+                }
+            }
+            requireAll(in, seen, REQUIRED);
+            in.exit();
+            return v;
+        }
+    }
+
+    /** Fails for the first field of {@code required} (indexed by bit position) whose bit is not in {@code seen}. */
+    private static void requireAll(JsonCursor in, int seen, String[] required) {
+        for (int bit = 0; bit < required.length; bit++) {
+            if (required[bit] != null && (seen & (1 << bit)) == 0) {
+                throw in.missing(required[bit]);
+            }
+        }
+    }
+}

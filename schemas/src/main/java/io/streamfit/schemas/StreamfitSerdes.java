@@ -1,0 +1,68 @@
+package io.streamfit.schemas;
+
+import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The serdes of every streamfit record, in one place (pass them explicitly; never rely on
+ * default serdes). Every serde here is stateless and thread-safe, so the methods return shared
+ * instances. Decoding failures are {@link InvalidRecordException}s with a reason code.
+ */
+public final class StreamfitSerdes {
+
+    private static final TimestepSerde TIMESTEP = new TimestepSerde(TimestepSerde.Encoding.JSON);
+    private static final TimestepSerde TIMESTEP_AVRO = new TimestepSerde(TimestepSerde.Encoding.AVRO);
+    private static final JsonSerde<ObjectPrediction> OBJECT_PREDICTION =
+            new JsonSerde<>("ObjectPrediction", OutputJson.OBJECT_PREDICTION);
+    private static final JsonSerde<SumPrediction> SUM_PREDICTION =
+            new JsonSerde<>("SumPrediction", OutputJson.SUM_PREDICTION);
+    private static final JsonSerde<AnomalyScore> ANOMALY_SCORE =
+            new JsonSerde<>("AnomalyScore", OutputJson.ANOMALY_SCORE);
+    /*
+     * When ModelCheckpoint.avsc changes, keep the old schema (as a resource) and pass it here, or
+     * checkpoints already in the changelog fail with unknown-schema on restore.
+     */
+    private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class);
+
+    private StreamfitSerdes() {
+    }
+
+    /** Features topic values: reads JSON or Avro single-object encoding (detected per record), writes JSON. */
+    public static TimestepSerde timestep() {
+        return TIMESTEP;
+    }
+
+    /** Features topic values: reads JSON or Avro single-object encoding, writes Avro single-object encoding. */
+    public static TimestepSerde timestepAvro() {
+        return TIMESTEP_AVRO;
+    }
+
+    /** {@code object-predictions} values, the contract's JSON. */
+    public static JsonSerde<ObjectPrediction> objectPrediction() {
+        return OBJECT_PREDICTION;
+    }
+
+    /** {@code sum-predictions} values, the contract's JSON. */
+    public static JsonSerde<SumPrediction> sumPrediction() {
+        return SUM_PREDICTION;
+    }
+
+    /** {@code anomaly-scores} values, the contract's JSON. */
+    public static JsonSerde<AnomalyScore> anomalyScore() {
+        return ANOMALY_SCORE;
+    }
+
+    /** The model store's values: Avro single-object encoding of {@link ModelCheckpoint}. */
+    public static AvroSerde<ModelCheckpoint> modelCheckpoint() {
+        return MODEL_CHECKPOINT;
+    }
+
+    /** Avro single-object encoding of any generated record class (see {@link AvroSerde#of}). */
+    public static <T extends SpecificRecord> AvroSerde<T> avro(Class<T> type, Schema... olderWriterSchemas) {
+        return AvroSerde.of(type, olderWriterSchemas);
+    }
+}

@@ -1,0 +1,94 @@
+package io.streamfit.schemas;
+
+import io.streamfit.schemas.avro.TimestepRecord;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * The serde of the features topic's values. Reading detects the encoding per record: bytes that
+ * start with {@code 0xC3 0x01} are Avro single-object encoding of {@link TimestepRecord} (no JSON
+ * text can start with that byte pair), anything else is parsed as the contract's JSON. Writing
+ * uses the encoding chosen at construction. Obtain instances from {@link StreamfitSerdes}.
+ *
+ * <p>One object is the serde, its serializer and its deserializer; stateless and thread-safe.
+ * {@code null} maps to {@code null} both ways (a tombstone on the features topic is the caller's
+ * to reject); every other undecodable value is an {@link InvalidRecordException}.
+ */
+public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep>, Deserializer<Timestep> {
+
+    /** How a {@link TimestepSerde} writes. */
+    public enum Encoding {
+        /** The contract's JSON, UTF-8. */
+        JSON,
+        /** Avro single-object encoding of {@link TimestepRecord}. */
+        AVRO
+    }
+
+    static final AvroSerde<TimestepRecord> AVRO = AvroSerde.of(TimestepRecord.class);
+
+    private final Encoding writeEncoding;
+
+    TimestepSerde(Encoding writeEncoding) {
+        this.writeEncoding = Objects.requireNonNull(writeEncoding, "writeEncoding");
+    }
+
+    /** The encoding this serde writes. */
+    public Encoding writeEncoding() {
+        return writeEncoding;
+    }
+
+    /** Encodes {@code value} in this serde's write encoding. */
+    public byte[] encode(Timestep value) {
+        return writeEncoding == Encoding.JSON ? TimestepJson.toBytes(value) : AVRO.encode(TimestepAvro.toRecord(value));
+    }
+
+    /**
+     * Decodes JSON or Avro single-object bytes, whichever they are.
+     *
+     * @throws InvalidRecordException when the bytes are not a structurally valid record
+     */
+    public Timestep decode(byte[] data) {
+        if (AvroSerde.isSingleObjectEncoded(data)) {
+            return TimestepAvro.fromRecord(AVRO.decode(data));
+        }
+        return TimestepJson.parse(data);
+    }
+
+    @Override
+    public byte[] serialize(String topic, Timestep data) {
+        return data == null ? null : encode(data);
+    }
+
+    @Override
+    public Timestep deserialize(String topic, byte[] data) {
+        return data == null ? null : decode(data);
+    }
+
+    @Override
+    public Serializer<Timestep> serializer() {
+        return this;
+    }
+
+    @Override
+    public Deserializer<Timestep> deserializer() {
+        return this;
+    }
+
+    @Override
+    public void configure(Map<String, ?> configs, boolean isKey) {
+        // Nothing to configure: the write encoding is fixed at construction.
+    }
+
+    @Override
+    public void close() {
+        // Stateless.
+    }
+
+    @Override
+    public String toString() {
+        return "TimestepSerde[read JSON|AVRO, write " + writeEncoding + "]";
+    }
+}

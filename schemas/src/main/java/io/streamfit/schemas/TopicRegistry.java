@@ -1,0 +1,124 @@
+package io.streamfit.schemas;
+
+import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * streamfit's external topics (design.md, "Topics"), each bound to its key and value serde. Keys
+ * are the series id as a UTF-8 string; the dead-letter topic keeps the original key and value
+ * bytes untouched and carries the error in the {@code error.*} headers named here.
+ *
+ * <p>The model store's changelog is not listed: Kafka Streams names and owns it.
+ */
+public final class TopicRegistry {
+
+    /** Default name of the input topic. */
+    public static final String FEATURES = "features";
+    /** Default name of the per-object prediction topic. */
+    public static final String OBJECT_PREDICTIONS = "object-predictions";
+    /** Default name of the per-record sum prediction topic. */
+    public static final String SUM_PREDICTIONS = "sum-predictions";
+    /** Default name of the anomaly score topic. */
+    public static final String ANOMALY_SCORES = "anomaly-scores";
+    /** Default name of the dead-letter topic. */
+    public static final String DEAD_LETTERS = "dead-letters";
+
+    /** Dead-letter header: the reason code (UTF-8), e.g. an {@link InvalidRecordException#reason()}. */
+    public static final String HEADER_ERROR_REASON = "error.reason";
+    /** Dead-letter header: the topic the record came from (UTF-8). */
+    public static final String HEADER_ERROR_TOPIC = "error.topic";
+    /** Dead-letter header: the partition the record came from (decimal, UTF-8). */
+    public static final String HEADER_ERROR_PARTITION = "error.partition";
+    /** Dead-letter header: the offset the record had (decimal, UTF-8). */
+    public static final String HEADER_ERROR_OFFSET = "error.offset";
+
+    // Kafka's legal topic names; checking here fails at startup rather than at the first send.
+    private static final Pattern LEGAL_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+
+    private final Topic<String, Timestep> features;
+    private final Topic<String, ObjectPrediction> objectPredictions;
+    private final Topic<String, SumPrediction> sumPredictions;
+    private final Topic<String, AnomalyScore> anomalyScores;
+    private final Topic<byte[], byte[]> deadLetters;
+
+    /**
+     * Binds the configured names.
+     *
+     * @throws IllegalArgumentException when a name is not a legal Kafka topic name or two names are equal
+     */
+    public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
+            String deadLetters) {
+        List<String> names = List.of(check(features, "features"), check(objectPredictions, "objectPredictions"),
+                check(sumPredictions, "sumPredictions"), check(anomalyScores, "anomalyScores"),
+                check(deadLetters, "deadLetters"));
+        Set<String> distinct = new HashSet<>();
+        for (String name : names) {
+            if (!distinct.add(name)) {
+                throw new IllegalArgumentException("topic '" + name + "' is configured for two roles; "
+                        + "every streamfit topic needs its own name");
+            }
+        }
+        Serde<String> key = Serdes.String();
+        this.features = new Topic<>(features, key, StreamfitSerdes.timestep());
+        this.objectPredictions = new Topic<>(objectPredictions, key, StreamfitSerdes.objectPrediction());
+        this.sumPredictions = new Topic<>(sumPredictions, key, StreamfitSerdes.sumPrediction());
+        this.anomalyScores = new Topic<>(anomalyScores, key, StreamfitSerdes.anomalyScore());
+        this.deadLetters = new Topic<>(deadLetters, Serdes.ByteArray(), Serdes.ByteArray());
+    }
+
+    /** The registry with the default names. */
+    public static TopicRegistry defaults() {
+        return new TopicRegistry(FEATURES, OBJECT_PREDICTIONS, SUM_PREDICTIONS, ANOMALY_SCORES, DEAD_LETTERS);
+    }
+
+    /** Input: series id to timestep record (JSON or Avro in, JSON out). */
+    public Topic<String, Timestep> features() {
+        return features;
+    }
+
+    /** Output: series id to one prediction per object per input record. */
+    public Topic<String, ObjectPrediction> objectPredictions() {
+        return objectPredictions;
+    }
+
+    /** Output: series id to one sum prediction per input record. */
+    public Topic<String, SumPrediction> sumPredictions() {
+        return sumPredictions;
+    }
+
+    /** Output: series id to one anomaly score per object per scored window. */
+    public Topic<String, AnomalyScore> anomalyScores() {
+        return anomalyScores;
+    }
+
+    /** Rejected input: the original key and value bytes, with the {@code error.*} headers. */
+    public Topic<byte[], byte[]> deadLetters() {
+        return deadLetters;
+    }
+
+    /** All five names: features, object predictions, sum predictions, anomaly scores, dead letters. */
+    public List<String> names() {
+        return List.of(features.name(), objectPredictions.name(), sumPredictions.name(), anomalyScores.name(),
+                deadLetters.name());
+    }
+
+    @Override
+    public String toString() {
+        return "TopicRegistry" + names();
+    }
+
+    private static String check(String name, String role) {
+        if (name == null || !LEGAL_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("topic name for " + role + " is not a legal Kafka topic name: '"
+                    + name + "' (1 to 249 of [a-zA-Z0-9._-], not '.' or '..')");
+        }
+        return name;
+    }
+}

@@ -1,0 +1,48 @@
+package io.streamfit.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.junit.jupiter.api.Test;
+
+class TopicRegistryTest {
+
+    @Test
+    void defaultsUseTheContractNames() {
+        TopicRegistry topics = TopicRegistry.defaults();
+
+        assertThat(topics.names()).containsExactly("features", "object-predictions", "sum-predictions",
+                "anomaly-scores", "dead-letters");
+        assertThat(topics.features().name()).isEqualTo(TopicRegistry.FEATURES);
+        assertThat(topics.deadLetters().name()).isEqualTo(TopicRegistry.DEAD_LETTERS);
+    }
+
+    @Test
+    void bindsEachTopicToItsSerdes() {
+        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl");
+
+        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl");
+        assertThat(topics.features().keySerde()).isInstanceOf(Serdes.StringSerde.class);
+        assertThat(topics.features().valueSerde()).isSameAs(StreamfitSerdes.timestep());
+        assertThat(topics.objectPredictions().valueSerde()).isSameAs(StreamfitSerdes.objectPrediction());
+        assertThat(topics.sumPredictions().valueSerde()).isSameAs(StreamfitSerdes.sumPrediction());
+        assertThat(topics.anomalyScores().valueSerde()).isSameAs(StreamfitSerdes.anomalyScore());
+        assertThat(topics.deadLetters().keySerde()).isInstanceOf(Serdes.ByteArraySerde.class);
+        assertThat(topics.deadLetters().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
+    }
+
+    @Test
+    void rejectsIllegalAndRepeatedNames() {
+        assertThatThrownBy(() -> new TopicRegistry("in put", "op", "sp", "as", "dl"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("features");
+        assertThatThrownBy(() -> new TopicRegistry("in", "", "sp", "as", "dl"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("objectPredictions");
+        assertThatThrownBy(() -> new TopicRegistry("in", "op", "sp", "..", "dl"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new TopicRegistry("in", "op", "sp", "as", "x".repeat(250)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new TopicRegistry("in", "op", "op", "as", "dl"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("two roles");
+    }
+}

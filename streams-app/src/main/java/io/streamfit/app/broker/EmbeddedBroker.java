@@ -1,0 +1,111 @@
+package io.streamfit.app.broker;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka cluster (combined KRaft broker and controller) inside this JVM, for the
+ * demo, local development and integration tests.
+ *
+ * <p>With a data directory the log survives restarts: the cluster id is kept in
+ * {@code <dataDir>/cluster.id} so that a restarted broker reopens the same logs. Without one it
+ * lives in a temporary directory that is deleted on close.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
+
+    private final KafkaClusterTestKit cluster;
+
+    private final String bootstrapServers;
+
+    private EmbeddedBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
+        this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /**
+     * Starts a broker.
+     *
+     * @param port      client port on localhost, or 0 for any free port
+     * @param dataDir   where logs live across restarts, or {@code null} for a temporary directory
+     * @param overrides extra broker properties
+     */
+    public static EmbeddedBroker start(int port, Path dataDir, Map<String, String> overrides) throws Exception {
+        TestKitNodes.Builder nodes = new TestKitNodes.Builder()
+                .setCombined(true)
+                .setNumBrokerNodes(1)
+                .setNumControllerNodes(1);
+        if (dataDir != null) {
+            Files.createDirectories(dataDir);
+            nodes.setBaseDirectory(dataDir.toAbsolutePath()).setClusterId(clusterId(dataDir));
+        }
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build())
+                .setDeleteOnClose(dataDir == null);
+        Map<String, String> props = new HashMap<>();
+        // A one-node cluster: without these three Streams' transactions and groups hang silently.
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.put("auto.create.topics.enable", "false");
+        // Model checkpoints can be large; the changelog topic raises its own limit as well.
+        props.put("message.max.bytes", String.valueOf(64 * 1024 * 1024));
+        if (port > 0) {
+            // The test kit pre-binds random ports for its own listener names; a listener of another
+            // name binds the port we ask for.
+            props.put("listeners", "BROKER://localhost:" + port + ",CONTROLLER://localhost:0");
+            props.put("listener.security.protocol.map", "BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("inter.broker.listener.name", "BROKER");
+        }
+        props.putAll(overrides);
+        props.forEach(builder::setConfigProp);
+        KafkaClusterTestKit kit = builder.build();
+        if (dataDir == null || !Files.exists(dataDir.resolve(".formatted"))) {
+            kit.format();
+            if (dataDir != null) {
+                Files.writeString(dataDir.resolve(".formatted"), "formatted by streamfit\n");
+            }
+        }
+        kit.startup();
+        kit.waitForReadyBrokers();
+        LOG.info("Embedded Kafka broker ready at {} (data in {})", port > 0 ? "localhost:" + port : kit.bootstrapServers(),
+                dataDir == null ? "a temporary directory" : dataDir.toAbsolutePath());
+        return new EmbeddedBroker(kit, port > 0 ? "localhost:" + port : kit.bootstrapServers());
+    }
+
+    private static String clusterId(Path dataDir) throws IOException {
+        Path file = dataDir.resolve("cluster.id");
+        if (Files.exists(file)) {
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
+        }
+        String id = Uuid.randomUuid().toString();
+        Files.writeString(file, id + "\n", StandardCharsets.UTF_8);
+        return id;
+    }
+
+    /** The {@code bootstrap.servers} value for clients. */
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** The underlying test kit, for tests that stop and restart the broker. */
+    public KafkaClusterTestKit cluster() {
+        return cluster;
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+}

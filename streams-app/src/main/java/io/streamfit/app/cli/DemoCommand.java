@@ -1,0 +1,175 @@
+package io.streamfit.app.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.config.ConfigLoader;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.demo.DemoProducer;
+import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.app.http.HttpApi;
+import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.metrics.Registries;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.runtime.StreamfitApp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamfit demo}: embedded broker, topics, a synthetic producer with a known ground truth,
+ * the app and HTTP, with a progress line every few seconds that puts the prequential errors next to
+ * their noise floors.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Embedded Kafka + synthetic data + the live model; prints progress until Ctrl-C or --duration.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", defaultValue = "./streamfit-data",
+            description = "Broker data and app state (a restarted demo continues its model). Default ${DEFAULT-VALUE}.")
+    Path dataDir;
+
+    @Option(names = "--duration", converter = DurationConverter.class,
+            description = "Stop cleanly after this long (e.g. 90s, 5m). Default: until Ctrl-C.")
+    Duration duration;
+
+    @Option(names = "--rate", defaultValue = "400", description = "Records per second produced (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--series", defaultValue = "4", description = "Number of series (default ${DEFAULT-VALUE}).")
+    int series;
+
+    @Option(names = "--features", defaultValue = "8", description = "m, features per object (default ${DEFAULT-VALUE}).")
+    int features;
+
+    @Option(names = "--noise", defaultValue = "0.2",
+            description = "Standard deviation sigma of the target noise (default ${DEFAULT-VALUE}).")
+    double noise;
+
+    @Option(names = "--seed", defaultValue = "7", description = "Seed of the synthetic data (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--port", defaultValue = "9092", description = "Broker port on localhost (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port on localhost (default ${DEFAULT-VALUE}).")
+    int httpPort;
+
+    @Option(names = "--progress-interval", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How often to print progress (default ${DEFAULT-VALUE}).")
+    Duration progressInterval;
+
+    @Option(names = {"-c", "--config"}, description = "Optional properties file with app settings (model, optimizer, ...).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        ShutdownSignal stop = new ShutdownSignal();
+        long started = System.nanoTime();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
+            Map<String, String> defaults = new HashMap<>();
+            defaults.put("application.id", "streamfit-demo");
+            defaults.put("model.features", String.valueOf(features));
+            defaults.put("state.dir", dataDir.resolve("state").toAbsolutePath().toString());
+            defaults.put("http.port", String.valueOf(httpPort));
+            defaults.put("topics.partitions", "4");
+            Map<String, String> props = ConfigLoader.load(config, defaults, System.getenv());
+            props.put("bootstrap.servers", broker.bootstrapServers());
+            StreamfitConfig cfg = new StreamfitConfig(props);
+
+            PrometheusMeterRegistry registry = Registries.prometheus();
+            StreamfitMetrics metrics = new StreamfitMetrics(registry);
+            SyntheticStream stream = new SyntheticStream(series, cfg.features(), noise, seed, 1);
+            Gauge.builder("streamfit.demo.noise.floor.rmse", stream, SyntheticStream::sigma).tag("target", "object")
+                    .description("Demo only: the best achievable prequential RMSE").register(registry);
+            Gauge.builder("streamfit.demo.noise.floor.rmse", stream, SyntheticStream::sumNoiseFloor).tag("target", "sum")
+                    .description("Demo only: the best achievable prequential RMSE").register(registry);
+
+            StreamfitApp app = new StreamfitApp(cfg, metrics);
+            app.start();
+            Map<String, Object> clientProps = new HashMap<>();
+            clientProps.put("bootstrap.servers", broker.bootstrapServers());
+            DemoProducer producer = new DemoProducer(stream, cfg.topics().features().name(), rate, clientProps);
+            producer.start();
+            try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
+                    app, registry)) {
+                System.out.printf(Locale.ROOT, "streamfit demo: Kafka at %s, HTTP at http://%s:%d/metrics, "
+                                + "%d series with %s objects, m=%d, noise sigma=%.3f, %s%n",
+                        broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), series,
+                        java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), noise, cfg.summary());
+                System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
+                Progress progress = new Progress(metrics, stream, started);
+                long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+                int code = 0;
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    Duration step = left < progressInterval.toNanos() ? Duration.ofNanos(Math.max(left, 0)) : progressInterval;
+                    if (stop.await(step)) {
+                        break;
+                    }
+                    System.out.println(progress.line());
+                    if (app.fatalError() != null) {
+                        System.out.println("streamfit stopped: " + app.fatalError());
+                        code = 2;
+                        break;
+                    }
+                    if (System.nanoTime() >= deadline) {
+                        break;
+                    }
+                }
+                producer.close();
+                app.close();
+                System.out.println(progress.line());
+                System.out.println("Stopped cleanly. State is kept in " + dataDir + "; run the demo again to continue.");
+                return code;
+            } finally {
+                producer.close();
+                app.close();
+            }
+        } finally {
+            stop.closed();
+        }
+    }
+
+    /** Formats one progress line from the live metrics. */
+    static final class Progress {
+        private final StreamfitMetrics metrics;
+        private final SyntheticStream stream;
+        private final long startedNanos;
+        private long lastRecords;
+        private long lastNanos;
+
+        Progress(StreamfitMetrics metrics, SyntheticStream stream, long startedNanos) {
+            this.metrics = metrics;
+            this.stream = stream;
+            this.startedNanos = startedNanos;
+            this.lastNanos = startedNanos;
+        }
+
+        String line() {
+            long now = System.nanoTime();
+            long records = metrics.recordsTotal();
+            double rate = (records - lastRecords) / Math.max(1e-9, (now - lastNanos) / 1e9);
+            lastRecords = records;
+            lastNanos = now;
+            double objRmse = Math.sqrt(metrics.meanOver(ModelInfo::objectMse));
+            double sumRmse = Math.sqrt(metrics.meanOver(ModelInfo::sumMse));
+            long version = metrics.models().stream().mapToLong(ModelInfo::version).max().orElse(0);
+            return String.format(Locale.ROOT,
+                    "[%5.0fs] %6.0f records/s | %,9d processed, %,d dead letters | models %d, up to v%,d | "
+                            + "object RMSE %s (noise floor %.3f) | sum RMSE %s (noise floor %.3f)",
+                    (now - startedNanos) / 1e9, rate, records, metrics.deadLetters(), metrics.models().size(), version,
+                    fmt(objRmse), stream.sigma(), fmt(sumRmse), stream.sumNoiseFloor());
+        }
+
+        private static String fmt(double v) {
+            return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "  -  ";
+        }
+    }
+}

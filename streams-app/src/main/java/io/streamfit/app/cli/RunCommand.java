@@ -1,0 +1,48 @@
+package io.streamfit.app.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.config.ConfigLoader;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.http.HttpApi;
+import io.streamfit.app.metrics.Registries;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.runtime.StreamfitApp;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code streamfit run --config FILE}: the service against any Kafka cluster. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Runs the service against a Kafka cluster until stopped. Env STREAMFIT_FOO_BAR overrides key foo.bar.")
+final class RunCommand implements Callable<Integer> {
+
+    @Option(names = {"-c", "--config"}, required = true, description = "Properties file (streamfit and Kafka keys).")
+    Path config;
+
+    @Override
+    public Integer call() throws Exception {
+        StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        StreamfitApp app = new StreamfitApp(cfg, new StreamfitMetrics(registry));
+        ShutdownSignal stop = new ShutdownSignal();
+        app.start();
+        try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
+                app, registry)) {
+            System.err.println("streamfit running; HTTP on " + cfg.getString(StreamfitConfig.HTTP_HOST) + ":" + http.port());
+            while (!stop.await(java.time.Duration.ofSeconds(1))) {
+                if (app.fatalError() != null) {
+                    System.err.println("streamfit stopped: " + app.fatalError());
+                    app.close();
+                    return 2;
+                }
+            }
+        } finally {
+            app.close();
+            stop.closed();
+        }
+        return 0;
+    }
+}

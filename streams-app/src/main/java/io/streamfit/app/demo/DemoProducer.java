@@ -1,0 +1,146 @@
+package io.streamfit.app.demo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Timestep;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produces the synthetic stream as the contract's JSON to the input topic at a fixed rate, keyed by
+ * series, on its own thread. On start it reads the last record of every partition so that a
+ * restarted demo continues each series' timesteps instead of going back.
+ */
+public final class DemoProducer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoProducer.class);
+
+    private final SyntheticStream stream;
+    private final String topic;
+    private final double ratePerSecond;
+    private final Map<String, Object> clientProps;
+    private final AtomicLong sent = new AtomicLong();
+    private volatile boolean running = true;
+    private Thread thread;
+
+    /**
+     * @param ratePerSecond records per second (&gt; 0)
+     * @param clientProps   bootstrap servers and security for the producer and the resume consumer
+     */
+    public DemoProducer(SyntheticStream stream, String topic, double ratePerSecond, Map<String, Object> clientProps) {
+        this.stream = stream;
+        this.topic = topic;
+        this.ratePerSecond = ratePerSecond;
+        this.clientProps = clientProps;
+    }
+
+    public void start() {
+        resumeFromTopic();
+        thread = new Thread(this::run, "streamfit-demo-producer");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Records sent so far. */
+    public long sent() {
+        return sent.get();
+    }
+
+    private void run() {
+        Map<String, Object> props = new java.util.HashMap<>(clientProps);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        Serializer<Timestep> json = StreamfitSerdes.timestep().serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            long start = System.nanoTime();
+            double nanosPerRecord = 1e9 / ratePerSecond;
+            long n = 0;
+            while (running) {
+                long due = start + (long) (n * nanosPerRecord);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                Timestep ts = stream.next();
+                producer.send(new ProducerRecord<>(topic, ts.series(), json.serialize(topic, ts)));
+                sent.incrementAndGet();
+                n++;
+            }
+            producer.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("Demo producer stopped", e);
+        }
+    }
+
+    private void resumeFromTopic() {
+        Map<String, Object> props = new java.util.HashMap<>(clientProps);
+        props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed");
+        var decoder = StreamfitSerdes.timestep().deserializer();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            if (infos == null) {
+                return;
+            }
+            List<TopicPartition> parts = new ArrayList<>();
+            infos.forEach(p -> parts.add(new TopicPartition(p.topic(), p.partition())));
+            consumer.assign(parts);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
+            int pending = 0;
+            for (TopicPartition tp : parts) {
+                long end = ends.get(tp);
+                if (end > 0) {
+                    // A few records back: the very last offsets may be transaction markers.
+                    consumer.seek(tp, Math.max(0, end - 50));
+                    pending++;
+                }
+            }
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (pending > 0 && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    try {
+                        Timestep ts = decoder.deserialize(topic, r.value());
+                        String series = r.key() != null ? new String(r.key(), java.nio.charset.StandardCharsets.UTF_8)
+                                : ts.series();
+                        stream.resumeAfter(series, ts.timestep());
+                    } catch (RuntimeException ignored) {
+                        // Not one of ours (e.g. a record a user typed in); it does not move our series.
+                    }
+                }
+                pending = 0;
+                for (TopicPartition tp : parts) {
+                    if (consumer.position(tp) < ends.get(tp)) {
+                        pending++;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            thread.join(10_000);
+        }
+    }
+}

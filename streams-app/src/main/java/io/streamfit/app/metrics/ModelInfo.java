@@ -1,0 +1,22 @@
+package io.streamfit.app.metrics;
+
+/**
+ * A snapshot of one live model, published by the processor after every record and read by HTTP
+ * and the gauges from other threads (immutable, so it is safe to share).
+ *
+ * @param key               model key (a series id, or {@code global})
+ * @param spec              the model's spec fingerprint
+ * @param version           updates applied
+ * @param records           input records the model has processed (trained or predicted only)
+ * @param objectMse         windowed prequential object MSE (NaN before the first target)
+ * @param sumMse            windowed prequential sum MSE (NaN before the first sum target)
+ * @param runningObjectMse  object MSE over all records
+ * @param runningSumMse     sum MSE over all records
+ * @param checkpointBytes   size of the last checkpoint written to the store
+ * @param checkpointAtMs    wall-clock time of the last checkpoint (epoch ms)
+ * @param lastTimestep      the last timestep processed for the model's latest series
+ */
+public record ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
+                        double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
+                        long lastTimestep) {
+}

@@ -1,0 +1,154 @@
+package io.streamfit.app.metrics;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * streamfit's Micrometer meters (the contract's names; Prometheus adds {@code _total} and
+ * {@code _seconds}) and the directory of live models that the gauges, HTTP and the demo read.
+ * Labels never carry a series or object id.
+ */
+public final class StreamfitMetrics {
+
+    public static final String OUTCOME_TRAINED = "trained";
+    public static final String OUTCOME_PREDICTED_ONLY = "predicted_only";
+    public static final String OUTCOME_DEAD_LETTER = "dead_letter";
+
+    private final MeterRegistry registry;
+    private final Counter trained;
+    private final Counter predictedOnly;
+    private final Counter deadLetter;
+    private final Counter updates;
+    private final Timer predict;
+    private final Timer update;
+    private final Timer checkpoint;
+    private final Timer restore;
+    private final AtomicLong checkpointBytes = new AtomicLong();
+    private final Map<String, ModelInfo> models = new ConcurrentHashMap<>();
+    private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+
+    public StreamfitMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.trained = records(OUTCOME_TRAINED);
+        this.predictedOnly = records(OUTCOME_PREDICTED_ONLY);
+        this.deadLetter = records(OUTCOME_DEAD_LETTER);
+        this.updates = Counter.builder("streamfit.model.updates").description("Applied model updates")
+                .register(registry);
+        this.predict = latency("streamfit.predict", "Model call latency of records that only predict");
+        this.update = latency("streamfit.update", "Model call latency of records that predict and train (one fused call)");
+        this.checkpoint = latency("streamfit.checkpoint", "Time to export and write a checkpoint to the state store");
+        this.restore = latency("streamfit.restore", "Time to restore a model from its checkpoint");
+        Gauge.builder("streamfit.checkpoint.bytes", checkpointBytes, AtomicLong::get).baseUnit("bytes")
+                .description("Size of the last checkpoint written to the state store").register(registry);
+        Gauge.builder("streamfit.prequential.mse", this, m -> m.meanOver(ModelInfo::objectMse)).tag("target", "object")
+                .description("Windowed prequential MSE, mean across live models").register(registry);
+        Gauge.builder("streamfit.prequential.mse", this, m -> m.meanOver(ModelInfo::sumMse)).tag("target", "sum")
+                .description("Windowed prequential MSE, mean across live models").register(registry);
+        Gauge.builder("streamfit.models", models, Map::size).description("Models live in this instance")
+                .register(registry);
+    }
+
+    private Counter records(String outcome) {
+        return Counter.builder("streamfit.records").tag("outcome", outcome).description("Input records by outcome")
+                .register(registry);
+    }
+
+    private Timer latency(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void recordTrained() {
+        trained.increment();
+    }
+
+    public void recordPredictedOnly() {
+        predictedOnly.increment();
+    }
+
+    public void recordDeadLetter() {
+        deadLetter.increment();
+    }
+
+    public void recordUpdate(long nanos) {
+        updates.increment();
+        update.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public void recordPredict(long nanos) {
+        predict.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    public void recordCheckpoint(long nanos, long bytes) {
+        checkpoint.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        checkpointBytes.set(bytes);
+    }
+
+    public void recordRestore(long nanos) {
+        restore.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** Counts an update that was not applied, by reason (a small fixed set, never an id). */
+    public void recordSkippedUpdate(String reason) {
+        skipped.computeIfAbsent(reason, r -> Counter.builder("streamfit.skipped.updates").tag("reason", r)
+                .description("Updates not applied").register(registry)).increment();
+    }
+
+    /** Publishes the latest snapshot of a live model. */
+    public void publish(ModelInfo info) {
+        models.put(info.key(), info);
+    }
+
+    /** Forgets a model that left this instance (task closed or evicted from memory). */
+    public void forget(String key) {
+        models.remove(key);
+    }
+
+    public ModelInfo model(String key) {
+        return models.get(key);
+    }
+
+    public Collection<ModelInfo> models() {
+        return models.values();
+    }
+
+    public long recordsTotal() {
+        return (long) (trained.count() + predictedOnly.count() + deadLetter.count());
+    }
+
+    public long deadLetters() {
+        return (long) deadLetter.count();
+    }
+
+    public long updatesTotal() {
+        return (long) updates.count();
+    }
+
+    /** Mean of a per-model number over the live models that have it (NaN when none). */
+    public double meanOver(ToDoubleFunction<ModelInfo> f) {
+        double sum = 0;
+        int n = 0;
+        for (ModelInfo m : models.values()) {
+            double v = f.applyAsDouble(m);
+            if (!Double.isNaN(v)) {
+                sum += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+}

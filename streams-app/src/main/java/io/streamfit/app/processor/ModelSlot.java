@@ -1,0 +1,40 @@
+package io.streamfit.app.processor;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.streamfit.app.metrics.PrequentialStats;
+import io.streamfit.model.OnlineModel;
+
+/**
+ * One live model of a task with the state that is checkpointed with it: prequential metrics,
+ * record count and the last timestep per series.
+ */
+final class ModelSlot implements AutoCloseable {
+
+    final String key;
+    final OnlineModel model;
+    final PrequentialStats stats;
+    final Map<String, Long> lastTimesteps = new HashMap<>();
+    long records;
+    long checkpointBytes;
+    long checkpointAtMs;
+    long lastTimestep = Long.MIN_VALUE;
+
+    ModelSlot(String key, OnlineModel model, int metricsWindow) {
+        this.key = key;
+        this.model = model;
+        this.stats = new PrequentialStats(metricsWindow);
+    }
+
+    /** The last timestep seen for {@code series}, or {@link Long#MIN_VALUE}. */
+    long lastTimestep(String series) {
+        Long t = lastTimesteps.get(series);
+        return t == null ? Long.MIN_VALUE : t;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,19 @@
+package io.streamfit.app.processor;
+
+/**
+ * Why a record cannot be used: a short machine-readable code (the {@code error.reason} header of
+ * the dead letter) and a message with context for people.
+ */
+public record Rejection(String reason, String message) {
+
+    public static final String UNPARSABLE = "unparsable";
+    public static final String NULL_VALUE = "null-value";
+    public static final String MISSING_SERIES = "missing-series";
+    public static final String WRONG_FEATURE_COUNT = "wrong-feature-count";
+    public static final String NON_FINITE = "non-finite";
+    public static final String INDEX_OUT_OF_RANGE = "index-out-of-range";
+    public static final String NO_OBJECTS = "no-objects";
+    public static final String TOO_MANY_OBJECTS = "too-many-objects";
+    public static final String TIMESTEP_NOT_INCREASING = "timestep-not-increasing";
+    public static final String UNEXPECTED_LABEL = "unexpected-label";
+}

@@ -1,0 +1,130 @@
+package io.streamfit.app.topology;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.processor.LearnProcessor;
+import io.streamfit.app.processor.OriginStampProcessor;
+import io.streamfit.model.ModelSpec;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Topic;
+import io.streamfit.schemas.TopicRegistry;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The whole topology in one place, called by the app and by the tests.
+ *
+ * <pre>
+ * features --&gt; learn --&gt; object-predictions
+ *                     \-&gt; sum-predictions
+ *                     \-&gt; dead-letters
+ *               (model-store, changelog <application.id>-model-store-changelog)
+ * </pre>
+ * With {@code model.scope=global} the input first goes through a one-partition topic
+ * ({@code <application.id>-global-route}) so that one task holds the one model.
+ */
+public final class StreamfitTopology {
+
+    public static final String MODEL_STORE = "model-store";
+
+    public static final String SOURCE = "features-source";
+    public static final String ROUTE_STAMP = "global-route-stamp";
+    public static final String ROUTE_SINK = "global-route-sink";
+    public static final String ROUTE_SOURCE = "global-route-source";
+    public static final String LEARN = "learn";
+    public static final String OBJECT_SINK = "object-predictions-sink";
+    public static final String SUM_SINK = "sum-predictions-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letters-sink";
+
+    /** Headers that keep the original position of a record routed through the global topic. */
+    public static final String ORIGIN_TOPIC_HEADER = "streamfit.origin.topic";
+    public static final String ORIGIN_PARTITION_HEADER = "streamfit.origin.partition";
+    public static final String ORIGIN_OFFSET_HEADER = "streamfit.origin.offset";
+
+    /** Models kept in memory per task; the others wait in the store. */
+    public static final int MAX_LIVE_MODELS_PER_TASK = 256;
+
+    /** Checkpoints of large models exceed Kafka's default 1 MB record limit. */
+    public static final String CHANGELOG_MAX_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
+
+    private StreamfitTopology() {
+    }
+
+    /** The name of the one-partition topic of {@code model.scope=global}. */
+    public static String globalRouteTopic(String applicationId) {
+        return applicationId + "-global-route";
+    }
+
+    /**
+     * Builds the topology.
+     *
+     * @param config  the configuration (model, scope, topics)
+     * @param metrics where meters and model snapshots go
+     */
+    public static Topology build(StreamfitConfig config, StreamfitMetrics metrics) {
+        TopicRegistry topics = config.topics();
+        ModelSpec spec = config.modelSpec();
+        boolean global = config.globalScope();
+        Topology topology = new Topology();
+
+        // Raw bytes in: the processor decodes, so a bad record reaches the dead-letter topic intact.
+        topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.features().name());
+        String learnParent = SOURCE;
+        if (global) {
+            String route = globalRouteTopic(config.applicationId());
+            topology.addProcessor(ROUTE_STAMP, OriginStampProcessor::new, SOURCE);
+            topology.addSink(ROUTE_SINK, route, new ByteArraySerializer(), new ByteArraySerializer(), ROUTE_STAMP);
+            topology.addSource(ROUTE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), route);
+            learnParent = ROUTE_SOURCE;
+        }
+        int maxObjects = config.maxObjects();
+        int window = config.metricsWindow();
+        topology.addProcessor(LEARN,
+                () -> new LearnProcessor(spec, global, maxObjects, window, MAX_LIVE_MODELS_PER_TASK, metrics),
+                learnParent);
+        topology.addStateStore(modelStore(), LEARN);
+
+        Topic<String, ?> objects = topics.objectPredictions();
+        Topic<String, ?> sums = topics.sumPredictions();
+        Topic<byte[], byte[]> dead = topics.deadLetters();
+        topology.addSink(OBJECT_SINK, objects.name(), anyKey(objects.keySerde().serializer()),
+                anyValue(objects.valueSerde().serializer()), LEARN);
+        topology.addSink(SUM_SINK, sums.name(), anyKey(sums.keySerde().serializer()),
+                anyValue(sums.valueSerde().serializer()), LEARN);
+        topology.addSink(DEAD_LETTER_SINK, dead.name(), anyKey(dead.keySerde().serializer()),
+                anyValue(dead.valueSerde().serializer()), LEARN);
+        return topology;
+    }
+
+    /** The persistent, cached, logged model store. */
+    public static StoreBuilder<KeyValueStore<String, ModelCheckpoint>> modelStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        changelog.put("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_STORE), Serdes.String(),
+                        StreamfitSerdes.modelCheckpoint())
+                // The cache keeps only the latest checkpoint per model until the commit.
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Serializer<Object> anyKey(Serializer<?> s) {
+        return (Serializer<Object>) s;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Serializer<Object> anyValue(Serializer<?> s) {
+        return (Serializer<Object>) s;
+    }
+}
