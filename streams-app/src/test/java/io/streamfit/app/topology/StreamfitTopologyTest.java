@@ -166,11 +166,12 @@ class StreamfitTopologyTest {
                 List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
                 assertThat(out).hasSize(ts.objects().size());
                 for (int i = 0; i < out.size(); i++) {
-                    assertThat(out.get(i).value().getPrediction())
+                    // The JSON carries the float32 prediction exactly (shortest float decimal).
+                    assertThat((float) out.get(i).value().getPrediction())
                             .as("record %d object %d", t, i)
-                            .isEqualTo((double) expected.objectPredictions()[i]);
+                            .isEqualTo(expected.objectPredictions()[i]);
                 }
-                assertThat(sums.readRecord().value().getPrediction()).isEqualTo((double) expected.sumPredictions()[0]);
+                assertThat((float) sums.readRecord().value().getPrediction()).isEqualTo(expected.sumPredictions()[0]);
             }
             KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
             assertThat(store.get("s").getModelVersion()).isEqualTo(reference.version());
