@@ -72,7 +72,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.forEach(builder::setConfigProp);
         KafkaClusterTestKit kit = builder.build();
         if (dataDir == null || !Files.exists(dataDir.resolve(".formatted"))) {
-            kit.format();
+            formatQuietly(kit);
             if (dataDir != null) {
                 Files.writeString(dataDir.resolve(".formatted"), "formatted by streamfit\n");
             }
@@ -82,6 +82,17 @@ public final class EmbeddedBroker implements AutoCloseable {
         LOG.info("Embedded Kafka broker ready at {} (data in {})", port > 0 ? "localhost:" + port : kit.bootstrapServers(),
                 dataDir == null ? "a temporary directory" : dataDir.toAbsolutePath());
         return new EmbeddedBroker(kit, port > 0 ? "localhost:" + port : kit.bootstrapServers());
+    }
+
+    /** The storage formatter prints its progress to stdout, which is the demo's progress display. */
+    private static void formatQuietly(KafkaClusterTestKit kit) throws Exception {
+        java.io.PrintStream out = System.out;
+        System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        try {
+            kit.format();
+        } finally {
+            System.setOut(out);
+        }
     }
 
     private static String clusterId(Path dataDir) throws IOException {

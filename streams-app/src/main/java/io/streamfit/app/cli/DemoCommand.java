@@ -133,8 +133,8 @@ final class DemoCommand implements Callable<Integer> {
                     }
                 }
                 producer.close();
-                app.close();
                 System.out.println(progress.line());
+                app.close();
                 System.out.println("Stopped cleanly. State is kept in " + dataDir + "; run the demo again to continue.");
                 return code;
             } finally {

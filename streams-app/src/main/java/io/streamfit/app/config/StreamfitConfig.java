@@ -251,6 +251,8 @@ public final class StreamfitConfig extends AbstractConfig {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // Checkpoints of big models exceed Kafka's 1 MB default record size.
         p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 * 1024 * 1024));
+        // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start.
+        p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(passThrough);
         return p;
     }

@@ -105,7 +105,11 @@ public final class StreamfitApp implements AutoCloseable {
     /** Stops processing, commits and closes; waits at most {@code timeout}. */
     public void close(Duration timeout) {
         if (streams != null) {
-            streams.close(timeout);
+            // Leave the group at once: a restarted or surviving instance gets the tasks without
+            // waiting out the session timeout.
+            streams.close(org.apache.kafka.streams.CloseOptions
+                    .groupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                    .withTimeout(timeout));
             streams = null;
         }
         if (streamsMetrics != null) {
