@@ -16,9 +16,10 @@ public final class Models {
     public static OnlineModel create(ModelSpec spec) {
         switch (spec.kind()) {
             case ModelSpec.KIND_REGRESSOR:
-                throw new UnsupportedOperationException("TODO: SharedWeightRegressor");
+                return new SharedWeightRegressor(spec);
             default:
-                throw new IllegalArgumentException("unknown model.kind '" + spec.kind() + "'");
+                throw new IllegalArgumentException("unknown model.kind '" + spec.kind() + "'; expected one of ["
+                        + ModelSpec.KIND_REGRESSOR + "]");
         }
     }
 }
