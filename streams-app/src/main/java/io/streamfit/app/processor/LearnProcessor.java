@@ -288,7 +288,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     private void deadLetter(Record<byte[], byte[]> record, Rejection why) {
         Headers headers = new RecordHeaders();
         for (Header h : record.headers()) {
-            headers.add(h);
+            // The routing stamps of model.scope=global become the error.* headers below.
+            if (!h.key().startsWith(StreamfitTopology.ORIGIN_HEADER_PREFIX)) {
+                headers.add(h);
+            }
         }
         Optional<RecordMetadata> md = context.recordMetadata();
         String topic = header(record.headers(), StreamfitTopology.ORIGIN_TOPIC_HEADER)

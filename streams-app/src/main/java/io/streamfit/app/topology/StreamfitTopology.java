@@ -47,9 +47,10 @@ public final class StreamfitTopology {
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
 
     /** Headers that keep the original position of a record routed through the global topic. */
-    public static final String ORIGIN_TOPIC_HEADER = "streamfit.origin.topic";
-    public static final String ORIGIN_PARTITION_HEADER = "streamfit.origin.partition";
-    public static final String ORIGIN_OFFSET_HEADER = "streamfit.origin.offset";
+    public static final String ORIGIN_HEADER_PREFIX = "streamfit.origin.";
+    public static final String ORIGIN_TOPIC_HEADER = ORIGIN_HEADER_PREFIX + "topic";
+    public static final String ORIGIN_PARTITION_HEADER = ORIGIN_HEADER_PREFIX + "partition";
+    public static final String ORIGIN_OFFSET_HEADER = ORIGIN_HEADER_PREFIX + "offset";
 
     /** Models kept in memory per task; the others wait in the store. */
     public static final int MAX_LIVE_MODELS_PER_TASK = 256;
