@@ -47,6 +47,9 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String BATCH_TIMESTEPS = "batch.timesteps";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String MAX_OBJECTS = "max.objects";
+    public static final String MAX_RECORD_BYTES = "max.record.bytes";
+    /** Streams property through which the exception handlers learn the dead-letter topic. */
+    public static final String DEAD_LETTERS_TOPIC_FOR_HANDLERS = "streamfit.dead.letters.topic";
     public static final String METRICS_WINDOW = "metrics.window";
     public static final String TF_INTRA_OP_THREADS = "tf.intra.op.threads";
     public static final String TF_INTER_OP_THREADS = "tf.inter.op.threads";
@@ -103,12 +106,15 @@ public final class StreamfitConfig extends AbstractConfig {
                     "Adam: decay of the second moment, in [0, 1).")
             .define(OPTIMIZER_EPSILON, Type.DOUBLE, 1e-8, Range.atLeast(0.0), Importance.LOW,
                     "Adam: epsilon added to the denominator.")
-            .define(BATCH_TIMESTEPS, Type.INT, 1, Range.between(1, 1), Importance.MEDIUM,
-                    "Timesteps per update (micro-batch). This version trains on every timestep (1).")
+            .define(BATCH_TIMESTEPS, Type.INT, 1, Range.between(1, 4096), Importance.MEDIUM,
+                    "Timesteps per update (micro-batch), per model: a batch is predicted in one call, then "
+                            + "trained on in one update. 1 trains on every timestep.")
             .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(0), Importance.LOW,
-                    "Longest a timestep waits for its micro-batch, in ms.")
+                    "Longest a timestep waits for its micro-batch, in ms (wall clock); then the partial batch runs.")
             .define(MAX_OBJECTS, Type.INT, 4096, Range.atLeast(1), Importance.MEDIUM,
                     "A record with more objects goes to the dead-letter topic.")
+            .define(MAX_RECORD_BYTES, Type.INT, 8 * 1024 * 1024, Range.atLeast(1), Importance.LOW,
+                    "A record value larger than this (bytes) goes to the dead-letter topic unparsed.")
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
             .define(TF_INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
@@ -197,6 +203,18 @@ public final class StreamfitConfig extends AbstractConfig {
         return getInt(MAX_OBJECTS);
     }
 
+    public int maxRecordBytes() {
+        return getInt(MAX_RECORD_BYTES);
+    }
+
+    public int batchTimesteps() {
+        return getInt(BATCH_TIMESTEPS);
+    }
+
+    public long batchMaxWaitMs() {
+        return getLong(BATCH_MAX_WAIT_MS);
+    }
+
     public boolean globalScope() {
         return SCOPE_GLOBAL.equals(getString(MODEL_SCOPE));
     }
@@ -253,6 +271,12 @@ public final class StreamfitConfig extends AbstractConfig {
         p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 * 1024 * 1024));
         // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start.
         p.put("processing.exception.handler.global.enabled", "true");
+        // Ours, not Kafka's log-and-fail: whatever slips past the processor's own checks becomes a dead letter.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.streamfit.app.errors.DeadLetterDeserializationHandler.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.streamfit.app.errors.DeadLetterProcessingHandler.class.getName());
+        p.put(DEAD_LETTERS_TOPIC_FOR_HANDLERS, getString(TOPIC_DEAD_LETTERS));
         p.putAll(passThrough);
         return p;
     }

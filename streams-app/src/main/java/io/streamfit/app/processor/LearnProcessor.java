@@ -2,11 +2,15 @@ package io.streamfit.app.processor;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -23,31 +27,35 @@ import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Test-then-train for one task: decodes and validates each input record (bad ones go to the
- * dead-letter sink with the reason), predicts every object with the model of the record's model
- * key, emits one object prediction per object and one sum prediction, then trains when the record
- * has targets, and writes the model's checkpoint to the state store.
+ * dead-letter sink with the reason), buffers it for the micro-batch of its model key, and when
+ * the batch is full ({@code batch.timesteps}) or its oldest timestep has waited
+ * {@code batch.max.wait.ms}, predicts every object of the batch with the model in one call,
+ * emits one object prediction per object and one sum prediction per timestep (in input order),
+ * trains on the batch when it has targets, and writes the model's checkpoint to the state store.
  *
- * <p>The checkpoint is written for every record that changed the model's state, so that with
- * exactly-once the committed store, the outputs and the input offsets always describe the same
- * records; the store's cache keeps only the latest checkpoint per key until the commit.
+ * <p>Exactly-once: a buffered timestep is also written to the logged pending store, so that the
+ * committed stores, outputs and input offsets always describe the same records; a restarted task
+ * finds its unfinished micro-batches in the pending store and completes them. The model's
+ * checkpoint is written once per micro-batch; the store's cache keeps only the latest one per key
+ * until the commit.
  *
- * <p>Models live in memory (at most {@code maxLiveModels} per task, least recently used evicted
- * and reloaded from the store on demand) and are closed with the task.
+ * <p>Models live in memory (at most {@code maxLiveModels} per task, least recently used flushed,
+ * evicted and reloaded from the store on demand) and are closed with the task.
  */
 public final class LearnProcessor implements Processor<byte[], byte[], Object, Object> {
 
@@ -58,51 +66,66 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     static final int CHECKPOINT_FORMAT = 1;
 
+    /** Separates the model key from the batch position in pending store keys. */
+    private static final char PENDING_SEPARATOR = '\u0000';
+
+    /** Knobs of the processor, from the configuration. */
+    public record Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes,
+                           int batchTimesteps, long batchMaxWaitMs, int metricsWindow, int maxLiveModels) {
+        public Settings {
+            if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
+                throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
+                        + maxLiveModels + ", " + maxRecordBytes + ", " + batchMaxWaitMs);
+            }
+        }
+    }
+
+    private final Settings settings;
     private final ModelSpec spec;
-    private final boolean globalScope;
     private final TimestepValidator validator;
-    private final int metricsWindow;
-    private final int maxLiveModels;
     private final StreamfitMetrics metrics;
     private final Deserializer<Timestep> decoder = StreamfitSerdes.timestep().deserializer();
+    private final long maxWaitNanos;
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, ModelCheckpoint> store;
+    private KeyValueStore<String, byte[]> pendingStore;
     private ObjectBatch batch;
     private LinkedHashMap<String, ModelSlot> live;
+    /** Pending timesteps found in the store at start, by model key, until their model is loaded. */
+    private final Map<String, List<PendingTimestep>> recovered = new HashMap<>();
     private final java.util.Set<String> published = new java.util.HashSet<>();
 
-    /**
-     * @param spec          the model every key gets
-     * @param globalScope   one model for all series instead of one per series
-     * @param maxObjects    the most objects a record may have
-     * @param metricsWindow prequential window in timesteps
-     * @param maxLiveModels models kept in memory per task
-     * @param metrics       where meters and model snapshots go
-     */
-    public LearnProcessor(ModelSpec spec, boolean globalScope, int maxObjects, int metricsWindow, int maxLiveModels,
-                          StreamfitMetrics metrics) {
-        this.spec = spec;
-        this.globalScope = globalScope;
-        this.validator = new TimestepValidator(spec.features(), maxObjects);
-        this.metricsWindow = metricsWindow;
-        this.maxLiveModels = maxLiveModels;
+    public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
+        this.settings = settings;
+        this.spec = settings.spec();
+        this.validator = new TimestepValidator(spec.features(), settings.maxObjects());
         this.metrics = metrics;
+        this.maxWaitNanos = Duration.ofMillis(settings.batchMaxWaitMs()).toNanos();
     }
 
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.store = context.getStateStore(StreamfitTopology.MODEL_STORE);
+        this.pendingStore = context.getStateStore(StreamfitTopology.PENDING_STORE);
         this.batch = new ObjectBatch(spec.features());
-        // After a crash or a migration the store was restored from the changelog: start from it.
+        // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
+        recoverPending();
+        long tick = Math.max(1, Math.min(settings.batchMaxWaitMs(), 100));
+        context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> flushDue());
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         if (record.value() == null) {
             deadLetter(record, new Rejection(Rejection.NULL_VALUE, "record value is null (a tombstone)"));
+            return;
+        }
+        if (record.value().length > settings.maxRecordBytes()) {
+            deadLetter(record, new Rejection(Rejection.TOO_LARGE, "record value has " + record.value().length
+                    + " bytes, more than max.record.bytes=" + settings.maxRecordBytes()));
             return;
         }
         Timestep ts;
@@ -125,58 +148,115 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             deadLetter(record, invalid);
             return;
         }
-        ModelSlot slot = slot(globalScope ? GLOBAL_KEY : series);
+        ModelSlot slot = slot(settings.globalScope() ? GLOBAL_KEY : series);
         long last = slot.lastTimestep(series);
         if (ts.timestep() <= last) {
             deadLetter(record, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
                     "timestep " + ts.timestep() + " of series '" + series + "' is not after " + last));
             return;
         }
-        learn(slot, series, ts, record.timestamp());
+        PendingTimestep p = new PendingTimestep(series, ts, record.timestamp(), record.value(), System.nanoTime());
+        if (settings.batchTimesteps() > 1) {
+            pendingStore.put(pendingKey(slot.key, slot.pending.size()), p.encode());
+        }
+        slot.pending.add(p);
+        slot.lastTimesteps.put(series, ts.timestep());
+        if (slot.pending.size() >= settings.batchTimesteps()) {
+            flush(slot);
+        }
     }
 
-    private void learn(ModelSlot slot, String series, Timestep ts, long timestamp) {
-        List<Timestep.ObjectInput> objects = ts.objects();
-        batch.clear();
-        batch.beginTimestep();
-        for (Timestep.ObjectInput o : objects) {
-            boolean hasTarget = o.target() != null;
-            float target = hasTarget ? o.target().floatValue() : 0f;
-            if (o.features() instanceof FeatureVector.Dense d) {
-                batch.addDense(d.values(), 0, hasTarget, target);
-            } else if (o.features() instanceof FeatureVector.Sparse s) {
-                batch.addSparse(s.indices(), s.values(), hasTarget, target);
+    /** Completes the micro-batches whose oldest timestep has waited long enough. */
+    private void flushDue() {
+        if (!recovered.isEmpty()) {
+            for (String key : new ArrayList<>(recovered.keySet())) {
+                slot(key);
             }
         }
-        if (ts.hasSumTarget()) {
-            batch.setSumTarget((float) ts.sumTarget()[0]);
+        long now = System.nanoTime();
+        List<ModelSlot> due = new ArrayList<>();
+        for (ModelSlot slot : live.values()) {
+            if (!slot.pending.isEmpty() && now - slot.pending.get(0).arrivedNanos() >= maxWaitNanos) {
+                due.add(slot);
+            }
         }
-        batch.endTimestep();
+        due.forEach(this::flush);
+    }
+
+    /** Predicts and trains the pending micro-batch of {@code slot} in one model call. */
+    private void flush(ModelSlot slot) {
+        List<PendingTimestep> pending = slot.pending;
+        if (pending.isEmpty()) {
+            return;
+        }
+        batch.clear();
+        for (PendingTimestep p : pending) {
+            batch.beginTimestep();
+            for (Timestep.ObjectInput o : p.timestep().objects()) {
+                boolean hasTarget = o.target() != null;
+                float target = hasTarget ? o.target().floatValue() : 0f;
+                if (o.features() instanceof FeatureVector.Dense d) {
+                    batch.addDense(d.values(), 0, hasTarget, target);
+                } else if (o.features() instanceof FeatureVector.Sparse s) {
+                    batch.addSparse(s.indices(), s.values(), hasTarget, target);
+                }
+            }
+            if (p.timestep().hasSumTarget()) {
+                batch.setSumTarget((float) p.timestep().sumTarget()[0]);
+            }
+            batch.endTimestep();
+        }
 
         boolean train = batch.anySupervised();
         long versionBefore = slot.model.version();
         long t0 = System.nanoTime();
-        StepResult result = slot.model.step(batch, train);
+        StepResult result;
+        try {
+            result = slot.model.step(batch, train);
+        } catch (RuntimeException e) {
+            failBatch(slot, e);
+            return;
+        }
         long elapsed = System.nanoTime() - t0;
         if (result.updated()) {
             metrics.recordUpdate(elapsed);
-            metrics.recordTrained();
         } else {
             metrics.recordPredict(elapsed);
-            metrics.recordPredictedOnly();
             if (train) {
                 metrics.recordSkippedUpdate("not_applied");
             }
         }
 
         float[] preds = result.objectPredictions();
+        float[] sums = result.sumPredictions();
+        for (int t = 0; t < pending.size(); t++) {
+            emit(slot, pending.get(t), t, preds, sums[t], versionBefore);
+            if (result.updated() && batch.supervised(t)) {
+                metrics.recordTrained();
+            } else {
+                metrics.recordPredictedOnly();
+            }
+        }
+        slot.records += pending.size();
+        slot.lastTimestep = pending.get(pending.size() - 1).timestep().timestep();
+        checkpoint(slot);
+        clearPending(slot);
+    }
+
+    private void emit(ModelSlot slot, PendingTimestep p, int t, float[] preds, float sumPrediction,
+                      long versionBefore) {
+        Timestep ts = p.timestep();
+        String series = p.series();
+        List<Timestep.ObjectInput> objects = ts.objects();
+        int first = batch.firstObject(t);
         double objectSq = 0;
         int scored = 0;
         for (int i = 0; i < objects.size(); i++) {
             Timestep.ObjectInput o = objects.get(i);
             Double target = o.target();
+            float prediction = preds[first + i];
             if (target != null) {
-                double e = preds[i] - target;
+                double e = prediction - target;
                 objectSq += e * e;
                 scored++;
             }
@@ -184,15 +264,14 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                     .setSeries(series)
                     .setTimestep(ts.timestep())
                     .setObject(o.id())
-                    .setPrediction(preds[i])
+                    .setPrediction(prediction)
                     .setTarget(target)
                     .setModelVersion(versionBefore)
                     .build();
-            context.forward(new Record<>((Object) series, (Object) out, timestamp), StreamfitTopology.OBJECT_SINK);
+            context.forward(new Record<>((Object) series, (Object) out, p.timestamp()), StreamfitTopology.OBJECT_SINK);
         }
-        float sumPrediction = result.sumPredictions()[0];
-        boolean sumKnown = batch.sumMask()[0] != 0f;
-        Double sumTarget = sumKnown ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[0]) : null;
+        boolean sumKnown = batch.sumMask()[t] != 0f;
+        Double sumTarget = sumKnown ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
         double sumSq = sumKnown ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
         SumPrediction sum = SumPrediction.newBuilder()
                 .setSeries(series)
@@ -202,13 +281,38 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                 .setObjects(objects.size())
                 .setModelVersion(versionBefore)
                 .build();
-        context.forward(new Record<>((Object) series, (Object) sum, timestamp), StreamfitTopology.SUM_SINK);
-
+        context.forward(new Record<>((Object) series, (Object) sum, p.timestamp()), StreamfitTopology.SUM_SINK);
         slot.stats.add(objectSq, scored, sumSq, sumKnown);
-        slot.lastTimesteps.put(series, ts.timestep());
-        slot.lastTimestep = ts.timestep();
-        slot.records++;
-        checkpoint(slot);
+    }
+
+    /**
+     * The model call failed (a bug or a native error, not bad input: that never gets here). The
+     * batch's records go to the dead letters, and the model returns to its last checkpoint so that
+     * memory and store agree again.
+     */
+    private void failBatch(ModelSlot slot, RuntimeException e) {
+        LOG.error("Model '{}' failed on a micro-batch of {} timesteps; they go to the dead letters and the model "
+                + "returns to its last checkpoint", slot.key, slot.pending.size(), e);
+        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        for (PendingTimestep p : slot.pending) {
+            Headers headers = DeadLetters.headers(null, Rejection.PROCESSING_ERROR, message, sourceTopic(), "", "");
+            metrics.recordDeadLetter();
+            context.forward(new Record<Object, Object>(p.series().getBytes(StandardCharsets.UTF_8), p.rawValue(),
+                    p.timestamp(), headers), StreamfitTopology.DEAD_LETTER_SINK);
+        }
+        clearPending(slot);
+        live.remove(slot.key);
+        slot.close();
+    }
+
+    private void clearPending(ModelSlot slot) {
+        if (settings.batchTimesteps() > 1 || slot.recoveredPending) {
+            for (int i = 0; i < slot.pending.size(); i++) {
+                pendingStore.delete(pendingKey(slot.key, i));
+            }
+            slot.recoveredPending = false;
+        }
+        slot.pending.clear();
     }
 
     private void checkpoint(ModelSlot slot) {
@@ -222,6 +326,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                 .setModelVersion(slot.model.version())
                 .setModelState(ByteBuffer.wrap(state))
                 .setMetrics(slot.stats.toMap())
+                // A flush empties the buffer, so every timestep in this map is in the model now.
                 .setLastTimesteps(Map.copyOf(slot.lastTimesteps))
                 .setRecords(slot.records)
                 .setUpdatedAtMs(now)
@@ -248,11 +353,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         }
         ModelCheckpoint cp = store.get(key);
         OnlineModel model = Models.create(spec);
-        slot = new ModelSlot(key, model, metricsWindow);
+        slot = new ModelSlot(key, model, settings.metricsWindow());
         if (cp != null) {
             if (!spec.fingerprint().equals(cp.getSpecFingerprint())) {
                 model.close();
-                throw new StreamsException("The checkpoint of model '" + key + "' was trained as "
+                throw new ModelMismatchException("The checkpoint of model '" + key + "' was trained as "
                         + cp.getSpecFingerprint() + " but the configuration now says " + spec.fingerprint()
                         + ". Use a new application.id for a different model, or reset the application.");
             }
@@ -266,54 +371,82 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             slot.records = cp.getRecords();
             slot.checkpointBytes = state.length;
             slot.checkpointAtMs = cp.getUpdatedAtMs();
+            slot.lastTimestep = cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max()
+                    .orElse(Long.MIN_VALUE);
             metrics.recordRestore(System.nanoTime() - t0);
             LOG.debug("Restored model '{}' at version {}", key, model.version());
+        }
+        List<PendingTimestep> waiting = recovered.remove(key);
+        if (waiting != null) {
+            for (PendingTimestep p : waiting) {
+                slot.pending.add(p);
+                slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
+            }
+            slot.recoveredPending = true;
         }
         live.put(key, slot);
         evictIfNeeded();
         return slot;
     }
 
+    /** Reads the unfinished micro-batches of this task from the pending store. */
+    private void recoverPending() {
+        Map<String, TreeMap<Integer, PendingTimestep>> byKey = new HashMap<>();
+        List<String> undecodable = new ArrayList<>();
+        long now = System.nanoTime();
+        try (KeyValueIterator<String, byte[]> it = pendingStore.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                int sep = kv.key.lastIndexOf(PENDING_SEPARATOR);
+                PendingTimestep.Stored stored = PendingTimestep.Stored.decode(kv.value);
+                try {
+                    Timestep ts = decoder.deserialize("", stored.rawValue());
+                    byKey.computeIfAbsent(kv.key.substring(0, sep), k -> new TreeMap<>())
+                            .put(Integer.parseInt(kv.key.substring(sep + 1)),
+                                    new PendingTimestep(stored.series(), ts, stored.timestamp(), stored.rawValue(), now));
+                } catch (RuntimeException e) {
+                    // It was valid when it was buffered; a different decoder version is the only way here.
+                    LOG.warn("Dropping pending timestep {} that no longer decodes: {}", kv.key, e.getMessage());
+                    undecodable.add(kv.key);
+                }
+            }
+        }
+        undecodable.forEach(pendingStore::delete);
+        byKey.forEach((key, entries) -> {
+            recovered.put(key, new ArrayList<>(entries.values()));
+            LOG.info("Model '{}' resumes a micro-batch of {} pending timesteps", key, entries.size());
+        });
+    }
+
+    private static String pendingKey(String modelKey, int position) {
+        return modelKey + PENDING_SEPARATOR + position;
+    }
+
     private void evictIfNeeded() {
-        if (live.size() <= maxLiveModels) {
+        if (live.size() <= settings.maxLiveModels()) {
             return;
         }
         // The store already holds every evicted model's latest state; memory only caches it.
         Iterator<Map.Entry<String, ModelSlot>> it = live.entrySet().iterator();
-        Map.Entry<String, ModelSlot> eldest = it.next();
-        it.remove();
-        eldest.getValue().close();
+        ModelSlot eldest = it.next().getValue();
+        flush(eldest);
+        live.remove(eldest.key);
+        eldest.close();
     }
 
     private void deadLetter(Record<byte[], byte[]> record, Rejection why) {
-        Headers headers = new RecordHeaders();
-        for (Header h : record.headers()) {
-            // The routing stamps of model.scope=global become the error.* headers below.
-            if (!h.key().startsWith(StreamfitTopology.ORIGIN_HEADER_PREFIX)) {
-                headers.add(h);
-            }
-        }
         Optional<RecordMetadata> md = context.recordMetadata();
-        String topic = header(record.headers(), StreamfitTopology.ORIGIN_TOPIC_HEADER)
+        String topic = Optional.ofNullable(DeadLetters.header(record.headers(), StreamfitTopology.ORIGIN_TOPIC_HEADER))
                 .orElse(md.map(RecordMetadata::topic).orElse(""));
-        String partition = header(record.headers(), StreamfitTopology.ORIGIN_PARTITION_HEADER)
-                .orElse(md.map(m -> String.valueOf(m.partition())).orElse(""));
-        String offset = header(record.headers(), StreamfitTopology.ORIGIN_OFFSET_HEADER)
+        String partition = Optional.ofNullable(DeadLetters.header(record.headers(),
+                StreamfitTopology.ORIGIN_PARTITION_HEADER)).orElse(md.map(m -> String.valueOf(m.partition())).orElse(""));
+        String offset = Optional.ofNullable(DeadLetters.header(record.headers(), StreamfitTopology.ORIGIN_OFFSET_HEADER))
                 .orElse(md.map(m -> String.valueOf(m.offset())).orElse(""));
-        headers.add("error.reason", why.reason().getBytes(StandardCharsets.UTF_8));
-        headers.add("error.message", why.message().getBytes(StandardCharsets.UTF_8));
-        headers.add("error.topic", topic.getBytes(StandardCharsets.UTF_8));
-        headers.add("error.partition", partition.getBytes(StandardCharsets.UTF_8));
-        headers.add("error.offset", offset.getBytes(StandardCharsets.UTF_8));
+        Headers headers = DeadLetters.headers(record.headers(), why.reason(), why.message(), topic, partition, offset);
         metrics.recordDeadLetter();
         LOG.debug("Dead letter from {}-{}@{}: {} ({})", topic, partition, offset, why.reason(), why.message());
         context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers),
                 StreamfitTopology.DEAD_LETTER_SINK);
-    }
-
-    private static Optional<String> header(Headers headers, String name) {
-        Header h = headers.lastHeader(name);
-        return h == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
     }
 
     private String sourceTopic() {
@@ -322,10 +455,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     @Override
     public void close() {
+        // Pending timesteps stay in the pending store: the next owner of the task completes them.
         if (live != null) {
             live.values().forEach(ModelSlot::close);
             live.clear();
         }
+        recovered.clear();
         published.forEach(metrics::forget);
         published.clear();
     }

@@ -1,6 +1,8 @@
 package io.streamfit.app.processor;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import io.streamfit.app.metrics.PrequentialStats;
@@ -8,7 +10,8 @@ import io.streamfit.model.OnlineModel;
 
 /**
  * One live model of a task with the state that is checkpointed with it: prequential metrics,
- * record count and the last timestep per series.
+ * record count and the last timestep per series (pending timesteps included), and the timesteps
+ * that wait for its next micro-batch.
  */
 final class ModelSlot implements AutoCloseable {
 
@@ -16,6 +19,10 @@ final class ModelSlot implements AutoCloseable {
     final OnlineModel model;
     final PrequentialStats stats;
     final Map<String, Long> lastTimesteps = new HashMap<>();
+    /** Validated timesteps waiting for the micro-batch, in arrival order. */
+    final List<PendingTimestep> pending = new ArrayList<>();
+    /** Whether {@link #pending} came from the pending store at start (so its entries must be deleted). */
+    boolean recoveredPending;
     long records;
     long checkpointBytes;
     long checkpointAtMs;

@@ -16,4 +16,7 @@ public record Rejection(String reason, String message) {
     public static final String TOO_MANY_OBJECTS = "too-many-objects";
     public static final String TIMESTEP_NOT_INCREASING = "timestep-not-increasing";
     public static final String UNEXPECTED_LABEL = "unexpected-label";
+    public static final String TOO_LARGE = "too-large";
+    public static final String PROCESSING_ERROR = "processing-error";
+    public static final String DESERIALIZATION_ERROR = "deserialization-error";
 }

@@ -53,6 +53,8 @@ public final class StreamfitApp implements AutoCloseable {
             TopicInitializer.createMissing(config, admin);
         }
         Topology topology = StreamfitTopology.build(config, metrics);
+        // The exception handlers count their dead letters in the same meters as the processor.
+        props.put(io.streamfit.app.errors.DeadLetterHandlers.METRICS_CONFIG, metrics);
         LOG.info("Starting streamfit: {} (application.id={}, bootstrap={}, guarantee={})", config.summary(),
                 props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
                 props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));

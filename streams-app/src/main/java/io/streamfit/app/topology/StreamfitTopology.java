@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.Stores;
  * features --&gt; learn --&gt; object-predictions
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
- *               (model-store, changelog <application.id>-model-store-changelog)
+ *               (model-store, changelog <application.id>-model-store-changelog;
+ *                pending-store: timesteps waiting for their micro-batch)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
  * ({@code <application.id>-global-route}) so that one task holds the one model.
@@ -36,6 +37,8 @@ import org.apache.kafka.streams.state.Stores;
 public final class StreamfitTopology {
 
     public static final String MODEL_STORE = "model-store";
+    /** Timesteps waiting for their micro-batch (changelog {@code <application.id>-pending-store-changelog}). */
+    public static final String PENDING_STORE = "pending-store";
 
     public static final String SOURCE = "features-source";
     public static final String ROUTE_STAMP = "global-route-stamp";
@@ -88,12 +91,12 @@ public final class StreamfitTopology {
             topology.addSource(ROUTE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), route);
             learnParent = ROUTE_SOURCE;
         }
-        int maxObjects = config.maxObjects();
-        int window = config.metricsWindow();
-        topology.addProcessor(LEARN,
-                () -> new LearnProcessor(spec, global, maxObjects, window, MAX_LIVE_MODELS_PER_TASK, metrics),
-                learnParent);
+        LearnProcessor.Settings settings = new LearnProcessor.Settings(spec, global, config.maxObjects(),
+                config.maxRecordBytes(), config.batchTimesteps(), config.batchMaxWaitMs(), config.metricsWindow(),
+                MAX_LIVE_MODELS_PER_TASK);
+        topology.addProcessor(LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), LEARN);
+        topology.addStateStore(pendingStore(), LEARN);
 
         Topic<String, ?> objects = topics.objectPredictions();
         Topic<String, ?> sums = topics.sumPredictions();
@@ -115,6 +118,17 @@ public final class StreamfitTopology {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MODEL_STORE), Serdes.String(),
                         StreamfitSerdes.modelCheckpoint())
                 // The cache keeps only the latest checkpoint per model until the commit.
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /** The logged store of timesteps that wait for their micro-batch (bounded: batch.timesteps per model). */
+    public static StoreBuilder<KeyValueStore<String, byte[]>> pendingStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        changelog.put("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                        Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }
