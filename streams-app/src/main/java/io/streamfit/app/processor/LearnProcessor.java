@@ -95,6 +95,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     /** Pending timesteps found in the store at start, by model key, until their model is loaded. */
     private final Map<String, List<PendingTimestep>> recovered = new HashMap<>();
     private final java.util.Set<String> published = new java.util.HashSet<>();
+    private boolean recoveryDone;
 
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
@@ -112,13 +113,14 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         this.batch = new ObjectBatch(spec.features());
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
-        recoverPending();
+        this.recoveryDone = false;
         long tick = Math.max(1, Math.min(settings.batchMaxWaitMs(), 100));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> flushDue());
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        recoverPending();
         if (record.value() == null) {
             deadLetter(record, new Rejection(Rejection.NULL_VALUE, "record value is null (a tombstone)"));
             return;
@@ -168,6 +170,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     /** Completes the micro-batches whose oldest timestep has waited long enough. */
     private void flushDue() {
+        recoverPending();
         if (!recovered.isEmpty()) {
             for (String key : new ArrayList<>(recovered.keySet())) {
                 slot(key);
@@ -389,8 +392,15 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         return slot;
     }
 
-    /** Reads the unfinished micro-batches of this task from the pending store. */
+    /**
+     * Reads the unfinished micro-batches of this task from the pending store, once, before the
+     * task's first record or punctuation.
+     */
     private void recoverPending() {
+        if (recoveryDone) {
+            return;
+        }
+        recoveryDone = true;
         Map<String, TreeMap<Integer, PendingTimestep>> byKey = new HashMap<>();
         List<String> undecodable = new ArrayList<>();
         long now = System.nanoTime();

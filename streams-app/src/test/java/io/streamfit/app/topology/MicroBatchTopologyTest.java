@@ -1,0 +1,230 @@
+package io.streamfit.app.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.model.Models;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
+import io.streamfit.model.StepResult;
+import io.streamfit.schemas.FeatureVector;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code batch.timesteps > 1}: batches by size and by wait, one update per batch, restart safety. */
+class MicroBatchTopologyTest {
+
+    private static final int M = 3;
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> input;
+    private TestOutputTopic<String, ObjectPrediction> objects;
+    private TestOutputTopic<String, SumPrediction> sums;
+    private TestOutputTopic<byte[], byte[]> dead;
+    private StreamfitConfig config;
+
+    private void start(int batch, long waitMs) {
+        Map<String, String> props = new HashMap<>();
+        props.put("model.features", String.valueOf(M));
+        props.put("model.hidden", "5");
+        props.put("model.activation", "tanh");
+        props.put("optimizer.learning.rate", "0.01");
+        props.put("batch.timesteps", String.valueOf(batch));
+        props.put("batch.max.wait.ms", String.valueOf(waitMs));
+        props.put("application.id", "micro-batch-test");
+        props.put("bootstrap.servers", "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        config = new StreamfitConfig(props);
+        driver = new TopologyTestDriver(StreamfitTopology.build(config, new StreamfitMetrics(new SimpleMeterRegistry())),
+                config.streamsProperties());
+        input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
+        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
+                StreamfitSerdes.objectPrediction().deserializer());
+        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
+                StreamfitSerdes.sumPrediction().deserializer());
+        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private static Timestep record(Random rnd, String series, long t, int k) {
+        List<Timestep.ObjectInput> objs = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            float[] x = new float[M];
+            for (int j = 0; j < M; j++) {
+                x[j] = (float) rnd.nextGaussian();
+            }
+            objs.add(new Timestep.ObjectInput("o" + i, new FeatureVector.Dense(x), (double) (x[0] - 2 * x[1]), null));
+        }
+        return new Timestep(series, t, objs, null);
+    }
+
+    private void send(Timestep ts) {
+        input.pipeInput(ts.series().getBytes(StandardCharsets.UTF_8),
+                StreamfitSerdes.timestep().serializer().serialize("features", ts));
+    }
+
+    private static ObjectBatch batchOf(List<Timestep> steps) {
+        ObjectBatch b = new ObjectBatch(M);
+        for (Timestep ts : steps) {
+            b.beginTimestep();
+            for (Timestep.ObjectInput o : ts.objects()) {
+                b.addDense(((FeatureVector.Dense) o.features()).values(), 0, true, o.target().floatValue());
+            }
+            b.endTimestep();
+        }
+        return b;
+    }
+
+    @Test
+    void aFullBatchIsPredictedInOneCallThenTrainedOnceAndEmittedInInputOrder() {
+        start(4, 60_000);
+        Random rnd = new Random(11);
+        List<Timestep> steps = new ArrayList<>();
+        try (OnlineModel reference = Models.create(config.modelSpec())) {
+            for (int round = 0; round < 3; round++) {
+                steps.clear();
+                for (int t = 0; t < 4; t++) {
+                    Timestep ts = record(rnd, "s", round * 4L + t, 1 + (t % 3));
+                    steps.add(ts);
+                    send(ts);
+                    if (t < 3) {
+                        assertThat(objects.isEmpty()).as("batch of round %d still filling", round).isTrue();
+                    }
+                }
+                StepResult expected = reference.step(batchOf(steps), true);
+                List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+                List<TestRecord<String, SumPrediction>> sumOut = sums.readRecordsToList();
+                assertThat(out).hasSize(expected.objectPredictions().length);
+                assertThat(sumOut).extracting(r -> r.value().getTimestep())
+                        .containsExactly(round * 4L, round * 4L + 1, round * 4L + 2, round * 4L + 3);
+                for (int i = 0; i < out.size(); i++) {
+                    assertThat((float) out.get(i).value().getPrediction()).isEqualTo(expected.objectPredictions()[i]);
+                    assertThat(out.get(i).value().getModelVersion()).isEqualTo(round);
+                }
+                for (int t = 0; t < 4; t++) {
+                    assertThat((float) sumOut.get(t).value().getPrediction()).isEqualTo(expected.sumPredictions()[t]);
+                }
+            }
+            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+            assertThat(store.get("s").getModelVersion()).isEqualTo(3L).isEqualTo(reference.version());
+            assertThat(store.get("s").getRecords()).isEqualTo(12L);
+        }
+    }
+
+    @Test
+    void aPartialBatchRunsWhenItsOldestTimestepHasWaitedLongEnough() {
+        start(64, 50);
+        Random rnd = new Random(12);
+        send(record(rnd, "a", 1, 2));
+        send(record(rnd, "a", 2, 2));
+        driver.advanceWallClockTime(Duration.ofMillis(10));
+        assertThat(sums.isEmpty()).isTrue();
+        // Wall-clock punctuation measures real time; wait it out, then let the driver punctuate.
+        sleep(60);
+        driver.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L);
+        assertThat(objects.readRecordsToList()).hasSize(4).extracting(r -> r.value().getModelVersion()).containsOnly(0L);
+        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("a")
+                .getModelVersion()).isEqualTo(1L);
+        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
+                .isZero();
+    }
+
+    @Test
+    void pendingTimestepsSurviveARestartOfTheTaskAndAreNotAcceptedTwice() {
+        start(4, 60_000);
+        Random rnd = new Random(13);
+        List<Timestep> steps = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            steps.add(record(rnd, "s", t, 2));
+            send(steps.get(t));
+        }
+        assertThat(objects.isEmpty()).isTrue();
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(StreamfitTopology.PENDING_STORE);
+        assertThat(pending.approximateNumEntries()).isEqualTo(3);
+
+        // A new task whose store was restored with those entries (as from the changelog after a
+        // crash) finds the three timesteps and completes their batch.
+        Map<String, byte[]> restored = new HashMap<>();
+        pending.all().forEachRemaining(kv -> restored.put(kv.key, kv.value));
+        driver.close();
+        start(4, 60_000);
+        KeyValueStore<String, byte[]> fresh = driver.getKeyValueStore(StreamfitTopology.PENDING_STORE);
+        restored.forEach(fresh::put);
+        send(steps.get(2)); // a duplicate of a pending timestep: not after the last one accepted
+        assertThat(dead.readRecord().headers().lastHeader("error.reason").value())
+                .asString(StandardCharsets.UTF_8).isEqualTo("timestep-not-increasing");
+        steps.add(record(rnd, "s", 3, 2));
+        send(steps.get(3));
+        try (OnlineModel reference = Models.create(config.modelSpec())) {
+            StepResult expected = reference.step(batchOf(steps), true);
+            List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+            assertThat(out).hasSize(8);
+            for (int i = 0; i < out.size(); i++) {
+                assertThat((float) out.get(i).value().getPrediction()).isEqualTo(expected.objectPredictions()[i]);
+            }
+        }
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
+                .isZero();
+    }
+
+    @Test
+    void eachSeriesBatchesForItsOwnModel() {
+        start(2, 60_000);
+        Random rnd = new Random(14);
+        send(record(rnd, "a", 1, 1));
+        send(record(rnd, "b", 1, 1));
+        assertThat(sums.isEmpty()).isTrue();
+        send(record(rnd, "b", 2, 1));
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
+                .containsExactly("b@1", "b@2");
+        send(record(rnd, "a", 2, 1));
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
+                .containsExactly("a@1", "a@2");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
