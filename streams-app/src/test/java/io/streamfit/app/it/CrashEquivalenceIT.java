@@ -1,0 +1,301 @@
+package io.streamfit.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The exactly-once promise under crashes: the app runs in a child JVM over a fixed stream of
+ * 20,000 timesteps and is killed with SIGKILL three times (at a random moment, right after a
+ * model checkpoint, and with its local state wiped before the restart), restarted each time, and
+ * let finish. Its committed outputs and final models must equal those of an uninterrupted run on
+ * the same stream: one prediction per (series, timestep, object), the same model versions, the
+ * same weights and optimizer slots and the same predictions within 1e-5. TensorFlow runs
+ * single-threaded (the default tf.*.op.threads=1) so both runs compute identically.
+ */
+class CrashEquivalenceIT {
+
+    private static final int SERIES = 8;
+    private static final int M = 8;
+    private static final int TIMESTEPS = 20_000;
+    /** A divisor of the timesteps per series, so that every micro-batch fills and none waits on the clock. */
+    private static final int BATCH = 5;
+    private static final String INPUT = "eq-features";
+
+    @TempDir
+    static Path dir;
+
+    private static EmbeddedBroker broker;
+    private static final List<Timestep> stream = new ArrayList<>();
+
+    @BeforeAll
+    static void startBrokerAndWriteTheStream() throws Exception {
+        broker = EmbeddedBroker.start(0, null, Map.of());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(INPUT, 4, (short) 1))).all().get();
+        }
+        SyntheticStream synthetic = new SyntheticStream(SERIES, M, 0.2, 21, 1);
+        var json = StreamfitSerdes.timestep().serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all", "linger.ms", 20), new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < TIMESTEPS; i++) {
+                Timestep ts = synthetic.next();
+                stream.add(ts);
+                producer.send(new ProducerRecord<>(INPUT, ts.series(), json.serialize(INPUT, ts)));
+            }
+        }
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private static Map<String, String> config(String app) {
+        Map<String, String> p = new HashMap<>();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put("application.id", app);
+        p.put("topic.features", INPUT);
+        p.put("topic.object.predictions", app + "-objects");
+        p.put("topic.sum.predictions", app + "-sums");
+        p.put("topic.dead.letters", app + "-dead-letters");
+        p.put("topics.partitions", "4");
+        p.put("model.features", String.valueOf(M));
+        p.put("model.hidden", "16");
+        p.put("optimizer.learning.rate", "0.003");
+        p.put("batch.timesteps", String.valueOf(BATCH));
+        // Batches close by size only, so that both runs batch identically.
+        p.put("batch.max.wait.ms", String.valueOf(Duration.ofHours(1).toMillis()));
+        p.put("processing.guarantee", "exactly_once_v2");
+        p.put("commit.interval.ms", "100");
+        // A restarted member takes its predecessor's place at once instead of waiting out the session.
+        p.put("group.instance.id", app + "-member");
+        p.put("session.timeout.ms", "10000");
+        return p;
+    }
+
+    @Test
+    void aRunKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun() throws Exception {
+        // The uninterrupted reference, in this JVM.
+        Map<String, String> refConfig = config("eq-reference");
+        refConfig.put("state.dir", dir.resolve("reference-state").toString());
+        refConfig.put("http.port", "0");
+        StreamfitMetrics refMetrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        long t0 = System.nanoTime();
+        try (StreamfitApp reference = new StreamfitApp(new StreamfitConfig(refConfig), refMetrics)) {
+            reference.start();
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> refMetrics.recordsTotal() >= TIMESTEPS);
+        }
+        phase(t0, "uninterrupted reference run done");
+
+        // The same stream, in a child JVM killed three times.
+        Map<String, String> crashConfig = config("eq-crash");
+        Path state = dir.resolve("crash-state");
+        crashConfig.put("state.dir", state.toString());
+        Path log = dir.resolve("crash-app.log");
+        Random random = new Random(System.nanoTime());
+        long seed = random.nextLong();
+        random = new Random(seed);
+        int port = freePort();
+        List<String> kills = new ArrayList<>();
+
+        ChildApp child = ChildApp.start(crashConfig, dir, log, port);
+        try {
+            // 1: at a random moment.
+            long at1 = (long) (TIMESTEPS * (0.10 + 0.15 * random.nextDouble()));
+            awaitProcessed(child, at1);
+            child.kill();
+            kills.add("random moment after " + at1 + " records");
+            phase(t0, "kill 1: " + kills.get(0));
+
+            // 2: right after a checkpoint (the moment a model's version moves on /models).
+            child = ChildApp.start(crashConfig, dir, log, port);
+            long at2 = (long) (TIMESTEPS * (0.35 + 0.15 * random.nextDouble()));
+            awaitProcessed(child, at2);
+            long v = child.version("series-0");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (child.version("series-0") == v && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            child.kill();
+            kills.add("right after checkpoint of series-0 past version " + v);
+            phase(t0, "kill 2: " + kills.get(1));
+
+            // 3: at a random moment, and the local state is lost too: everything comes from the changelogs.
+            child = ChildApp.start(crashConfig, dir, log, port);
+            long at3 = (long) (TIMESTEPS * (0.60 + 0.20 * random.nextDouble()));
+            awaitProcessed(child, at3);
+            child.kill();
+            deleteRecursively(state);
+            kills.add("random moment after " + at3 + " records, state dir deleted");
+            phase(t0, "kill 3: " + kills.get(2));
+
+            child = ChildApp.start(crashConfig, dir, log, port);
+            ChildApp last = child;
+            await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> Topics.readCommitted(broker.bootstrapServers(), "eq-crash-sums").size() >= TIMESTEPS
+                            || !last.alive());
+            assertThat(child.alive()).as("child alive; log %s", log).isTrue();
+            phase(t0, "crashed run complete");
+            // SIGTERM runs the shutdown hook, which closes the app; the JVM then exits with 128 + 15.
+            assertThat(child.terminate()).as("exit code after SIGTERM").isIn(0, 143);
+        } finally {
+            child.close();
+        }
+        String childLog = Files.readString(log);
+        assertThat(childLog).as("kills (seed %d): %s", seed, kills)
+                .contains("resumes a micro-batch of"); // at least one kill left a batch half full
+
+        // Exactly one committed prediction per (series, timestep, object) and per (series, timestep).
+        Map<String, ObjectPrediction> crashObjects = objects("eq-crash-objects");
+        Map<String, ObjectPrediction> refObjects = objects("eq-reference-objects");
+        Set<String> expectedObjects = new HashSet<>();
+        Set<String> expectedSums = new HashSet<>();
+        for (Timestep ts : stream) {
+            expectedSums.add(ts.series() + "@" + ts.timestep());
+            ts.objects().forEach(o -> expectedObjects.add(ts.series() + "@" + ts.timestep() + "/" + o.id()));
+        }
+        assertThat(crashObjects.keySet()).isEqualTo(expectedObjects);
+        assertThat(refObjects.keySet()).isEqualTo(expectedObjects);
+        Map<String, SumPrediction> crashSums = sums("eq-crash-sums");
+        assertThat(crashSums.keySet()).isEqualTo(expectedSums);
+
+        // The same predictions, made by the same model versions.
+        for (String key : expectedObjects) {
+            ObjectPrediction c = crashObjects.get(key);
+            ObjectPrediction r = refObjects.get(key);
+            assertThat(c.getModelVersion()).as("version of %s", key).isEqualTo(r.getModelVersion());
+            assertThat(Math.abs(c.getPrediction() - r.getPrediction())).as("prediction of %s", key)
+                    .isLessThanOrEqualTo(1e-5);
+        }
+
+        // The same final models: versions, weights and optimizer slots.
+        Map<String, ModelCheckpoint> crashModels = checkpoints("eq-crash");
+        Map<String, ModelCheckpoint> refModels = checkpoints("eq-reference");
+        assertThat(crashModels.keySet()).hasSize(SERIES).isEqualTo(refModels.keySet());
+        for (String key : refModels.keySet()) {
+            ModelCheckpoint c = crashModels.get(key);
+            ModelCheckpoint r = refModels.get(key);
+            assertThat(r.getModelVersion()).isEqualTo(TIMESTEPS / SERIES / BATCH);
+            assertThat(c.getModelVersion()).as("version of %s", key).isEqualTo(r.getModelVersion());
+            assertThat(c.getRecords()).isEqualTo(r.getRecords());
+            Map<String, float[]> cw = CheckpointWeights.read(bytes(c.getModelState()));
+            Map<String, float[]> rw = CheckpointWeights.read(bytes(r.getModelState()));
+            assertThat(cw.keySet()).isEqualTo(rw.keySet()).isNotEmpty();
+            for (String var : rw.keySet()) {
+                float[] a = cw.get(var);
+                float[] b = rw.get(var);
+                assertThat(a).hasSameSizeAs(b);
+                for (int i = 0; i < a.length; i++) {
+                    assertThat(Math.abs(a[i] - b[i])).as("%s %s[%d]", key, var, i).isLessThanOrEqualTo(1e-5f);
+                }
+            }
+        }
+        // No batch is left half done.
+        assertThat(Topics.latestByKey(Topics.readCommitted(broker.bootstrapServers(),
+                "eq-crash-pending-store-changelog"))).isEmpty();
+    }
+
+    private static void phase(long t0, String what) {
+        System.out.printf("[CrashEquivalenceIT +%.1fs] %s%n", (System.nanoTime() - t0) / 1e9, what);
+    }
+
+    private static void awaitProcessed(ChildApp child, long records) {
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
+                .until(() -> child.recordsProcessed() >= records || !child.alive());
+        assertThat(child.alive()).as("child app alive").isTrue();
+    }
+
+    private static Map<String, ObjectPrediction> objects(String topic) {
+        Map<String, ObjectPrediction> out = new HashMap<>();
+        var de = StreamfitSerdes.objectPrediction().deserializer();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), topic)) {
+            ObjectPrediction p = de.deserialize(topic, r.value());
+            String key = p.getSeries() + "@" + p.getTimestep() + "/" + p.getObject();
+            assertThat(out.put(key, p)).as("duplicate prediction for %s in %s", key, topic).isNull();
+        }
+        return out;
+    }
+
+    private static Map<String, SumPrediction> sums(String topic) {
+        Map<String, SumPrediction> out = new HashMap<>();
+        var de = StreamfitSerdes.sumPrediction().deserializer();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), topic)) {
+            SumPrediction p = de.deserialize(topic, r.value());
+            String key = p.getSeries() + "@" + p.getTimestep();
+            assertThat(out.put(key, p)).as("duplicate sum prediction for %s in %s", key, topic).isNull();
+        }
+        return out;
+    }
+
+    private static Map<String, ModelCheckpoint> checkpoints(String app) {
+        String topic = app + "-model-store-changelog";
+        Map<String, ModelCheckpoint> out = new HashMap<>();
+        var de = StreamfitSerdes.modelCheckpoint().deserializer();
+        Topics.latestByKey(Topics.readCommitted(broker.bootstrapServers(), topic))
+                .forEach((k, v) -> out.put(k, de.deserialize(topic, v)));
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static void deleteRecursively(Path root) throws java.io.IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}
