@@ -242,7 +242,11 @@ class DeadLetterFuzzIT {
         for (ConsumerRecord<byte[], byte[]> r : sums) {
             SumPrediction p = de.deserialize("t", r.value());
             predicted.add(p.getSeries() + "@" + p.getTimestep());
-            assertThat(Double.isFinite(p.getPrediction())).as("finite prediction %s", p).isTrue();
+            if (!p.getSeries().startsWith("fuzz-")) {
+                // A fuzzed record may be valid with features near Float.MAX_VALUE: its prediction may
+                // overflow (written as "Infinity"); a good series' model must stay sound.
+                assertThat(Double.isFinite(p.getPrediction())).as("finite prediction %s", p).isTrue();
+            }
         }
         assertThat(predicted).containsAll(goodKeys);
 
