@@ -19,7 +19,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.demo.DemoProducer;
 import io.streamfit.app.demo.SyntheticStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code streamfit produce}: the demo's synthetic producer on its own, against any Kafka cluster
@@ -31,6 +34,9 @@ import picocli.CommandLine.Option;
 @Command(name = "produce", mixinStandardHelpOptions = true,
         description = "Produces the demo's synthetic stream (known ground truth) to a Kafka topic until Ctrl-C or --duration.")
 final class ProduceCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = {"-b", "--bootstrap-servers"}, defaultValue = "localhost:9092",
             description = "Kafka bootstrap servers (default ${DEFAULT-VALUE}).")
@@ -71,7 +77,7 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!(rate > 0) || series < 1 || features < 1 || !(noise >= 0)) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), String.format(Locale.ROOT,
+            throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
                     "need --rate > 0, --series >= 1, --features >= 1, --noise >= 0; got %s, %d, %d, %s",
                     rate, series, features, noise));
         }
