@@ -84,6 +84,8 @@ class MetricsCardinalityTest {
         assertThat(metrics.updatesTotal()).isEqualTo(MANY / 10);
         List<String> few = timeSeries(fewScrape);
         List<String> many = timeSeries(manyScrape);
+        System.out.printf("MetricsCardinalityTest: %d exported time series after %d series, %d after %d%n",
+                few.size(), FEW, many.size(), MANY);
         assertThat(many).as("exported time series after %d vs %d series", MANY, FEW).hasSameSizeAs(few);
         assertThat(many.stream().map(MetricsCardinalityTest::withoutValue).toList())
                 .containsExactlyInAnyOrderElementsOf(few.stream().map(MetricsCardinalityTest::withoutValue).toList());
