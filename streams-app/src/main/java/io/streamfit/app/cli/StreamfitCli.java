@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code streamfit} command line: {@code broker}, {@code demo}, {@code run}. */
 @Command(name = "streamfit", mixinStandardHelpOptions = true, version = "streamfit 0.1.0",
         description = "Online learning on Kafka Streams: predicts every object of every record, then learns from it.",
-        subcommands = {BrokerCommand.class, DemoCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {BrokerCommand.class, DemoCommand.class, RunCommand.class, ProduceCommand.class, CommandLine.HelpCommand.class})
 public final class StreamfitCli implements Runnable {
 
     @CommandLine.Spec

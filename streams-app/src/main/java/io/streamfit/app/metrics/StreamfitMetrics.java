@@ -23,6 +23,18 @@ public final class StreamfitMetrics {
     public static final String OUTCOME_PREDICTED_ONLY = "predicted_only";
     public static final String OUTCOME_DEAD_LETTER = "dead_letter";
 
+    /** Skipped-update reasons (label {@code reason} of {@code streamfit_skipped_updates_total}). */
+    public static final String SKIP_NON_FINITE_LOSS = "non_finite_loss";
+    public static final String SKIP_NON_FINITE_GRADIENT = "non_finite_gradient";
+    public static final String SKIP_CLIPPED = "clipped";
+    public static final String SKIP_ROLLED_BACK = "rolled_back";
+    /**
+     * Reasons registered at zero from the start: an alert on {@code increase(...)} and a dashboard
+     * panel need a series before the first skip, and Prometheus cannot see a counter that does not exist.
+     */
+    public static final java.util.List<String> KNOWN_SKIP_REASONS = java.util.List.of(
+            SKIP_NON_FINITE_LOSS, SKIP_NON_FINITE_GRADIENT, SKIP_CLIPPED, SKIP_ROLLED_BACK);
+
     private final MeterRegistry registry;
     private final Counter trained;
     private final Counter predictedOnly;
@@ -55,6 +67,7 @@ public final class StreamfitMetrics {
                 .description("Windowed prequential MSE, mean across live models").register(registry);
         Gauge.builder("streamfit.models", models, Map::size).description("Models live in this instance")
                 .register(registry);
+        KNOWN_SKIP_REASONS.forEach(this::skippedCounter);
     }
 
     private Counter records(String outcome) {
@@ -104,8 +117,12 @@ public final class StreamfitMetrics {
 
     /** Counts an update that was not applied, by reason (a small fixed set, never an id). */
     public void recordSkippedUpdate(String reason) {
-        skipped.computeIfAbsent(reason, r -> Counter.builder("streamfit.skipped.updates").tag("reason", r)
-                .description("Updates not applied").register(registry)).increment();
+        skippedCounter(reason).increment();
+    }
+
+    private Counter skippedCounter(String reason) {
+        return skipped.computeIfAbsent(reason, r -> Counter.builder("streamfit.skipped.updates").tag("reason", r)
+                .description("Updates not applied").register(registry));
     }
 
     /** Publishes the latest snapshot of a live model. */

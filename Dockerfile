@@ -1,0 +1,76 @@
+# syntax=docker/dockerfile:1
+# streamfit image. CPU (default):  docker build -t streamfit .
+#                  GPU (CUDA 12):  docker build --build-arg VARIANT=gpu -t streamfit:gpu .
+# Runs `streamfit run --config /etc/streamfit/streamfit.properties` as a non-root user; HTTP on 8080.
+ARG VARIANT=cpu
+# TensorFlow Java 1.1.0 is TensorFlow 2.18, built against CUDA 12.5 and cuDNN 9.
+ARG CUDA_IMAGE=nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04
+
+# ---- build -------------------------------------------------------------------------------------
+FROM maven:3.9-eclipse-temurin-17 AS build
+ARG VARIANT
+WORKDIR /src
+# An explicit local repository: the cache layer below must land in the image layer, not in a volume.
+ENV MAVEN_ARGS="-B -Dmaven.repo.local=/m2"
+RUN case "$VARIANT" in cpu|gpu) ;; *) echo "VARIANT must be cpu or gpu, got '$VARIANT'" >&2; exit 1 ;; esac
+
+# Dependency-cache layer: only the POMs and the Avro schemas (the schemas module generates its
+# classes from them). It is rebuilt only when one of these changes, not on every source edit.
+COPY pom.xml ./
+COPY schemas/pom.xml schemas/
+COPY schemas/src/main/avro schemas/src/main/avro
+COPY model/pom.xml model/
+COPY streams-app/pom.xml streams-app/
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -q -DskipTests package \
+    && rm -rf schemas/target model/target streams-app/target
+
+COPY schemas schemas
+COPY model model
+COPY streams-app streams-app
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -DskipTests package \
+    && mkdir -p /out \
+    && cp streams-app/target/streamfit-app.jar /out/ \
+    && cp -r streams-app/target/lib /out/lib
+
+# ---- runtime bases -----------------------------------------------------------------------------
+FROM eclipse-temurin:17-jre AS runtime-cpu
+
+FROM ${CUDA_IMAGE} AS runtime-gpu
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+
+# ---- runtime -----------------------------------------------------------------------------------
+# hadolint ignore=DL3006
+FROM runtime-${VARIANT} AS runtime
+# curl for the HEALTHCHECK, where the base image lacks it.
+RUN if ! command -v curl >/dev/null 2>&1; then \
+      apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends curl \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi \
+    && groupadd --system --gid 10001 streamfit \
+    && useradd --system --uid 10001 --gid streamfit --home-dir /home/streamfit --create-home streamfit \
+    && mkdir -p /var/lib/streamfit/state /etc/streamfit \
+    && chown -R streamfit:streamfit /var/lib/streamfit
+
+COPY --from=build /out/lib /app/lib
+COPY --from=build /out/streamfit-app.jar /app/streamfit-app.jar
+COPY deploy/config/streamfit.properties /etc/streamfit/streamfit.properties
+
+# HTTP must listen on all interfaces in a container (the app's default is 127.0.0.1).
+# STREAMFIT_STATE_DIR sets state.dir; mount a volume there so a restart restores from local disk.
+ENV STREAMFIT_HTTP_HOST=0.0.0.0 \
+    STREAMFIT_STATE_DIR=/var/lib/streamfit/state \
+    TF_CPP_MIN_LOG_LEVEL=2 \
+    JAVA_OPTS="-XX:MaxRAMPercentage=75"
+
+USER 10001:10001
+WORKDIR /home/streamfit
+EXPOSE 8080
+# The first start loads TensorFlow and may restore models: give it time before counting failures.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
+    CMD curl -fsS "http://127.0.0.1:${STREAMFIT_HTTP_PORT:-8080}/health" >/dev/null || exit 1
+
+# exec: java is PID 1's replacement and gets SIGTERM, so the app commits and closes cleanly.
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/app/streamfit-app.jar:/app/lib/*' io.streamfit.app.cli.StreamfitCli \"$@\"", "streamfit"]
+CMD ["run", "--config", "/etc/streamfit/streamfit.properties"]

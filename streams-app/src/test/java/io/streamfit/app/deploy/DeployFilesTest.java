@@ -1,0 +1,444 @@
+package io.streamfit.app.deploy;
+
+import static io.streamfit.app.deploy.DeployFiles.ALERTS;
+import static io.streamfit.app.deploy.DeployFiles.APP_PROPERTIES;
+import static io.streamfit.app.deploy.DeployFiles.COMPOSE;
+import static io.streamfit.app.deploy.DeployFiles.DASHBOARD;
+import static io.streamfit.app.deploy.DeployFiles.DASHBOARD_PROVIDERS;
+import static io.streamfit.app.deploy.DeployFiles.DATASOURCES;
+import static io.streamfit.app.deploy.DeployFiles.DOCKERFILE;
+import static io.streamfit.app.deploy.DeployFiles.K8S;
+import static io.streamfit.app.deploy.DeployFiles.PROMETHEUS;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.Registries;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import org.apache.kafka.common.utils.AppInfoParser;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deploy files agree with each other and with the code: compose, Kubernetes, Prometheus,
+ * alert rules, Grafana provisioning and dashboard, and the Dockerfile. No Docker needed.
+ */
+class DeployFilesTest {
+
+    private static final String APP_SERVICE = "streamfit";
+    private static final String PRODUCER_SERVICE = "producer";
+    private static final String KAFKA_SERVICE = "kafka";
+
+    /** Metric names that exist only in a live process; PrometheusIT checks each against a real scrape. */
+    private static final List<String> LIVE_ONLY_PREFIXES = List.of("kafka_stream_", "kafka_consumer_",
+            "kafka_producer_", "jvm_", "process_");
+    /** Published by `streamfit produce` (and `streamfit demo`), not by the app. */
+    private static final Set<String> PRODUCER_NAMES = Set.of("streamfit_demo_noise_floor_rmse",
+            "streamfit_demo_records_sent_total");
+
+    // ---- compose --------------------------------------------------------------------------------
+
+    @Test
+    void composeHasTheServicesOfTheStack() throws IOException {
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        assertThat(fieldNames(services)).containsExactlyInAnyOrder(KAFKA_SERVICE, "topics", APP_SERVICE, PRODUCER_SERVICE,
+                "prometheus", "grafana");
+        // The official Apache image at the version of the clients the app is built with.
+        String kafkaImage = "apache/kafka:" + AppInfoParser.getVersion();
+        assertThat(services.path(KAFKA_SERVICE).path("image").asText()).isEqualTo(kafkaImage);
+        assertThat(services.path("topics").path("image").asText()).isEqualTo(kafkaImage);
+        assertThat(services.path(KAFKA_SERVICE).path("environment").path("KAFKA_PROCESS_ROLES").asText())
+                .as("KRaft, no ZooKeeper").isEqualTo("broker,controller");
+        // Exactly-once needs the transaction log to be writable on a single broker.
+        assertThat(services.path(KAFKA_SERVICE).path("environment").path("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR").asInt())
+                .isEqualTo(1);
+        assertThat(services.path(APP_SERVICE).path("depends_on").path("topics").path("condition").asText())
+                .isEqualTo("service_completed_successfully");
+        assertThat(services.path(PRODUCER_SERVICE).path("depends_on").path("topics").path("condition").asText())
+                .isEqualTo("service_completed_successfully");
+    }
+
+    @Test
+    void composeClientsUseTheBrokersAdvertisedListener() throws IOException {
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        String advertised = services.path(KAFKA_SERVICE).path("environment").path("KAFKA_ADVERTISED_LISTENERS").asText();
+        Matcher m = Pattern.compile("PLAINTEXT://([^,]+)").matcher(advertised);
+        assertThat(m.find()).as("PLAINTEXT listener in %s", advertised).isTrue();
+        String bootstrap = m.group(1);
+        assertThat(bootstrap).isEqualTo(KAFKA_SERVICE + ":9092");
+        assertThat(services.path(KAFKA_SERVICE).path("environment").path("KAFKA_LISTENERS").asText())
+                .contains("PLAINTEXT://:" + bootstrap.split(":")[1]);
+
+        Map<String, String> props = DeployFiles.properties(APP_PROPERTIES);
+        assertThat(props.get("bootstrap.servers")).isEqualTo(bootstrap);
+        assertThat(env(services.path(APP_SERVICE)).get("STREAMFIT_BOOTSTRAP_SERVERS")).isEqualTo(bootstrap);
+        assertThat(option(command(services.path(PRODUCER_SERVICE)), "--bootstrap-servers")).isEqualTo(bootstrap);
+        String topicsScript = String.join("\n", command(services.path("topics")));
+        assertThat(topicsScript).contains("--bootstrap-server " + bootstrap);
+
+        // Every topic of the app's configuration is created before the app and the producer start.
+        StreamfitConfig cfg = new StreamfitConfig(props);
+        for (String key : List.of(StreamfitConfig.TOPIC_FEATURES, StreamfitConfig.TOPIC_OBJECT_PREDICTIONS,
+                StreamfitConfig.TOPIC_SUM_PREDICTIONS, StreamfitConfig.TOPIC_DEAD_LETTERS)) {
+            assertThat(topicsScript).as("topics service creates %s", key).containsPattern("\\b" + cfg.getString(key) + "\\b");
+        }
+        assertThat(topicsScript).contains("--partitions " + cfg.getInt(StreamfitConfig.TOPICS_PARTITIONS));
+        assertThat(option(command(services.path(PRODUCER_SERVICE)), "--topic"))
+                .isIn(null, cfg.getString(StreamfitConfig.TOPIC_FEATURES));
+    }
+
+    @Test
+    void composeAppConfigIsValidAndItsPortsAgreeWithPrometheus() throws IOException {
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        Map<String, String> props = new HashMap<>(DeployFiles.properties(APP_PROPERTIES));
+        props.putAll(io.streamfit.app.config.ConfigLoader.envOverrides(toStringMap(env(services.path(APP_SERVICE)))));
+        StreamfitConfig cfg = new StreamfitConfig(props);
+        int httpPort = cfg.getInt(StreamfitConfig.HTTP_PORT);
+        assertThat(cfg.getString(StreamfitConfig.HTTP_HOST)).as("HTTP must listen beyond the container").isEqualTo("0.0.0.0");
+        assertThat(texts(services.path(APP_SERVICE).path("ports"))).contains(httpPort + ":" + httpPort);
+        assertThat(command(services.path(APP_SERVICE))).containsSubsequence("run", "--config");
+        String configPath = option(command(services.path(APP_SERVICE)), "--config");
+        assertThat(texts(services.path(APP_SERVICE).path("volumes")))
+                .contains("./config/streamfit.properties:" + configPath + ":ro");
+        // The state directory is on the named volume, so a recreated container restores locally.
+        String stateVolume = texts(services.path(APP_SERVICE).path("volumes")).stream()
+                .filter(v -> v.startsWith("streamfit-state:")).findFirst().orElseThrow().split(":")[1];
+        assertThat(props.get("state.dir")).startsWith(stateVolume + "/");
+
+        List<String> producer = command(services.path(PRODUCER_SERVICE));
+        assertThat(producer.get(0)).isEqualTo("produce");
+        assertThat(option(producer, "--http-host")).isEqualTo("0.0.0.0");
+        String features = option(producer, "--features");
+        assertThat(features == null ? 8 : Integer.parseInt(features)).as("producer m = app m").isEqualTo(cfg.features());
+        int producerPort = Integer.parseInt(option(producer, "--http-port"));
+
+        Map<String, String> targets = scrapeTargets();
+        assertThat(targets).containsEntry(APP_SERVICE, APP_SERVICE + ":" + httpPort)
+                .containsEntry("streamfit-producer", PRODUCER_SERVICE + ":" + producerPort);
+    }
+
+    @Test
+    void composeMountsPrometheusAndGrafanaFilesWhereTheyAreRead() throws IOException {
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        List<String> promVolumes = texts(services.path("prometheus").path("volumes"));
+        assertThat(promVolumes).contains("./prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro");
+        for (JsonNode rules : DeployFiles.yaml(PROMETHEUS).path("rule_files")) {
+            // rule_files are relative to the config file's folder.
+            assertThat(promVolumes).contains("./prometheus/" + rules.asText() + ":/etc/prometheus/" + rules.asText() + ":ro");
+            assertThat(PROMETHEUS.resolveSibling(rules.asText())).exists();
+        }
+        List<String> grafanaVolumes = texts(services.path("grafana").path("volumes"));
+        assertThat(grafanaVolumes).contains("./grafana/provisioning:/etc/grafana/provisioning:ro");
+        String dashboardsPath = DeployFiles.yaml(DASHBOARD_PROVIDERS).path("providers").get(0).path("options").path("path").asText();
+        assertThat(grafanaVolumes).contains("./grafana/dashboards:" + dashboardsPath + ":ro");
+        assertThat(env(services.path("grafana")).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"))
+                .isEqualTo(dashboardsPath + "/" + DASHBOARD.getFileName());
+        // The datasource reaches the compose Prometheus on its published port.
+        String url = DeployFiles.yaml(DATASOURCES).path("datasources").get(0).path("url").asText();
+        assertThat(url).isEqualTo("http://prometheus:9090");
+        assertThat(texts(services.path("prometheus").path("ports"))).contains("9090:9090");
+        // Every file the compose file mounts exists.
+        for (JsonNode service : services) {
+            for (String v : texts(service.path("volumes"))) {
+                if (v.startsWith("./")) {
+                    assertThat(COMPOSE.resolveSibling(v.split(":")[0])).as("mounted by compose: %s", v).exists();
+                }
+            }
+        }
+    }
+
+    // ---- Dockerfile -------------------------------------------------------------------------------
+
+    @Test
+    void dockerfileBuildsCpuByDefaultAndRunsAsNonRootWithAHealthcheck() throws IOException {
+        String df = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+        assertThat(df).containsPattern("(?m)^ARG VARIANT=cpu$")
+                .containsPattern("(?m)^FROM maven:3\\.9-eclipse-temurin-17 AS build$")
+                .containsPattern("(?m)^FROM eclipse-temurin:17-jre AS runtime-cpu$")
+                .containsPattern("(?m)^FROM \\$\\{CUDA_IMAGE} AS runtime-gpu$")
+                .containsPattern("(?m)^FROM runtime-\\$\\{VARIANT} AS runtime$")
+                .contains("echo -Pgpu", "-DskipTests package");
+        assertThat(df).containsPattern("ARG CUDA_IMAGE=nvidia/cuda:12\\.[0-9.]+-cudnn[0-9]*-runtime-ubuntu22\\.04");
+        Matcher user = Pattern.compile("(?m)^USER (\\S+)").matcher(df);
+        assertThat(user.find()).isTrue();
+        assertThat(user.group(1)).doesNotStartWith("0").isNotEqualTo("root");
+        int httpPort = new StreamfitConfig(DeployFiles.properties(APP_PROPERTIES)).getInt(StreamfitConfig.HTTP_PORT);
+        assertThat(df).containsPattern("(?m)^EXPOSE " + httpPort + "$")
+                .containsPattern("(?s)HEALTHCHECK .*curl -fsS \"http://127\\.0\\.0\\.1:\\$\\{STREAMFIT_HTTP_PORT:-" + httpPort
+                        + "}/health\"")
+                .contains("STREAMFIT_HTTP_HOST=0.0.0.0");
+        // The image runs what ./streamfit runs: the app jar and target/lib from streams-app's package phase.
+        assertThat(df).contains("streams-app/target/streamfit-app.jar", "streams-app/target/lib",
+                "io.streamfit.app.cli.StreamfitCli");
+        assertThat(Files.readString(DeployFiles.ROOT.resolve("streamfit"), StandardCharsets.UTF_8))
+                .contains("streams-app/target/streamfit-app.jar", "streams-app/target/lib", "io.streamfit.app.cli.StreamfitCli");
+        // Everything the build copies is in the context (not excluded by .dockerignore).
+        List<String> ignored = Files.readAllLines(DeployFiles.ROOT.resolve(".dockerignore"));
+        Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(df);
+        int copies = 0;
+        while (copy.find()) {
+            String src = copy.group(1);
+            assertThat(DeployFiles.ROOT.resolve(src)).as("COPY %s", src).exists();
+            assertThat(ignored).as("COPY %s is not ignored", src).noneMatch(i -> src.equals(i) || src.startsWith(i + "/"));
+            copies++;
+        }
+        assertThat(copies).isGreaterThanOrEqualTo(8);
+    }
+
+    // ---- Kubernetes -------------------------------------------------------------------------------
+
+    @Test
+    void kubernetesManifestsAgreeOnPortsProbesConfigAndState() throws IOException {
+        Map<String, List<JsonNode>> objects = DeployFiles.k8sObjects();
+        assertThat(objects).containsOnlyKeys("ConfigMap", "Service", "StatefulSet");
+        JsonNode configMap = objects.get("ConfigMap").get(0);
+        JsonNode service = objects.get("Service").get(0);
+        JsonNode sts = objects.get("StatefulSet").get(0);
+
+        List<String> kustomized = texts(DeployFiles.yaml(K8S.resolve("kustomization.yaml")).path("resources"));
+        try (var files = Files.list(K8S)) {
+            assertThat(kustomized).containsExactlyInAnyOrderElementsOf(files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).toList());
+        }
+
+        JsonNode pod = sts.path("spec").path("template");
+        JsonNode container = pod.path("spec").path("containers").get(0);
+        List<String> args = texts(container.path("args"));
+        assertThat(args).containsSubsequence("run", "--config");
+        Path configPath = Path.of(option(args, "--config"));
+        JsonNode configMount = mount(container, "config");
+        assertThat(configMount.path("mountPath").asText()).isEqualTo(configPath.getParent().toString());
+        assertThat(volume(pod, "config").path("configMap").path("name").asText())
+                .isEqualTo(configMap.path("metadata").path("name").asText());
+        String propertiesText = configMap.path("data").path(configPath.getFileName().toString()).asText();
+        assertThat(propertiesText).as("ConfigMap key %s", configPath.getFileName()).isNotBlank();
+
+        Map<String, String> props = new HashMap<>(DeployFiles.properties(propertiesText));
+        Map<String, String> env = new HashMap<>();
+        container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        props.putAll(io.streamfit.app.config.ConfigLoader.envOverrides(env));
+        StreamfitConfig cfg = new StreamfitConfig(props);
+        int httpPort = cfg.getInt(StreamfitConfig.HTTP_PORT);
+        assertThat(cfg.getString(StreamfitConfig.HTTP_HOST)).isEqualTo("0.0.0.0");
+
+        JsonNode port = container.path("ports").get(0);
+        assertThat(port.path("containerPort").asInt()).isEqualTo(httpPort);
+        String portName = port.path("name").asText();
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            JsonNode get = container.path(probe).path("httpGet");
+            assertThat(get.path("path").asText()).as(probe).isEqualTo("/health");
+            assertThat(get.path("port").asText()).as(probe).isIn(portName, String.valueOf(httpPort));
+        }
+        JsonNode a = pod.path("metadata").path("annotations");
+        assertThat(a.path("prometheus.io/scrape").asText()).isEqualTo("true");
+        assertThat(a.path("prometheus.io/port").asText()).isEqualTo(String.valueOf(httpPort));
+        assertThat(a.path("prometheus.io/path").asText()).isEqualTo("/metrics");
+        // Annotations on the Service as well would have annotation-based setups scrape every pod twice.
+        assertThat(service.path("metadata").path("annotations").path("prometheus.io/scrape").isMissingNode()).isTrue();
+        JsonNode svcPort = service.path("spec").path("ports").get(0);
+        assertThat(svcPort.path("port").asInt()).isEqualTo(httpPort);
+        assertThat(svcPort.path("targetPort").asText()).isIn(portName, String.valueOf(httpPort));
+        assertThat(sts.path("spec").path("serviceName").asText()).isEqualTo(service.path("metadata").path("name").asText());
+        JsonNode labels = pod.path("metadata").path("labels");
+        sts.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(e ->
+                assertThat(labels.path(e.getKey()).asText()).as("template label %s", e.getKey()).isEqualTo(e.getValue().asText()));
+        service.path("spec").path("selector").fields().forEachRemaining(e ->
+                assertThat(labels.path(e.getKey()).asText()).as("service selects %s", e.getKey()).isEqualTo(e.getValue().asText()));
+
+        // The state directory lives on the pod's persistent volume.
+        JsonNode claim = sts.path("spec").path("volumeClaimTemplates").get(0);
+        String claimName = claim.path("metadata").path("name").asText();
+        assertThat(claim.path("spec").path("resources").path("requests").path("storage").asText()).isNotBlank();
+        String statePath = mount(container, claimName).path("mountPath").asText();
+        assertThat(cfg.originals().get("state.dir").toString()).startsWith(statePath + "/");
+
+        JsonNode requests = container.path("resources").path("requests");
+        assertThat(requests.path("cpu").asText()).isNotBlank();
+        assertThat(requests.path("memory").asText()).isNotBlank();
+        assertThat(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+    }
+
+    // ---- Prometheus, alerts, Grafana ---------------------------------------------------------------
+
+    @Test
+    void dashboardPanelsUseTheProvisionedDatasourceAndDefinedVariables() throws IOException {
+        JsonNode dashboard = DeployFiles.json(DASHBOARD);
+        String uid = DeployFiles.yaml(DATASOURCES).path("datasources").get(0).path("uid").asText();
+        assertThat(uid).isNotBlank();
+        List<JsonNode> panels = DeployFiles.panels(dashboard);
+        assertThat(panels).hasSizeGreaterThanOrEqualTo(15);
+        Set<Integer> ids = new HashSet<>();
+        Set<String> variables = new HashSet<>();
+        dashboard.path("templating").path("list").forEach(v -> {
+            variables.add(v.path("name").asText());
+            assertThat(v.path("datasource").path("uid").asText()).isEqualTo(uid);
+        });
+        for (JsonNode p : panels) {
+            String title = p.path("title").asText();
+            assertThat(ids.add(p.path("id").asInt())).as("unique id of %s", title).isTrue();
+            assertThat(p.path("datasource").path("uid").asText()).as("datasource of %s", title).isEqualTo(uid);
+            assertThat(p.path("targets")).as("queries of %s", title).isNotEmpty();
+            for (JsonNode t : p.path("targets")) {
+                assertThat(t.path("datasource").path("uid").asText()).as("datasource of %s", title).isEqualTo(uid);
+                Matcher m = Pattern.compile("\\$(\\w+)").matcher(t.path("expr").asText());
+                while (m.find()) {
+                    assertThat(m.group(1)).as("variable in %s", title).matches(v -> v.startsWith("__") || variables.contains(v));
+                }
+            }
+        }
+        // The contract's panels are there.
+        List<String> titles = panels.stream().map(p -> p.path("title").asText().toLowerCase()).toList();
+        for (String expected : List.of("records in", "records out", "dead-letter", "consumer lag", "object rmse", "sum rmse",
+                "update latency", "predict latency", "updates per second", "checkpoint size", "checkpoint time",
+                "restore", "skipped", "heap", "gc")) {
+            assertThat(titles).as("a panel about %s", expected).anyMatch(t -> t.contains(expected));
+        }
+    }
+
+    @Test
+    void alertRulesCoverTheContract() throws IOException {
+        Map<String, String> exprByAlert = new HashMap<>();
+        for (JsonNode group : DeployFiles.yaml(ALERTS).path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                String name = rule.path("alert").asText();
+                assertThat(rule.path("labels").path("severity").asText()).as("severity of %s", name).isIn("critical", "warning");
+                assertThat(rule.path("annotations").path("summary").asText()).as("summary of %s", name).isNotBlank();
+                exprByAlert.put(name, rule.path("expr").asText());
+            }
+        }
+        assertThat(exprByAlert).containsOnlyKeys("StreamfitDown", "StreamfitDeadLetterRateHigh",
+                "StreamfitPrequentialErrorRising", "StreamfitConsumerLagGrowing", "StreamfitSkippedUpdates");
+        assertThat(exprByAlert.get("StreamfitDown")).contains("up{job=\"" + APP_SERVICE + "\"}");
+        assertThat(scrapeTargets()).containsKey(APP_SERVICE);
+        assertThat(exprByAlert.get("StreamfitDeadLetterRateHigh")).contains("outcome=\"" + StreamfitMetrics.OUTCOME_DEAD_LETTER + "\"");
+    }
+
+    @Test
+    void everyMetricNameInTheDashboardAndAlertsIsExported() throws IOException {
+        Set<String> exported = exportedNames();
+        List<DeployFiles.Query> queries = new ArrayList<>(DeployFiles.dashboardQueries());
+        queries.addAll(DeployFiles.alertQueries());
+        assertThat(queries).hasSizeGreaterThan(20);
+        Set<String> unknown = new TreeSet<>();
+        for (DeployFiles.Query q : queries) {
+            Set<String> names = PromQl.metricNames(q.expr());
+            assertThat(names).as("metrics of %s: %s", q.source(), q.expr()).isNotEmpty();
+            for (String n : names) {
+                boolean known = exported.contains(n) || PRODUCER_NAMES.contains(n) || n.equals("up")
+                        || (!n.startsWith("streamfit_") && LIVE_ONLY_PREFIXES.stream().anyMatch(n::startsWith));
+                if (!known) {
+                    unknown.add(n + " (" + q.source() + ")");
+                }
+            }
+        }
+        assertThat(unknown).as("metric names the code does not export").isEmpty();
+    }
+
+    @Test
+    void promQlNameExtractionSeesThroughFunctionsMatchersAndRanges() {
+        assertThat(PromQl.metricNames("histogram_quantile(0.99, sum by (le) (rate(a_bucket{x=~\"b|c\",instance=~\"$instance\"}[$__rate_interval])))"))
+                .containsExactly("a_bucket");
+        assertThat(PromQl.metricNames("sum(rate(x_total{o=\"d\"}[5m])) / clamp_min(sum(rate(y_total[5m])), 1e-9) > 0.05"))
+                .containsExactly("x_total", "y_total");
+        assertThat(PromQl.metricNames("avg_over_time(m[10m]) > 1.5 * avg_over_time(m[1h] offset 1h) and deriv(max by (i) (n)[10m:1m]) > 0"))
+                .containsExactly("m", "n");
+        assertThat(PromQl.metricNames("up{job=\"streamfit\"} == 0")).containsExactly("up");
+    }
+
+    /** The exact names a streamfit registry exports, meters exercised once. */
+    private static Set<String> exportedNames() {
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        StreamfitMetrics metrics = new StreamfitMetrics(registry);
+        metrics.recordTrained();
+        metrics.recordUpdate(1_000_000);
+        metrics.recordPredict(1_000_000);
+        metrics.recordCheckpoint(1_000_000, 100);
+        metrics.recordRestore(1_000_000);
+        Set<String> names = new HashSet<>();
+        registry.scrape().lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                .forEach(l -> names.add(l.split("[{ ]", 2)[0]));
+        registry.close();
+        assertThat(names).contains("streamfit_records_total", "streamfit_update_seconds_bucket");
+        return names;
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    /** Job name to its single static target in prometheus.yml. */
+    private static Map<String, String> scrapeTargets() throws IOException {
+        Map<String, String> out = new HashMap<>();
+        for (JsonNode job : DeployFiles.yaml(PROMETHEUS).path("scrape_configs")) {
+            JsonNode targets = job.path("static_configs").get(0).path("targets");
+            assertThat(targets).hasSize(1);
+            out.put(job.path("job_name").asText(), targets.get(0).asText());
+        }
+        return out;
+    }
+
+    private static List<String> fieldNames(JsonNode n) {
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static List<String> command(JsonNode service) {
+        JsonNode c = service.path("command");
+        return c.isArray() ? texts(c) : List.of(c.asText().split("\\s+"));
+    }
+
+    private static Map<String, Object> env(JsonNode service) {
+        Map<String, Object> out = new HashMap<>();
+        service.path("environment").fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    private static Map<String, String> toStringMap(Map<String, Object> m) {
+        Map<String, String> out = new HashMap<>();
+        m.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        return out;
+    }
+
+    /** The value after {@code name} in an argument list, or null. */
+    private static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+    }
+
+    private static JsonNode mount(JsonNode container, String volumeName) {
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (m.path("name").asText().equals(volumeName)) {
+                return m;
+            }
+        }
+        throw new AssertionError("no volumeMount named " + volumeName + " in " + container);
+    }
+
+    private static JsonNode volume(JsonNode pod, String name) {
+        for (JsonNode v : pod.path("spec").path("volumes")) {
+            if (v.path("name").asText().equals(name)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no volume named " + name);
+    }
+}
