@@ -20,9 +20,10 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li>READ on the input topic;</li>
  *   <li>WRITE on the output topics (object and sum predictions, anomaly scores, dead letters);</li>
  *   <li>READ on the consumer group {@code <application.id>};</li>
- *   <li>on topics with the prefix {@code <application.id>} (the store changelog, the global route):
- *       CREATE, DESCRIBE, DESCRIBE_CONFIGS, READ, WRITE and DELETE (Kafka Streams creates,
- *       validates and purges its internal topics);</li>
+ *   <li>CREATE, READ and WRITE on topics with the prefix {@code <application.id>}: the model
+ *       store's changelog, which Kafka Streams creates, restores from and writes, and the route
+ *       topic of {@code model.scope=global} (DELETE is not needed: the topology has no
+ *       repartition topic for Streams to purge);</li>
  *   <li>WRITE and DESCRIBE on transactional ids with the prefix {@code <application.id>}
  *       ({@code exactly_once_v2});</li>
  *   <li>with {@code topics.create=true} only: CREATE on the input and output topics.</li>
@@ -57,8 +58,7 @@ public final class StreamfitAcls {
             acls.add(allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
         }
         acls.add(allow(principal, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ));
-        for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS,
-                AclOperation.READ, AclOperation.WRITE, AclOperation.DELETE)) {
+        for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE)) {
             acls.add(allow(principal, ResourceType.TOPIC, applicationId, PatternType.PREFIXED, op));
         }
         for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
