@@ -15,6 +15,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 
 /**
@@ -64,7 +65,9 @@ public final class HttpApi implements AutoCloseable {
             body.put("status", app.healthy() ? "UP" : "DOWN");
             body.put("streams", String.valueOf(app.state()));
             if (app.fatalError() != null) {
-                body.put("error", String.valueOf(app.fatalError().getMessage()));
+                // An access error can be wrapped deep in a Streams error; say it plainly.
+                String access = KafkaAccess.explain(app.fatalError());
+                body.put("error", access != null ? access : String.valueOf(app.fatalError().getMessage()));
             }
             return json(app.healthy() ? 200 : 503, body);
         }));
