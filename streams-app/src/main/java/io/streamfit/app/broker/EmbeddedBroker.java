@@ -5,9 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
+import kafka.server.BrokerServer;
+
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.network.ListenerName;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.slf4j.Logger;
@@ -20,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * <p>With a data directory the log survives restarts: the cluster id is kept in
  * {@code <dataDir>/cluster.id} so that a restarted broker reopens the same logs. Without one it
  * lives in a temporary directory that is deleted on close.
+ *
+ * <p>{@link #start} gives a PLAINTEXT broker; {@link #startSecure} one with SASL_SSL and ACLs.
  */
 public final class EmbeddedBroker implements AutoCloseable {
 
@@ -29,19 +35,75 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private final String bootstrapServers;
 
-    private EmbeddedBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
+    private final SecureBroker secure;
+
+    private EmbeddedBroker(KafkaClusterTestKit cluster, String bootstrapServers, SecureBroker secure) {
         this.cluster = cluster;
         this.bootstrapServers = bootstrapServers;
+        this.secure = secure;
     }
 
     /**
-     * Starts a broker.
+     * Starts a broker with one PLAINTEXT listener.
      *
      * @param port      client port on localhost, or 0 for any free port
      * @param dataDir   where logs live across restarts, or {@code null} for a temporary directory
      * @param overrides extra broker properties
      */
     public static EmbeddedBroker start(int port, Path dataDir, Map<String, String> overrides) throws Exception {
+        Map<String, String> props = new HashMap<>();
+        if (port > 0) {
+            // The test kit pre-binds random ports for its own listener names; a listener of another
+            // name binds the port we ask for.
+            props.put("listeners", "BROKER://localhost:" + port + ",CONTROLLER://localhost:0");
+            props.put("listener.security.protocol.map", "BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put("inter.broker.listener.name", "BROKER");
+        }
+        props.putAll(overrides);
+        KafkaClusterTestKit kit = launch(dataDir, props);
+        String bootstrap = port > 0 ? "localhost:" + port : kit.bootstrapServers();
+        LOG.info("Embedded Kafka broker ready at {} (data in {})", bootstrap,
+                dataDir == null ? "a temporary directory" : dataDir.toAbsolutePath());
+        return new EmbeddedBroker(kit, bootstrap, null);
+    }
+
+    /**
+     * Starts a broker whose only client listener is SASL_SSL with SCRAM-SHA-512, with ACLs enforced
+     * ({@code StandardAuthorizer}, nothing allowed without an ACL). A fresh CA, broker certificate
+     * and passwords are made at every start (see {@link SecureBroker}); the SCRAM users are
+     * {@link SecureBroker#ADMIN_USER} (a super user) and {@code users}, without any ACL.
+     *
+     * <p>The broker's own connections (controller and inter-broker listeners, on other free ports
+     * of localhost) use mutual TLS with the broker certificate, so no listener of this broker lets
+     * anyone in without a certificate or a password.
+     *
+     * @param port      SASL_SSL client port on localhost, or 0 for any free port
+     * @param dataDir   where logs live across restarts, or {@code null} for a temporary directory
+     * @param secureDir where the keystore, truststore, secrets and client configs are written
+     * @param users     SCRAM users to create besides the admin (e.g. the app's principal)
+     * @param overrides extra broker properties
+     */
+    public static EmbeddedBroker startSecure(int port, Path dataDir, Path secureDir, List<String> users,
+            Map<String, String> overrides) throws Exception {
+        SecureBroker secure = SecureBroker.prepare(secureDir, users);
+        Map<String, String> props = new HashMap<>(secure.brokerProperties(port));
+        props.putAll(overrides);
+        KafkaClusterTestKit kit = launch(dataDir, props);
+        try {
+            BrokerServer server = kit.brokers().values().iterator().next();
+            String bootstrap = "localhost:" + server.boundPort(ListenerName.normalised(SecureBroker.CLIENT_LISTENER));
+            String internal = "localhost:" + server.boundPort(ListenerName.normalised(SecureBroker.INTERNAL_LISTENER));
+            secure.createUsers(internal, bootstrap);
+            LOG.info("Embedded Kafka broker ready at {} (SASL_SSL, SCRAM-SHA-512, ACLs on; client configs in {})",
+                    bootstrap, secureDir.toAbsolutePath());
+            return new EmbeddedBroker(kit, bootstrap, secure.withBootstrap(bootstrap));
+        } catch (Exception e) {
+            kit.close();
+            throw e;
+        }
+    }
+
+    private static KafkaClusterTestKit launch(Path dataDir, Map<String, String> overrides) throws Exception {
         TestKitNodes.Builder nodes = new TestKitNodes.Builder()
                 .setCombined(true)
                 .setNumBrokerNodes(1)
@@ -61,27 +123,23 @@ public final class EmbeddedBroker implements AutoCloseable {
         props.put("auto.create.topics.enable", "false");
         // Model checkpoints can be large; the changelog topic raises its own limit as well.
         props.put("message.max.bytes", String.valueOf(64 * 1024 * 1024));
-        if (port > 0) {
-            // The test kit pre-binds random ports for its own listener names; a listener of another
-            // name binds the port we ask for.
-            props.put("listeners", "BROKER://localhost:" + port + ",CONTROLLER://localhost:0");
-            props.put("listener.security.protocol.map", "BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            props.put("inter.broker.listener.name", "BROKER");
-        }
         props.putAll(overrides);
         props.forEach(builder::setConfigProp);
         KafkaClusterTestKit kit = builder.build();
-        if (dataDir == null || !Files.exists(dataDir.resolve(".formatted"))) {
-            formatQuietly(kit);
-            if (dataDir != null) {
-                Files.writeString(dataDir.resolve(".formatted"), "formatted by streamfit\n");
+        try {
+            if (dataDir == null || !Files.exists(dataDir.resolve(".formatted"))) {
+                formatQuietly(kit);
+                if (dataDir != null) {
+                    Files.writeString(dataDir.resolve(".formatted"), "formatted by streamfit\n");
+                }
             }
+            kit.startup();
+            kit.waitForReadyBrokers();
+        } catch (Exception e) {
+            kit.close();
+            throw e;
         }
-        kit.startup();
-        kit.waitForReadyBrokers();
-        LOG.info("Embedded Kafka broker ready at {} (data in {})", port > 0 ? "localhost:" + port : kit.bootstrapServers(),
-                dataDir == null ? "a temporary directory" : dataDir.toAbsolutePath());
-        return new EmbeddedBroker(kit, port > 0 ? "localhost:" + port : kit.bootstrapServers());
+        return kit;
     }
 
     /** The storage formatter prints its progress to stdout, which is the demo's progress display. */
@@ -108,6 +166,11 @@ public final class EmbeddedBroker implements AutoCloseable {
     /** The {@code bootstrap.servers} value for clients. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** Users, passwords and files of a broker from {@link #startSecure}, or {@code null} for a plain one. */
+    public SecureBroker secure() {
+        return secure;
     }
 
     /** The underlying test kit, for tests that stop and restart the broker. */

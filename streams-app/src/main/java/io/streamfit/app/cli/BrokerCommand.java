@@ -1,33 +1,77 @@
 package io.streamfit.app.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.broker.SecureBroker;
+import io.streamfit.app.broker.StreamfitAcls;
+import io.streamfit.schemas.TopicRegistry;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code streamfit broker}: only the embedded single-node KRaft broker, for local development. */
+/**
+ * {@code streamfit broker}: only the embedded single-node KRaft broker, for local development.
+ * With {@code --secure} its client listener is SASL_SSL (SCRAM-SHA-512) with ACLs enforced.
+ */
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = "Runs only the embedded single-node Kafka (KRaft) broker until Ctrl-C.")
 final class BrokerCommand implements Callable<Integer> {
+
+    /** The SCRAM user that gets the app's minimal ACLs with {@code --secure}. */
+    static final String APP_USER = "streamfit";
 
     @Option(names = "--port", defaultValue = "9092", description = "Client port on localhost (default ${DEFAULT-VALUE}).")
     int port;
 
     @Option(names = "--data-dir", defaultValue = "./streamfit-data",
-            description = "Broker data lives in DIR/kafka (default ${DEFAULT-VALUE}).")
+            description = "Broker data lives in DIR/kafka, with --secure the TLS and SCRAM material in DIR/secure "
+                    + "(default ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--secure", description = "SASL_SSL listener (SCRAM-SHA-512) with a throwaway CA and ACLs on; "
+            + "writes client configs for the users 'admin' (super user) and '" + APP_USER
+            + "' (the app's minimal ACLs) to DIR/secure. Passwords go to DIR/secure/secrets.properties only.")
+    boolean secure;
+
+    @Option(names = "--app-id", defaultValue = "streamfit",
+            description = "With --secure: the application.id whose minimal ACLs user '" + APP_USER
+                    + "' gets (default ${DEFAULT-VALUE}).")
+    String appId;
 
     @Override
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
-        try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
+        Path kafkaDir = dataDir.resolve("kafka");
+        try (EmbeddedBroker broker = secure
+                ? EmbeddedBroker.startSecure(port, kafkaDir, dataDir.resolve("secure"), List.of(APP_USER), Map.of())
+                : EmbeddedBroker.start(port, kafkaDir, Map.of())) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "streamfit-broker-shutdown"));
-            System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + dataDir.resolve("kafka")
-                    + "). Ctrl-C stops it.");
+            if (secure) {
+                SecureBroker s = broker.secure();
+                try (Admin admin = Admin.create(Map.<String, Object>copyOf(s.clientProperties(SecureBroker.ADMIN_USER)))) {
+                    admin.createAcls(StreamfitAcls.forApp("User:" + APP_USER, appId, TopicRegistry.defaults(), true))
+                            .all().get(60, TimeUnit.SECONDS);
+                }
+                // The configs refer to the passwords by file, so printing them gives nothing away.
+                System.out.println("Kafka broker at " + broker.bootstrapServers() + " (SASL_SSL, " + SecureBroker.MECHANISM
+                        + ", ACLs on; data in " + kafkaDir + "). Ctrl-C stops it.");
+                System.out.println("A new CA and new passwords are made at every start; they are in "
+                        + s.directory().resolve(SecureBroker.SECRETS_FILE) + " (owner-only).");
+                System.out.println("Super user 'admin':  " + s.clientConfig(SecureBroker.ADMIN_USER));
+                System.out.println("App user '" + APP_USER + "' (minimal ACLs of application.id=" + appId + "):  "
+                        + s.clientConfig(APP_USER));
+                System.out.println("Run the app with it:  STREAMFIT_APPLICATION_ID=" + appId
+                        + " STREAMFIT_MODEL_FEATURES=8 ./streamfit run --config " + s.clientConfig(APP_USER));
+            } else {
+                System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + kafkaDir
+                        + "). Ctrl-C stops it.");
+            }
             stop.await();
         }
         return 0;

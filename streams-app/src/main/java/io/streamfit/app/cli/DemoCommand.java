@@ -102,8 +102,7 @@ final class DemoCommand implements Callable<Integer> {
 
             StreamfitApp app = new StreamfitApp(cfg, metrics);
             app.start();
-            Map<String, Object> clientProps = new HashMap<>();
-            clientProps.put("bootstrap.servers", broker.bootstrapServers());
+            Map<String, Object> clientProps = new HashMap<>(cfg.clientProperties());
             DemoProducer producer = new DemoProducer(stream, cfg.topics().features().name(), rate, clientProps);
             producer.start();
             try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),

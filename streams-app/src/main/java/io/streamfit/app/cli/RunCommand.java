@@ -10,6 +10,7 @@ import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,7 +29,13 @@ final class RunCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = Registries.prometheus();
         StreamfitApp app = new StreamfitApp(cfg, new StreamfitMetrics(registry));
         ShutdownSignal stop = new ShutdownSignal();
-        app.start();
+        try {
+            app.start();
+        } catch (KafkaAccess.AuthenticationFailed e) {
+            System.err.println("streamfit cannot start: " + e.getMessage());
+            stop.closed();
+            return 2;
+        }
         try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
                 app, registry)) {
             System.err.println("streamfit running; HTTP on " + cfg.getString(StreamfitConfig.HTTP_HOST) + ":" + http.port());

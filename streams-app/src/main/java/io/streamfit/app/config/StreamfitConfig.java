@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 import io.streamfit.model.ModelSpec;
 import io.streamfit.schemas.TopicRegistry;
@@ -151,8 +152,11 @@ public final class StreamfitConfig extends AbstractConfig {
     public StreamfitConfig(Map<String, ?> props) {
         super(DEF, props, false);
         Map<String, String> rest = new HashMap<>();
-        props.forEach((k, v) -> {
-            if (!DEF.names().contains(k) && v != null) {
+        // originals() has the ${provider:path:key} variables resolved (config.providers); the
+        // provider keys themselves stay here, so no client resolves (or logs) them a second time.
+        originals().forEach((k, v) -> {
+            if (!DEF.names().contains(k) && v != null && !k.equals(CONFIG_PROVIDERS_CONFIG)
+                    && !k.startsWith(CONFIG_PROVIDERS_CONFIG + ".")) {
                 rest.put(k, v.toString());
             }
         });
@@ -279,6 +283,68 @@ public final class StreamfitConfig extends AbstractConfig {
         p.put(DEAD_LETTERS_TOPIC_FOR_HANDLERS, getString(TOPIC_DEAD_LETTERS));
         p.putAll(passThrough);
         return p;
+    }
+
+    /**
+     * The Kafka properties fit to print: the value of every secret (see {@link #isSecret}) is
+     * replaced by {@code [hidden]}.
+     */
+    public Map<String, String> redactedKafkaProperties() {
+        Map<String, String> out = new TreeMap<>();
+        passThrough.forEach((k, v) -> out.put(k, isSecret(k) ? HIDDEN : v));
+        return out;
+    }
+
+    /** What {@link #redactedKafkaProperties()} shows in place of a secret. */
+    public static final String HIDDEN = "[hidden]";
+
+    /**
+     * Whether a key holds a secret: a key of type PASSWORD in Kafka's client or Streams
+     * definitions (also behind a {@code producer.}, {@code consumer.}, {@code admin.} ... prefix),
+     * such as {@code sasl.jaas.config} and {@code ssl.*.password}, or any key whose name speaks of
+     * a password, secret, credentials, token or JAAS (for plugins whose keys Kafka does not know).
+     */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        if (SECRET_WORDS.stream().anyMatch(k::contains)) {
+            return true;
+        }
+        for (ConfigDef def : KAFKA_DEFS) {
+            for (String name = key; ; name = name.substring(name.indexOf('.') + 1)) {
+                ConfigDef.ConfigKey ck = def.configKeys().get(name);
+                if (ck != null && ck.type == Type.PASSWORD) {
+                    return true;
+                }
+                if (name.indexOf('.') < 0) {
+                    break;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final List<String> SECRET_WORDS = List.of("password", "secret", "credential", "token", "jaas",
+            "ssl.keystore.key", "ssl.keystore.certificate.chain", "basic.auth.user.info");
+
+    private static final List<ConfigDef> KAFKA_DEFS = List.of(StreamsConfig.configDef(),
+            org.apache.kafka.clients.producer.ProducerConfig.configDef(),
+            org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
+            org.apache.kafka.clients.admin.AdminClientConfig.configDef());
+
+    /**
+     * The pass-through keys that every Kafka client of streamfit takes besides Streams itself
+     * (the demo's producer, the admin client): connection and security settings, those of
+     * {@link org.apache.kafka.clients.CommonClientConfigs}, SASL and SSL.
+     */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> out = new HashMap<>();
+        java.util.Set<String> common = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+        passThrough.forEach((k, v) -> {
+            if (common.contains(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /** A short human-readable summary for the start-up log (no secrets: only streamfit's keys). */

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code processing.exception.handler} of streamfit: a record on which a processor throws goes to
  * the dead-letter topic with reason {@code processing-error}, its original bytes and headers, and
- * processing continues. A {@link ModelMismatchException} is not about one record (the stored model
- * does not fit the configuration), so it stops the client instead.
+ * processing continues. Errors that are not about one record (a {@link ModelMismatchException}, a
+ * Kafka client error such as a missing ACL) stop the client instead: see {@link #aboutTheRecord}.
  */
 public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
 
@@ -30,9 +30,30 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
         metrics = DeadLetterHandlers.metrics(configs);
     }
 
+    /**
+     * Whether {@code error} concerns this one record. A stored model that does not fit the
+     * configuration, or a Kafka client error (authorization, authentication, fencing, timeouts)
+     * is about the service: dead-lettering and going on would drop every record silently, so
+     * those fail the client instead, leaving the input offsets uncommitted.
+     */
+    static boolean aboutTheRecord(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ModelMismatchException) {
+                return false;
+            }
+            if (t instanceof org.apache.kafka.common.KafkaException
+                    && !(t instanceof org.apache.kafka.streams.errors.StreamsException)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception error) {
-        if (error instanceof ModelMismatchException) {
+        if (!aboutTheRecord(error)) {
+            LOG.error("Processor {} failed on {}-{}@{} for a reason that is not the record's; stopping",
+                    context.processorNodeId(), context.topic(), context.partition(), context.offset(), error);
             return Response.fail();
         }
         LOG.error("Processor {} failed on {}-{}@{}; the record goes to {}", context.processorNodeId(),

@@ -15,16 +15,25 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 
 /**
  * The read-only HTTP surface: {@code GET /metrics} (Prometheus text), {@code GET /health} (200 only
  * while the Streams client is RUNNING or REBALANCING), {@code GET /models} and
  * {@code GET /models/{key}} (version, updates, prequential metrics, last checkpoint).
+ *
+ * <p>Only GET and HEAD are served (405 otherwise), without a request body (413) and with a URI of
+ * at most {@link #MAX_URI_CHARS} characters (414). Nothing here changes state; an endpoint that
+ * does must not be added without authentication. Bind to 127.0.0.1 (the default) unless the port
+ * must be reachable from elsewhere, e.g. 0.0.0.0 inside a container.
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Longest request URI served (414 beyond): model keys are short, and nothing else takes parameters. */
+    public static final int MAX_URI_CHARS = 2048;
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -56,7 +65,9 @@ public final class HttpApi implements AutoCloseable {
             body.put("status", app.healthy() ? "UP" : "DOWN");
             body.put("streams", String.valueOf(app.state()));
             if (app.fatalError() != null) {
-                body.put("error", String.valueOf(app.fatalError().getMessage()));
+                // An access error can be wrapped deep in a Streams error; say it plainly.
+                String access = KafkaAccess.explain(app.fatalError());
+                body.put("error", access != null ? access : String.valueOf(app.fatalError().getMessage()));
             }
             return json(app.healthy() ? 200 : 503, body);
         }));
@@ -128,6 +139,11 @@ public final class HttpApi implements AutoCloseable {
             if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().add("Allow", "GET, HEAD");
                 r = json(405, Map.of("error", "method not allowed; this API is read-only"));
+            } else if (ex.getRequestURI().toString().length() > MAX_URI_CHARS) {
+                r = json(414, Map.of("error", "URI longer than " + MAX_URI_CHARS + " characters"));
+            } else if (hasBody(ex)) {
+                // Nothing here reads a body; refusing one keeps a client from making us buffer it.
+                r = json(413, Map.of("error", "request bodies are not accepted"));
             } else {
                 try {
                     r = handler.get();
@@ -145,6 +161,12 @@ public final class HttpApi implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private static boolean hasBody(HttpExchange ex) {
+        String length = ex.getRequestHeaders().getFirst("Content-Length");
+        return ex.getRequestHeaders().containsKey("Transfer-Encoding")
+                || (length != null && !length.trim().equals("0"));
     }
 
     /** The bound port (useful with port 0). */

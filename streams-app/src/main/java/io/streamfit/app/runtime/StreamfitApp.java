@@ -42,14 +42,17 @@ public final class StreamfitApp implements AutoCloseable {
     /** Creates missing topics (when {@code topics.create}) and starts the Streams client. */
     public void start() throws Exception {
         Properties props = config.streamsProperties();
+        Map<String, Object> admin = new HashMap<>();
+        props.forEach((k, v) -> {
+            String key = k.toString();
+            if (AdminClientConfig.configNames().contains(key)) {
+                admin.put(key, v);
+            }
+        });
+        LOG.info("Kafka client settings: {}", config.redactedKafkaProperties());
+        // Wrong credentials stop the service here, with a clear message, not later in a stream thread.
+        KafkaAccess.checkLogin(admin, Duration.ofSeconds(30));
         if (config.getBoolean(StreamfitConfig.TOPICS_CREATE)) {
-            Map<String, Object> admin = new HashMap<>();
-            props.forEach((k, v) -> {
-                String key = k.toString();
-                if (AdminClientConfig.configNames().contains(key)) {
-                    admin.put(key, v);
-                }
-            });
             TopicInitializer.createMissing(config, admin);
         }
         Topology topology = StreamfitTopology.build(config, metrics);
@@ -62,6 +65,10 @@ public final class StreamfitApp implements AutoCloseable {
         streams = new KafkaStreams(topology, props);
         streams.setGlobalStateRestoreListener(new RestoreTimer());
         streams.setUncaughtExceptionHandler(e -> {
+            String access = KafkaAccess.explain(e);
+            if (access != null) {
+                LOG.error(access);
+            }
             LOG.error("Stream thread failed; shutting the client down", e);
             fatal.set(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -101,6 +101,18 @@ class DeadLetterHandlersTest {
     }
 
     @Test
+    void aKafkaClientErrorSuchAsAMissingAclStopsTheClientRatherThanDroppingRecords() {
+        DeadLetterProcessingHandler handler = new DeadLetterProcessingHandler();
+        handler.configure(Map.of(DeadLetterHandlers.TOPIC_CONFIG, "dead-letters"));
+        Exception denied = new org.apache.kafka.streams.errors.StreamsException("Exception caught in process",
+                new org.apache.kafka.common.errors.TopicAuthorizationException(java.util.Set.of("sum-predictions")));
+        ProcessingExceptionHandler.Response response = handler.handleError(new Context(new RecordHeaders()),
+                new Record<>("k", "v", 1L), denied);
+        assertThat(response.result()).isEqualTo(ProcessingExceptionHandler.Result.FAIL);
+        assertThat(response.deadLetterQueueRecords()).isEmpty();
+    }
+
+    @Test
     void aDeserializationFailureIsADeadLetterWithItsOwnReason() {
         DeadLetterDeserializationHandler handler = new DeadLetterDeserializationHandler();
         handler.configure(Map.of(DeadLetterHandlers.TOPIC_CONFIG, "dead-letters"));

@@ -1,0 +1,87 @@
+package io.streamfit.app.broker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.schemas.TopicRegistry;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * The minimal ACLs that the principal of a streamfit instance needs, as the README's "Security"
+ * section lists them (and the secure integration test applies them, so the list stays true):
+ * <ul>
+ *   <li>READ on the input topic;</li>
+ *   <li>WRITE on the output topics (object and sum predictions, anomaly scores, dead letters);</li>
+ *   <li>READ on the consumer group {@code <application.id>};</li>
+ *   <li>CREATE, READ and WRITE on topics with the prefix {@code <application.id>}: the model
+ *       store's changelog, which Kafka Streams creates, restores from and writes, and the route
+ *       topic of {@code model.scope=global} (DELETE is not needed: the topology has no
+ *       repartition topic for Streams to purge);</li>
+ *   <li>WRITE and DESCRIBE on transactional ids with the prefix {@code <application.id>}
+ *       ({@code exactly_once_v2});</li>
+ *   <li>with {@code topics.create=true} only: CREATE on the input and output topics.</li>
+ * </ul>
+ * READ and WRITE imply DESCRIBE, and WRITE on a topic or transactional id implies the idempotent
+ * write that a transactional producer needs (Kafka 2.8 and later).
+ */
+public final class StreamfitAcls {
+
+    private StreamfitAcls() {
+    }
+
+    /**
+     * @param principal e.g. {@code User:streamfit}
+     * @param config    the instance's configuration (application id, topic names, topics.create)
+     */
+    public static List<AclBinding> forApp(String principal, StreamfitConfig config) {
+        return forApp(principal, config.applicationId(), config.topics(), config.getBoolean(StreamfitConfig.TOPICS_CREATE));
+    }
+
+    /**
+     * @param principal     e.g. {@code User:streamfit}
+     * @param applicationId the Streams application id (group, internal topic and transactional id prefix)
+     * @param topics        the input and output topics
+     * @param createTopics  whether the instance creates missing topics at start ({@code topics.create})
+     */
+    public static List<AclBinding> forApp(String principal, String applicationId, TopicRegistry topics,
+            boolean createTopics) {
+        List<AclBinding> acls = new ArrayList<>();
+        acls.add(allow(principal, ResourceType.TOPIC, topics.features().name(), PatternType.LITERAL, AclOperation.READ));
+        for (String output : outputs(topics)) {
+            acls.add(allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
+        }
+        acls.add(allow(principal, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ));
+        for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE)) {
+            acls.add(allow(principal, ResourceType.TOPIC, applicationId, PatternType.PREFIXED, op));
+        }
+        for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
+            acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, applicationId, PatternType.PREFIXED, op));
+        }
+        if (createTopics) {
+            for (String name : topics.names()) {
+                acls.add(allow(principal, ResourceType.TOPIC, name, PatternType.LITERAL, AclOperation.CREATE));
+            }
+        }
+        return acls;
+    }
+
+    /** The topics the app writes to. */
+    public static List<String> outputs(TopicRegistry topics) {
+        return List.of(topics.objectPredictions().name(), topics.sumPredictions().name(),
+                topics.anomalyScores().name(), topics.deadLetters().name());
+    }
+
+    /** An ALLOW entry for any host. */
+    public static AclBinding allow(String principal, ResourceType type, String name, PatternType pattern,
+            AclOperation op) {
+        return new AclBinding(new ResourcePattern(type, name, pattern),
+                new AccessControlEntry(principal, "*", op, AclPermissionType.ALLOW));
+    }
+}
