@@ -24,7 +24,8 @@ final class CheckpointWeights {
             throw new IllegalArgumentException("not a streamfit model state");
         }
         in.getInt(); // format version
-        in.position(in.position() + in.getInt()); // fingerprint
+        int fingerprintLength = in.getInt();
+        in.position(in.position() + fingerprintLength);
         in.getLong(); // update count
         int variables = in.getInt();
         Map<String, float[]> out = new LinkedHashMap<>();
