@@ -201,8 +201,13 @@ public final class EndToEnd implements Callable<Integer> {
                 Duration.ofSeconds(idleTimeoutSeconds))) {
             KafkaStreams streams = new KafkaStreams(topology, props);
             try {
+                long t0 = System.nanoTime();
                 streams.start();
                 collector.await();
+                long[] ts = collector.timestamps();
+                System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
+                        props.get(StreamsConfig.APPLICATION_ID_CONFIG), ts.length, (System.nanoTime() - t0) / 1e9,
+                        java.util.Arrays.stream(ts).max().orElse(0) - java.util.Arrays.stream(ts).min().orElse(0));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
