@@ -61,7 +61,8 @@ public final class GpuCheck {
             Operand<TFloat32> h = tf.nn.relu(tf.math.add(tf.linalg.matMul(x, w1), b1));
             Operand<TFloat32> p = tf.linalg.matMul(h, w2);
             Operand<TFloat32> sum = tf.reduceSum(p, tf.constant(new int[] {0, 1}));
-            ConfigProto config = ConfigProto.newBuilder().setAllowSoftPlacement(true).build();
+            // The model's own session names no device and keeps the default placement; so does this one.
+            ConfigProto config = ConfigProto.newBuilder().build();
             try (Session s = new Session(g, config)) {
                 RunOptions options = RunOptions.newBuilder().setTraceLevel(RunOptions.TraceLevel.FULL_TRACE).build();
                 try (Result r = s.runner().fetch(sum).setOptions(options).runAndFetchMetadata()) {

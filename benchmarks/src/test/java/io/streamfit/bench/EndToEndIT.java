@@ -23,6 +23,7 @@ class EndToEndIT {
         bench.batchTimesteps = List.of(1, 64);
         bench.latencySeconds = 3;
         bench.latencyRate = 20;
+        bench.warmUpRecords = 100;
         List<EndToEnd.Row> rows = bench.runAll();
 
         assertThat(rows).extracting(EndToEnd.Row::topology)
