@@ -25,6 +25,12 @@ done
 BUDGET=480   # seconds for everything, build included
 SECONDS=0
 left() { echo $(( BUDGET - SECONDS )); }
+# A timeout for the next step: what is left of the budget (divided by $1), never 0 (no limit).
+limit() {
+  local l=$(( (BUDGET - SECONDS) / ${1:-1} ))
+  if (( l < 5 )); then echo "gpu.sh: the 8-minute budget is spent" >&2; exit 124; fi
+  echo "$l"
+}
 step() { echo; echo "== $* ($(left) s left)"; }
 
 # Short JMH settings: 2 x 1 s warm-up, 3 x 1 s measurement, one fork per case.
@@ -40,7 +46,7 @@ if (( BUILD == 1 )); then
   step "build"
   # Force a rebuild: the last build may hold the other profile's TensorFlow natives.
   rm -f "$HERE/target/.bench-built"
-  timeout "$(left)" "$HERE/run.sh" build
+  timeout "$(limit)" "$HERE/run.sh" build
 fi
 export BENCH_SKIP_BUILD=1
 
@@ -53,11 +59,11 @@ fi
 
 if (( CPU_ONLY == 0 )); then
   step "JMH update step on the GPU (streamfit)"
-  timeout "$(( $(left) / 2 ))" "$HERE/run.sh" step "${JMH[@]}" -p engine=tensorflow
+  timeout "$(limit 2)" "$HERE/run.sh" step "${JMH[@]}" -p engine=tensorflow
 fi
 
 step "JMH update step on the CPU (streamfit and DJL/PyTorch)"
 # Hidden from CUDA, the GPU build of TensorFlow runs on the CPU; PyTorch here is the CPU build anyway.
-CUDA_VISIBLE_DEVICES="" timeout "$(left)" "$HERE/run.sh" step "${JMH[@]}" -p engine=tensorflow,pytorch
+CUDA_VISIBLE_DEVICES="" timeout "$(limit)" "$HERE/run.sh" step "${JMH[@]}" -p engine=tensorflow,pytorch
 
 echo; echo "gpu.sh done in ${SECONDS} s"

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -232,7 +233,7 @@ public final class EndToEnd implements Callable<Integer> {
                 long[] ts = collector.timestamps();
                 System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
                         props.get(StreamsConfig.APPLICATION_ID_CONFIG), ts.length, (System.nanoTime() - t0) / 1e9,
-                        java.util.Arrays.stream(ts).max().orElse(0) - java.util.Arrays.stream(ts).min().orElse(0));
+                        Arrays.stream(ts).max().orElse(0) - Arrays.stream(ts).min().orElse(0));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
