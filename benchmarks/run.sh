@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Builds the benchmarks module (when sources changed) and runs one benchmark.
+#
+#   benchmarks/run.sh step [JMH options]   update step, streamfit (TF Java) vs DJL/PyTorch; e.g.
+#                                          benchmarks/run.sh step -p shape=32x16x64x1 -wi 1 -i 3
+#   benchmarks/run.sh e2e [options]        end-to-end drain rate (a, b, c) and latency; --help lists options
+#   benchmarks/run.sh gpu-check [--expect cpu|gpu]   which device TF ran the regressor's ops on
+#   benchmarks/run.sh build               only (re)build
+#   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
+#
+# Env: BENCH_SKIP_BUILD=1 uses the last build; BENCH_MAVEN_ARGS adds Maven flags (e.g. -Pgpu);
+#      BENCH_JAVA_OPTS sets the JVM flags of the e2e/gpu-check JVM (default -Xmx4g).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+JAR="$HERE/target/streamfit-benchmarks.jar"
+LIB="$HERE/target/lib"
+STAMP="$HERE/target/.bench-built"
+
+needs_build() {
+  [[ -f "$JAR" && -d "$LIB" && -f "$STAMP" ]] || return 0
+  [[ -n "$(find "$ROOT" -path "$ROOT/.git" -prune -o \( -name pom.xml -o -path '*/src/main/*' \) -type f \
+      -newer "$STAMP" -print -quit 2>/dev/null)" ]]
+}
+
+if [[ "${BENCH_SKIP_BUILD:-}" != "1" ]] && needs_build; then
+  echo "benchmarks: building ..." >&2
+  # A profile switch (CPU/GPU TensorFlow natives) must not leave the other native jar behind.
+  rm -rf "$LIB"
+  (cd "$ROOT" && mvn -B -q -pl benchmarks -am -DskipTests ${BENCH_MAVEN_ARGS:-} package) >&2
+  touch "$STAMP"
+fi
+
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+CP="$JAR:$LIB/*"
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+JOPTS=(${BENCH_JAVA_OPTS:--Xmx4g} -Dai.djl.offline=true)
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  build)     exit 0 ;;
+  step)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench "$@" ;;
+  e2e)       exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd "$@" ;;
+  gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
+  smoke)
+    "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
+    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --latency-seconds 5 \
+        --guarantees exactly_once_v2
+    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
+  *) sed -n '2,14p' "$0" >&2; exit 64 ;;
+esac

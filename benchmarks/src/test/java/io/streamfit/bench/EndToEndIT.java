@@ -1,0 +1,52 @@
+package io.streamfit.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The end-to-end harness against a real in-JVM broker with real Kafka Streams and TensorFlow, on
+ * a few hundred records: every topology drains all of them, the latency run measures, and a
+ * {@code batch.timesteps} the config rejects is reported as skipped, never as a number.
+ */
+class EndToEndIT {
+
+    @Test
+    void drainsEveryTopologyAndMeasuresLatency() throws Exception {
+        EndToEnd bench = new EndToEnd();
+        bench.records = 300;
+        bench.series = 4;
+        bench.partitions = 2;
+        bench.guarantees = List.of("exactly_once_v2");
+        bench.batchTimesteps = List.of(1, 64);
+        bench.latencySeconds = 3;
+        bench.latencyRate = 20;
+        bench.warmUpRecords = 100;
+        List<EndToEnd.Row> rows = bench.runAll();
+
+        assertThat(rows).extracting(EndToEnd.Row::topology)
+                .startsWith("a bytes copy", "b json tree", "c streamfit", "c latency @20/s");
+        for (EndToEnd.Row r : rows.subList(0, 3)) {
+            assertThat(r.note()).as(r.topology()).isEmpty();
+            assertThat(r.records()).isEqualTo(300);
+            assertThat(r.recordsPerSecond()).as(r.topology()).isPositive();
+        }
+        EndToEnd.Row latency = rows.get(3);
+        assertThat(latency.note()).isEmpty();
+        assertThat(latency.records()).isGreaterThan(30);
+        assertThat(latency.p50Ms()).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(latency.p99Ms());
+
+        EndToEnd.Row batched = rows.get(4);
+        assertThat(batched.batch()).isEqualTo("64");
+        if (batched.note().startsWith("SKIPPED")) {
+            assertThat(batched.note()).contains("batch.timesteps");
+            assertThat(batched.recordsPerSecond()).isNaN();
+        } else {
+            assertThat(batched.note()).isEmpty();
+            assertThat(batched.recordsPerSecond()).isPositive();
+        }
+        assertThat(EndToEnd.report(rows)).contains("ratio exactly_once_v2 batch.timesteps=1: c/a = ");
+    }
+}
