@@ -28,6 +28,10 @@ import org.tensorflow.types.TFloat32;
  */
 final class GuardedUpdate {
 
+    /** Reduction axes of a weight matrix (even positions of the gradient list) and of a bias. */
+    private static final int[] ALL_OF_2D = {0, 1};
+    private static final int[] ALL_OF_1D = {0};
+
     /** Runs the update (a no-op on the state when the guard fails). */
     final Op train;
     /** Whether the loss was finite. */
@@ -61,13 +65,16 @@ final class GuardedUpdate {
         }
         Gradients gradients = u.gradients(loss, parameters);
         List<Operand<TFloat32>> grads = new ArrayList<>();
-        Operand<TBool> finite = u.constant(true);
+        // sum_i sum(0 * g_i) is 0 when every element is finite and NaN otherwise (0 * inf = NaN),
+        // and unlike a sum of the gradients it cannot overflow: one check in few ops per run.
+        Operand<TFloat32> zero = u.constant(0f);
+        Operand<TFloat32> probe = zero;
         for (int i = 0; i < parameters.size(); i++) {
             Output<TFloat32> g = gradients.dy(i);
-            finite = u.math.logicalAnd(finite, u.reduceAll(u.math.isFinite(flat(u, g)), u.constant(0)));
+            probe = u.math.add(probe, u.reduceSum(u.math.mul(g, zero), u.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
             grads.add(g);
         }
-        gradientsFinite = u.withName("gradients_finite").identity(finite);
+        gradientsFinite = u.withName("gradients_finite").math.isFinite(probe);
         lossFinite = u.withName("loss_finite").math.isFinite(loss);
 
         for (int l = 0; l < layers.size(); l++) {
@@ -75,8 +82,9 @@ final class GuardedUpdate {
         }
         if (regularization.clipNorm() > 0) {
             Operand<TFloat32> squares = u.constant(0f);
-            for (Operand<TFloat32> g : grads) {
-                squares = u.math.add(squares, u.reduceSum(u.math.square(flat(u, g)), u.constant(0)));
+            for (int i = 0; i < grads.size(); i++) {
+                squares = u.math.add(squares, u.reduceSum(u.math.square(grads.get(i)),
+                        u.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
             }
             Operand<TFloat32> norm = u.math.sqrt(squares);
             Operand<TFloat32> limit = u.constant((float) regularization.clipNorm());
@@ -127,7 +135,5 @@ final class GuardedUpdate {
         return out;
     }
 
-    private static Operand<TFloat32> flat(Ops u, Operand<TFloat32> t) {
-        return u.reshape(t, u.constant(new int[] {-1}));
-    }
+
 }

@@ -2,9 +2,21 @@ package io.streamfit.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
 
 /** A non-finite loss or gradient leaves the whole state as it was and says why. */
 class DivergenceGuardTest {
@@ -51,6 +63,51 @@ class DivergenceGuardTest {
             assertThat(model.version()).isEqualTo(3);
             assertThat(model.exportState()).isNotEqualTo(before);
         }
+    }
+
+    /** loss = sum sqrt(|W|) + sum b: finite, but its gradient at a zero weight is not. */
+    @ParameterizedTest
+    @ValueSource(strings = {"momentum", "adam", "neuron-mean-momentum"})
+    void finiteLossWithANonFiniteGradientWritesNothing(String optimizer) {
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            Ops init = tf.withInitScope();
+            Variable<TFloat32> w = tf.withName("layer_kernel").variable(
+                    init.constant(Shape.of(1, 2), DataBuffers.of(new float[] {0f, 0.5f}, true, false)));
+            Variable<TFloat32> b = tf.withName("layer_bias").variable(init.constant(new float[] {0.1f, 0.2f}));
+            // Identity: the C++ gradients of some ops crash on reference-typed variable inputs.
+            Operand<TFloat32> loss = tf.math.add(
+                    tf.reduceSum(tf.math.sqrt(tf.math.abs(tf.identity(w))), tf.constant(new int[] {0, 1})),
+                    tf.reduceSum(tf.identity(b), tf.constant(0)));
+            PairOptimizer opt = Optimizers.create(new ModelSpec.OptimizerSpec(optimizer, 0.1, Map.of()));
+            GuardedUpdate update = new GuardedUpdate(tf, loss, List.of(new DenseParams("layer", w, b, 1, 2)), opt,
+                    Regularization.NONE, tf.constant(0.1f));
+            try (Session s = new Session(g)) {
+                s.initialize();
+                Map<String, float[]> before = snapshot(s, g);
+                try (Result r = s.runner().fetch(update.lossFinite).fetch(update.gradientsFinite)
+                        .addTarget(update.train).run()) {
+                    assertThat(((TBool) r.get(0)).getBoolean()).as("loss finite").isTrue();
+                    assertThat(((TBool) r.get(1)).getBoolean()).as("gradients finite").isFalse();
+                }
+                Map<String, float[]> after = snapshot(s, g);
+                assertThat(after).hasSizeGreaterThan(2);
+                assertThat(after).containsExactlyEntriesOf(before);
+            }
+        }
+    }
+
+    /** Every float variable of the graph by name. */
+    private static Map<String, float[]> snapshot(Session s, Graph g) {
+        Map<String, float[]> out = new TreeMap<>();
+        g.operations().forEachRemaining(op -> {
+            if ("VariableV2".equals(op.type())) {
+                try (Result r = s.runner().fetch(op.name()).run()) {
+                    out.put(op.name(), GraphCheckpoint.copy((TFloat32) r.get(0)));
+                }
+            }
+        });
+        return out;
     }
 
     @ParameterizedTest
