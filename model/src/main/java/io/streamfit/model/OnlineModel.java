@@ -45,9 +45,9 @@ public interface OnlineModel extends AutoCloseable {
 
     /**
      * Writes the current model as a TensorFlow SavedModel into {@code directory} (created if
-     * missing; must be empty or absent), for serving without streamfit.
+     * missing), for serving without streamfit.
      *
-     * @throws java.io.IOException if the directory cannot be written
+     * @throws java.io.IOException if the directory is not empty or cannot be written
      */
     void exportSavedModel(java.nio.file.Path directory) throws java.io.IOException;
 

@@ -1,12 +1,14 @@
 package io.streamfit.model;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -410,6 +412,15 @@ public final class SharedWeightRegressor implements OnlineModel {
     @Override
     public void exportSavedModel(Path directory) throws IOException {
         ensureOpen();
+        if (Files.isDirectory(directory)) {
+            try (Stream<Path> entries = Files.list(directory)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("SavedModel directory " + directory + " is not empty");
+                }
+            }
+            // TensorFlow's writer creates the directory itself.
+            Files.delete(directory);
+        }
         Map<String, float[]> current = weights();
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);

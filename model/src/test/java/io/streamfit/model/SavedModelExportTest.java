@@ -1,8 +1,11 @@
 package io.streamfit.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -28,8 +31,14 @@ class SavedModelExportTest {
             }
             ObjectBatch probe = Batches.random(M, 77, 7);
             float[] expected = model.step(probe, false).objectPredictions();
-            Path out = dir.resolve("model");
+            // An existing empty directory is fine; a non-empty one is refused untouched.
+            Path out = Files.createDirectory(dir.resolve("model"));
             model.exportSavedModel(out);
+            Path busy = Files.createDirectory(dir.resolve("busy"));
+            Files.writeString(busy.resolve("keep.txt"), "x");
+            assertThatThrownBy(() -> model.exportSavedModel(busy)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not empty");
+            assertThat(Files.readString(busy.resolve("keep.txt"))).isEqualTo("x");
 
             try (SavedModelBundle bundle = SavedModelBundle.load(out.toString(), "serve")) {
                 assertThat(bundle.function("serve").signature().inputNames()).containsExactly("features");
