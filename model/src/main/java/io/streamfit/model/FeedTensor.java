@@ -5,6 +5,7 @@ import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -35,6 +36,13 @@ final class FeedTensor<T extends TType> implements AutoCloseable {
     static TInt32 write(FeedTensor<TInt32> feed, int[] values, int length, long... dims) {
         TInt32 t = feed.shaped(dims);
         t.asRawTensor().data().asInts().write(values, 0, length);
+        return t;
+    }
+
+    /** A scalar long tensor holding {@code value}. */
+    static TInt64 scalar(FeedTensor<TInt64> feed, long value) {
+        TInt64 t = feed.shaped(new long[0]);
+        t.setLong(value);
         return t;
     }
 

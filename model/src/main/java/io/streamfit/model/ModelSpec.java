@@ -88,19 +88,28 @@ public record ModelSpec(
     }
 
     /**
-     * An optimizer by name with its hyperparameters.
+     * An optimizer by name with its hyperparameters (see {@link Optimizers} for names, keys,
+     * defaults and ranges).
      *
-     * @param name         sgd, momentum, adam (more in later versions)
-     * @param learningRate the learning rate (&gt; 0)
-     * @param params       extra hyperparameters by key (e.g. {@code momentum}, {@code beta1})
+     * @param name         sgd, momentum, adam, adagrad, rmsprop, ftrl or neuron-mean-momentum
+     * @param learningRate the learning rate (&gt; 0), before the schedule
+     * @param params       extra hyperparameters by key (e.g. {@code momentum}, {@code beta1},
+     *                     {@code l2}, {@code clip.norm}); absent keys take their defaults
+     * @param schedule     the learning-rate schedule: constant, exponential or inverse-time
      */
-    public record OptimizerSpec(String name, double learningRate, Map<String, Double> params) {
+    public record OptimizerSpec(String name, double learningRate, Map<String, Double> params, String schedule) {
         public OptimizerSpec {
             Objects.requireNonNull(name, "name");
             if (!(learningRate > 0.0) || Double.isInfinite(learningRate)) {
                 throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
             }
             params = params == null ? Map.of() : Map.copyOf(new TreeMap<>(params));
+            schedule = schedule == null ? LearningRateSchedule.CONSTANT : schedule;
+        }
+
+        /** A spec with the constant schedule. */
+        public OptimizerSpec(String name, double learningRate, Map<String, Double> params) {
+            this(name, learningRate, params, LearningRateSchedule.CONSTANT);
         }
 
         public static OptimizerSpec of(String name, double learningRate) {
@@ -115,7 +124,9 @@ public record ModelSpec(
 
         @Override
         public String toString() {
-            return name + "(lr=" + learningRate + (params.isEmpty() ? "" : ", " + new TreeMap<>(params)) + ")";
+            // The constant schedule prints nothing, so fingerprints of earlier versions stay valid.
+            return name + "(lr=" + learningRate + (params.isEmpty() ? "" : ", " + new TreeMap<>(params))
+                    + (LearningRateSchedule.CONSTANT.equals(schedule) ? "" : ", schedule=" + schedule) + ")";
         }
     }
 }

@@ -43,6 +43,14 @@ public interface OnlineModel extends AutoCloseable {
      */
     void importState(byte[] state);
 
+    /**
+     * Writes the current model as a TensorFlow SavedModel into {@code directory} (created if
+     * missing), for serving without streamfit.
+     *
+     * @throws java.io.IOException if the directory is not empty or cannot be written
+     */
+    void exportSavedModel(java.nio.file.Path directory) throws java.io.IOException;
+
     @Override
     void close();
 }

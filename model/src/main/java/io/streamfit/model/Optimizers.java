@@ -1,79 +1,114 @@
 package io.streamfit.model;
 
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiFunction;
-import org.tensorflow.Graph;
-import org.tensorflow.framework.optimizers.GradientDescent;
-import org.tensorflow.framework.optimizers.Momentum;
-import org.tensorflow.framework.optimizers.Optimizer;
+import java.util.function.Function;
 
 /**
  * The one place that maps an optimizer name ({@code optimizer} in the configuration) and its
- * hyperparameters to a tensorflow-framework {@link Optimizer}. Adding an optimizer is one
- * {@code register(name, parameter keys, factory)} line in the static block. An optimizer that
- * keeps step counters in variables must advance them only after every variable update of the
- * run (tensorflow-framework 1.1.0's {@code Adam} does not, hence {@code OrderedAdam}); the
- * bit-for-bit tests of {@code SharedWeightRegressorStateTest} catch such races.
+ * hyperparameters to a {@link PairOptimizer}, a {@link Regularization} and a
+ * {@link LearningRateSchedule}. Adding an optimizer is one {@code register(name, defaults,
+ * factory)} line in the static block. A parameter key {@code k} is configured as
+ * {@code optimizer.k}.
  *
  * <table>
- *   <caption>Known optimizers and their parameters</caption>
- *   <tr><th>name</th><th>parameters (default, range)</th></tr>
+ *   <caption>Optimizers and their parameters (default, range)</caption>
+ *   <tr><th>name</th><th>parameters</th></tr>
  *   <tr><td>{@code sgd}</td><td>none: plain gradient descent</td></tr>
  *   <tr><td>{@code momentum}</td><td>{@code momentum} (0.9, [0, 1)), {@code nesterov} (0; 0 or 1)</td></tr>
  *   <tr><td>{@code adam}</td><td>{@code beta1} (0.9, [0, 1)), {@code beta2} (0.999, [0, 1)),
- *       {@code epsilon} (1e-8, &gt; 0); Kingma and Ba, "Adam: A Method for Stochastic
- *       Optimization", ICLR 2015; implemented by {@code OrderedAdam}</td></tr>
+ *       {@code epsilon} (1e-8, &gt; 0)</td></tr>
+ *   <tr><td>{@code adagrad}</td><td>{@code initial.accumulator} (0.01, &gt; 0)</td></tr>
+ *   <tr><td>{@code rmsprop}</td><td>{@code rho} (0.9, [0, 1)), {@code momentum} (0, [0, 1)),
+ *       {@code epsilon} (1e-10, &gt; 0), {@code centered} (0; 0 or 1)</td></tr>
+ *   <tr><td>{@code ftrl}</td><td>{@code learning.rate.power} (-0.5, &lt;= 0), {@code initial.accumulator}
+ *       (0.1, &gt; 0), {@code ftrl.l1}, {@code ftrl.l2}, {@code ftrl.l2.shrinkage} (0, &gt;= 0; weights only)</td></tr>
+ *   <tr><td>{@code neuron-mean-momentum}</td><td>{@code momentum} (0.9, [0, 1))</td></tr>
+ *   <tr><td>every optimizer</td><td>{@code l1}, {@code l2}, {@code weight.decay}, {@code clip.norm}
+ *       (0, &gt;= 0; see {@link Regularization}), {@code decay.rate} (0.96) and {@code decay.steps}
+ *       (1000) of a non-constant {@link LearningRateSchedule}</td></tr>
  * </table>
- * The learning rate of every optimizer is {@link ModelSpec.OptimizerSpec#learningRate()}.
+ * The defaults of the optimizer-specific parameters are those of tensorflow-framework 1.1.0's
+ * classes of the same name. The learning rate of every optimizer is
+ * {@link ModelSpec.OptimizerSpec#learningRate()}.
  */
 public final class Optimizers {
 
     public static final String SGD = "sgd";
     public static final String MOMENTUM = "momentum";
     public static final String ADAM = "adam";
+    public static final String ADAGRAD = "adagrad";
+    public static final String RMSPROP = "rmsprop";
+    public static final String FTRL = "ftrl";
+    public static final String NEURON_MEAN_MOMENTUM = "neuron-mean-momentum";
 
     public static final String PARAM_MOMENTUM = "momentum";
     public static final String PARAM_NESTEROV = "nesterov";
     public static final String PARAM_BETA1 = "beta1";
     public static final String PARAM_BETA2 = "beta2";
     public static final String PARAM_EPSILON = "epsilon";
+    public static final String PARAM_INITIAL_ACCUMULATOR = "initial.accumulator";
+    public static final String PARAM_RHO = "rho";
+    public static final String PARAM_CENTERED = "centered";
+    public static final String PARAM_LEARNING_RATE_POWER = "learning.rate.power";
+    public static final String PARAM_FTRL_L1 = "ftrl.l1";
+    public static final String PARAM_FTRL_L2 = "ftrl.l2";
+    public static final String PARAM_FTRL_L2_SHRINKAGE = "ftrl.l2.shrinkage";
 
-    public static final double MOMENTUM_DEFAULT = 0.9;
-    public static final double NESTEROV_DEFAULT = 0.0;
-    public static final double BETA1_DEFAULT = 0.9;
-    public static final double BETA2_DEFAULT = 0.999;
-    public static final double EPSILON_DEFAULT = 1e-8;
+    public static final String PARAM_L1 = "l1";
+    public static final String PARAM_L2 = "l2";
+    public static final String PARAM_WEIGHT_DECAY = "weight.decay";
+    public static final String PARAM_CLIP_NORM = "clip.norm";
+    public static final String PARAM_DECAY_RATE = "decay.rate";
+    public static final String PARAM_DECAY_STEPS = "decay.steps";
 
-    private record Entry(Set<String> params, BiFunction<Graph, ModelSpec.OptimizerSpec, Optimizer> factory) {
+    /** Parameters every optimizer takes (regularisation, clipping, schedule). */
+    public static final Set<String> COMMON_PARAMS = Set.of(PARAM_L1, PARAM_L2, PARAM_WEIGHT_DECAY, PARAM_CLIP_NORM,
+            PARAM_DECAY_RATE, PARAM_DECAY_STEPS);
+
+    private record Entry(Map<String, Double> defaults, Function<ModelSpec.OptimizerSpec, PairOptimizer> factory) {
     }
 
     private static final Map<String, Entry> REGISTRY = new TreeMap<>();
 
     static {
-        register(SGD, Set.of(), (g, s) -> new GradientDescent(g, (float) s.learningRate()));
-        register(MOMENTUM, Set.of(PARAM_MOMENTUM, PARAM_NESTEROV), (g, s) -> new Momentum(g,
-                (float) s.learningRate(),
-                (float) inRange(s, PARAM_MOMENTUM, MOMENTUM_DEFAULT, 0.0, 1.0),
-                flag(s, PARAM_NESTEROV, NESTEROV_DEFAULT)));
-        // OrderedAdam, not the framework's Adam: see OrderedAdam for the ordering bug it avoids.
-        register(ADAM, Set.of(PARAM_BETA1, PARAM_BETA2, PARAM_EPSILON), (g, s) -> new OrderedAdam(g,
-                (float) s.learningRate(),
-                (float) inRange(s, PARAM_BETA1, BETA1_DEFAULT, 0.0, 1.0),
-                (float) inRange(s, PARAM_BETA2, BETA2_DEFAULT, 0.0, 1.0),
-                (float) positive(s, PARAM_EPSILON, EPSILON_DEFAULT)));
+        register(SGD, Map.of(), s -> new SgdOptimizer());
+        register(MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9, PARAM_NESTEROV, 0.0), s -> new MomentumOptimizer(
+                (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0), flag(s, PARAM_NESTEROV)));
+        register(ADAM, Map.of(PARAM_BETA1, 0.9, PARAM_BETA2, 0.999, PARAM_EPSILON, 1e-8), s -> new AdamOptimizer(
+                (float) inRange(s, PARAM_BETA1, 0.0, 1.0),
+                (float) inRange(s, PARAM_BETA2, 0.0, 1.0),
+                (float) positive(s, PARAM_EPSILON)));
+        register(ADAGRAD, Map.of(PARAM_INITIAL_ACCUMULATOR, 0.01), s -> new AdaGradOptimizer(
+                (float) positive(s, PARAM_INITIAL_ACCUMULATOR)));
+        register(RMSPROP, Map.of(PARAM_RHO, 0.9, PARAM_MOMENTUM, 0.0, PARAM_EPSILON, 1e-10, PARAM_CENTERED, 0.0),
+                s -> new RmsPropOptimizer(
+                        (float) inRange(s, PARAM_RHO, 0.0, 1.0),
+                        (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0),
+                        (float) positive(s, PARAM_EPSILON),
+                        flag(s, PARAM_CENTERED)));
+        register(FTRL, Map.of(PARAM_LEARNING_RATE_POWER, -0.5, PARAM_INITIAL_ACCUMULATOR, 0.1, PARAM_FTRL_L1, 0.0,
+                PARAM_FTRL_L2, 0.0, PARAM_FTRL_L2_SHRINKAGE, 0.0), s -> new FtrlOptimizer(
+                        (float) nonPositive(s, PARAM_LEARNING_RATE_POWER),
+                        (float) positive(s, PARAM_INITIAL_ACCUMULATOR),
+                        (float) nonNegative(s, PARAM_FTRL_L1),
+                        (float) nonNegative(s, PARAM_FTRL_L2),
+                        (float) nonNegative(s, PARAM_FTRL_L2_SHRINKAGE)));
+        register(NEURON_MEAN_MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9), s -> new NeuronMeanMomentum(
+                (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0)));
     }
 
     private Optimizers() {
     }
 
-    private static void register(String name, Set<String> params,
-                                 BiFunction<Graph, ModelSpec.OptimizerSpec, Optimizer> factory) {
-        REGISTRY.put(name, new Entry(params, factory));
+    private static void register(String name, Map<String, Double> defaults,
+                                 Function<ModelSpec.OptimizerSpec, PairOptimizer> factory) {
+        REGISTRY.put(name, new Entry(Collections.unmodifiableMap(new TreeMap<>(defaults)), factory));
     }
 
     /** The known optimizer names, sorted. */
@@ -82,30 +117,62 @@ public final class Optimizers {
     }
 
     /**
-     * Creates the optimizer of {@code spec} on {@code graph}. Its slots (and step counters) become
-     * variables of the graph once {@code minimize}/{@code applyGradients} is called.
+     * The parameters specific to optimizer {@code name} with their defaults, sorted by key.
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static Map<String, Double> defaults(String name) {
+        return entry(name).defaults;
+    }
+
+    /**
+     * Creates the update rule of {@code spec}; its slots become graph variables when a model builds
+     * its training step.
      *
      * @throws IllegalArgumentException for an unknown name, an unknown parameter or a parameter
      *                                  out of range
      */
-    public static Optimizer create(Graph graph, ModelSpec.OptimizerSpec spec) {
-        Entry entry = REGISTRY.get(spec.name().trim().toLowerCase(Locale.ROOT));
-        if (entry == null) {
-            throw new IllegalArgumentException("unknown optimizer '" + spec.name() + "'; expected one of "
-                    + REGISTRY.keySet());
-        }
+    public static PairOptimizer create(ModelSpec.OptimizerSpec spec) {
+        Entry entry = entry(spec.name());
         // A misspelt key would otherwise silently fall back to its default.
         for (String key : spec.params().keySet()) {
-            if (!entry.params.contains(key)) {
+            if (!entry.defaults.containsKey(key) && !COMMON_PARAMS.contains(key)) {
+                Set<String> known = new TreeSet<>(entry.defaults.keySet());
+                known.addAll(COMMON_PARAMS);
                 throw new IllegalArgumentException("unknown parameter '" + key + "' for optimizer '"
-                        + spec.name() + "'; expected one of " + new TreeSet<>(entry.params));
+                        + spec.name() + "'; expected one of " + known);
             }
         }
-        return entry.factory.apply(graph, spec);
+        Map<String, Double> withDefaults = new LinkedHashMap<>(entry.defaults);
+        withDefaults.putAll(spec.params());
+        ModelSpec.OptimizerSpec full = new ModelSpec.OptimizerSpec(spec.name(), spec.learningRate(), withDefaults,
+                spec.schedule());
+        return entry.factory.apply(full);
     }
 
-    private static double inRange(ModelSpec.OptimizerSpec s, String key, double dflt, double lo, double hiExclusive) {
-        double v = s.param(key, dflt);
+    /** The regularisation and clipping of {@code spec} (all off by default). */
+    public static Regularization regularization(ModelSpec.OptimizerSpec spec) {
+        return new Regularization(spec.param(PARAM_L1, 0), spec.param(PARAM_L2, 0),
+                spec.param(PARAM_WEIGHT_DECAY, 0), spec.param(PARAM_CLIP_NORM, 0));
+    }
+
+    /** The learning-rate schedule of {@code spec}. */
+    public static LearningRateSchedule schedule(ModelSpec.OptimizerSpec spec) {
+        return new LearningRateSchedule(spec.schedule(), spec.param(PARAM_DECAY_RATE, LearningRateSchedule.RATE_DEFAULT),
+                spec.param(PARAM_DECAY_STEPS, LearningRateSchedule.STEPS_DEFAULT));
+    }
+
+    private static Entry entry(String name) {
+        Entry entry = REGISTRY.get(name.trim().toLowerCase(Locale.ROOT));
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown optimizer '" + name + "'; expected one of "
+                    + REGISTRY.keySet());
+        }
+        return entry;
+    }
+
+    private static double inRange(ModelSpec.OptimizerSpec s, String key, double lo, double hiExclusive) {
+        double v = s.param(key, Double.NaN);
         if (!(v >= lo && v < hiExclusive)) {
             throw new IllegalArgumentException("optimizer '" + s.name() + "' parameter " + key + " must be in ["
                     + lo + ", " + hiExclusive + "), got " + v);
@@ -113,8 +180,8 @@ public final class Optimizers {
         return v;
     }
 
-    private static double positive(ModelSpec.OptimizerSpec s, String key, double dflt) {
-        double v = s.param(key, dflt);
+    private static double positive(ModelSpec.OptimizerSpec s, String key) {
+        double v = s.param(key, Double.NaN);
         if (!(v > 0.0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException("optimizer '" + s.name() + "' parameter " + key
                     + " must be > 0, got " + v);
@@ -122,8 +189,26 @@ public final class Optimizers {
         return v;
     }
 
-    private static boolean flag(ModelSpec.OptimizerSpec s, String key, double dflt) {
-        double v = s.param(key, dflt);
+    private static double nonNegative(ModelSpec.OptimizerSpec s, String key) {
+        double v = s.param(key, Double.NaN);
+        if (!(v >= 0.0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("optimizer '" + s.name() + "' parameter " + key
+                    + " must be >= 0, got " + v);
+        }
+        return v;
+    }
+
+    private static double nonPositive(ModelSpec.OptimizerSpec s, String key) {
+        double v = s.param(key, Double.NaN);
+        if (!(v <= 0.0) || Double.isInfinite(v)) {
+            throw new IllegalArgumentException("optimizer '" + s.name() + "' parameter " + key
+                    + " must be <= 0, got " + v);
+        }
+        return v;
+    }
+
+    private static boolean flag(ModelSpec.OptimizerSpec s, String key) {
+        double v = s.param(key, Double.NaN);
         if (v != 0.0 && v != 1.0) {
             throw new IllegalArgumentException("optimizer '" + s.name() + "' parameter " + key
                     + " must be 0 or 1, got " + v);

@@ -1,28 +1,35 @@
 package io.streamfit.model;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.Signature;
 import org.tensorflow.framework.initializers.Glorot;
 import org.tensorflow.framework.initializers.He;
 import org.tensorflow.framework.initializers.Initializer;
 import org.tensorflow.framework.initializers.VarianceScaling;
-import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.family.TType;
+import org.tensorflow.types.TInt64;
 
 /**
  * Model kind {@code regressor}: one MLP with one set of weights applied to every object of every
@@ -46,9 +53,17 @@ import org.tensorflow.types.family.TType;
  * so a timestep with only a sum target trains the shared network through the sum term alone,
  * and unsupervised timesteps neither contribute nor dilute the mean.
  *
+ * <h2>Training</h2>
+ * One update per supervised micro-batch, by the {@link PairOptimizer} of the spec (see
+ * {@link Optimizers}) with its {@link Regularization} and {@link LearningRateSchedule} (the
+ * schedule's position is the model version, so it survives export/import). When the loss or any
+ * gradient is NaN or infinite, nothing is written (weights, slots, step counters and the version
+ * stay as they were) and the {@link StepResult} says why; see {@link GuardedUpdate}.
+ *
  * <h2>Checkpoint format</h2>
  * {@link #exportState()} writes every variable of the graph (weights, biases, optimizer slots
- * such as Adam's m and v, and the beta-power variables Adam keeps) and the update count:
+ * such as Adam's m and v, and the beta-power variables Adam keeps) and the update count (which is
+ * also the position of the learning-rate schedule):
  * <pre>
  *   4 bytes   magic "SFCK" (0x53 0x46 0x43 0x4B)
  *   int32     format version (1)
@@ -88,16 +103,21 @@ public final class SharedWeightRegressor implements OnlineModel {
     private final Placeholder<TFloat32> sumTarget;
     private final Placeholder<TFloat32> sumMask;
     private final Placeholder<TInt32> timesteps;
+    private final Placeholder<TInt64> updateCount;
 
     private final Operand<TFloat32> predictions;
     private final Operand<TFloat32> sumPredictions;
     private final Operand<TFloat32> loss;
     private final Op train;
+    private final Operand<TBool> lossFinite;
+    private final Operand<TBool> gradientsFinite;
+    private final Operand<TBool> clipped;
 
     private final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
     private final FeedTensor<TInt32> segmentFeed = new FeedTensor<>(TInt32.class);
     private final FeedTensor<TInt32> timestepsFeed = new FeedTensor<>(TInt32.class);
     private final int[] timestepCount = new int[1];
+    private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
     private final FeedTensor<TFloat32> objectTargetFeed = new FeedTensor<>(TFloat32.class);
     private final FeedTensor<TFloat32> objectMaskFeed = new FeedTensor<>(TFloat32.class);
     private final FeedTensor<TFloat32> sumTargetFeed = new FeedTensor<>(TFloat32.class);
@@ -105,6 +125,8 @@ public final class SharedWeightRegressor implements OnlineModel {
 
     private final List<Variable<TFloat32>> weights = new ArrayList<>();
     private final List<String> weightNames = new ArrayList<>();
+    private final List<DenseParams> layers = new ArrayList<>();
+    private final Activation activation;
     private final GraphCheckpoint checkpoint;
 
     private long version;
@@ -125,13 +147,16 @@ public final class SharedWeightRegressor implements OnlineModel {
             throw new IllegalArgumentException("thread counts must be >= 0, got intra " + spec.intraOpThreads()
                     + ", inter " + spec.interOpThreads());
         }
-        Activation activation = Activation.of(spec.activation());
+        this.activation = Activation.of(spec.activation());
+        // Validated before any native resource exists.
+        PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+        Regularization regularization = Optimizers.regularization(spec.optimizer());
+        LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
         this.spec = spec;
         this.features = spec.features();
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
-            Optimizer optimizer = Optimizers.create(graph, spec.optimizer());
 
             x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, features)));
             segment = tf.withName("segment").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
@@ -140,6 +165,7 @@ public final class SharedWeightRegressor implements OnlineModel {
             sumTarget = tf.withName("sum_target").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
             sumMask = tf.withName("sum_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
             timesteps = tf.withName("timesteps").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
+            updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
 
             Operand<TFloat32> h = x;
             int in = features;
@@ -159,7 +185,13 @@ public final class SharedWeightRegressor implements OnlineModel {
             sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
             loss = buildLoss(tf, (float) spec.lossWeight());
 
-            train = optimizer.applyGradients(gatedGradients(tf, optimizer.computeGradients(loss)), "train");
+            Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
+                    (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
+            GuardedUpdate update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
+            train = update.train;
+            lossFinite = update.lossFinite;
+            gradientsFinite = update.gradientsFinite;
+            clipped = update.clipped;
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
 
             session = new Session(graph, sessionConfig(spec));
@@ -186,6 +218,7 @@ public final class SharedWeightRegressor implements OnlineModel {
         weightNames.add(kernelName);
         weights.add(bias);
         weightNames.add(biasName);
+        layers.add(new DenseParams(layer, kernel, bias, in, out));
         Ops scope = tf.withSubScope(layer);
         return scope.math.add(scope.linalg.matMul(input, kernel), bias);
     }
@@ -217,28 +250,6 @@ public final class SharedWeightRegressor implements OnlineModel {
         Operand<TFloat32> sumTerm = l.reduceSum(
                 l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
         return l.withName("value").math.add(objectTerm, sumTerm);
-    }
-
-    /**
-     * Makes every gradient wait for all gradients. Without this an optimizer may update a kernel
-     * in place while the backward pass still reads it (dh = dp W^T), so the applied gradient would
-     * mix old and new weights (TF1's GATE_GRAPH; tensorflow-framework does not gate).
-     */
-    private static List<Optimizer.GradAndVar<?>> gatedGradients(Ops tf, List<Optimizer.GradAndVar<?>> grads) {
-        List<Op> all = new ArrayList<>();
-        for (Optimizer.GradAndVar<?> gv : grads) {
-            all.add(gv.getGradient()::op);
-        }
-        Ops after = tf.withSubScope("gradients_gate").withControlDependencies(all);
-        List<Optimizer.GradAndVar<?>> gated = new ArrayList<>();
-        for (Optimizer.GradAndVar<?> gv : grads) {
-            gated.add(gate(after, gv));
-        }
-        return gated;
-    }
-
-    private static <T extends TType> Optimizer.GradAndVar<T> gate(Ops after, Optimizer.GradAndVar<T> gv) {
-        return new Optimizer.GradAndVar<>(after.identity(gv.getGradient()).asOutput(), gv.getVariable());
     }
 
     private static ConfigProto sessionConfig(ModelSpec spec) {
@@ -305,20 +316,33 @@ public final class SharedWeightRegressor implements OnlineModel {
                     .feed(objectMask, FeedTensor.write(objectMaskFeed, batch.objectMask(), n, n))
                     .feed(sumTarget, FeedTensor.write(sumTargetFeed, batch.sumTarget(), b, b))
                     .feed(sumMask, FeedTensor.write(sumMaskFeed, batch.sumMask(), b, b))
+                    .feed(updateCount, FeedTensor.scalar(updateCountFeed, version))
                     .fetch(loss)
+                    .fetch(lossFinite)
+                    .fetch(gradientsFinite)
+                    .fetch(clipped)
                     .addTarget(this.train);
         }
+        String skipped = null;
+        boolean wasClipped = false;
         try (Result result = runner.run()) {
             ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(objectPredictions, 0, n);
             ((TFloat32) result.get(1)).asRawTensor().data().asFloats().read(sums, 0, b);
             if (update) {
                 lossValue = ((TFloat32) result.get(2)).getFloat();
+                if (!((TBool) result.get(3)).getBoolean()) {
+                    skipped = StepResult.SKIP_NON_FINITE_LOSS;
+                } else if (!((TBool) result.get(4)).getBoolean()) {
+                    skipped = StepResult.SKIP_NON_FINITE_GRADIENT;
+                }
+                wasClipped = skipped == null && ((TBool) result.get(5)).getBoolean();
             }
         }
-        if (update) {
+        boolean applied = update && skipped == null;
+        if (applied) {
             version++;
         }
-        return new StepResult(objectPredictions, sums, lossValue, update);
+        return new StepResult(objectPredictions, sums, lossValue, applied, skipped, wasClipped);
     }
 
     @Override
@@ -369,6 +393,66 @@ public final class SharedWeightRegressor implements OnlineModel {
         return Collections.unmodifiableMap(checkpoint.readFloats(session));
     }
 
+    /** Signature key and tag of {@link #exportSavedModel}. */
+    public static final String SERVE = "serve";
+    /** Input name of the {@code serve} signature: float32 [n, m]. */
+    public static final String SERVE_INPUT = "features";
+    /** Output name of the {@code serve} signature: float32 [n]. */
+    public static final String SERVE_OUTPUT = "predictions";
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The SavedModel holds an inference-only graph (no loss, no optimizer, no slots): the
+     * network with the current weights as variables, under tag {@code serve}, with signatures
+     * {@code serve} and {@code serving_default} (TensorFlow Serving's default key), both mapping
+     * input {@code features} (float32 [n, m]) to output {@code predictions} (float32 [n], one per
+     * object). Sum predictions are the sum of those per timestep.
+     */
+    @Override
+    public void exportSavedModel(Path directory) throws IOException {
+        ensureOpen();
+        if (Files.isDirectory(directory)) {
+            try (Stream<Path> entries = Files.list(directory)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("SavedModel directory " + directory + " is not empty");
+                }
+            }
+            // TensorFlow's writer creates the directory itself.
+            Files.delete(directory);
+        }
+        Map<String, float[]> current = weights();
+        try (Graph g = new Graph()) {
+            Ops tf = Ops.create(g);
+            Ops init = tf.withInitScope();
+            Placeholder<TFloat32> in = tf.withName(SERVE_INPUT).placeholder(TFloat32.class,
+                    Placeholder.shape(Shape.of(-1, features)));
+            Operand<TFloat32> h = in;
+            for (int l = 0; l < layers.size(); l++) {
+                DenseParams p = layers.get(l);
+                Variable<TFloat32> w = tf.withName(p.weightsName()).variable(init.constant(
+                        Shape.of(p.inputs(), p.outputs()), DataBuffers.of(current.get(p.weightsName()), true, false)));
+                Variable<TFloat32> bias = tf.withName(p.biasName()).variable(init.constant(
+                        Shape.of(p.outputs()), DataBuffers.of(current.get(p.biasName()), true, false)));
+                Ops scope = tf.withSubScope(p.layer());
+                h = scope.math.add(scope.linalg.matMul(h, w), bias);
+                if (l < layers.size() - 1) {
+                    h = activation.apply(tf, h);
+                }
+            }
+            Operand<TFloat32> out = tf.withName(SERVE_OUTPUT).reshape(h, tf.constant(new int[] {-1}));
+            try (Session s = new Session(g)) {
+                s.initialize();
+                Signature serve = Signature.builder(SERVE).input(SERVE_INPUT, in).output(SERVE_OUTPUT, out)
+                        .methodName("tensorflow/serving/predict").build();
+                Signature dflt = Signature.builder("serving_default").input(SERVE_INPUT, in)
+                        .output(SERVE_OUTPUT, out).methodName("tensorflow/serving/predict").build();
+                SavedModelBundle.exporter(directory.toString()).withTags(SERVE).withSession(s)
+                        .withSignatures(serve, dflt).export();
+            }
+        }
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("model is closed");
@@ -380,7 +464,7 @@ public final class SharedWeightRegressor implements OnlineModel {
         if (!closed) {
             closed = true;
             for (FeedTensor<?> f : List.of(xFeed, segmentFeed, timestepsFeed, objectTargetFeed, objectMaskFeed,
-                    sumTargetFeed, sumMaskFeed)) {
+                    sumTargetFeed, sumMaskFeed, updateCountFeed)) {
                 f.close();
             }
             session.close();

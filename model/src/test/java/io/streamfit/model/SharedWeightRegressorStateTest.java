@@ -22,13 +22,25 @@ class SharedWeightRegressorStateTest {
         ModelSpec.OptimizerSpec opt = switch (optimizer) {
             case "momentum" -> new ModelSpec.OptimizerSpec("momentum", 0.05, Map.of("momentum", 0.8, "nesterov", 1.0));
             case "adam" -> ModelSpec.OptimizerSpec.of("adam", 0.01);
+            case "adagrad" -> new ModelSpec.OptimizerSpec("adagrad", 0.05, Map.of("initial.accumulator", 0.1));
+            case "rmsprop" -> new ModelSpec.OptimizerSpec("rmsprop", 0.01,
+                    Map.of("momentum", 0.5, "centered", 1.0, "epsilon", 1e-6));
+            case "ftrl" -> new ModelSpec.OptimizerSpec("ftrl", 0.1, Map.of("ftrl.l1", 0.001, "ftrl.l2", 0.01));
+            case "neuron-mean-momentum" -> new ModelSpec.OptimizerSpec("neuron-mean-momentum", 0.05,
+                    Map.of("momentum", 0.7));
+            // Every regularisation, clipping that bites, and a schedule whose position must restore.
+            case "adam+all" -> new ModelSpec.OptimizerSpec("adam", 0.01, Map.of("l1", 1e-4, "l2", 1e-3,
+                    "weight.decay", 1e-2, "clip.norm", 0.5, "decay.rate", 0.5, "decay.steps", 3.0), "exponential");
+            case "momentum+inverse-time" -> new ModelSpec.OptimizerSpec("momentum", 0.05,
+                    Map.of("decay.rate", 1.0, "decay.steps", 2.0), "inverse-time");
             default -> ModelSpec.OptimizerSpec.of(optimizer, 0.05);
         };
         return ModelSpec.regressor(M, new int[] {8, 5}, "tanh", 0.5, opt, 42);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sgd", "momentum", "adam"})
+    @ValueSource(strings = {"sgd", "momentum", "adam", "adagrad", "rmsprop", "ftrl", "neuron-mean-momentum",
+        "adam+all", "momentum+inverse-time"})
     void importedModelPredictsAndTrainsBitForBitLikeTheOriginal(String optimizer) {
         try (SharedWeightRegressor original = new SharedWeightRegressor(spec(optimizer));
              SharedWeightRegressor copy = new SharedWeightRegressor(spec(optimizer))) {
@@ -54,6 +66,38 @@ class SharedWeightRegressorStateTest {
             }
             assertThat(copy.version()).isEqualTo(original.version()).isEqualTo(9);
             assertThat(original.weights().get("output_kernel")).isNotEqualTo(before.get("output_kernel"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"adagrad", "rmsprop", "ftrl", "neuron-mean-momentum", "momentum"})
+    void optimizerSlotsAreInTheCheckpoint(String optimizer) {
+        String slot = switch (optimizer) {
+            case "adagrad" -> "accumulator";
+            case "rmsprop" -> "mg";
+            case "ftrl" -> "linear_accumulator";
+            default -> "momentum";
+        };
+        try (SharedWeightRegressor model = new SharedWeightRegressor(spec(optimizer))) {
+            model.step(Batches.random(M, 1, 4), true);
+            assertThat(model.variables()).containsKeys("dense_0_kernel-" + slot, "dense_0_bias-" + slot,
+                    "output_kernel-" + slot, "output_bias-" + slot);
+            assertThat(model.variables().get("output_bias-" + slot)[0]).isNotZero();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "momentum", "adam", "adagrad", "rmsprop", "ftrl", "neuron-mean-momentum", "adam+all"})
+    void equalSpecsStartAndStayIdentical(String optimizer) {
+        try (SharedWeightRegressor a = new SharedWeightRegressor(spec(optimizer));
+             SharedWeightRegressor b = new SharedWeightRegressor(spec(optimizer))) {
+            assertThat(b.exportState()).isEqualTo(a.exportState());
+            for (int s = 0; s < 10; s++) {
+                ObjectBatch batch = Batches.mixed(M, s);
+                a.step(batch, true);
+                b.step(batch, true);
+            }
+            assertThat(b.exportState()).isEqualTo(a.exportState());
         }
     }
 
@@ -83,20 +127,6 @@ class SharedWeightRegressorStateTest {
             assertThat(model.version()).isEqualTo(1);
             assertThat(model.variables()).containsExactlyEntriesOf(saved);
             assertThat(model.exportState()).isEqualTo(state);
-        }
-    }
-
-    @Test
-    void equalSpecsStartAndStayIdentical() {
-        try (SharedWeightRegressor a = new SharedWeightRegressor(spec("adam"));
-             SharedWeightRegressor b = new SharedWeightRegressor(spec("adam"))) {
-            assertThat(b.exportState()).isEqualTo(a.exportState());
-            for (int s = 0; s < 10; s++) {
-                ObjectBatch batch = Batches.mixed(M, s);
-                a.step(batch, true);
-                b.step(batch, true);
-            }
-            assertThat(b.exportState()).isEqualTo(a.exportState());
         }
     }
 

@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
+import io.streamfit.model.LearningRateSchedule;
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.Optimizers;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -45,6 +47,22 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String OPTIMIZER_BETA1 = "optimizer.beta1";
     public static final String OPTIMIZER_BETA2 = "optimizer.beta2";
     public static final String OPTIMIZER_EPSILON = "optimizer.epsilon";
+    public static final String OPTIMIZER_INITIAL_ACCUMULATOR = "optimizer.initial.accumulator";
+    public static final String OPTIMIZER_RHO = "optimizer.rho";
+    public static final String OPTIMIZER_CENTERED = "optimizer.centered";
+    public static final String OPTIMIZER_LEARNING_RATE_POWER = "optimizer.learning.rate.power";
+    public static final String OPTIMIZER_FTRL_L1 = "optimizer.ftrl.l1";
+    public static final String OPTIMIZER_FTRL_L2 = "optimizer.ftrl.l2";
+    public static final String OPTIMIZER_FTRL_L2_SHRINKAGE = "optimizer.ftrl.l2.shrinkage";
+    public static final String OPTIMIZER_L1 = "optimizer.l1";
+    public static final String OPTIMIZER_L2 = "optimizer.l2";
+    public static final String OPTIMIZER_WEIGHT_DECAY = "optimizer.weight.decay";
+    public static final String OPTIMIZER_CLIP_NORM = "optimizer.clip.norm";
+    public static final String OPTIMIZER_SCHEDULE = "optimizer.schedule";
+    public static final String OPTIMIZER_DECAY_RATE = "optimizer.decay.rate";
+    public static final String OPTIMIZER_DECAY_STEPS = "optimizer.decay.steps";
+    /** Prefix of every optimizer hyperparameter: model-side parameter {@code k} is key {@code optimizer.k}. */
+    public static final String OPTIMIZER_PREFIX = "optimizer.";
     public static final String BATCH_TIMESTEPS = "batch.timesteps";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String MAX_OBJECTS = "max.objects";
@@ -93,20 +111,59 @@ public final class StreamfitConfig extends AbstractConfig {
             .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
-            .define(OPTIMIZER, Type.STRING, "adam", ValidString.in("sgd", "momentum", "adam"), Importance.HIGH,
-                    "Optimizer: sgd, momentum or adam (adagrad, rmsprop, ftrl and neuron-mean-momentum come later).")
+            // Optimizer section: optimizer.<k> is the model's optimizer parameter k (see Optimizers).
+            // A default of null means "the chosen optimizer's own default", for keys that several
+            // optimizers share with different defaults.
+            .define(OPTIMIZER, Type.STRING, Optimizers.ADAM, ValidString.in(Optimizers.names().toArray(String[]::new)),
+                    Importance.HIGH, "Optimizer: " + String.join(", ", Optimizers.names()) + ".")
             .define(OPTIMIZER_LEARNING_RATE, Type.DOUBLE, 0.001, Range.atLeast(1e-12), Importance.HIGH,
-                    "Learning rate (> 0).")
-            .define(OPTIMIZER_MOMENTUM, Type.DOUBLE, 0.9, Range.between(0.0, 1.0), Importance.LOW,
-                    "Momentum coefficient (momentum optimizer), in [0, 1].")
+                    "Learning rate (> 0), before the schedule.")
+            .define(OPTIMIZER_MOMENTUM, Type.DOUBLE, null, optional(0.0, 1.0), Importance.LOW,
+                    "Momentum coefficient in [0, 1). Default: 0.9 for momentum and neuron-mean-momentum, "
+                            + "0 for rmsprop.")
             .define(OPTIMIZER_NESTEROV, Type.BOOLEAN, false, Importance.LOW,
-                    "Nesterov momentum (momentum optimizer).")
+                    "momentum: use Nesterov momentum.")
             .define(OPTIMIZER_BETA1, Type.DOUBLE, 0.9, Range.between(0.0, 1.0), Importance.LOW,
-                    "Adam: decay of the first moment, in [0, 1).")
+                    "adam: decay of the first moment, in [0, 1).")
             .define(OPTIMIZER_BETA2, Type.DOUBLE, 0.999, Range.between(0.0, 1.0), Importance.LOW,
-                    "Adam: decay of the second moment, in [0, 1).")
-            .define(OPTIMIZER_EPSILON, Type.DOUBLE, 1e-8, Range.atLeast(0.0), Importance.LOW,
-                    "Adam: epsilon added to the denominator.")
+                    "adam: decay of the second moment, in [0, 1).")
+            .define(OPTIMIZER_EPSILON, Type.DOUBLE, null, optional(0.0, Double.MAX_VALUE), Importance.LOW,
+                    "adam, rmsprop: epsilon (> 0) added to the denominator. Default: 1e-8 for adam, 1e-10 for "
+                            + "rmsprop.")
+            .define(OPTIMIZER_INITIAL_ACCUMULATOR, Type.DOUBLE, null, optional(0.0, Double.MAX_VALUE),
+                    Importance.LOW, "adagrad, ftrl: starting value (> 0) of the squared-gradient accumulator. "
+                            + "Default: 0.01 for adagrad, 0.1 for ftrl.")
+            .define(OPTIMIZER_RHO, Type.DOUBLE, 0.9, Range.between(0.0, 1.0), Importance.LOW,
+                    "rmsprop: decay of the mean square, in [0, 1).")
+            .define(OPTIMIZER_CENTERED, Type.BOOLEAN, false, Importance.LOW,
+                    "rmsprop: divide by the estimated variance instead of the mean square.")
+            .define(OPTIMIZER_LEARNING_RATE_POWER, Type.DOUBLE, -0.5, Range.between(-1e6, 0.0), Importance.LOW,
+                    "ftrl: learning-rate power p <= 0; -0.5 is the 1/sqrt(n) step of FTRL-Proximal.")
+            .define(OPTIMIZER_FTRL_L1, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                    "ftrl: its own l1 strength (>= 0), on weights only.")
+            .define(OPTIMIZER_FTRL_L2, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                    "ftrl: its own l2 strength (>= 0), on weights only.")
+            .define(OPTIMIZER_FTRL_L2_SHRINKAGE, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                    "ftrl: l2 shrinkage strength (>= 0), on weights only.")
+            .define(OPTIMIZER_L1, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "Every optimizer: adds l1 * sign(W) to the gradient of the weights W (never biases); >= 0.")
+            .define(OPTIMIZER_L2, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "Every optimizer: adds l2 * W to the gradient of the weights W (never biases); >= 0.")
+            .define(OPTIMIZER_WEIGHT_DECAY, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "Every optimizer: decoupled weight decay, W -= lr_t * decay * W after each step (never "
+                            + "biases); >= 0.")
+            .define(OPTIMIZER_CLIP_NORM, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                    "Every optimizer: scale all gradients down so that their global L2 norm is at most this; "
+                            + "0 = off.")
+            .define(OPTIMIZER_SCHEDULE, Type.STRING, LearningRateSchedule.CONSTANT,
+                    ValidString.in(LearningRateSchedule.CONSTANT, LearningRateSchedule.EXPONENTIAL,
+                            LearningRateSchedule.INVERSE_TIME), Importance.MEDIUM,
+                    "Learning-rate schedule by update count t: constant; exponential lr * rate^(t / steps); "
+                            + "inverse-time lr / (1 + rate * t / steps).")
+            .define(OPTIMIZER_DECAY_RATE, Type.DOUBLE, LearningRateSchedule.RATE_DEFAULT, Range.atLeast(0.0),
+                    Importance.LOW, "Schedule decay rate: in (0, 1] for exponential, >= 0 for inverse-time.")
+            .define(OPTIMIZER_DECAY_STEPS, Type.DOUBLE, LearningRateSchedule.STEPS_DEFAULT, Range.atLeast(1e-9),
+                    Importance.LOW, "Schedule period in updates (> 0).")
             .define(BATCH_TIMESTEPS, Type.INT, 1, Range.between(1, 4096), Importance.MEDIUM,
                     "Timesteps per update (micro-batch), per model: a batch is predicted in one call, then "
                             + "trained on in one update. 1 trains on every timestep.")
@@ -166,6 +223,15 @@ public final class StreamfitConfig extends AbstractConfig {
             throw new ConfigException(MODEL_KIND, getString(MODEL_KIND), "not available in this version; use regressor");
         }
         hidden(); // validate early
+        try {
+            // Ranges that ConfigDef cannot say (open intervals, schedule-specific rates) live in the
+            // model module; build the optimizer once so that they fail here, with the key.
+            ModelSpec.OptimizerSpec opt = optimizerSpec();
+            Optimizers.create(opt);
+            Optimizers.schedule(opt);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(OPTIMIZER, getString(OPTIMIZER), e.getMessage());
+        }
     }
 
     /** The definition of every streamfit key (for documentation). */
@@ -237,23 +303,58 @@ public final class StreamfitConfig extends AbstractConfig {
 
     /** The model every key gets, as the model module takes it. */
     public ModelSpec modelSpec() {
-        Map<String, Double> params = new HashMap<>();
-        params.put("momentum", getDouble(OPTIMIZER_MOMENTUM));
-        params.put("nesterov", getBoolean(OPTIMIZER_NESTEROV) ? 1.0 : 0.0);
-        params.put("beta1", getDouble(OPTIMIZER_BETA1));
-        params.put("beta2", getDouble(OPTIMIZER_BETA2));
-        params.put("epsilon", getDouble(OPTIMIZER_EPSILON));
-        String opt = getString(OPTIMIZER);
-        // Only the hyperparameters of the chosen optimizer enter its identity (the fingerprint).
-        params.keySet().retainAll(switch (opt) {
-            case "momentum" -> List.of("momentum", "nesterov");
-            case "adam" -> List.of("beta1", "beta2", "epsilon");
-            default -> List.of();
-        });
         return new ModelSpec(getString(MODEL_KIND), features(), hidden(), getString(MODEL_ACTIVATION),
-                getDouble(LOSS_WEIGHT),
-                new ModelSpec.OptimizerSpec(opt, getDouble(OPTIMIZER_LEARNING_RATE), params),
-                getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS), getInt(TF_INTER_OP_THREADS));
+                getDouble(LOSS_WEIGHT), optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS),
+                getInt(TF_INTER_OP_THREADS));
+    }
+
+    /**
+     * The optimizer with its parameters. Only the chosen optimizer's own parameters enter it (and
+     * so the model fingerprint), each at its configured value or the optimizer's default; the
+     * common ones (l1, l2, weight decay, clipping, schedule period) only when they are in use, so
+     * that turning nothing on keeps the fingerprint of earlier versions.
+     */
+    public ModelSpec.OptimizerSpec optimizerSpec() {
+        String opt = getString(OPTIMIZER);
+        Map<String, Double> params = new TreeMap<>(Optimizers.defaults(opt));
+        for (String param : params.keySet()) {
+            Double configured = optimizerParam(param);
+            if (configured != null) {
+                params.put(param, configured);
+            }
+        }
+        for (String param : List.of(Optimizers.PARAM_L1, Optimizers.PARAM_L2, Optimizers.PARAM_WEIGHT_DECAY,
+                Optimizers.PARAM_CLIP_NORM)) {
+            double v = optimizerParam(param);
+            if (v != 0.0) {
+                params.put(param, v);
+            }
+        }
+        String schedule = getString(OPTIMIZER_SCHEDULE);
+        if (!LearningRateSchedule.CONSTANT.equals(schedule)) {
+            params.put(Optimizers.PARAM_DECAY_RATE, optimizerParam(Optimizers.PARAM_DECAY_RATE));
+            params.put(Optimizers.PARAM_DECAY_STEPS, optimizerParam(Optimizers.PARAM_DECAY_STEPS));
+        }
+        return new ModelSpec.OptimizerSpec(opt, getDouble(OPTIMIZER_LEARNING_RATE), params, schedule);
+    }
+
+    /** Key optimizer.{@code param} as a number (booleans as 0/1), or null when unset without default. */
+    private Double optimizerParam(String param) {
+        String key = OPTIMIZER_PREFIX + param;
+        if (DEF.configKeys().get(key).type == Type.BOOLEAN) {
+            return getBoolean(key) ? 1.0 : 0.0;
+        }
+        return getDouble(key);
+    }
+
+    /** A validator for optional numbers: null passes, anything else must lie in [min, max]. */
+    private static ConfigDef.Validator optional(double min, double max) {
+        Range range = Range.between(min, max);
+        return (name, value) -> {
+            if (value != null) {
+                range.ensureValid(name, value);
+            }
+        };
     }
 
     /** The topic names as configured. */
@@ -351,6 +452,6 @@ public final class StreamfitConfig extends AbstractConfig {
     public String summary() {
         return String.format(Locale.ROOT, "model=%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
                 getString(MODEL_KIND), features(), Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
-                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), getString(OPTIMIZER), getDouble(OPTIMIZER_LEARNING_RATE));
+                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE));
     }
 }

@@ -223,10 +223,16 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         long elapsed = System.nanoTime() - t0;
         if (result.updated()) {
             metrics.recordUpdate(elapsed);
+            if (result.clipped()) {
+                // The contract counts clipped updates with the skipped ones: applied, but scaled down.
+                metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_CLIPPED);
+            }
         } else {
             metrics.recordPredict(elapsed);
-            if (train) {
-                metrics.recordSkippedUpdate("not_applied");
+            if (result.skipped() != null) {
+                // The model left its whole state as it was (the divergence guard): the last good state.
+                metrics.recordSkippedUpdate(result.skipped());
+                LOG.debug("Model '{}' skipped an update: {} (loss {})", slot.key, result.skipped(), result.loss());
             }
         }
 
@@ -306,6 +312,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         clearPending(slot);
         live.remove(slot.key);
         slot.close();
+        metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_ROLLED_BACK);
     }
 
     private void clearPending(ModelSlot slot) {

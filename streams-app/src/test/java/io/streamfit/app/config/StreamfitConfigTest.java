@@ -10,9 +10,12 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.Optimizers;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class StreamfitConfigTest {
 
@@ -77,6 +80,59 @@ class StreamfitConfigTest {
         StreamfitConfig mom = new StreamfitConfig(Map.of("model.features", "4", "optimizer", "momentum",
                 "optimizer.momentum", "0.5"));
         assertThat(mom.modelSpec().optimizer().param("momentum", 0)).isEqualTo(0.5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sgd", "momentum", "adam", "adagrad", "rmsprop", "ftrl", "neuron-mean-momentum"})
+    void everyOptimizerIsSelectableAndGetsItsOwnDefaults(String name) {
+        StreamfitConfig c = new StreamfitConfig(Map.of("model.features", "4", "optimizer", name));
+        ModelSpec.OptimizerSpec opt = c.modelSpec().optimizer();
+        assertThat(opt.name()).isEqualTo(name);
+        assertThat(opt.params()).isEqualTo(Optimizers.defaults(name));
+        assertThat(opt.schedule()).isEqualTo("constant");
+    }
+
+    @Test
+    void sharedKeysTakeTheChosenOptimizersDefaultUnlessSet() {
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "rmsprop")).modelSpec().optimizer()
+                .param("momentum", -1)).isEqualTo(0.0);
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "neuron-mean-momentum"))
+                .modelSpec().optimizer().param("momentum", -1)).isEqualTo(0.9);
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "ftrl",
+                "optimizer.initial.accumulator", "0.5", "optimizer.ftrl.l1", "0.01")).modelSpec().optimizer().params())
+                .containsEntry("initial.accumulator", 0.5).containsEntry("ftrl.l1", 0.01)
+                .containsEntry("learning.rate.power", -0.5);
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "rmsprop", "optimizer.centered",
+                "true")).modelSpec().optimizer().param("centered", 0)).isEqualTo(1.0);
+    }
+
+    @Test
+    void regularisationClippingAndScheduleEnterTheSpecOnlyWhenUsed() {
+        StreamfitConfig plain = new StreamfitConfig(Map.of("model.features", "4", "optimizer.decay.rate", "0.5"));
+        assertThat(plain.modelSpec().optimizer().params()).doesNotContainKeys("l1", "l2", "weight.decay",
+                "clip.norm", "decay.rate", "decay.steps");
+        StreamfitConfig used = new StreamfitConfig(Map.of("model.features", "4", "optimizer.l2", "0.01",
+                "optimizer.weight.decay", "0.001", "optimizer.clip.norm", "5", "optimizer.schedule", "exponential",
+                "optimizer.decay.rate", "0.5", "optimizer.decay.steps", "100"));
+        ModelSpec.OptimizerSpec opt = used.modelSpec().optimizer();
+        assertThat(opt.params()).containsEntry("l2", 0.01).containsEntry("weight.decay", 0.001)
+                .containsEntry("clip.norm", 5.0).containsEntry("decay.rate", 0.5).containsEntry("decay.steps", 100.0)
+                .doesNotContainKey("l1");
+        assertThat(opt.schedule()).isEqualTo("exponential");
+        assertThat(used.modelSpec().fingerprint()).isNotEqualTo(plain.modelSpec().fingerprint());
+    }
+
+    @Test
+    void optimizerRangesAreCheckedWithTheKey() {
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "optimizer", "momentum",
+                "optimizer.momentum", "1.0"))).isInstanceOf(ConfigException.class).hasMessageContaining("momentum");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "optimizer.schedule", "cosine")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("optimizer.schedule");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "optimizer.schedule",
+                "exponential", "optimizer.decay.rate", "2"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("decay.rate");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "optimizer.l2", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("optimizer.l2");
     }
 
     @Test

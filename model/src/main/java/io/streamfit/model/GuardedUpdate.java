@@ -1,0 +1,139 @@
+package io.streamfit.model;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.Select;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * The training step of a model, built once into its graph: gradients of the loss by every layer's
+ * (W, b), regularisation and clipping ({@link Regularization}), the scheduled learning rate, the
+ * optimizer's new values for every variable it owns, and the divergence guard.
+ *
+ * <p>The guard: the loss and every gradient are checked for NaN and infinity in the same session
+ * run, and every variable write is {@code assign(v, select(allFinite, new, v))}. So a non-finite
+ * loss or gradient changes nothing at all (weights, slots, step counters), which is what rolling
+ * back to the last good state means, at the price of one select per variable. All writes wait for
+ * all new values, so every read sees the state before the update (TF1's GATE_GRAPH, which
+ * tensorflow-framework does not do).
+ */
+final class GuardedUpdate {
+
+    /** Reduction axes of a weight matrix (even positions of the gradient list) and of a bias. */
+    private static final int[] ALL_OF_2D = {0, 1};
+    private static final int[] ALL_OF_1D = {0};
+
+    /** Runs the update (a no-op on the state when the guard fails). */
+    final Op train;
+    /** Whether the loss was finite. */
+    final Operand<TBool> lossFinite;
+    /** Whether every gradient element was finite. */
+    final Operand<TBool> gradientsFinite;
+    /** Whether clipping scaled the gradients down (always false when clipping is off). */
+    final Operand<TBool> clipped;
+
+    /**
+     * @param tf           ops of the graph (root scope: slot variables get their exact names)
+     * @param loss         the float32 scalar loss
+     * @param layers       every layer's parameters, input to output
+     * @param optimizer    the update rule
+     * @param regularization l1/l2/weight decay/clipping
+     * @param learningRate this run's learning rate (float32 scalar, after the schedule)
+     */
+    GuardedUpdate(Ops tf, Operand<TFloat32> loss, List<DenseParams> layers, PairOptimizer optimizer,
+                  Regularization regularization, Operand<TFloat32> learningRate) {
+        Ops init = tf.withInitScope();
+        for (DenseParams layer : layers) {
+            optimizer.createSlots(init, layer);
+        }
+        optimizer.createGlobals(init);
+
+        Ops u = tf.withSubScope("update");
+        List<Operand<?>> parameters = new ArrayList<>();
+        for (DenseParams layer : layers) {
+            parameters.add(layer.weights());
+            parameters.add(layer.bias());
+        }
+        Gradients gradients = u.gradients(loss, parameters);
+        List<Operand<TFloat32>> grads = new ArrayList<>();
+        // sum_i sum(0 * g_i) is 0 when every element is finite and NaN otherwise (0 * inf = NaN),
+        // and unlike a sum of the gradients it cannot overflow: one check in few ops per run.
+        Operand<TFloat32> zero = u.constant(0f);
+        Operand<TFloat32> probe = zero;
+        for (int i = 0; i < parameters.size(); i++) {
+            Output<TFloat32> g = gradients.dy(i);
+            probe = u.math.add(probe, u.reduceSum(u.math.mul(g, zero), u.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
+            grads.add(g);
+        }
+        gradientsFinite = u.withName("gradients_finite").math.isFinite(probe);
+        lossFinite = u.withName("loss_finite").math.isFinite(loss);
+
+        for (int l = 0; l < layers.size(); l++) {
+            grads.set(2 * l, regularize(u, regularization, layers.get(l).weights(), grads.get(2 * l)));
+        }
+        if (regularization.clipNorm() > 0) {
+            Operand<TFloat32> squares = u.constant(0f);
+            for (int i = 0; i < grads.size(); i++) {
+                squares = u.math.add(squares, u.reduceSum(u.math.square(grads.get(i)),
+                        u.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
+            }
+            Operand<TFloat32> norm = u.math.sqrt(squares);
+            Operand<TFloat32> limit = u.constant((float) regularization.clipNorm());
+            // clip / max(norm, clip) is exactly 1 when the norm is within the limit.
+            Operand<TFloat32> scale = u.math.div(limit, u.math.maximum(norm, limit));
+            grads.replaceAll(g -> u.math.mul(g, scale));
+            clipped = u.withName("clipped").math.greater(norm, limit);
+        } else {
+            clipped = u.withName("clipped").constant(false);
+        }
+
+        PairOptimizer.Writes writes = new PairOptimizer.Writes();
+        optimizer.prepare(u, learningRate);
+        for (int l = 0; l < layers.size(); l++) {
+            optimizer.update(u, learningRate, layers.get(l), grads.get(2 * l), grads.get(2 * l + 1), writes);
+        }
+        optimizer.finish(u, writes);
+
+        Set<Variable<TFloat32>> weightVariables = new HashSet<>();
+        layers.forEach(layer -> weightVariables.add(layer.weights()));
+        Operand<TBool> ok = u.withName("all_finite").math.logicalAnd(lossFinite, gradientsFinite);
+        List<Select<TFloat32>> guarded = new ArrayList<>();
+        List<PairOptimizer.Write> all = writes.all();
+        for (PairOptimizer.Write w : all) {
+            Operand<TFloat32> value = w.value();
+            if (regularization.weightDecay() > 0 && weightVariables.contains(w.variable())) {
+                value = u.math.sub(value, u.math.mul(u.math.mul(learningRate,
+                        u.constant((float) regularization.weightDecay())), w.variable()));
+            }
+            guarded.add(u.select(ok, value, w.variable()));
+        }
+        Ops after = u.withControlDependencies(new ArrayList<Op>(guarded));
+        List<Op> assigns = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            assigns.add(after.assign(all.get(i).variable(), guarded.get(i)));
+        }
+        train = tf.withControlDependencies(assigns).withName("train").noOp();
+    }
+
+    private static Operand<TFloat32> regularize(Ops u, Regularization r, Variable<TFloat32> w, Operand<TFloat32> g) {
+        Operand<TFloat32> out = g;
+        if (r.l2() > 0) {
+            out = u.math.add(out, u.math.mul(u.constant((float) r.l2()), w));
+        }
+        if (r.l1() > 0) {
+            out = u.math.add(out, u.math.mul(u.constant((float) r.l1()), u.math.sign(w)));
+        }
+        return out;
+    }
+
+
+}

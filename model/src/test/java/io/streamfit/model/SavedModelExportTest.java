@@ -1,0 +1,62 @@
+package io.streamfit.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.types.TFloat32;
+
+/** The exported SavedModel, loaded back by TensorFlow, predicts what the live model predicts. */
+class SavedModelExportTest {
+
+    private static final int M = 5;
+
+    @Test
+    void loadedSavedModelPredictsLikeTheModel(@TempDir Path dir) throws Exception {
+        ModelSpec spec = ModelSpec.regressor(M, new int[] {8, 4}, "relu", 0.5, ModelSpec.OptimizerSpec.of("adam", 0.01), 3);
+        try (SharedWeightRegressor model = new SharedWeightRegressor(spec)) {
+            for (int s = 0; s < 5; s++) {
+                model.step(Batches.random(M, s, 4, 6), true);
+            }
+            ObjectBatch probe = Batches.random(M, 77, 7);
+            float[] expected = model.step(probe, false).objectPredictions();
+            // An existing empty directory is fine; a non-empty one is refused untouched.
+            Path out = Files.createDirectory(dir.resolve("model"));
+            model.exportSavedModel(out);
+            Path busy = Files.createDirectory(dir.resolve("busy"));
+            Files.writeString(busy.resolve("keep.txt"), "x");
+            assertThatThrownBy(() -> model.exportSavedModel(busy)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("not empty");
+            assertThat(Files.readString(busy.resolve("keep.txt"))).isEqualTo("x");
+
+            try (SavedModelBundle bundle = SavedModelBundle.load(out.toString(), "serve")) {
+                assertThat(bundle.function("serve").signature().inputNames()).containsExactly("features");
+                assertThat(bundle.function("serve").signature().outputNames()).containsExactly("predictions");
+                assertThat(bundle.function("serving_default")).isNotNull();
+                float[] actual = new float[probe.objects()];
+                try (TFloat32 x = TFloat32.tensorOf(Shape.of(probe.objects(), M),
+                        DataBuffers.of(java.util.Arrays.copyOf(probe.x(), probe.objects() * M), true, false));
+                     Result r = bundle.function("serve").call(Map.<String, Tensor>of("features", x))) {
+                    TFloat32 p = (TFloat32) r.get("predictions").orElseThrow();
+                    assertThat(p.shape()).isEqualTo(Shape.of(probe.objects()));
+                    p.asRawTensor().data().asFloats().read(actual);
+                }
+                for (int i = 0; i < expected.length; i++) {
+                    assertThat((double) actual[i]).as("object %d", i).isCloseTo(expected[i], within(1e-6));
+                }
+                assertThat(expected[0]).isNotEqualTo(expected[1]);
+            }
+        }
+    }
+}
