@@ -71,6 +71,10 @@ public final class RestoreBench implements Callable<Integer> {
             p.put("batch.timesteps", "8");
             p.put("state.dir", dir.resolve("first").toString());
             TimestepRecords gen = new TimestepRecords(objects, features, 4, 1);
+            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("features", 1, (short) 1)))
+                        .all().get();
+            }
             try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                     broker.bootstrapServers(), "linger.ms", 20), new StringSerializer(), new ByteArraySerializer())) {
                 for (int i = 0; i < records; i++) {
