@@ -75,7 +75,7 @@ public final class RestoreBench implements Callable<Integer> {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("features", 1, (short) 1)))
                         .all().get();
             }
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                     broker.bootstrapServers(), "linger.ms", 20), new StringSerializer(), new ByteArraySerializer())) {
                 for (int i = 0; i < records; i++) {
                     producer.send(new ProducerRecord<>("features", gen.nextKey(), gen.nextValue()));
@@ -118,7 +118,7 @@ public final class RestoreBench implements Callable<Integer> {
             try (StreamfitApp second = new StreamfitApp(new StreamfitConfig(p), m2)) {
                 second.start();
                 // A record makes the task load the model; the restore timer covers changelog and import.
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                         broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
                     producer.send(new ProducerRecord<>("features", gen.nextKey(), gen.nextValue()));
                 }

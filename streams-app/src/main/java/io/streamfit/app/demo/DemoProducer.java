@@ -65,6 +65,10 @@ public final class DemoProducer implements AutoCloseable {
         Map<String, Object> props = new java.util.HashMap<>(clientProps);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
+        // One request in flight: on a just-created partition a first batch refused as NOT_LEADER could
+        // otherwise be overtaken by the second, and a Kafka 4.x broker then rejects the first
+        // forever as out of sequence (KAFKA-18202 makes sequence 0 mandatory for a new producer).
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         Serializer<Timestep> json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {

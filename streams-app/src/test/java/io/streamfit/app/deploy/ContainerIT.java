@@ -74,7 +74,7 @@ class ContainerIT {
                 SyntheticStream stream = new SyntheticStream(4, config.features(), 0.2, 5, 1);
                 var json = StreamfitSerdes.timestep().serializer();
                 try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
-                        Map.of("bootstrap.servers", kafka.getBootstrapServers(), "acks", "all"),
+                        Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", kafka.getBootstrapServers(), "acks", "all"),
                         new StringSerializer(), new ByteArraySerializer())) {
                     for (int i = 0; i < RECORDS; i++) {
                         Timestep ts = stream.next();

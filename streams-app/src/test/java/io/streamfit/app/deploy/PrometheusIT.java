@@ -173,7 +173,7 @@ class PrometheusIT {
         for (int i = 0; i < config.features(); i++) {
             zeros.append(i == 0 ? "0" : ",0");
         }
-        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", bootstrap),
                 new StringSerializer(), new StringSerializer())) {
             for (int t = 1; t <= 20; t++) {
                 p.send(new ProducerRecord<>(topic, "it-unlabelled",

@@ -90,7 +90,7 @@ class BrokerOutageIT {
 
     private static void produce(String bootstrap, SyntheticStream stream, int n, Set<String> expected) {
         var json = StreamfitSerdes.timestep().serializer();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", bootstrap,
                 "acks", "all", "linger.ms", 10), new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
                 Timestep ts = stream.next();

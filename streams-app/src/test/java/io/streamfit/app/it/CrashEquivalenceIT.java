@@ -72,7 +72,7 @@ class CrashEquivalenceIT {
         }
         SyntheticStream synthetic = new SyntheticStream(SERIES, M, 0.2, 21, 1);
         var json = StreamfitSerdes.timestep().serializer();
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                 broker.bootstrapServers(), "acks", "all", "linger.ms", 20), new StringSerializer(),
                 new ByteArraySerializer())) {
             for (int i = 0; i < TIMESTEPS; i++) {

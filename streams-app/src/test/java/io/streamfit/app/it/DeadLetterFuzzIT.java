@@ -268,7 +268,7 @@ class DeadLetterFuzzIT {
     }
 
     private static KafkaProducer<byte[], byte[]> producer() {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all",
+        return new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", broker.bootstrapServers(), "acks", "all",
                 "linger.ms", 10, "max.request.size", 4 * 1024 * 1024), new ByteArraySerializer(),
                 new ByteArraySerializer());
     }

@@ -135,7 +135,7 @@ class ExportIT {
     }
 
     private static void produce(EmbeddedBroker broker, List<Timestep> records) {
-        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all");
+        Map<String, Object> props = Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", broker.bootstrapServers(), "acks", "all");
         var json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {

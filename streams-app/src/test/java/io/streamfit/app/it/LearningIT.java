@@ -82,7 +82,7 @@ class LearningIT {
     }
 
     private static void produce(SyntheticStream stream, int n) {
-        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(), "linger.ms", 20,
+        Map<String, Object> props = Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", broker.bootstrapServers(), "linger.ms", 20,
                 "acks", "all");
         var json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),

@@ -87,7 +87,7 @@ class RebalanceIT {
         Thread feeder = new Thread(() -> {
             SyntheticStream stream = new SyntheticStream(SERIES, M, 0.2, 3, 1);
             var json = StreamfitSerdes.timestep().serializer();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                     broker.bootstrapServers(), "acks", "all"), new StringSerializer(), new ByteArraySerializer())) {
                 while (producing.get()) {
                     Timestep ts = stream.next();

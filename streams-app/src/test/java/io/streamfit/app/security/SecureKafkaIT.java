@@ -161,6 +161,7 @@ class SecureKafkaIT {
     private static int produce(String topic, SyntheticStream stream, int n, Set<String> keys) {
         Map<String, Object> props = admin();
         props.put("acks", "all");
+        props.put("max.in.flight.requests.per.connection", 1);
         var json = StreamfitSerdes.timestep().serializer();
         int objects = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
