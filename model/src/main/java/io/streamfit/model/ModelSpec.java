@@ -12,8 +12,10 @@ import java.util.TreeMap;
  *
  * @param kind            model kind, e.g. {@code regressor}
  * @param features        m, features per object (at least 1)
- * @param hidden          hidden layer sizes; empty means a linear model
- * @param activation      hidden activation: relu, tanh, sigmoid or linear
+ * @param hidden          hidden layer sizes; empty means a linear model. Sequence kinds: the
+ *                        stacked LSTM layer sizes, first layer first (at least one)
+ * @param activation      hidden activation: relu, tanh, sigmoid or linear (sequence kinds use
+ *                        {@link SequenceOptions}'s activations instead)
  * @param lossWeight      w in [0, 1] of {@code w * mean object loss + (1 - w) * sum loss}
  * @param optimizer       optimizer name and hyperparameters
  * @param seed            weight initialisation seed

@@ -14,12 +14,14 @@ import java.util.Random;
  * <pre>
  *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=overfit
  *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=add
+ *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=anomaly
  * </pre>
  * {@code overfit}: an LSTM autoencoder learns to reconstruct one 14 x 5 sequence ({@link #SEQUENCE})
  * with Adam (learning rate 1e-3) and MSE, for hidden sizes 5, 16, 64, 128 with differencing off
  * and on; the table gives the updates needed until the reconstruction MSE is under 1e-4.
  * {@code add}: a one-unit LSTM regressor learns the sum of N(0, 1) sequences of length 2 and 10
  * with linear and with tanh/sigmoid activations; the table gives the held-out RMSE.
+ * {@code anomaly}: the scoring path of the service without Kafka ({@link #anomaly}).
  * Everything is seeded, and TensorFlow runs single-threaded, so every run prints the same table.
  * The unit tests ({@code SequenceExperimentsTest}) assert the claims on the same code.
  */
@@ -189,12 +191,87 @@ public final class SequenceExperiments {
         return b;
     }
 
+    /** Objects of the {@code anomaly} run. */
+    public static final int ANOMALY_OBJECTS = 8;
+    /** Timestep of the level shift in the {@code anomaly} run. */
+    public static final int ANOMALY_SHIFT_AT = 1500;
+
     /** Steps of {@code add} per run. */
     public static final int ADD_STEPS = 1500;
     /** Adam's learning rate in {@code add}. */
     public static final double ADD_LEARNING_RATE = 0.01;
 
-    /** {@code overfit} or {@code add}: prints that experiment's table (Markdown). */
+    /**
+     * The outcome of the anomaly experiment.
+     *
+     * @param cleanWindows     windows scored against a finite threshold before the shift
+     * @param cleanFlagRate    the fraction of those flagged
+     * @param detectionDelay   timesteps from the shift until the shifted object was first flagged
+     *                         (0: the first window holding the shift), or -1 if it never was
+     * @param window           W
+     */
+    public record AnomalyResult(int cleanWindows, double cleanFlagRate, int detectionDelay, int window) {
+    }
+
+    /**
+     * The anomaly path without Kafka: {@code objects} series x_t = sin(2 pi t / P + phase) +
+     * N(0, 0.1^2) (P from 20 to 40 timesteps, phases random), a sliding window of W = 16 per
+     * object (stride 1), an autoencoder (LSTM 32, differencing, Adam 1e-3) that scores every full
+     * window and then trains on the timestep's windows (test-then-train), and one
+     * {@link StreamingQuantile} at p99 over all scores. At {@code shiftAt} object 0's level rises
+     * by {@code shift} for good.
+     */
+    public static AnomalyResult anomaly(int objects, int shiftAt, double shift, int timesteps) {
+        int w = 16;
+        Random random = new Random(99);
+        double[] period = new double[objects];
+        double[] phase = new double[objects];
+        for (int i = 0; i < objects; i++) {
+            period[i] = 20 + 20 * random.nextDouble();
+            phase[i] = 2 * Math.PI * random.nextDouble();
+        }
+        float[][] history = new float[objects][w];
+        ModelSpec spec = ModelSpec.seqAutoencoder(1, new int[] {32},
+                SequenceOptions.DEFAULT.withWindow(w).withDifference(true), ModelSpec.OptimizerSpec.of("adam", 1e-3), 42);
+        StreamingQuantile threshold = new StreamingQuantile(StreamingQuantile.QUANTILE_DEFAULT);
+        ObjectBatch batch = new ObjectBatch(w);
+        float[] window = new float[w];
+        int clean = 0;
+        int cleanFlagged = 0;
+        int delay = -1;
+        try (LstmAutoencoder model = new LstmAutoencoder(spec)) {
+            for (int t = 0; t < timesteps; t++) {
+                batch.clear();
+                batch.beginTimestep();
+                for (int i = 0; i < objects; i++) {
+                    float[] h = history[i];
+                    System.arraycopy(h, 1, h, 0, w - 1);
+                    h[w - 1] = (float) (Math.sin(2 * Math.PI * t / period[i] + phase[i]) + 0.1 * random.nextGaussian()
+                            + (i == 0 && t >= shiftAt ? shift : 0));
+                    System.arraycopy(h, 0, window, 0, w);
+                    batch.addDense(window, 0, false, 0f);
+                }
+                batch.endTimestep();
+                if (t < w - 1) {
+                    continue; // the windows are not full yet
+                }
+                float[] scores = model.step(batch, true).objectPredictions();
+                for (int i = 0; i < objects; i++) {
+                    StreamingQuantile.Verdict v = threshold.observe(scores[i]);
+                    if (t < shiftAt && !Double.isInfinite(v.threshold())) {
+                        clean++;
+                        cleanFlagged += v.anomaly() ? 1 : 0;
+                    }
+                    if (i == 0 && t >= shiftAt && v.anomaly() && delay < 0) {
+                        delay = t - shiftAt;
+                    }
+                }
+            }
+        }
+        return new AnomalyResult(clean, clean == 0 ? Double.NaN : cleanFlagged / (double) clean, delay, w);
+    }
+
+    /** {@code overfit}, {@code add} or {@code anomaly}: prints that experiment's table (Markdown). */
     public static void main(String[] args) {
         String which = args.length == 0 ? "" : args[0];
         switch (which) {
@@ -223,8 +300,15 @@ public final class SequenceExperiments {
                     }
                 }
             }
+            case "anomaly" -> {
+                System.out.println("| objects | clean windows scored | flagged at p99 | level shift +1 flagged after (W = 16) |");
+                System.out.println("|---:|---:|---:|---:|");
+                AnomalyResult r = anomaly(ANOMALY_OBJECTS, ANOMALY_SHIFT_AT, 1.0, ANOMALY_SHIFT_AT + 50);
+                System.out.printf(Locale.ROOT, "| %d | %d | %.2f%% | %s |%n", ANOMALY_OBJECTS, r.cleanWindows(),
+                        100 * r.cleanFlagRate(), r.detectionDelay() < 0 ? "never" : r.detectionDelay() + " timesteps");
+            }
             default -> {
-                System.err.println("usage: SequenceExperiments overfit [maxSteps] | add [steps]");
+                System.err.println("usage: SequenceExperiments overfit [maxSteps] | add [steps] | anomaly");
                 System.exit(2);
             }
         }

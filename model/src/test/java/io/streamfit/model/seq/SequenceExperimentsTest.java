@@ -36,6 +36,15 @@ class SequenceExperimentsTest {
         assertThat(tanh10.rmse()).isGreaterThan(4 * linear10.rmse()).isGreaterThan(0.05);
     }
 
+    @Test
+    void aLevelShiftIsFlaggedWithinOneWindowAndCleanWindowsRarelyAreAtP99() {
+        SequenceExperiments.AnomalyResult r = SequenceExperiments.anomaly(SequenceExperiments.ANOMALY_OBJECTS,
+                SequenceExperiments.ANOMALY_SHIFT_AT, 1.0, SequenceExperiments.ANOMALY_SHIFT_AT + 16);
+        assertThat(r.cleanWindows()).isGreaterThan(10_000);
+        assertThat(r.cleanFlagRate()).isLessThan(0.015);
+        assertThat(r.detectionDelay()).isBetween(0, r.window() - 1);
+    }
+
     private static SequenceExperiments.AddResult add(int length, String cell, String gate) {
         return SequenceExperiments.learnToAdd(length, cell, gate, SequenceExperiments.ADD_STEPS,
                 SequenceExperiments.ADD_LEARNING_RATE);
