@@ -60,7 +60,9 @@ public final class SequenceExperiments {
      * @param difference whether the model read (and reconstructed) differences
      * @param steps      updates applied before the MSE was first under {@link #OVERFIT_MSE}, or -1
      *                   when it never was within the budget
-     * @param finalMse   the MSE after the last update (in the representation the model reconstructs)
+     * @param finalMse   the MSE when the run stopped: after {@code steps} updates when it got under
+ *                   {@link #OVERFIT_MSE}, else after {@code maxSteps} (in the representation
+ *                   the model reconstructs: differences when {@code difference})
      * @param flatness   mean over features of std-over-time of the reconstruction divided by that
      *                   of the target: near 0 when the model predicts a flat line, 1 when it follows
      *                   the sequence's variation
@@ -85,13 +87,14 @@ public final class SequenceExperiments {
         batch.endTimestep();
         try (LstmAutoencoder model = new LstmAutoencoder(spec)) {
             int reached = -1;
-            for (int s = 0; s < maxSteps && reached < 0; s++) {
-                StepResult r = model.step(batch, true);
-                if (r.objectPredictions()[0] < OVERFIT_MSE) {
+            double finalMse = Double.NaN;
+            for (int s = 0; s <= maxSteps && reached < 0; s++) {
+                // the score of a step is the MSE before its update, i.e. after s updates
+                finalMse = model.step(batch, s < maxSteps).objectPredictions()[0];
+                if (finalMse < OVERFIT_MSE) {
                     reached = s;
                 }
             }
-            double finalMse = model.step(batch, false).objectPredictions()[0];
             float[] recon = model.reconstruct(batch);
             float[] target = difference ? differences(flat, w, m) : flat;
             return new OverfitResult(hidden, difference, reached, finalMse, flatness(recon, target, w, m));
@@ -278,7 +281,7 @@ public final class SequenceExperiments {
             case "overfit" -> {
                 int max = args.length > 1 ? Integer.parseInt(args[1]) : OVERFIT_MAX_STEPS;
                 System.out.println("| hidden | differencing | updates to MSE < 1e-4 (max " + max
-                        + ") | MSE after | reconstruction std / sequence std |");
+                        + ") | MSE at stop | reconstruction std / sequence std |");
                 System.out.println("|---:|---|---:|---:|---:|");
                 for (int hidden : new int[] {5, 16, 64, 128}) {
                     for (boolean diff : new boolean[] {false, true}) {
