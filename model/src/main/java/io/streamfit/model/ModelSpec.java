@@ -12,13 +12,18 @@ import java.util.TreeMap;
  *
  * @param kind            model kind, e.g. {@code regressor}
  * @param features        m, features per object (at least 1)
- * @param hidden          hidden layer sizes; empty means a linear model
- * @param activation      hidden activation: relu, tanh, sigmoid or linear
+ * @param hidden          hidden layer sizes; empty means a linear model. Sequence kinds: the
+ *                        stacked LSTM layer sizes, first layer first (at least one)
+ * @param activation      hidden activation: relu, tanh, sigmoid or linear (sequence kinds use
+ *                        {@link SequenceOptions}'s activations instead)
  * @param lossWeight      w in [0, 1] of {@code w * mean object loss + (1 - w) * sum loss}
  * @param optimizer       optimizer name and hyperparameters
  * @param seed            weight initialisation seed
  * @param intraOpThreads  TensorFlow intra-op threads (0 = TensorFlow's choice)
  * @param interOpThreads  TensorFlow inter-op threads (0 = TensorFlow's choice)
+ * @param sequence        window and LSTM options of the sequence kinds ({@link SequenceOptions});
+ *                        {@code null} means {@link SequenceOptions#DEFAULT}; not part of the
+ *                        fingerprint of the other kinds
  */
 public record ModelSpec(
         String kind,
@@ -29,15 +34,21 @@ public record ModelSpec(
         OptimizerSpec optimizer,
         long seed,
         int intraOpThreads,
-        int interOpThreads) {
+        int interOpThreads,
+        SequenceOptions sequence) {
 
     public static final String KIND_REGRESSOR = "regressor";
+    /** LSTM encoder-decoder scoring each window by its reconstruction error ({@link LstmAutoencoder}). */
+    public static final String KIND_SEQ_AUTOENCODER = "seq-autoencoder";
+    /** LSTM predicting an object's target from its window ({@link LstmRegressor}). */
+    public static final String KIND_LSTM_REGRESSOR = "lstm-regressor";
 
     public ModelSpec {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(optimizer, "optimizer");
         hidden = hidden == null ? new int[0] : hidden.clone();
+        sequence = sequence == null ? SequenceOptions.DEFAULT : sequence;
         if (features < 1) {
             throw new IllegalArgumentException("features must be >= 1, got " + features);
         }
@@ -49,6 +60,39 @@ public record ModelSpec(
         if (!(lossWeight >= 0.0 && lossWeight <= 1.0)) {
             throw new IllegalArgumentException("lossWeight must be in [0, 1], got " + lossWeight);
         }
+    }
+
+    /** A spec with the default sequence options (the shape of specs before the sequence kinds). */
+    public ModelSpec(String kind, int features, int[] hidden, String activation, double lossWeight,
+                     OptimizerSpec optimizer, long seed, int intraOpThreads, int interOpThreads) {
+        this(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads, interOpThreads,
+                SequenceOptions.DEFAULT);
+    }
+
+    /**
+     * A {@code seq-autoencoder} spec with deterministic single-threaded TensorFlow.
+     *
+     * @param lstm LSTM layer sizes of the encoder, first layer first (at least one)
+     */
+    public static ModelSpec seqAutoencoder(int features, int[] lstm, SequenceOptions sequence,
+                                           OptimizerSpec optimizer, long seed) {
+        return new ModelSpec(KIND_SEQ_AUTOENCODER, features, lstm, "linear", 1.0, optimizer, seed, 1, 1, sequence);
+    }
+
+    /**
+     * An {@code lstm-regressor} spec with deterministic single-threaded TensorFlow.
+     *
+     * @param lstm LSTM layer sizes, first layer first (at least one)
+     */
+    public static ModelSpec lstmRegressor(int features, int[] lstm, SequenceOptions sequence, double lossWeight,
+                                          OptimizerSpec optimizer, long seed) {
+        return new ModelSpec(KIND_LSTM_REGRESSOR, features, lstm, "linear", lossWeight, optimizer, seed, 1, 1,
+                sequence);
+    }
+
+    /** Whether this is a sequence kind, whose objects are windows of {@link SequenceOptions#window()} timesteps. */
+    public boolean isSequence() {
+        return KIND_SEQ_AUTOENCODER.equals(kind) || KIND_LSTM_REGRESSOR.equals(kind);
     }
 
     /** A regressor spec with deterministic single-threaded TensorFlow. */
@@ -68,7 +112,9 @@ public record ModelSpec(
      */
     public String fingerprint() {
         return kind + "|m=" + features + "|hidden=" + Arrays.toString(hidden) + "|act=" + activation
-                + "|w=" + lossWeight + "|opt=" + optimizer + "|seed=" + seed;
+                + "|w=" + lossWeight + "|opt=" + optimizer + "|seed=" + seed
+                // Only the sequence kinds print their options, so other fingerprints stay as they were.
+                + (isSequence() ? "|seq=" + sequence : "");
     }
 
     @Override

@@ -1,0 +1,154 @@
+package io.streamfit.model;
+
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * Model kind {@code lstm-regressor}: predicts a real number per object from the object's window,
+ * with one set of weights for every object; the per-timestep sum of the object predictions is the
+ * sum prediction, exactly as for {@code regressor}.
+ *
+ * <h2>Network</h2>
+ * The encoder ({@link SequenceModel#encode()}: {@link ModelSpec#hidden()} stacked LSTM layers,
+ * optionally bidirectional) reads the window (or its differences); a linear unit on its last
+ * layer's final hidden state gives the prediction: {@code p = h_W K + b}. The cell and gate
+ * activations are {@link SequenceOptions#activation()} and
+ * {@link SequenceOptions#recurrentActivation()}: with {@code linear} for both a one-unit LSTM can
+ * carry a running sum in its cell state without squashing it, so it can learn to add.
+ *
+ * <h2>Loss</h2>
+ * The loss of {@link SharedWeightRegressor} (object and sum terms weighted by
+ * {@link ModelSpec#lossWeight()}, averaged over the supervised timesteps); an object's window is
+ * its input and the object's and timestep's targets are those of the window's last timestep.
+ *
+ * <p>Not thread-safe; the graph is built once and every {@link #step} is one session run.
+ */
+public final class LstmRegressor extends SequenceModel {
+
+    private final Placeholder<TInt32> segment;
+    private final Placeholder<TFloat32> objectTarget;
+    private final Placeholder<TFloat32> objectMask;
+    private final Placeholder<TFloat32> sumTarget;
+    private final Placeholder<TFloat32> sumMask;
+    private final Placeholder<TInt32> timesteps;
+
+    private final Operand<TFloat32> predictions;
+    private final Operand<TFloat32> sumPredictions;
+    private final Operand<TFloat32> loss;
+    private final Op train;
+
+    private final FeedTensor<TInt32> segmentFeed = new FeedTensor<>(TInt32.class);
+    private final FeedTensor<TInt32> timestepsFeed = new FeedTensor<>(TInt32.class);
+    private final int[] timestepCount = new int[1];
+    private final FeedTensor<TFloat32> objectTargetFeed = new FeedTensor<>(TFloat32.class);
+    private final FeedTensor<TFloat32> objectMaskFeed = new FeedTensor<>(TFloat32.class);
+    private final FeedTensor<TFloat32> sumTargetFeed = new FeedTensor<>(TFloat32.class);
+    private final FeedTensor<TFloat32> sumMaskFeed = new FeedTensor<>(TFloat32.class);
+
+    /**
+     * @throws IllegalArgumentException if the spec is not an {@code lstm-regressor}, has no LSTM
+     *                                  layer, or names an unknown activation or optimizer
+     */
+    public LstmRegressor(ModelSpec spec) {
+        super(spec, ModelSpec.KIND_LSTM_REGRESSOR);
+        try {
+            segment = tf.withName("segment").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
+            objectTarget = tf.withName("object_target").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+            objectMask = tf.withName("object_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+            sumTarget = tf.withName("sum_target").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+            sumMask = tf.withName("sum_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
+            timesteps = tf.withName("timesteps").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));
+
+            LstmCell.State s = encode();
+            Dense output = dense("output", encodedWidth(), 1, spec.seed() + 1000);
+            predictions = tf.withName("prediction").reshape(output.apply(tf, s.h()), tf.constant(new int[] {-1}));
+            sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
+            loss = buildLoss(tf, (float) spec.lossWeight());
+        } catch (RuntimeException | Error e) {
+            graph.close();
+            throw e;
+        }
+        train = open(loss);
+    }
+
+    /** {@link SharedWeightRegressor}'s loss, as weighted squared errors (see there). */
+    private Operand<TFloat32> buildLoss(Ops tf, float w) {
+        Ops l = tf.withSubScope("loss");
+        Operand<TFloat32> one = l.constant(1f);
+        Operand<TInt32> axis0 = l.constant(0);
+        Operand<TFloat32> count = l.math.unsortedSegmentSum(objectMask, segment, timesteps);
+        Operand<TFloat32> supervised = l.dtypes.cast(
+                l.math.greater(l.math.add(count, sumMask), l.constant(0f)), TFloat32.class);
+        Operand<TFloat32> supervisedCount = l.math.maximum(l.reduceSum(supervised, axis0), one);
+        Operand<TFloat32> objectScale = l.math.div(l.constant(w), l.math.mul(l.math.maximum(count, one), supervisedCount));
+        Operand<TFloat32> objectWeight = l.math.mul(objectMask, l.gather(objectScale, segment, axis0));
+        Operand<TFloat32> sumWeight = l.math.mul(sumMask, l.math.div(l.constant(1f - w), supervisedCount));
+        Operand<TFloat32> objectTerm = l.reduceSum(
+                l.math.mul(objectWeight, l.math.square(l.math.sub(predictions, objectTarget))), axis0);
+        Operand<TFloat32> sumTerm = l.reduceSum(
+                l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
+        return l.withName("value").math.add(objectTerm, sumTerm);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the batch's feature count is not W * m
+     */
+    @Override
+    public StepResult step(ObjectBatch batch, boolean train) {
+        checkBatch(batch);
+        int n = batch.objects();
+        int b = batch.timesteps();
+        float[] objectPredictions = new float[n];
+        float[] sums = new float[b];
+        if (b == 0) {
+            return new StepResult(objectPredictions, sums, Double.NaN, false);
+        }
+        boolean update = train && batch.anySupervised();
+        int width = window * features;
+        timestepCount[0] = b;
+        Session.Runner runner = session().runner()
+                .feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width))
+                .feed(segment, FeedTensor.write(segmentFeed, batch.segment(), n, n))
+                .feed(timesteps, FeedTensor.write(timestepsFeed, timestepCount, 1))
+                .fetch(predictions)
+                .fetch(sumPredictions);
+        if (update) {
+            runner.feed(objectTarget, FeedTensor.write(objectTargetFeed, batch.objectTarget(), n, n))
+                    .feed(objectMask, FeedTensor.write(objectMaskFeed, batch.objectMask(), n, n))
+                    .feed(sumTarget, FeedTensor.write(sumTargetFeed, batch.sumTarget(), b, b))
+                    .feed(sumMask, FeedTensor.write(sumMaskFeed, batch.sumMask(), b, b))
+                    .fetch(loss)
+                    .addTarget(this.train);
+        }
+        double lossValue = Double.NaN;
+        try (Result result = runner.run()) {
+            ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(objectPredictions, 0, n);
+            ((TFloat32) result.get(1)).asRawTensor().data().asFloats().read(sums, 0, b);
+            if (update) {
+                lossValue = ((TFloat32) result.get(2)).getFloat();
+            }
+        }
+        if (update) {
+            updated();
+        }
+        return new StepResult(objectPredictions, sums, lossValue, update);
+    }
+
+    @Override
+    protected void closeFeeds() {
+        for (FeedTensor<?> f : List.of(segmentFeed, timestepsFeed, objectTargetFeed, objectMaskFeed, sumTargetFeed,
+                sumMaskFeed)) {
+            f.close();
+        }
+    }
+}

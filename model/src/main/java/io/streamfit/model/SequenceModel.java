@@ -1,0 +1,338 @@
+package io.streamfit.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Session;
+import org.tensorflow.framework.initializers.Glorot;
+import org.tensorflow.framework.initializers.VarianceScaling;
+import org.tensorflow.framework.optimizers.Optimizer;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Unstack;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.family.TType;
+
+/**
+ * What the LSTM models share: the window input, the unrolled encoder, the training op, the
+ * session, the checkpoint and the version. A subclass builds its head and loss on
+ * {@link #encoderInputs} in its constructor, then calls {@link #open}.
+ *
+ * <p>Input: an {@link ObjectBatch} of {@code W * m} features per object, each row one object's
+ * window, row-major [W, m], oldest timestep first ({@link SequenceOptions}). Objects are the batch
+ * dimension: the same weights serve every object.
+ *
+ * <p>Checkpoint: {@link GraphCheckpoint}'s format (see {@link SharedWeightRegressor}): every
+ * variable of the graph, cell kernels and biases and optimizer slots alike.
+ */
+abstract class SequenceModel implements OnlineModel {
+
+    protected final ModelSpec spec;
+    protected final SequenceOptions options;
+    protected final int window;
+    protected final int features;
+    protected final Graph graph;
+    protected final Ops tf;
+    protected final Placeholder<TFloat32> x;
+    /** The encoder's input per timestep, oldest first, each [N, m] (differenced when configured). */
+    protected final List<Operand<TFloat32>> encoderInputs;
+    /** Every (kernel, bias) pair of the network in build order: LSTM cells and dense layers alike. */
+    private final List<Variable<TFloat32>> parameters = new ArrayList<>();
+    protected final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
+    private final Operand<TInt32> batchSize;
+
+    private Session session;
+    private GraphCheckpoint checkpoint;
+    private long version;
+    private boolean closed;
+
+    /**
+     * Starts the graph: the window placeholder and the encoder inputs.
+     *
+     * @throws IllegalArgumentException if {@code spec} is not of {@code kind}, has no LSTM layer,
+     *                                  or has negative thread counts
+     */
+    protected SequenceModel(ModelSpec spec, String kind) {
+        if (!kind.equals(spec.kind())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs model.kind '" + kind + "', got '"
+                    + spec.kind() + "'");
+        }
+        if (spec.hidden().length == 0) {
+            throw new IllegalArgumentException("model.kind '" + kind
+                    + "' needs at least one LSTM layer size in model.hidden, got none");
+        }
+        if (spec.intraOpThreads() < 0 || spec.interOpThreads() < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 0, got intra " + spec.intraOpThreads()
+                    + ", inter " + spec.interOpThreads());
+        }
+        this.spec = spec;
+        this.options = spec.sequence();
+        this.window = options.window();
+        this.features = spec.features();
+        this.graph = new Graph();
+        try {
+            this.tf = Ops.create(graph);
+            x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, (long) window * features)));
+            batchSize = tf.gather(tf.shape(x), tf.constant(0), tf.constant(0));
+            List<Operand<TFloat32>> steps = new ArrayList<>(tf.unstack(
+                    tf.reshape(x, tf.constant(new int[] {-1, window, features})), (long) window,
+                    Unstack.axis(1L)).output());
+            if (options.difference()) {
+                List<Operand<TFloat32>> diff = new ArrayList<>(window);
+                diff.add(steps.get(0));
+                for (int t = 1; t < window; t++) {
+                    diff.add(tf.math.sub(steps.get(t), steps.get(t - 1)));
+                }
+                steps = diff;
+            }
+            encoderInputs = Collections.unmodifiableList(steps);
+        } catch (RuntimeException | Error e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /** A zero matrix [N, width], N the number of objects fed. */
+    protected Operand<TFloat32> zeros(int width) {
+        return tf.zeros(tf.stack(List.of(batchSize, tf.constant(width))), TFloat32.class);
+    }
+
+    /** A new LSTM cell whose variables are trained. */
+    protected LstmCell cell(String name, int inputs, int units, long seed) {
+        LstmCell c = new LstmCell(tf, name, inputs, units, Activation.of(options.activation()),
+                Activation.of(options.recurrentActivation()), seed);
+        parameters.add(c.kernel);
+        parameters.add(c.bias);
+        return c;
+    }
+
+    /** A dense layer's variables; {@link #apply} may be called many times (shared weights). */
+    protected record Dense(Variable<TFloat32> kernel, Variable<TFloat32> bias) {
+        Operand<TFloat32> apply(Ops tf, Operand<TFloat32> input) {
+            return tf.math.add(tf.linalg.matMul(input, kernel), bias);
+        }
+    }
+
+    /**
+     * A dense layer {@code input K + b} whose variables are trained; the bias starts at zero, the
+     * kernel Glorot-uniform from {@code seed}, or at zero when {@code seed} is null.
+     */
+    protected Dense dense(String name, int in, int out, Long seed) {
+        Ops init = tf.withInitScope();
+        Operand<TFloat32> initial = seed == null
+                ? init.zeros(init.constant(Shape.of(in, out)), TFloat32.class)
+                : new Glorot<TFloat32>(VarianceScaling.Distribution.UNIFORM, seed)
+                        .call(init, init.constant(Shape.of(in, out)), TFloat32.class);
+        Variable<TFloat32> kernel = tf.withName(name + "_kernel").variable(initial);
+        Variable<TFloat32> bias = tf.withName(name + "_bias").variable(
+                init.zeros(init.constant(Shape.of(out)), TFloat32.class));
+        parameters.add(kernel);
+        parameters.add(bias);
+        return new Dense(kernel, bias);
+    }
+
+    /**
+     * Runs the encoder over {@link #encoderInputs}: {@link ModelSpec#hidden()} stacked layers, each
+     * optionally bidirectional (a backward cell reads the layer's input newest first, and the next
+     * layer reads both directions side by side).
+     *
+     * @return the final state of the last layer, [N, H] or, bidirectional, [N, 2H] (forward then
+     *         backward; the backward cell's final state is the one after the oldest timestep)
+     */
+    protected LstmCell.State encode() {
+        int[] layers = spec.hidden();
+        List<Operand<TFloat32>> seq = encoderInputs;
+        int in = features;
+        LstmCell.State last = null;
+        for (int l = 0; l < layers.length; l++) {
+            int units = layers[l];
+            LstmCell forward = cell("enc_" + l + "_fw", in, units, spec.seed() + 2L * l);
+            List<Operand<TFloat32>> fw = new ArrayList<>(window);
+            LstmCell.State s = new LstmCell.State(zeros(units), zeros(units));
+            for (Operand<TFloat32> xt : seq) {
+                s = forward.step(tf, xt, s);
+                fw.add(s.h());
+            }
+            if (!options.bidirectional()) {
+                seq = fw;
+                in = units;
+                last = s;
+                continue;
+            }
+            LstmCell backward = cell("enc_" + l + "_bw", in, units, spec.seed() + 2L * l + 1);
+            Operand<TFloat32>[] bw = newArray(window);
+            LstmCell.State r = new LstmCell.State(zeros(units), zeros(units));
+            for (int t = window - 1; t >= 0; t--) {
+                r = backward.step(tf, seq.get(t), r);
+                bw[t] = r.h();
+            }
+            List<Operand<TFloat32>> both = new ArrayList<>(window);
+            for (int t = 0; t < window; t++) {
+                both.add(tf.concat(List.of(fw.get(t), bw[t]), tf.constant(1)));
+            }
+            seq = both;
+            in = 2 * units;
+            last = new LstmCell.State(tf.concat(List.of(s.h(), r.h()), tf.constant(1)),
+                    tf.concat(List.of(s.c(), r.c()), tf.constant(1)));
+        }
+        return last;
+    }
+
+    /** Width of {@link #encode()}'s state. */
+    protected int encodedWidth() {
+        int[] layers = spec.hidden();
+        return layers[layers.length - 1] * (options.bidirectional() ? 2 : 1);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Operand<TFloat32>[] newArray(int n) {
+        return (Operand<TFloat32>[]) new Operand<?>[n];
+    }
+
+    /**
+     * Builds the training op for {@code loss} with the spec's optimizer, then the checkpoint and the
+     * session, and initialises the variables. Call once, last in the subclass constructor.
+     *
+     * @return the op that applies one update
+     */
+    protected Op open(Operand<TFloat32> loss) {
+        try {
+            Optimizer optimizer = Optimizers.create(graph, spec.optimizer());
+            Op train = optimizer.applyGradients(gatedGradients(tf, optimizer.computeGradients(loss)), "train");
+            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
+            session = new Session(graph, sessionConfig(spec));
+            session.initialize();
+            return train;
+        } catch (RuntimeException | Error e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes every gradient wait for all gradients, so that no update writes a variable the backward
+     * pass still reads (see SharedWeightRegressor: TF1's GATE_GRAPH).
+     */
+    private static List<Optimizer.GradAndVar<?>> gatedGradients(Ops tf, List<Optimizer.GradAndVar<?>> grads) {
+        List<Op> all = new ArrayList<>();
+        for (Optimizer.GradAndVar<?> gv : grads) {
+            all.add(gv.getGradient()::op);
+        }
+        Ops after = tf.withSubScope("gradients_gate").withControlDependencies(all);
+        List<Optimizer.GradAndVar<?>> gated = new ArrayList<>();
+        for (Optimizer.GradAndVar<?> gv : grads) {
+            gated.add(gate(after, gv));
+        }
+        return gated;
+    }
+
+    private static <T extends TType> Optimizer.GradAndVar<T> gate(Ops after, Optimizer.GradAndVar<T> gv) {
+        return new Optimizer.GradAndVar<>(after.identity(gv.getGradient()).asOutput(), gv.getVariable());
+    }
+
+    private static ConfigProto sessionConfig(ModelSpec spec) {
+        ConfigProto.Builder config = ConfigProto.newBuilder();
+        if (spec.intraOpThreads() > 0) {
+            config.setIntraOpParallelismThreads(spec.intraOpThreads());
+        }
+        // -1: the ops run one after another in the calling thread (see SharedWeightRegressor).
+        if (spec.interOpThreads() == 1) {
+            config.setInterOpParallelismThreads(-1);
+        } else if (spec.interOpThreads() > 1) {
+            config.setInterOpParallelismThreads(spec.interOpThreads());
+        }
+        return config.build();
+    }
+
+    /** The session; valid after {@link #open}. */
+    protected Session session() {
+        ensureOpen();
+        return session;
+    }
+
+    /** Checks the batch's feature count: W * m. */
+    protected void checkBatch(ObjectBatch batch) {
+        ensureOpen();
+        if (batch.features() != window * features) {
+            throw new IllegalArgumentException("batch has " + batch.features() + " features per object, model.kind '"
+                    + spec.kind() + "' takes windows of " + window + " timesteps x " + features + " features = "
+                    + window * features);
+        }
+    }
+
+    /** Records one applied update. */
+    protected void updated() {
+        version++;
+    }
+
+    /** Names of the trained variables, (kernel, bias) pairs in build order. */
+    public List<String> parameterNames() {
+        return parameters.stream().map(v -> v.op().name()).toList();
+    }
+
+    /**
+     * Every float variable of the graph by its TensorFlow name, in checkpoint order, copied: the
+     * weights and the optimizer's slots and counters. For tests and diagnostics.
+     */
+    public Map<String, float[]> variables() {
+        ensureOpen();
+        return Collections.unmodifiableMap(checkpoint.readFloats(session));
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
+    public byte[] exportState() {
+        ensureOpen();
+        return checkpoint.export(session, version);
+    }
+
+    @Override
+    public void importState(byte[] state) {
+        ensureOpen();
+        version = checkpoint.importInto(session, state);
+    }
+
+    protected void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Closes the subclass's own feed tensors. */
+    protected abstract void closeFeeds();
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            xFeed.close();
+            closeFeeds();
+            if (session != null) {
+                session.close();
+            }
+            graph.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{" + spec + ", version=" + version + "}";
+    }
+}
