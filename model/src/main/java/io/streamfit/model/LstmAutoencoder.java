@@ -6,7 +6,6 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.core.Stack;
 import org.tensorflow.types.TFloat32;
 
@@ -38,7 +37,6 @@ public final class LstmAutoencoder extends SequenceModel {
     private final Operand<TFloat32> scores;
     private final Operand<TFloat32> loss;
     private final Operand<TFloat32> reconstruction;
-    private final Op train;
 
     /**
      * @throws IllegalArgumentException if the spec is not a {@code seq-autoencoder}, has no LSTM
@@ -81,7 +79,7 @@ public final class LstmAutoencoder extends SequenceModel {
             graph.close();
             throw e;
         }
-        train = open(loss);
+        open(loss);
     }
 
     /**
@@ -108,10 +106,16 @@ public final class LstmAutoencoder extends SequenceModel {
                 .feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width))
                 .fetch(scores);
         if (train) {
-            runner.addTarget(this.train);
+            withUpdate(runner);
         }
+        String skipped = null;
+        boolean wasClipped = false;
         try (Result result = runner.run()) {
             ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(score, 0, n);
+            if (train) {
+                skipped = skipped(result, 1);
+                wasClipped = skipped == null && clipped(result, 1);
+            }
         }
         double mean = 0;
         for (int t = 0; t < sums.length; t++) {
@@ -120,10 +124,11 @@ public final class LstmAutoencoder extends SequenceModel {
                 mean += score[i];
             }
         }
-        if (train) {
+        boolean applied = train && skipped == null;
+        if (applied) {
             updated();
         }
-        return new StepResult(score, sums, train ? mean / n : Double.NaN, train);
+        return new StepResult(score, sums, train ? mean / n : Double.NaN, applied, skipped, wasClipped);
     }
 
     /**
@@ -145,6 +150,16 @@ public final class LstmAutoencoder extends SequenceModel {
             ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(out);
         }
         return out;
+    }
+
+    @Override
+    protected Operand<TFloat32> servingOutput() {
+        return scores;
+    }
+
+    @Override
+    protected String servingOutputName() {
+        return "scores";
     }
 
     @Override

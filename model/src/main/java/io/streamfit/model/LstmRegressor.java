@@ -5,7 +5,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
@@ -43,7 +42,6 @@ public final class LstmRegressor extends SequenceModel {
     private final Operand<TFloat32> predictions;
     private final Operand<TFloat32> sumPredictions;
     private final Operand<TFloat32> loss;
-    private final Op train;
 
     private final FeedTensor<TInt32> segmentFeed = new FeedTensor<>(TInt32.class);
     private final FeedTensor<TInt32> timestepsFeed = new FeedTensor<>(TInt32.class);
@@ -76,7 +74,7 @@ public final class LstmRegressor extends SequenceModel {
             graph.close();
             throw e;
         }
-        train = open(loss);
+        open(loss);
     }
 
     /** {@link SharedWeightRegressor}'s loss, as weighted squared errors (see there). */
@@ -127,21 +125,36 @@ public final class LstmRegressor extends SequenceModel {
                     .feed(objectMask, FeedTensor.write(objectMaskFeed, batch.objectMask(), n, n))
                     .feed(sumTarget, FeedTensor.write(sumTargetFeed, batch.sumTarget(), b, b))
                     .feed(sumMask, FeedTensor.write(sumMaskFeed, batch.sumMask(), b, b))
-                    .fetch(loss)
-                    .addTarget(this.train);
+                    .fetch(loss);
+            withUpdate(runner);
         }
         double lossValue = Double.NaN;
+        String skipped = null;
+        boolean wasClipped = false;
         try (Result result = runner.run()) {
             ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(objectPredictions, 0, n);
             ((TFloat32) result.get(1)).asRawTensor().data().asFloats().read(sums, 0, b);
             if (update) {
                 lossValue = ((TFloat32) result.get(2)).getFloat();
+                skipped = skipped(result, 3);
+                wasClipped = skipped == null && clipped(result, 3);
             }
         }
-        if (update) {
+        boolean applied = update && skipped == null;
+        if (applied) {
             updated();
         }
-        return new StepResult(objectPredictions, sums, lossValue, update);
+        return new StepResult(objectPredictions, sums, lossValue, applied, skipped, wasClipped);
+    }
+
+    @Override
+    protected Operand<TFloat32> servingOutput() {
+        return predictions;
+    }
+
+    @Override
+    protected String servingOutputName() {
+        return "predictions";
     }
 
     @Override

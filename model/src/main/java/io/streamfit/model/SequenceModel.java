@@ -1,15 +1,21 @@
 package io.streamfit.model;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
+import org.tensorflow.Signature;
 import org.tensorflow.framework.initializers.Glorot;
 import org.tensorflow.framework.initializers.VarianceScaling;
-import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
@@ -18,8 +24,9 @@ import org.tensorflow.op.core.Unstack;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.family.TType;
+import org.tensorflow.types.TInt64;
 
 /**
  * What the LSTM models share: the window input, the unrolled encoder, the training op, the
@@ -46,6 +53,11 @@ abstract class SequenceModel implements OnlineModel {
     protected final List<Operand<TFloat32>> encoderInputs;
     /** Every (kernel, bias) pair of the network in build order: LSTM cells and dense layers alike. */
     private final List<Variable<TFloat32>> parameters = new ArrayList<>();
+    /** The same pairs as the optimizers see them: one entry per LSTM cell or dense layer. */
+    private final List<DenseParams> layers = new ArrayList<>();
+    private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
+    private Placeholder<TInt64> updateCount;
+    private GuardedUpdate update;
     protected final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
     private final Operand<TInt32> batchSize;
 
@@ -111,6 +123,7 @@ abstract class SequenceModel implements OnlineModel {
                 Activation.of(options.recurrentActivation()), seed);
         parameters.add(c.kernel);
         parameters.add(c.bias);
+        layers.add(new DenseParams(name, c.kernel, c.bias, inputs + units, 4 * units));
         return c;
     }
 
@@ -136,6 +149,7 @@ abstract class SequenceModel implements OnlineModel {
                 init.zeros(init.constant(Shape.of(out)), TFloat32.class));
         parameters.add(kernel);
         parameters.add(bias);
+        layers.add(new DenseParams(name, kernel, bias, in, out));
         return new Dense(kernel, bias);
     }
 
@@ -198,19 +212,25 @@ abstract class SequenceModel implements OnlineModel {
     }
 
     /**
-     * Builds the training op for {@code loss} with the spec's optimizer, then the checkpoint and the
-     * session, and initialises the variables. Call once, last in the subclass constructor.
+     * Builds the guarded training step for {@code loss} with the spec's optimizer, regularisation
+     * and learning-rate schedule ({@link GuardedUpdate}), then the checkpoint and the session, and
+     * initialises the variables. Call once, last in the subclass constructor.
      *
      * @return the op that applies one update
      */
     protected Op open(Operand<TFloat32> loss) {
         try {
-            Optimizer optimizer = Optimizers.create(graph, spec.optimizer());
-            Op train = optimizer.applyGradients(gatedGradients(tf, optimizer.computeGradients(loss)), "train");
+            PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+            Regularization regularization = Optimizers.regularization(spec.optimizer());
+            LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
+            updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+            Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
+                    (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
+            update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
             session = new Session(graph, sessionConfig(spec));
             session.initialize();
-            return train;
+            return update.train;
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
@@ -218,24 +238,69 @@ abstract class SequenceModel implements OnlineModel {
     }
 
     /**
-     * Makes every gradient wait for all gradients, so that no update writes a variable the backward
-     * pass still reads (see SharedWeightRegressor: TF1's GATE_GRAPH).
+     * Adds the update to {@code runner}: the update count feed, three fetches after the caller's
+     * (loss finite, gradients finite, clipped; read them with {@link #skipped} and
+     * {@link #clipped}) and the training target.
      */
-    private static List<Optimizer.GradAndVar<?>> gatedGradients(Ops tf, List<Optimizer.GradAndVar<?>> grads) {
-        List<Op> all = new ArrayList<>();
-        for (Optimizer.GradAndVar<?> gv : grads) {
-            all.add(gv.getGradient()::op);
-        }
-        Ops after = tf.withSubScope("gradients_gate").withControlDependencies(all);
-        List<Optimizer.GradAndVar<?>> gated = new ArrayList<>();
-        for (Optimizer.GradAndVar<?> gv : grads) {
-            gated.add(gate(after, gv));
-        }
-        return gated;
+    protected Session.Runner withUpdate(Session.Runner runner) {
+        return runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
+                .fetch(update.lossFinite)
+                .fetch(update.gradientsFinite)
+                .fetch(update.clipped)
+                .addTarget(update.train);
     }
 
-    private static <T extends TType> Optimizer.GradAndVar<T> gate(Ops after, Optimizer.GradAndVar<T> gv) {
-        return new Optimizer.GradAndVar<>(after.identity(gv.getGradient()).asOutput(), gv.getVariable());
+    /** Why the update of a {@link #withUpdate} run was skipped, or null; {@code first}: index of its first fetch. */
+    protected static String skipped(Result result, int first) {
+        if (!((TBool) result.get(first)).getBoolean()) {
+            return StepResult.SKIP_NON_FINITE_LOSS;
+        }
+        if (!((TBool) result.get(first + 1)).getBoolean()) {
+            return StepResult.SKIP_NON_FINITE_GRADIENT;
+        }
+        return null;
+    }
+
+    /** Whether the gradients of a {@link #withUpdate} run were clipped. */
+    protected static boolean clipped(Result result, int first) {
+        return ((TBool) result.get(first + 2)).getBoolean();
+    }
+
+    /** What the {@code serve} signature of {@link #exportSavedModel} returns per object: float32 [n]. */
+    protected abstract Operand<TFloat32> servingOutput();
+
+    /** The name of {@link #servingOutput()} in the signature. */
+    protected abstract String servingOutputName();
+
+    /** Signature key and tag of {@link #exportSavedModel}. */
+    public static final String SERVE = "serve";
+    /** Input name of the {@code serve} signature: float32 [n, W * m], one window per row. */
+    public static final String SERVE_INPUT = "windows";
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The SavedModel holds this model's graph and current variables, under tag {@code serve},
+     * with signatures {@code serve} and {@code serving_default}, both mapping {@code windows}
+     * (float32 [n, W * m], rows as in {@link SequenceOptions}) to the per-object output.
+     */
+    @Override
+    public void exportSavedModel(Path directory) throws IOException {
+        ensureOpen();
+        if (Files.isDirectory(directory)) {
+            try (Stream<Path> entries = Files.list(directory)) {
+                if (entries.findAny().isPresent()) {
+                    throw new IOException("SavedModel directory " + directory + " is not empty");
+                }
+            }
+            Files.delete(directory);
+        }
+        Signature serve = Signature.builder(SERVE).input(SERVE_INPUT, x).output(servingOutputName(), servingOutput())
+                .methodName("tensorflow/serving/predict").build();
+        Signature dflt = Signature.builder("serving_default").input(SERVE_INPUT, x)
+                .output(servingOutputName(), servingOutput()).methodName("tensorflow/serving/predict").build();
+        SavedModelBundle.exporter(directory.toString()).withTags(SERVE).withSession(session)
+                .withSignatures(serve, dflt).export();
     }
 
     private static ConfigProto sessionConfig(ModelSpec spec) {
@@ -323,6 +388,7 @@ abstract class SequenceModel implements OnlineModel {
         if (!closed) {
             closed = true;
             xFeed.close();
+            updateCountFeed.close();
             closeFeeds();
             if (session != null) {
                 session.close();
