@@ -114,7 +114,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
         this.recoveryDone = false;
-        long tick = Math.max(1, Math.min(settings.batchMaxWaitMs(), 100));
+        // A quarter of the wait: a partial batch runs at most a quarter late.
+        long tick = Math.max(1, Math.min(settings.batchMaxWaitMs() / 4, 100));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> flushDue());
     }
 
