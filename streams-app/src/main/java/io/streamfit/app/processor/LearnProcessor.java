@@ -4,12 +4,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.streamfit.app.metrics.ModelInfo;
@@ -316,7 +319,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     /** Sequence kinds: two objects of a record with one id would both append to one window. */
     private static Rejection duplicateObject(Timestep ts) {
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Set<String> ids = new HashSet<>();
         for (Timestep.ObjectInput o : ts.objects()) {
             if (!ids.add(o.id())) {
                 return new Rejection(Rejection.DUPLICATE_OBJECT, "object id '" + o.id()
@@ -429,7 +432,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         if (features instanceof FeatureVector.Dense d) {
             return d.values();
         }
-        java.util.Arrays.fill(denseRow, 0f);
+        Arrays.fill(denseRow, 0f);
         if (features instanceof FeatureVector.Sparse s) {
             int[] idx = s.indices();
             float[] val = s.values();

@@ -11,12 +11,13 @@ import io.streamfit.model.seq.StreamingQuantile;
  * map, so that it is written with the model in the same store put (exactly-once) and checkpoints
  * without it (every kind but {@code seq-autoencoder}, and earlier versions) stay readable.
  *
- * <p>Entries: {@code anomaly.seen} (scores ever added), {@code anomaly.size} (n, scores in the
- * window) and {@code anomaly.score.<i>} for i in [0, n), the window's scores oldest first.
+ * <p>Entries: {@code anomaly.size} (n, scores in the window) and {@code anomaly.score.<i>} for i in
+ * [0, n), the window's scores oldest first. Restoring adds them to a fresh quantile in that order,
+ * which rebuilds the same window and so the same threshold (not {@link StreamingQuantile#importState},
+ * so that a changed {@code anomaly.*} configuration keeps what it can instead of failing).
  */
 final class ThresholdState {
 
-    static final String SEEN = "anomaly.seen";
     static final String SIZE = "anomaly.size";
     static final String SCORE_PREFIX = "anomaly.score.";
 
@@ -28,9 +29,8 @@ final class ThresholdState {
         ByteBuffer state = ByteBuffer.wrap(q.exportState()).order(ByteOrder.LITTLE_ENDIAN);
         // exportState's layout: magic, q, capacity, minCount, seen, n, n scores oldest first.
         state.position(4 + 8 + 4 + 4);
-        long seen = state.getLong();
+        state.getLong(); // seen: only informative
         int n = state.getInt();
-        metrics.put(SEEN, (double) seen);
         metrics.put(SIZE, (double) n);
         for (int i = 0; i < n; i++) {
             metrics.put(SCORE_PREFIX + i, state.getDouble());

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * LSTM of 32 units with differencing, Adam 1e-3, the threshold p99 of the last 1000 scores after
  * 100. At timestep 1500 object o0's level rises by 1 for good: a window holding the shift must be
  * flagged within W timesteps, and before it at most 1.5% of the windows scored against a finite
- * threshold may be flagged.
+ * threshold may be flagged. The app is stopped at timestep 800 and a new instance with empty local
+ * state continues: windows, model and threshold come back from the changelogs.
  */
 class SequenceAnomalyIT {
 
@@ -47,6 +48,7 @@ class SequenceAnomalyIT {
     private static final int W = 16;
     private static final int SHIFT_AT = 1500;
     private static final int TIMESTEPS = SHIFT_AT + 50;
+    private static final int RESTART_AT = 800;
 
     @TempDir
     static Path dir;
@@ -65,11 +67,11 @@ class SequenceAnomalyIT {
         }
     }
 
-    private static StreamfitConfig config() {
+    private static StreamfitConfig config(String stateDir) {
         Map<String, String> p = new HashMap<>();
         p.put("bootstrap.servers", broker.bootstrapServers());
         p.put("application.id", "sequence-anomaly-it");
-        p.put("state.dir", dir.resolve("state").toString());
+        p.put("state.dir", dir.resolve(stateDir).toString());
         p.put("topics.partitions", "2");
         p.put("http.port", "0");
         p.put("model.kind", "seq-autoencoder");
@@ -106,25 +108,11 @@ class SequenceAnomalyIT {
 
     @Test
     void flagsALevelShiftWithinOneWindowAndFewCleanWindows() throws Exception {
-        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
-        StreamfitApp app = new StreamfitApp(config(), metrics);
-        app.start();
-        try {
-            Map<String, Object> props = Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
-                    broker.bootstrapServers(), "linger.ms", 20, "acks", "all");
-            var json = StreamfitSerdes.timestep().serializer();
-            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                    new ByteArraySerializer())) {
-                for (Timestep ts : stream()) {
-                    producer.send(new ProducerRecord<>("features", ts.series(), json.serialize("features", ts)));
-                }
-            }
-            await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> metrics.recordsTotal() >= TIMESTEPS);
-            assertThat(metrics.deadLetters()).isZero();
-        } finally {
-            app.close();
-        }
+        List<Timestep> stream = stream();
+        // The first instance sees the first RESTART_AT timesteps; a second one, with its local
+        // state gone, gets the model, the threshold and every window back from the changelogs.
+        run(stream.subList(0, RESTART_AT), "state-1");
+        run(stream.subList(RESTART_AT, TIMESTEPS), "state-2");
 
         List<AnomalyScore> scores = readAll(OBJECTS * (TIMESTEPS - W + 1));
         int clean = 0;
@@ -144,6 +132,11 @@ class SequenceAnomalyIT {
                 firstFlag = s.getTimestep();
             }
         }
+        // Exactly-once across the restart: every object's every window scored once, versions rising by one per record.
+        assertThat(scores.stream().map(s -> s.getObject() + "@" + s.getTimestep()).distinct().count())
+                .isEqualTo(scores.size());
+        assertThat(scores.stream().filter(s -> s.getObject().equals("o0")).mapToLong(AnomalyScore::getModelVersion))
+                .containsExactlyElementsOf(java.util.stream.LongStream.range(0, TIMESTEPS - W + 1).boxed().toList());
         double rate = cleanFlagged / (double) clean;
         System.out.printf("SequenceAnomalyIT: %d clean windows scored against a threshold, %d flagged (%.2f%%); "
                 + "warm-up %d; level shift at %d first flagged at %d%n", clean, cleanFlagged, 100 * rate, warmUp,
@@ -153,6 +146,29 @@ class SequenceAnomalyIT {
         assertThat(rate).as("flag rate on clean data at p99").isLessThan(0.015);
         assertThat(firstFlag).as("timestep the shifted object is first flagged").isGreaterThanOrEqualTo(SHIFT_AT)
                 .isLessThan(SHIFT_AT + W);
+    }
+
+    /** Starts an app with local state under {@code stateDir}, feeds it {@code records}, waits for them, stops it. */
+    private static void run(List<Timestep> records, String stateDir) throws Exception {
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp app = new StreamfitApp(config(stateDir), metrics);
+        app.start();
+        try {
+            Map<String, Object> props = Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
+                    broker.bootstrapServers(), "linger.ms", 20, "acks", "all");
+            var json = StreamfitSerdes.timestep().serializer();
+            try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                    new ByteArraySerializer())) {
+                for (Timestep ts : records) {
+                    producer.send(new ProducerRecord<>("features", ts.series(), json.serialize("features", ts)));
+                }
+            }
+            await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> metrics.recordsTotal() >= records.size());
+            assertThat(metrics.deadLetters()).isZero();
+        } finally {
+            app.close();
+        }
     }
 
     private static List<AnomalyScore> readAll(int expected) {

@@ -349,5 +349,12 @@ class SequenceTopologyTest {
         assertThat(c.modelSpec().sequence().window()).isEqualTo(W);
         assertThat(c.modelSpec().hidden()).containsExactly(8, 4);
         assertThat(c.modelSpec().fingerprint()).startsWith("lstm-regressor|m=2|hidden=[8, 4]").contains("|seq=W=3");
+        // The window and LSTM keys leave the regressor's fingerprint (and so its checkpoints) as they were.
+        StreamfitConfig regressor = new StreamfitConfig(props("regressor", Map.of("model.window", "8",
+                "model.lstm.difference", "true", "model.lstm.activation", "linear")));
+        StreamfitConfig plain = new StreamfitConfig(Map.of("model.features", "2", "model.hidden", "4",
+                "optimizer.learning.rate", "0.01"));
+        assertThat(regressor.modelSpec().fingerprint()).isEqualTo(plain.modelSpec().fingerprint())
+                .startsWith("regressor|m=2|hidden=[4]|act=relu|").doesNotContain("seq=");
     }
 }
