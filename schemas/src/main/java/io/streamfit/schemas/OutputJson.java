@@ -228,7 +228,11 @@ final class OutputJson {
             g.writeNumberField("timestep", v.getTimestep());
             g.writeStringField("object", required(v.getObject(), "AnomalyScore", "object"));
             writeReal(g, "score", v.getScore());
-            writeReal(g, "threshold", v.getThreshold());
+            if (v.getThreshold() == null) {
+                g.writeNullField("threshold");
+            } else {
+                writeReal(g, "threshold", v.getThreshold());
+            }
             g.writeBooleanField("anomaly", v.getAnomaly());
             g.writeNumberField("modelVersion", v.getModelVersion());
             g.writeEndObject();
@@ -262,7 +266,7 @@ final class OutputJson {
                     }
                     case "threshold" -> {
                         seen = in.seen(seen, THRESHOLD);
-                        v.setThreshold(in.requiredDouble(t, true));
+                        v.setThreshold(in.optionalDouble(t, true));
                     }
                     case "anomaly" -> {
                         seen = in.seen(seen, ANOMALY);

@@ -4,12 +4,15 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.streamfit.app.metrics.ModelInfo;
@@ -24,6 +27,8 @@ import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
+import io.streamfit.model.seq.StreamingQuantile;
+import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
@@ -54,6 +59,15 @@ import org.slf4j.LoggerFactory;
  * checkpoint is written once per micro-batch; the store's cache keeps only the latest one per key
  * until the commit.
  *
+ * <p>Sequence kinds ({@code seq-autoencoder}, {@code lstm-regressor}; {@code batch.timesteps}
+ * is 1 for them): each accepted record appends every object's features to that object's window in
+ * the logged window store, and the windows that are full (and at their stride) form the record's
+ * batch, one row of W * m values per object. The model call, the outputs (anomaly scores; or
+ * object and sum predictions of the windowed objects), the window store and the checkpoint are all
+ * written while the record is processed, so exactly-once commits them together with its offset;
+ * the windows are only written when the model call succeeded, so a record that goes to the dead
+ * letters leaves no trace in them.
+ *
  * <p>Models live in memory (at most {@code maxLiveModels} per task, least recently used flushed,
  * evicted and reloaded from the store on demand) and are closed with the task.
  */
@@ -71,12 +85,42 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     /** Knobs of the processor, from the configuration. */
     public record Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes,
-                           int batchTimesteps, long batchMaxWaitMs, int metricsWindow, int maxLiveModels) {
+                           int batchTimesteps, long batchMaxWaitMs, int metricsWindow, int maxLiveModels,
+                           Sequence sequence) {
         public Settings {
             if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
                         + maxLiveModels + ", " + maxRecordBytes + ", " + batchMaxWaitMs);
             }
+            if (spec.isSequence() && (batchTimesteps != 1 || sequence == null)) {
+                throw new IllegalArgumentException("model.kind " + spec.kind()
+                        + " needs batch.timesteps = 1 and sequence settings");
+            }
+        }
+
+        /** The settings of the regressor, which has no windows. */
+        public Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes, int batchTimesteps,
+                        long batchMaxWaitMs, int metricsWindow, int maxLiveModels) {
+            this(spec, globalScope, maxObjects, maxRecordBytes, batchTimesteps, batchMaxWaitMs, metricsWindow,
+                    maxLiveModels, null);
+        }
+    }
+
+    /**
+     * Knobs of the sequence kinds.
+     *
+     * @param stride          a full window joins the batch every stride-th timestep of its object (>= 1)
+     * @param anomalyQuantile q in (0, 1) of the anomaly threshold (seq-autoencoder)
+     * @param anomalyWindow   recent scores per model that the threshold is computed from (>= 1)
+     * @param anomalyWarmup   scores before the threshold is finite, in [1, anomalyWindow]
+     */
+    public record Sequence(int stride, double anomalyQuantile, int anomalyWindow, int anomalyWarmup) {
+        public Sequence {
+            if (stride < 1) {
+                throw new IllegalArgumentException("window stride must be >= 1, got " + stride);
+            }
+            // The quantile's own constructor checks the other three (once, at build time).
+            new StreamingQuantile(anomalyQuantile, anomalyWindow, anomalyWarmup);
         }
     }
 
@@ -90,6 +134,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, ModelCheckpoint> store;
     private KeyValueStore<String, byte[]> pendingStore;
+    /** Sequence kinds: each object's window, by {@link ObjectWindow#key}; null for the regressor. */
+    private KeyValueStore<String, byte[]> windowStore;
+    private final boolean sequence;
+    private final boolean autoencoder;
+    private final float[] denseRow;
     private ObjectBatch batch;
     private LinkedHashMap<String, ModelSlot> live;
     /** Pending timesteps found in the store at start, by model key, until their model is loaded. */
@@ -103,6 +152,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         this.validator = new TimestepValidator(spec.features(), settings.maxObjects());
         this.metrics = metrics;
         this.maxWaitNanos = Duration.ofMillis(settings.batchMaxWaitMs()).toNanos();
+        this.sequence = spec.isSequence();
+        this.autoencoder = ModelSpec.KIND_SEQ_AUTOENCODER.equals(spec.kind());
+        this.denseRow = new float[spec.features()];
     }
 
     @Override
@@ -110,7 +162,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         this.context = context;
         this.store = context.getStateStore(StreamfitTopology.MODEL_STORE);
         this.pendingStore = context.getStateStore(StreamfitTopology.PENDING_STORE);
-        this.batch = new ObjectBatch(spec.features());
+        this.windowStore = sequence ? context.getStateStore(StreamfitTopology.WINDOW_STORE) : null;
+        // A sequence model's object is its window: W rows of m features, flattened.
+        this.batch = new ObjectBatch(sequence ? spec.sequence().window() * spec.features() : spec.features());
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
         this.recoveryDone = false;
@@ -151,6 +205,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             deadLetter(record, invalid);
             return;
         }
+        if (sequence) {
+            Rejection duplicate = duplicateObject(ts);
+            if (duplicate != null) {
+                deadLetter(record, duplicate);
+                return;
+            }
+        }
         ModelSlot slot = slot(settings.globalScope() ? GLOBAL_KEY : series);
         long last = slot.lastTimestep(series);
         if (ts.timestep() <= last) {
@@ -189,6 +250,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     /** Predicts and trains the pending micro-batch of {@code slot} in one model call. */
     private void flush(ModelSlot slot) {
+        if (sequence) {
+            flushWindows(slot);
+            return;
+        }
         List<PendingTimestep> pending = slot.pending;
         if (pending.isEmpty()) {
             return;
@@ -251,6 +316,209 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         slot.lastTimestep = pending.get(pending.size() - 1).timestep().timestep();
         checkpoint(slot);
         clearPending(slot);
+    }
+
+    /** Sequence kinds: two objects of a record with one id would both append to one window. */
+    private static Rejection duplicateObject(Timestep ts) {
+        Set<String> ids = new HashSet<>();
+        for (Timestep.ObjectInput o : ts.objects()) {
+            if (!ids.add(o.id())) {
+                return new Rejection(Rejection.DUPLICATE_OBJECT, "object id '" + o.id()
+                        + "' occurs twice in timestep " + ts.timestep() + "; a sequence model keeps one window per id");
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Sequence kinds: appends every object of the pending timesteps to its window, runs the model
+     * on the windows that are ready (scores before training), emits, and stores the windows and
+     * the checkpoint. A timestep none of whose windows is ready emits nothing.
+     */
+    private void flushWindows(ModelSlot slot) {
+        List<PendingTimestep> pending = slot.pending;
+        if (pending.isEmpty()) {
+            return;
+        }
+        int window = spec.sequence().window();
+        int m = spec.features();
+        int stride = settings.sequence().stride();
+        batch.clear();
+        Map<String, ObjectWindow> touched = new LinkedHashMap<>();
+        // Per pending timestep: its objects whose window is in the batch, and its batch timestep (-1: none).
+        List<List<Timestep.ObjectInput>> rows = new ArrayList<>(pending.size());
+        int[] batchTimestep = new int[pending.size()];
+        for (int t = 0; t < pending.size(); t++) {
+            PendingTimestep p = pending.get(t);
+            List<Timestep.ObjectInput> ready = new ArrayList<>();
+            batchTimestep[t] = -1;
+            for (Timestep.ObjectInput o : p.timestep().objects()) {
+                String key = ObjectWindow.key(p.series(), o.id());
+                ObjectWindow w = touched.get(key);
+                if (w == null) {
+                    w = ObjectWindow.decode(windowStore.get(key), window, m);
+                    touched.put(key, w);
+                }
+                w.append(densify(o.features()));
+                if (w.ready(stride)) {
+                    if (batchTimestep[t] < 0) {
+                        batchTimestep[t] = batch.beginTimestep();
+                    }
+                    boolean hasTarget = o.target() != null;
+                    batch.addDense(w.values(), 0, hasTarget, hasTarget ? o.target().floatValue() : 0f);
+                    ready.add(o);
+                }
+            }
+            if (batchTimestep[t] >= 0) {
+                // The record's sum target is the sum over all its objects: it only fits when all are in the batch.
+                if (p.timestep().hasSumTarget() && ready.size() == p.timestep().objects().size()) {
+                    batch.setSumTarget((float) p.timestep().sumTarget()[0]);
+                }
+                batch.endTimestep();
+            }
+            rows.add(ready);
+        }
+
+        long versionBefore = slot.model.version();
+        StepResult result = null;
+        if (batch.objects() > 0) {
+            // The autoencoder's window is its own target: it always trains.
+            boolean train = autoencoder || batch.anySupervised();
+            long t0 = System.nanoTime();
+            try {
+                result = slot.model.step(batch, train);
+            } catch (RuntimeException e) {
+                failBatch(slot, e);
+                return;
+            }
+            long elapsed = System.nanoTime() - t0;
+            if (result.updated()) {
+                metrics.recordUpdate(elapsed);
+                if (result.clipped()) {
+                    metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_CLIPPED);
+                }
+            } else {
+                metrics.recordPredict(elapsed);
+                if (result.skipped() != null) {
+                    metrics.recordSkippedUpdate(result.skipped());
+                    LOG.debug("Model '{}' skipped an update: {} (loss {})", slot.key, result.skipped(), result.loss());
+                }
+            }
+        }
+        for (int t = 0; t < pending.size(); t++) {
+            PendingTimestep p = pending.get(t);
+            int bt = batchTimestep[t];
+            if (bt >= 0) {
+                if (autoencoder) {
+                    emitScores(slot, p, rows.get(t), batch.firstObject(bt), result.objectPredictions(), versionBefore);
+                } else {
+                    emitWindowed(slot, p, rows.get(t), bt, result, versionBefore);
+                }
+            }
+            if (bt >= 0 && result.updated() && (autoencoder || batch.supervised(bt))) {
+                metrics.recordTrained();
+            } else {
+                metrics.recordPredictedOnly();
+            }
+        }
+        touched.forEach((key, w) -> windowStore.put(key, w.encode()));
+        slot.records += pending.size();
+        slot.lastTimestep = pending.get(pending.size() - 1).timestep().timestep();
+        checkpoint(slot);
+        clearPending(slot);
+    }
+
+    /** An object's features as m dense values (a sparse vector's absent entries are zero). */
+    private float[] densify(FeatureVector features) {
+        if (features instanceof FeatureVector.Dense d) {
+            return d.values();
+        }
+        Arrays.fill(denseRow, 0f);
+        if (features instanceof FeatureVector.Sparse s) {
+            int[] idx = s.indices();
+            float[] val = s.values();
+            for (int j = 0; j < idx.length; j++) {
+                denseRow[idx[j]] += val[j];
+            }
+        }
+        return denseRow;
+    }
+
+    /** seq-autoencoder: one anomaly score per scored window, judged against the model's running threshold. */
+    private void emitScores(ModelSlot slot, PendingTimestep p, List<Timestep.ObjectInput> objects, int first,
+                            float[] scores, long versionBefore) {
+        for (int i = 0; i < objects.size(); i++) {
+            double score = scores[first + i];
+            double threshold = slot.threshold.threshold();
+            boolean anomaly;
+            if (Double.isNaN(score)) {
+                // A diverged model has no verdict; its NaN must not poison the threshold's window.
+                anomaly = false;
+            } else {
+                anomaly = slot.threshold.observe(score).anomaly();
+            }
+            AnomalyScore out = AnomalyScore.newBuilder()
+                    .setSeries(p.series())
+                    .setTimestep(p.timestep().timestep())
+                    .setObject(objects.get(i).id())
+                    .setScore(score)
+                    // +Infinity during the warm-up: JSON has no infinity, and "no threshold yet" is what it means.
+                    .setThreshold(Double.isInfinite(threshold) ? null : threshold)
+                    .setAnomaly(anomaly)
+                    .setModelVersion(versionBefore)
+                    .build();
+            context.forward(new Record<>((Object) p.series(), (Object) out, p.timestamp()),
+                    StreamfitTopology.ANOMALY_SINK);
+        }
+    }
+
+    /**
+     * lstm-regressor: one prediction per object whose window is in the batch and one sum over
+     * them; the sum's target is the record's {@code sumTarget} only when every object had a window.
+     */
+    private void emitWindowed(ModelSlot slot, PendingTimestep p, List<Timestep.ObjectInput> objects, int t,
+                              StepResult result, long versionBefore) {
+        String series = p.series();
+        long timestep = p.timestep().timestep();
+        float[] preds = result.objectPredictions();
+        int first = batch.firstObject(t);
+        double objectSq = 0;
+        int scored = 0;
+        for (int i = 0; i < objects.size(); i++) {
+            Timestep.ObjectInput o = objects.get(i);
+            float prediction = preds[first + i];
+            if (o.target() != null) {
+                double e = prediction - o.target();
+                objectSq += e * e;
+                scored++;
+            }
+            ObjectPrediction out = ObjectPrediction.newBuilder()
+                    .setSeries(series)
+                    .setTimestep(timestep)
+                    .setObject(o.id())
+                    .setPrediction(prediction)
+                    .setTarget(o.target())
+                    .setModelVersion(versionBefore)
+                    .build();
+            context.forward(new Record<>((Object) series, (Object) out, p.timestamp()), StreamfitTopology.OBJECT_SINK);
+        }
+        float sumPrediction = result.sumPredictions()[t];
+        boolean sumKnown = batch.sumMask()[t] != 0f;
+        Double sumTarget = sumKnown ? (double) batch.sumTarget()[t] : null;
+        if (sumKnown && objects.size() == p.timestep().objects().size() && p.timestep().hasSumTarget()) {
+            sumTarget = p.timestep().sumTarget()[0];
+        }
+        double sumSq = sumKnown ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
+        SumPrediction sum = SumPrediction.newBuilder()
+                .setSeries(series)
+                .setTimestep(timestep)
+                .setPrediction(sumPrediction)
+                .setSumTarget(sumTarget)
+                .setObjects(objects.size())
+                .setModelVersion(versionBefore)
+                .build();
+        context.forward(new Record<>((Object) series, (Object) sum, p.timestamp()), StreamfitTopology.SUM_SINK);
+        slot.stats.add(objectSq, scored, sumSq, sumKnown);
     }
 
     private void emit(ModelSlot slot, PendingTimestep p, int t, float[] preds, float sumPrediction,
@@ -336,7 +604,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                 .setSpecFingerprint(spec.fingerprint())
                 .setModelVersion(slot.model.version())
                 .setModelState(ByteBuffer.wrap(state))
-                .setMetrics(slot.stats.toMap())
+                .setMetrics(checkpointMetrics(slot))
                 // A flush empties the buffer, so every timestep in this map is in the model now.
                 .setLastTimesteps(Map.copyOf(slot.lastTimesteps))
                 .setRecords(slot.records)
@@ -347,6 +615,16 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         slot.checkpointAtMs = now;
         metrics.recordCheckpoint(System.nanoTime() - t0, state.length);
         publish(slot);
+    }
+
+    /** The prequential metrics and, for the autoencoder, the anomaly threshold's state. */
+    private static Map<String, Double> checkpointMetrics(ModelSlot slot) {
+        if (slot.threshold == null) {
+            return slot.stats.toMap();
+        }
+        Map<String, Double> m = new HashMap<>(slot.stats.toMap());
+        ThresholdState.write(slot.threshold, m);
+        return m;
     }
 
     private void publish(ModelSlot slot) {
@@ -365,6 +643,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         ModelCheckpoint cp = store.get(key);
         OnlineModel model = Models.create(spec);
         slot = new ModelSlot(key, model, settings.metricsWindow());
+        if (autoencoder) {
+            Sequence seq = settings.sequence();
+            slot.threshold = new StreamingQuantile(seq.anomalyQuantile(), seq.anomalyWindow(), seq.anomalyWarmup());
+        }
         if (cp != null) {
             if (!spec.fingerprint().equals(cp.getSpecFingerprint())) {
                 model.close();
@@ -378,6 +660,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             buf.get(state);
             model.importState(state);
             slot.stats.restore(cp.getMetrics());
+            if (slot.threshold != null) {
+                ThresholdState.read(cp.getMetrics(), slot.threshold);
+            }
             slot.lastTimesteps.putAll(cp.getLastTimesteps());
             slot.records = cp.getRecords();
             slot.checkpointBytes = state.length;

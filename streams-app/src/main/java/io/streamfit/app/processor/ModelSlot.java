@@ -7,6 +7,7 @@ import java.util.Map;
 
 import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.model.OnlineModel;
+import io.streamfit.model.seq.StreamingQuantile;
 
 /**
  * One live model of a task with the state that is checkpointed with it: prequential metrics,
@@ -27,6 +28,8 @@ final class ModelSlot implements AutoCloseable {
     long checkpointBytes;
     long checkpointAtMs;
     long lastTimestep = Long.MIN_VALUE;
+    /** seq-autoencoder: the running anomaly threshold of this model's scores; null for other kinds. */
+    StreamingQuantile threshold;
 
     ModelSlot(String key, OnlineModel model, int metricsWindow) {
         this.key = key;

@@ -17,6 +17,8 @@ public record Rejection(String reason, String message) {
     public static final String TIMESTEP_NOT_INCREASING = "timestep-not-increasing";
     public static final String UNEXPECTED_LABEL = "unexpected-label";
     public static final String TOO_LARGE = "too-large";
+    /** Sequence kinds: two objects of one record share an id, so the object's window would take two timesteps. */
+    public static final String DUPLICATE_OBJECT = "duplicate-object";
     public static final String PROCESSING_ERROR = "processing-error";
     public static final String DESERIALIZATION_ERROR = "deserialization-error";
 }

@@ -28,8 +28,10 @@ import org.apache.kafka.streams.state.Stores;
  * features --&gt; learn --&gt; object-predictions
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
+ *                     \-&gt; anomaly-scores (seq-autoencoder only)
  *               (model-store, changelog <application.id>-model-store-changelog;
- *                pending-store: timesteps waiting for their micro-batch)
+ *                pending-store: timesteps waiting for their micro-batch;
+ *                window-store, sequence kinds only: each object's last W timesteps)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
  * ({@code <application.id>-global-route}) so that one task holds the one model.
@@ -39,6 +41,8 @@ public final class StreamfitTopology {
     public static final String MODEL_STORE = "model-store";
     /** Timesteps waiting for their micro-batch (changelog {@code <application.id>-pending-store-changelog}). */
     public static final String PENDING_STORE = "pending-store";
+    /** Sequence kinds: each object's last W timesteps (changelog {@code <application.id>-window-store-changelog}). */
+    public static final String WINDOW_STORE = "window-store";
 
     public static final String SOURCE = "features-source";
     public static final String ROUTE_STAMP = "global-route-stamp";
@@ -48,6 +52,7 @@ public final class StreamfitTopology {
     public static final String OBJECT_SINK = "object-predictions-sink";
     public static final String SUM_SINK = "sum-predictions-sink";
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
+    public static final String ANOMALY_SINK = "anomaly-scores-sink";
 
     /** Headers that keep the original position of a record routed through the global topic. */
     public static final String ORIGIN_HEADER_PREFIX = "streamfit.origin.";
@@ -91,12 +96,20 @@ public final class StreamfitTopology {
             topology.addSource(ROUTE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), route);
             learnParent = ROUTE_SOURCE;
         }
+        LearnProcessor.Sequence sequence = spec.isSequence()
+                ? new LearnProcessor.Sequence(config.windowStride(), config.anomalyQuantile(), config.anomalyWindow(),
+                        config.anomalyWarmup())
+                : null;
         LearnProcessor.Settings settings = new LearnProcessor.Settings(spec, global, config.maxObjects(),
                 config.maxRecordBytes(), config.batchTimesteps(), config.batchMaxWaitMs(), config.metricsWindow(),
-                MAX_LIVE_MODELS_PER_TASK);
+                MAX_LIVE_MODELS_PER_TASK, sequence);
         topology.addProcessor(LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), LEARN);
         topology.addStateStore(pendingStore(), LEARN);
+        if (spec.isSequence()) {
+            // Only the sequence kinds have windows: the regressor's topology (and its changelogs) stay as they were.
+            topology.addStateStore(windowStore(), LEARN);
+        }
 
         Topic<String, ?> objects = topics.objectPredictions();
         Topic<String, ?> sums = topics.sumPredictions();
@@ -107,6 +120,11 @@ public final class StreamfitTopology {
                 anyValue(sums.valueSerde().serializer()), LEARN);
         topology.addSink(DEAD_LETTER_SINK, dead.name(), anyKey(dead.keySerde().serializer()),
                 anyValue(dead.valueSerde().serializer()), LEARN);
+        if (ModelSpec.KIND_SEQ_AUTOENCODER.equals(spec.kind())) {
+            Topic<String, ?> anomalies = topics.anomalyScores();
+            topology.addSink(ANOMALY_SINK, anomalies.name(), anyKey(anomalies.keySerde().serializer()),
+                    anyValue(anomalies.valueSerde().serializer()), LEARN);
+        }
         return topology;
     }
 
@@ -129,6 +147,20 @@ public final class StreamfitTopology {
         changelog.put("max.message.bytes", CHANGELOG_MAX_MESSAGE_BYTES);
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
                         Serdes.ByteArray())
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The logged store of every object's window (sequence kinds): one entry per series and object,
+     * W * m floats each; written in the same task as the model store, so both commit with the input.
+     */
+    public static StoreBuilder<KeyValueStore<String, byte[]>> windowStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WINDOW_STORE), Serdes.String(),
+                        Serdes.ByteArray())
+                // The cache collapses the per-record rewrites of a window to one changelog write per commit.
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }

@@ -1,0 +1,91 @@
+package io.streamfit.app.processor;
+
+import java.nio.ByteBuffer;
+
+/**
+ * One object's sliding window: its last W timesteps of m features, oldest first, and how many
+ * timesteps the object has had. The value of the window store (logged, so a restarted task
+ * continues every window where the committed input left it).
+ *
+ * <p>Store value layout (big-endian): int64 count, int32 W, int32 m, then W * m float32, row-major
+ * [W, m], oldest timestep first; while {@code count < W} only the last {@code count} rows hold data
+ * (the others are zero).
+ */
+final class ObjectWindow {
+
+    /** Separates the series from the object id in window store keys. */
+    private static final char KEY_SEPARATOR = '\u0000';
+
+    private final int window;
+    private final int features;
+    private final float[] values;
+    private long count;
+
+    /** An empty window of {@code window} timesteps of {@code features} values. */
+    ObjectWindow(int window, int features) {
+        this.window = window;
+        this.features = features;
+        this.values = new float[window * features];
+    }
+
+    /** The window store key of an object of a series. */
+    static String key(String series, String objectId) {
+        return series + KEY_SEPARATOR + objectId;
+    }
+
+    /**
+     * Decodes a store value, or returns an empty window for null.
+     *
+     * @throws IllegalStateException if the stored window has another shape (the configuration changed)
+     */
+    static ObjectWindow decode(byte[] bytes, int window, int features) {
+        ObjectWindow w = new ObjectWindow(window, features);
+        if (bytes == null) {
+            return w;
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        long count = buf.getLong();
+        int storedWindow = buf.getInt();
+        int storedFeatures = buf.getInt();
+        if (storedWindow != window || storedFeatures != features || buf.remaining() != 4 * window * features) {
+            throw new IllegalStateException("stored window is " + storedWindow + " x " + storedFeatures
+                    + " but the configuration says " + window + " x " + features
+                    + "; use a new application.id for a different model");
+        }
+        buf.asFloatBuffer().get(w.values);
+        w.count = count;
+        return w;
+    }
+
+    byte[] encode() {
+        ByteBuffer buf = ByteBuffer.allocate(8 + 4 + 4 + 4 * values.length);
+        buf.putLong(count).putInt(window).putInt(features);
+        buf.asFloatBuffer().put(values);
+        return buf.array();
+    }
+
+    /** Appends one timestep (m values), dropping the oldest. */
+    void append(float[] timestep) {
+        System.arraycopy(values, features, values, 0, values.length - features);
+        System.arraycopy(timestep, 0, values, values.length - features, features);
+        count++;
+    }
+
+    /** Timesteps appended in the object's life. */
+    long count() {
+        return count;
+    }
+
+    /**
+     * Whether the window is full and, counting from the timestep that filled it, this is a
+     * stride-th timestep: the windows that end at count W, W + stride, W + 2 stride, ...
+     */
+    boolean ready(int stride) {
+        return count >= window && (count - window) % stride == 0;
+    }
+
+    /** The W * m values, oldest timestep first (the array itself: do not modify). */
+    float[] values() {
+        return values;
+    }
+}
