@@ -69,31 +69,13 @@ public final class LstmRegressor extends SequenceModel {
             Dense output = dense("output", encodedWidth(), 1, spec.seed() + 1000);
             predictions = tf.withName("prediction").reshape(output.apply(tf, s.h()), tf.constant(new int[] {-1}));
             sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
-            loss = buildLoss(tf, (float) spec.lossWeight());
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sumPredictions, objectTarget, objectMask,
+                    sumTarget, sumMask, segment, timesteps);
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
         }
         open(loss);
-    }
-
-    /** {@link SharedWeightRegressor}'s loss, as weighted squared errors (see there). */
-    private Operand<TFloat32> buildLoss(Ops tf, float w) {
-        Ops l = tf.withSubScope("loss");
-        Operand<TFloat32> one = l.constant(1f);
-        Operand<TInt32> axis0 = l.constant(0);
-        Operand<TFloat32> count = l.math.unsortedSegmentSum(objectMask, segment, timesteps);
-        Operand<TFloat32> supervised = l.dtypes.cast(
-                l.math.greater(l.math.add(count, sumMask), l.constant(0f)), TFloat32.class);
-        Operand<TFloat32> supervisedCount = l.math.maximum(l.reduceSum(supervised, axis0), one);
-        Operand<TFloat32> objectScale = l.math.div(l.constant(w), l.math.mul(l.math.maximum(count, one), supervisedCount));
-        Operand<TFloat32> objectWeight = l.math.mul(objectMask, l.gather(objectScale, segment, axis0));
-        Operand<TFloat32> sumWeight = l.math.mul(sumMask, l.math.div(l.constant(1f - w), supervisedCount));
-        Operand<TFloat32> objectTerm = l.reduceSum(
-                l.math.mul(objectWeight, l.math.square(l.math.sub(predictions, objectTarget))), axis0);
-        Operand<TFloat32> sumTerm = l.reduceSum(
-                l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
-        return l.withName("value").math.add(objectTerm, sumTerm);
     }
 
     /**

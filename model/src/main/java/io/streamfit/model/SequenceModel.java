@@ -1,13 +1,11 @@
 package io.streamfit.model;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -287,14 +285,7 @@ abstract class SequenceModel implements OnlineModel {
     @Override
     public void exportSavedModel(Path directory) throws IOException {
         ensureOpen();
-        if (Files.isDirectory(directory)) {
-            try (Stream<Path> entries = Files.list(directory)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("SavedModel directory " + directory + " is not empty");
-                }
-            }
-            Files.delete(directory);
-        }
+        SavedModelDirectory.prepare(directory);
         Signature serve = Signature.builder(SERVE).input(SERVE_INPUT, x).output(servingOutputName(), servingOutput())
                 .methodName("tensorflow/serving/predict").build();
         Signature dflt = Signature.builder("serving_default").input(SERVE_INPUT, x)

@@ -1,14 +1,12 @@
 package io.streamfit.model;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
@@ -183,7 +181,8 @@ public final class SharedWeightRegressor implements OnlineModel {
             predictions = tf.withName("prediction").reshape(out, tf.constant(new int[] {-1}));
 
             sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
-            loss = buildLoss(tf, (float) spec.lossWeight());
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sumPredictions, objectTarget, objectMask,
+                    sumTarget, sumMask, segment, timesteps);
 
             Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
@@ -221,35 +220,6 @@ public final class SharedWeightRegressor implements OnlineModel {
         layers.add(new DenseParams(layer, kernel, bias, in, out));
         Ops scope = tf.withSubScope(layer);
         return scope.math.add(scope.linalg.matMul(input, kernel), bias);
-    }
-
-    /**
-     * The loss of the class doc, regrouped as weighted squared errors,
-     * {@code sum_i a_i (p_i - y_i)^2 + sum_t c_t (P_t - S_t)^2} with
-     * {@code a_i = w mask_i / (max(count_t, 1) B_sup)} and {@code c_t = (1 - w) s_t / B_sup}.
-     * The coefficients depend on the feeds only, so the gradient graph stays small (every binary
-     * op on the path from the weights to the loss costs about six more ops per training run).
-     */
-    private Operand<TFloat32> buildLoss(Ops tf, float w) {
-        Ops l = tf.withSubScope("loss");
-        Operand<TFloat32> one = l.constant(1f);
-        Operand<TInt32> axis0 = l.constant(0);
-
-        Operand<TFloat32> count = l.math.unsortedSegmentSum(objectMask, segment, timesteps);
-        Operand<TFloat32> supervised = l.dtypes.cast(
-                l.math.greater(l.math.add(count, sumMask), l.constant(0f)), TFloat32.class);
-        Operand<TFloat32> supervisedCount = l.math.maximum(l.reduceSum(supervised, axis0), one);
-        // max(count, 1): where count_t = 0 every mask_i of t is 0 too, so the object term vanishes
-        // (a timestep with only a sum target) instead of becoming 0/0.
-        Operand<TFloat32> objectScale = l.math.div(l.constant(w), l.math.mul(l.math.maximum(count, one), supervisedCount));
-        Operand<TFloat32> objectWeight = l.math.mul(objectMask, l.gather(objectScale, segment, axis0));
-        Operand<TFloat32> sumWeight = l.math.mul(sumMask, l.math.div(l.constant(1f - w), supervisedCount));
-
-        Operand<TFloat32> objectTerm = l.reduceSum(
-                l.math.mul(objectWeight, l.math.square(l.math.sub(predictions, objectTarget))), axis0);
-        Operand<TFloat32> sumTerm = l.reduceSum(
-                l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
-        return l.withName("value").math.add(objectTerm, sumTerm);
     }
 
     private static ConfigProto sessionConfig(ModelSpec spec) {
@@ -412,15 +382,7 @@ public final class SharedWeightRegressor implements OnlineModel {
     @Override
     public void exportSavedModel(Path directory) throws IOException {
         ensureOpen();
-        if (Files.isDirectory(directory)) {
-            try (Stream<Path> entries = Files.list(directory)) {
-                if (entries.findAny().isPresent()) {
-                    throw new IOException("SavedModel directory " + directory + " is not empty");
-                }
-            }
-            // TensorFlow's writer creates the directory itself.
-            Files.delete(directory);
-        }
+        SavedModelDirectory.prepare(directory);
         Map<String, float[]> current = weights();
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);

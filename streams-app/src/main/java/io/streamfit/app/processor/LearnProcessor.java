@@ -276,30 +276,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             batch.endTimestep();
         }
 
-        boolean train = batch.anySupervised();
         long versionBefore = slot.model.version();
-        long t0 = System.nanoTime();
-        StepResult result;
-        try {
-            result = slot.model.step(batch, train);
-        } catch (RuntimeException e) {
-            failBatch(slot, e);
+        StepResult result = step(slot, batch.anySupervised());
+        if (result == null) {
             return;
-        }
-        long elapsed = System.nanoTime() - t0;
-        if (result.updated()) {
-            metrics.recordUpdate(elapsed);
-            if (result.clipped()) {
-                // The contract counts clipped updates with the skipped ones: applied, but scaled down.
-                metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_CLIPPED);
-            }
-        } else {
-            metrics.recordPredict(elapsed);
-            if (result.skipped() != null) {
-                // The model left its whole state as it was (the divergence guard): the last good state.
-                metrics.recordSkippedUpdate(result.skipped());
-                LOG.debug("Model '{}' skipped an update: {} (loss {})", slot.key, result.skipped(), result.loss());
-            }
         }
 
         float[] preds = result.objectPredictions();
@@ -384,25 +364,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         if (batch.objects() > 0) {
             // The autoencoder's window is its own target: it always trains.
             boolean train = autoencoder || batch.anySupervised();
-            long t0 = System.nanoTime();
-            try {
-                result = slot.model.step(batch, train);
-            } catch (RuntimeException e) {
-                failBatch(slot, e);
+            result = step(slot, train);
+            if (result == null) {
                 return;
-            }
-            long elapsed = System.nanoTime() - t0;
-            if (result.updated()) {
-                metrics.recordUpdate(elapsed);
-                if (result.clipped()) {
-                    metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_CLIPPED);
-                }
-            } else {
-                metrics.recordPredict(elapsed);
-                if (result.skipped() != null) {
-                    metrics.recordSkippedUpdate(result.skipped());
-                    LOG.debug("Model '{}' skipped an update: {} (loss {})", slot.key, result.skipped(), result.loss());
-                }
             }
         }
         for (int t = 0; t < pending.size(); t++) {
@@ -519,6 +483,37 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                 .build();
         context.forward(new Record<>((Object) series, (Object) sum, p.timestamp()), StreamfitTopology.SUM_SINK);
         slot.stats.add(objectSq, scored, sumSq, sumKnown);
+    }
+
+    /**
+     * One model call on {@link #batch}, timed and counted. Returns {@code null} when the call
+     * failed: the batch then went to the dead letters and the model back to its checkpoint.
+     */
+    private StepResult step(ModelSlot slot, boolean train) {
+        long t0 = System.nanoTime();
+        StepResult result;
+        try {
+            result = slot.model.step(batch, train);
+        } catch (RuntimeException e) {
+            failBatch(slot, e);
+            return null;
+        }
+        long elapsed = System.nanoTime() - t0;
+        if (result.updated()) {
+            metrics.recordUpdate(elapsed);
+            if (result.clipped()) {
+                // The contract counts clipped updates with the skipped ones: applied, but scaled down.
+                metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_CLIPPED);
+            }
+        } else {
+            metrics.recordPredict(elapsed);
+            if (result.skipped() != null) {
+                // The model left its whole state as it was (the divergence guard): the last good state.
+                metrics.recordSkippedUpdate(result.skipped());
+                LOG.debug("Model '{}' skipped an update: {} (loss {})", slot.key, result.skipped(), result.loss());
+            }
+        }
+        return result;
     }
 
     private void emit(ModelSlot slot, PendingTimestep p, int t, float[] preds, float sumPrediction,

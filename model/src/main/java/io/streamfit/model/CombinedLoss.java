@@ -1,0 +1,59 @@
+package io.streamfit.model;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * The combined loss of the contract, {@code w * mean object loss + (1 - w) * loss of the sum},
+ * for every model that predicts one number per object (the shared-weight regressor and the LSTM
+ * regressor), regrouped as weighted squared errors
+ * {@code sum_i a_i (p_i - y_i)^2 + sum_t c_t (P_t - S_t)^2} with
+ * {@code a_i = w mask_i / (max(count_t, 1) B_sup)} and {@code c_t = (1 - w) s_t / B_sup}.
+ * The coefficients depend on the feeds only, so the gradient graph stays small (every binary op
+ * on the path from the weights to the loss costs about six more ops per training run).
+ */
+final class CombinedLoss {
+
+    private CombinedLoss() {
+    }
+
+    /**
+     * Builds the loss under the sub-scope {@code loss}, its value named {@code loss/value}.
+     *
+     * @param w              the object term's weight, in [0, 1]
+     * @param predictions    [N] per object
+     * @param sumPredictions [T] per timestep
+     * @param objectTarget   [N]; only read where {@code objectMask} is 1
+     * @param objectMask     [N] 1 where the object has a target
+     * @param sumTarget      [T]; only read where {@code sumMask} is 1
+     * @param sumMask        [T] 1 where the timestep has a sum target
+     * @param segment        [N] the timestep of each object
+     * @param timesteps      scalar T
+     */
+    static Operand<TFloat32> build(Ops tf, float w, Operand<TFloat32> predictions, Operand<TFloat32> sumPredictions,
+                                   Operand<TFloat32> objectTarget, Operand<TFloat32> objectMask,
+                                   Operand<TFloat32> sumTarget, Operand<TFloat32> sumMask, Operand<TInt32> segment,
+                                   Operand<TInt32> timesteps) {
+        Ops l = tf.withSubScope("loss");
+        Operand<TFloat32> one = l.constant(1f);
+        Operand<TInt32> axis0 = l.constant(0);
+
+        Operand<TFloat32> count = l.math.unsortedSegmentSum(objectMask, segment, timesteps);
+        Operand<TFloat32> supervised = l.dtypes.cast(
+                l.math.greater(l.math.add(count, sumMask), l.constant(0f)), TFloat32.class);
+        Operand<TFloat32> supervisedCount = l.math.maximum(l.reduceSum(supervised, axis0), one);
+        // max(count, 1): where count_t = 0 every mask_i of t is 0 too, so the object term vanishes
+        // (a timestep with only a sum target) instead of becoming 0/0.
+        Operand<TFloat32> objectScale = l.math.div(l.constant(w), l.math.mul(l.math.maximum(count, one), supervisedCount));
+        Operand<TFloat32> objectWeight = l.math.mul(objectMask, l.gather(objectScale, segment, axis0));
+        Operand<TFloat32> sumWeight = l.math.mul(sumMask, l.math.div(l.constant(1f - w), supervisedCount));
+
+        Operand<TFloat32> objectTerm = l.reduceSum(
+                l.math.mul(objectWeight, l.math.square(l.math.sub(predictions, objectTarget))), axis0);
+        Operand<TFloat32> sumTerm = l.reduceSum(
+                l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
+        return l.withName("value").math.add(objectTerm, sumTerm);
+    }
+}
