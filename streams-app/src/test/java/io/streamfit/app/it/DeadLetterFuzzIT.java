@@ -222,8 +222,12 @@ class DeadLetterFuzzIT {
                 a.get();
             }
             int total = goodCount + fuzzCount;
+            // Stop waiting early only if the app failed; REBALANCING (e.g. still starting) is fine.
             await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> metrics.recordsTotal() >= total || streamfit.state() != KafkaStreams.State.RUNNING);
+                    .until(() -> metrics.recordsTotal() >= total || streamfit.fatalError() != null
+                            || streamfit.state() == KafkaStreams.State.ERROR
+                            || streamfit.state() == KafkaStreams.State.NOT_RUNNING);
+            await().atMost(Duration.ofMinutes(1)).until(() -> streamfit.state() != KafkaStreams.State.REBALANCING);
             assertThat(streamfit.state()).as("fuzz seed %d", seed).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(streamfit.fatalError()).isNull();
         }
