@@ -78,8 +78,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     /** Model key of {@code model.scope=global}. */
     public static final String GLOBAL_KEY = "global";
 
-    static final int CHECKPOINT_FORMAT = 1;
-
     /** Separates the model key from the batch position in pending store keys. */
     private static final char PENDING_SEPARATOR = '\u0000';
 
@@ -260,20 +258,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         }
         batch.clear();
         for (PendingTimestep p : pending) {
-            batch.beginTimestep();
-            for (Timestep.ObjectInput o : p.timestep().objects()) {
-                boolean hasTarget = o.target() != null;
-                float target = hasTarget ? o.target().floatValue() : 0f;
-                if (o.features() instanceof FeatureVector.Dense d) {
-                    batch.addDense(d.values(), 0, hasTarget, target);
-                } else if (o.features() instanceof FeatureVector.Sparse s) {
-                    batch.addSparse(s.indices(), s.values(), hasTarget, target);
-                }
-            }
-            if (p.timestep().hasSumTarget()) {
-                batch.setSumTarget((float) p.timestep().sumTarget()[0]);
-            }
-            batch.endTimestep();
+            BatchAssembler.append(batch, p.timestep());
         }
 
         long versionBefore = slot.model.version();
@@ -591,24 +576,14 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     private void checkpoint(ModelSlot slot) {
         long t0 = System.nanoTime();
-        byte[] state = slot.model.exportState();
         long now = System.currentTimeMillis();
-        ModelCheckpoint cp = ModelCheckpoint.newBuilder()
-                .setFormatVersion(CHECKPOINT_FORMAT)
-                .setModelKey(slot.key)
-                .setSpecFingerprint(spec.fingerprint())
-                .setModelVersion(slot.model.version())
-                .setModelState(ByteBuffer.wrap(state))
-                .setMetrics(checkpointMetrics(slot))
-                // A flush empties the buffer, so every timestep in this map is in the model now.
-                .setLastTimesteps(Map.copyOf(slot.lastTimesteps))
-                .setRecords(slot.records)
-                .setUpdatedAtMs(now)
-                .build();
+        // A flush empties the buffer, so every timestep in lastTimesteps is in the model now.
+        ModelCheckpoint cp = ModelCheckpoints.of(slot.key, spec, slot.model, checkpointMetrics(slot),
+                slot.lastTimesteps, slot.records, now);
         store.put(slot.key, cp);
-        slot.checkpointBytes = state.length;
+        slot.checkpointBytes = ModelCheckpoints.stateBytes(cp);
         slot.checkpointAtMs = now;
-        metrics.recordCheckpoint(System.nanoTime() - t0, state.length);
+        metrics.recordCheckpoint(System.nanoTime() - t0, slot.checkpointBytes);
         publish(slot);
     }
 
@@ -643,24 +618,21 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             slot.threshold = new StreamingQuantile(seq.anomalyQuantile(), seq.anomalyWindow(), seq.anomalyWarmup());
         }
         if (cp != null) {
-            if (!spec.fingerprint().equals(cp.getSpecFingerprint())) {
-                model.close();
-                throw new ModelMismatchException("The checkpoint of model '" + key + "' was trained as "
-                        + cp.getSpecFingerprint() + " but the configuration now says " + spec.fingerprint()
-                        + ". Use a new application.id for a different model, or reset the application.");
-            }
             long t0 = System.nanoTime();
-            ByteBuffer buf = cp.getModelState().duplicate();
-            byte[] state = new byte[buf.remaining()];
-            buf.get(state);
-            model.importState(state);
+            int stateBytes;
+            try {
+                stateBytes = ModelCheckpoints.restore(cp, spec, model);
+            } catch (RuntimeException e) {
+                model.close();
+                throw e;
+            }
             slot.stats.restore(cp.getMetrics());
             if (slot.threshold != null) {
                 ThresholdState.read(cp.getMetrics(), slot.threshold);
             }
             slot.lastTimesteps.putAll(cp.getLastTimesteps());
             slot.records = cp.getRecords();
-            slot.checkpointBytes = state.length;
+            slot.checkpointBytes = stateBytes;
             slot.checkpointAtMs = cp.getUpdatedAtMs();
             slot.lastTimestep = cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max()
                     .orElse(Long.MIN_VALUE);

@@ -1,0 +1,39 @@
+package io.streamfit.app.processor;
+
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.schemas.FeatureVector;
+import io.streamfit.schemas.Timestep;
+
+/**
+ * Turns validated timesteps into the rows of a model's micro-batch: one timestep of the batch per
+ * record, one object per record object with its features (dense or sparse, as given), its target
+ * and the record's sum target. The stream processor and {@code backfill} both build their batches
+ * here, so a model learns the same from a record whichever of them feeds it.
+ */
+public final class BatchAssembler {
+
+    private BatchAssembler() {
+    }
+
+    /**
+     * Appends {@code ts} as the next timestep of {@code batch}.
+     *
+     * @param ts a record that passed {@link TimestepValidator#check}
+     */
+    public static void append(ObjectBatch batch, Timestep ts) {
+        batch.beginTimestep();
+        for (Timestep.ObjectInput o : ts.objects()) {
+            boolean hasTarget = o.target() != null;
+            float target = hasTarget ? o.target().floatValue() : 0f;
+            if (o.features() instanceof FeatureVector.Dense d) {
+                batch.addDense(d.values(), 0, hasTarget, target);
+            } else if (o.features() instanceof FeatureVector.Sparse s) {
+                batch.addSparse(s.indices(), s.values(), hasTarget, target);
+            }
+        }
+        if (ts.hasSumTarget()) {
+            batch.setSumTarget((float) ts.sumTarget()[0]);
+        }
+        batch.endTimestep();
+    }
+}
