@@ -1,0 +1,193 @@
+package io.streamfit.app.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.Callable;
+
+import io.streamfit.app.backfill.Backfill;
+import io.streamfit.app.backfill.BackfillRefused;
+import io.streamfit.app.backfill.ProgressBar;
+import io.streamfit.app.backfill.TrainedModel;
+import io.streamfit.app.config.ConfigLoader;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.runtime.KafkaAccess;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code streamfit backfill --epochs N --config FILE}: trains the configured models on the history
+ * of the input topic, N passes, and leaves them in the model store's changelog with the
+ * application's input offsets after the history, so that {@code streamfit run} continues from the
+ * trained models. See {@link Backfill}. Exit codes: 0 done, 2 refused (the service runs, bad
+ * options or configuration, authentication failed), 1 unexpected failure.
+ */
+@Command(name = "backfill", mixinStandardHelpOptions = true,
+        description = {"Trains the configured models on the history of the input topic, N passes (epochs), and "
+                + "writes them where `streamfit run` starts from. The service must be stopped.",
+                "Env STREAMFIT_FOO_BAR overrides key foo.bar."})
+final class BackfillCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillCommand.class);
+    /** Models listed one by one in the summary; the rest are counted. */
+    private static final int LISTED_MODELS = 20;
+
+    @Option(names = {"-c", "--config"}, required = true, description = "Properties file of the service.")
+    Path config;
+
+    @Option(names = "--epochs", required = true, description = "Passes over the history (>= 1).")
+    int epochs;
+
+    @ArgGroup(exclusive = true)
+    Start start = new Start();
+
+    static final class Start {
+        @Option(names = "--from-beginning", description = "Start at the beginning of every partition (the default).")
+        boolean fromBeginning;
+
+        @Option(names = "--from", paramLabel = "TIMESTAMP", converter = TimestampConverter.class,
+                description = "Start at the first record at or after TIMESTAMP: ISO-8601 instant "
+                        + "(2026-11-29T18:00:00Z) or epoch milliseconds.")
+        Long fromMs;
+    }
+
+    @Option(names = "--shuffle-buffer", paramLabel = "N", defaultValue = "0",
+            description = "Records in the seeded shuffle buffer (0: input order; default ${DEFAULT-VALUE}).")
+    int shuffleBuffer;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "42",
+            description = "Shuffle seed; epoch e (1..N) uses S+e (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", paramLabel = "B",
+            description = "Timesteps per update (default: batch.timesteps of the configuration).")
+    Integer batch;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        try {
+            StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+            Backfill.Options options;
+            try {
+                options = new Backfill.Options(epochs, start.fromMs, shuffleBuffer, seed,
+                        batch != null ? batch : cfg.batchTimesteps());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            Backfill.Listener listener = quiet ? new Backfill.Listener() { }
+                    : new ProgressBar(stderr, System.console() != null, 5_000, System::nanoTime);
+            Backfill.Result result = new Backfill(cfg, options, listener).run();
+            stdout.print(summary(cfg, options, result));
+            stdout.flush();
+            return 0;
+        } catch (CommandLine.ParameterException e) {
+            // Checked after parsing, so reported here as picocli reports its own: message and usage.
+            stderr.println(e.getMessage());
+            spec.commandLine().usage(stderr);
+            stderr.flush();
+            return 2;
+        } catch (BackfillRefused | KafkaAccess.AuthenticationFailed | ConfigException e) {
+            stderr.println("streamfit backfill: " + e.getMessage());
+            stderr.flush();
+            return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stderr.println("streamfit backfill: interrupted; nothing was written unless the summary says so");
+            stderr.flush();
+            return 1;
+        } catch (Exception e) {
+            LOG.error("Backfill failed", e);
+            stderr.println("streamfit backfill failed: " + e);
+            stderr.flush();
+            return 1;
+        }
+    }
+
+    /** The end-of-run report: what was trained, how well, what was skipped, what was written. */
+    static String summary(StreamfitConfig cfg, Backfill.Options options, Backfill.Result r) {
+        StringBuilder out = new StringBuilder();
+        double seconds = r.wallNanos() / 1e9;
+        long skipped = r.skipped().values().stream().mapToLong(Long::longValue).sum();
+        out.append(String.format(Locale.ROOT, "backfill of %s: %d epoch(s) over %,d records; %,d trained and %,d "
+                        + "skipped per epoch; %,d model call(s), batch %d, shuffle buffer %d, seed %d%n",
+                cfg.topics().features().name(), options.epochs(), r.offsetsPerPass(), r.trainedPerPass(), skipped,
+                r.steps(), options.batchTimesteps(), options.shuffleBuffer(), options.seed()));
+        StringJoiner losses = new StringJoiner("  ");
+        for (int e = 0; e < r.passLosses().size(); e++) {
+            losses.add(String.format(Locale.ROOT, "%d: %.6g", e + 1, r.passLosses().get(e)));
+        }
+        out.append("mean update loss per epoch: ").append(losses).append('\n');
+        if (r.skippedUpdates() > 0) {
+            out.append(String.format(Locale.ROOT, "updates skipped by the divergence guard: %,d%n", r.skippedUpdates()));
+        }
+        List<TrainedModel> models = r.models();
+        for (int i = 0; i < Math.min(models.size(), LISTED_MODELS); i++) {
+            TrainedModel m = models.get(i);
+            out.append(String.format(Locale.ROOT, "model '%s' (partition %d): version %d -> %d, %,d records; "
+                            + "one-pass prequential RMSE: object %s, sum %s%n", m.key(), m.partition(), m.startVersion(),
+                    m.version(), m.records(), rmse(m.objectMse()), rmse(m.sumMse())));
+        }
+        if (models.size() > LISTED_MODELS) {
+            out.append(String.format(Locale.ROOT, "... and %,d more models%n", models.size() - LISTED_MODELS));
+        }
+        if (skipped == 0) {
+            out.append("skipped records: none\n");
+        } else {
+            StringJoiner reasons = new StringJoiner(", ");
+            r.skipped().forEach((reason, n) -> reasons.add(reason + " " + n));
+            out.append(String.format(Locale.ROOT, "skipped records (per epoch; `run` would have sent these %,d to %s): "
+                    + "%s%n", skipped, cfg.topics().deadLetters().name(), reasons));
+        }
+        out.append(String.format(Locale.ROOT, "wrote %d checkpoint(s) to %s; committed offsets of application '%s' "
+                + "set to the end of the history: %s%n", models.size(), r.changelogTopic(), cfg.applicationId(),
+                new java.util.TreeMap<>(offsetsByPartition(r))));
+        out.append(String.format(Locale.ROOT, "wall time %.1f s, %,.0f records/s over all epochs%n", seconds,
+                seconds > 0 ? options.epochs() * (double) r.offsetsPerPass() / seconds : 0.0));
+        return out.toString();
+    }
+
+    private static Map<Integer, Long> offsetsByPartition(Backfill.Result r) {
+        Map<Integer, Long> out = new java.util.HashMap<>();
+        r.endOffsets().forEach((tp, o) -> out.put(tp.partition(), o));
+        return out;
+    }
+
+    private static String rmse(double mse) {
+        return Double.isNaN(mse) ? "-" : String.format(Locale.ROOT, "%.5g", Math.sqrt(mse));
+    }
+
+    /** ISO-8601 instant or epoch milliseconds, to epoch milliseconds. */
+    static final class TimestampConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim();
+            if (v.matches("-?\\d+")) {
+                return Long.parseLong(v);
+            }
+            try {
+                return Instant.parse(v).toEpochMilli();
+            } catch (DateTimeParseException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is neither an ISO-8601 instant "
+                        + "(2026-11-29T18:00:00Z) nor epoch milliseconds");
+            }
+        }
+    }
+}
