@@ -1,0 +1,431 @@
+package io.streamfit.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import io.streamfit.app.backfill.ShuffleBuffer;
+import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.cli.StreamfitCli;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.app.metrics.Registries;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.processor.BatchAssembler;
+import io.streamfit.model.ModelSpec;
+import io.streamfit.model.Models;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
+import io.streamfit.model.StepResult;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.app.runtime.StreamfitApp;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code streamfit backfill} against a real (in-JVM KRaft) broker, real TensorFlow and the real
+ * service: the backfilled checkpoint is exactly the model trained in-process on the same history
+ * in the same order, the application's offsets move to the end of the history, and
+ * {@code streamfit run} then continues from the trained model with the new records only; a
+ * backfill while the service runs is refused.
+ */
+class BackfillIT {
+
+    private static final int M = 8;
+    private static final double SIGMA = 0.2;
+    private static final int SERIES = 4;
+    private static final int HISTORY = 2_000;
+    private static final int NEW = 200;
+    private static final int EPOCHS = 3;
+    private static final int SHUFFLE = 256;
+    private static final long SEED = 7;
+    private static final int BATCH = 4;
+
+    @TempDir
+    static Path dir;
+
+    private static EmbeddedBroker broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = EmbeddedBroker.start(0, null, Map.of());
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private record Cli(int code, String out, String err) {
+    }
+
+    private static Cli backfill(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        List<String> all = new ArrayList<>(List.of("backfill"));
+        all.addAll(List.of(args));
+        int code = new CommandLine(new StreamfitCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+                .execute(all.toArray(String[]::new));
+        return new Cli(code, out.toString(), err.toString());
+    }
+
+    private static Map<String, String> props(String appId, String prefix, int partitions, String scope, Path state) {
+        Map<String, String> p = new HashMap<>();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put("application.id", appId);
+        p.put("state.dir", state.toString());
+        p.put("model.features", String.valueOf(M));
+        p.put("model.hidden", "16");
+        p.put("model.scope", scope);
+        p.put("optimizer.learning.rate", "0.003");
+        p.put("topics.partitions", String.valueOf(partitions));
+        p.put("topic.features", prefix + "features");
+        p.put("topic.object.predictions", prefix + "object-predictions");
+        p.put("topic.sum.predictions", prefix + "sum-predictions");
+        p.put("topic.dead.letters", prefix + "dead-letters");
+        p.put("topic.anomaly.scores", prefix + "anomaly-scores");
+        p.put("http.port", "0");
+        return p;
+    }
+
+    private static Path write(Map<String, String> p, String name) throws Exception {
+        StringBuilder file = new StringBuilder();
+        new TreeMap<>(p).forEach((k, v) -> file.append(k).append('=').append(v).append('\n'));
+        Path path = dir.resolve(name);
+        Files.writeString(path, file.toString());
+        return path;
+    }
+
+    private static void createTopic(String name, int partitions) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<Timestep> produce(String topic, SyntheticStream stream, int n) {
+        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all",
+                "linger.ms", 20, "max.in.flight.requests.per.connection", 1);
+        var json = StreamfitSerdes.timestep().serializer();
+        List<Timestep> sent = new ArrayList<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                Timestep ts = stream.next();
+                sent.add(ts);
+                producer.send(new ProducerRecord<>(topic, ts.series(), json.serialize(topic, ts)));
+            }
+        }
+        return sent;
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(String topic) {
+        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "isolation.level", "read_committed");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(i -> new TopicPartition(topic, i.partition())).toList();
+            return c.endOffsets(tps, Duration.ofSeconds(30));
+        }
+    }
+
+    private static Map<TopicPartition, Long> committed(String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            Map<TopicPartition, Long> out = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(60, TimeUnit.SECONDS)
+                    .forEach((tp, om) -> out.put(tp, om.offset()));
+            return out;
+        }
+    }
+
+    private static byte[] state(ModelCheckpoint cp) {
+        ByteBuffer b = cp.getModelState().duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** The latest checkpoint per model key in the changelog, with the partition it is in. */
+    private static Map<String, ConsumerRecord<byte[], byte[]>> checkpoints(String appId) {
+        Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(),
+                appId + "-model-store-changelog")) {
+            out.put(new String(r.key(), StandardCharsets.UTF_8), r);
+        }
+        return out;
+    }
+
+    private static ModelCheckpoint decode(ConsumerRecord<byte[], byte[]> r) {
+        return StreamfitSerdes.modelCheckpoint().deserializer().deserialize(r.topic(), r.value());
+    }
+
+    /**
+     * The history in the order the backfill documents: each partition in offset order, merged by
+     * smallest timestamp, ties to the lower partition. Written here independently of the engine.
+     */
+    private static List<Timestep> historyInMergedOrder(String topic) {
+        Map<Integer, List<ConsumerRecord<byte[], byte[]>>> byPartition = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), topic)) {
+            byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r);
+        }
+        byPartition.values().forEach(l -> l.sort(Comparator.comparingLong(ConsumerRecord::offset)));
+        PriorityQueue<ConsumerRecord<byte[], byte[]>> heads = new PriorityQueue<>(
+                Comparator.<ConsumerRecord<byte[], byte[]>>comparingLong(ConsumerRecord::timestamp)
+                        .thenComparingInt(ConsumerRecord::partition));
+        Map<Integer, Integer> next = new HashMap<>();
+        byPartition.forEach((p, l) -> {
+            heads.add(l.get(0));
+            next.put(p, 1);
+        });
+        var json = StreamfitSerdes.timestep().deserializer();
+        List<Timestep> out = new ArrayList<>();
+        while (!heads.isEmpty()) {
+            ConsumerRecord<byte[], byte[]> r = heads.poll();
+            out.add(json.deserialize(topic, r.value()));
+            List<ConsumerRecord<byte[], byte[]>> l = byPartition.get(r.partition());
+            int i = next.get(r.partition());
+            if (i < l.size()) {
+                heads.add(l.get(i));
+                next.put(r.partition(), i + 1);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void globalModelBackfilledInShuffledEpochsIsWhereRunContinues() throws Exception {
+        String app = "backfill-it";
+        Map<String, String> p = props(app, "", 4, "global", dir.resolve("state-global"));
+        Path config = write(p, "global.properties");
+        createTopic("features", 4);
+        SyntheticStream stream = new SyntheticStream(SERIES, M, SIGMA, 11, 1);
+        List<Timestep> history = produce("features", stream, HISTORY);
+
+        Cli run = backfill("--config", config.toString(), "--epochs", String.valueOf(EPOCHS), "--shuffle-buffer",
+                String.valueOf(SHUFFLE), "--seed", String.valueOf(SEED), "--batch", String.valueOf(BATCH));
+        assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
+        long steps = EPOCHS * (long) Math.ceil(HISTORY / (double) BATCH);
+        assertThat(run.out()).contains("model 'global' (partition 0): version 0 -> " + steps + ", 2,000 records")
+                .contains("skipped records: none");
+        // Not a terminal: a progress line at the end of every epoch.
+        assertThat(run.err()).contains("epoch 1/3 [####################] 2,000/2,000", "epoch 3/3 [####################]");
+
+        // (a) The checkpoint is the model trained in-process on the same order and batches.
+        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app);
+        assertThat(cps).containsOnlyKeys("global");
+        assertThat(cps.get("global").partition()).isZero();
+        ModelCheckpoint cp = decode(cps.get("global"));
+        assertThat(cp.getModelVersion()).isEqualTo(steps);
+        assertThat(cp.getRecords()).isEqualTo(HISTORY);
+        assertThat(cp.getLastTimesteps()).containsEntry("series-0", (long) HISTORY / SERIES);
+        ModelSpec spec = new StreamfitConfig(p).modelSpec();
+        List<Timestep> ordered = historyInMergedOrder("features");
+        assertThat(ordered).containsExactlyInAnyOrderElementsOf(history);
+        try (OnlineModel ref = Models.create(spec)) {
+            ObjectBatch batch = new ObjectBatch(M);
+            for (int epoch = 1; epoch <= EPOCHS; epoch++) {
+                ShuffleBuffer<Timestep> shuffle = new ShuffleBuffer<>(SHUFFLE, SEED + epoch);
+                List<Timestep> epochOrder = new ArrayList<>();
+                ordered.forEach(ts -> shuffle.add(ts, epochOrder::add));
+                shuffle.drain(epochOrder::add);
+                for (int from = 0; from < epochOrder.size(); from += BATCH) {
+                    batch.clear();
+                    epochOrder.subList(from, Math.min(from + BATCH, epochOrder.size()))
+                            .forEach(ts -> BatchAssembler.append(batch, ts));
+                    ref.step(batch, true);
+                }
+            }
+            assertThat(ref.version()).isEqualTo(steps);
+            assertThat(CheckpointWeights.read(state(cp))).as("weights and optimizer slots")
+                    .containsExactlyEntriesOf(CheckpointWeights.read(ref.exportState()));
+            assertThat(state(cp)).isEqualTo(ref.exportState());
+        }
+
+        // (b) The application's committed offsets are the end of the history.
+        Map<TopicPartition, Long> end = endOffsets("features");
+        assertThat(end.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(HISTORY);
+        assertThat(committed(app)).containsAllEntriesOf(end);
+
+        // (c) The service starts from the trained model and predicts only the new records.
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp service = new StreamfitApp(new StreamfitConfig(p), metrics);
+        service.start();
+        try {
+            List<Timestep> fresh = produce("features", stream, NEW);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> metrics.recordsTotal() >= NEW);
+            assertThat(metrics.model("global").version()).isEqualTo(steps + NEW);
+
+            // (d) A second backfill while the service runs is refused.
+            Cli refused = backfill("--config", config.toString(), "--epochs", "1", "--quiet");
+            assertThat(refused.code()).isEqualTo(2);
+            assertThat(refused.err()).contains("stop `streamfit run` first");
+
+            List<SumPrediction> sums = new ArrayList<>();
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                sums.clear();
+                Topics.readCommitted(broker.bootstrapServers(), "sum-predictions").forEach(r ->
+                        sums.add(StreamfitSerdes.sumPrediction().deserializer().deserialize(r.topic(), r.value())));
+                return sums.size() >= NEW;
+            });
+            Set<String> freshKeys = new HashSet<>();
+            fresh.forEach(ts -> freshKeys.add(ts.series() + "@" + ts.timestep()));
+            Set<String> predicted = new HashSet<>();
+            sums.forEach(s -> predicted.add(s.getSeries() + "@" + s.getTimestep()));
+            assertThat(sums).as("one sum prediction per new record, none for the history").hasSize(NEW);
+            assertThat(predicted).isEqualTo(freshKeys);
+            assertThat(sums.stream().mapToLong(SumPrediction::getModelVersion).min().orElseThrow())
+                    .as("version of the first prediction").isEqualTo(steps);
+
+            double sq = 0;
+            int n = 0;
+            for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(),
+                    "object-predictions")) {
+                ObjectPrediction o = StreamfitSerdes.objectPrediction().deserializer().deserialize(r.topic(), r.value());
+                double e = o.getPrediction() - o.getTarget();
+                sq += e * e;
+                n++;
+            }
+            double served = Math.sqrt(sq / n);
+            double untrained = untrainedRmse(spec, fresh);
+            System.out.printf("BackfillIT: object RMSE on the %d new records: %.4f served after backfill, %.4f "
+                    + "untrained (noise sigma %.2f)%n", NEW, served, untrained, SIGMA);
+            assertThat(served).as("object RMSE after backfill, untrained %s", untrained).isLessThan(0.5 * untrained);
+        } finally {
+            service.close();
+        }
+    }
+
+    /** RMSE of a new (untrained) model of {@code spec} on the objects of {@code records}. */
+    private static double untrainedRmse(ModelSpec spec, List<Timestep> records) {
+        double sq = 0;
+        int n = 0;
+        try (OnlineModel model = Models.create(spec)) {
+            ObjectBatch batch = new ObjectBatch(M);
+            for (Timestep ts : records) {
+                batch.clear();
+                BatchAssembler.append(batch, ts);
+                StepResult r = model.step(batch, false);
+                for (int i = 0; i < ts.objects().size(); i++) {
+                    double e = r.objectPredictions()[i] - ts.objects().get(i).target();
+                    sq += e * e;
+                    n++;
+                }
+            }
+        }
+        return Math.sqrt(sq / n);
+    }
+
+    @Test
+    void seriesModelsGoToThePartitionsOfTheirTasks() throws Exception {
+        String app = "backfill-series-it";
+        String prefix = "s-";
+        int partitions = 3;
+        int series = 6;
+        int history = 600;
+        Map<String, String> p = props(app, prefix, partitions, "series", dir.resolve("state-series"));
+        Path config = write(p, "series.properties");
+        createTopic(prefix + "features", partitions);
+        SyntheticStream stream = new SyntheticStream(series, M, SIGMA, 5, 1);
+        produce(prefix + "features", stream, history / 2);
+        Thread.sleep(50);
+        java.time.Instant middle = java.time.Instant.now();
+        Thread.sleep(50);
+        produce(prefix + "features", stream, history / 2);
+        // A record the processor would dead-letter (m = 2): skipped and counted, not trained on.
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(prefix + "features", "series-0",
+                    "{\"timestep\":999999,\"objects\":[{\"id\":\"a\",\"features\":[1,2],\"target\":1}]}"
+                            .getBytes(StandardCharsets.UTF_8))).get();
+        }
+
+        // First the second half only, one update per record: 50 per series.
+        Cli half = backfill("--config", config.toString(), "--epochs", "1", "--batch", "1", "--quiet", "--from",
+                middle.toString());
+        assertThat(half.code()).as("exit code; stderr: %s", half.err()).isZero();
+        assertThat(half.out()).contains("1 epoch(s) over 301 records; 300 trained and 1 skipped per epoch")
+                .contains("version 0 -> 50, 50 records");
+        // Then all of it, twice, from those checkpoints: 100 more updates per series.
+        Cli run = backfill("--config", config.toString(), "--epochs", "2", "--batch", "2", "--quiet");
+        assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
+        assertThat(run.err()).doesNotContain("epoch");
+        assertThat(run.out()).contains("version 50 -> 150, 100 records")
+                .contains("skipped records (per epoch; `run` would have sent these 1 to s-dead-letters): "
+                        + "wrong-feature-count 1");
+
+        Map<Integer, Integer> partitionOfSeries = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), prefix + "features")) {
+            partitionOfSeries.put(new String(r.key(), StandardCharsets.UTF_8).hashCode(), r.partition());
+        }
+        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app);
+        assertThat(cps).hasSize(series);
+        long perSeries = history / series;
+        Map<String, Long> versions = new HashMap<>();
+        cps.forEach((key, r) -> {
+            assertThat(r.partition()).as("changelog partition of %s", key)
+                    .isEqualTo(partitionOfSeries.get(key.hashCode()));
+            ModelCheckpoint cp = decode(r);
+            // 50 updates from the first backfill, then 100 records in batches of 2, two epochs.
+            assertThat(cp.getModelVersion()).as("version of %s", key).isEqualTo(perSeries / 2 + 2 * perSeries / 2);
+            assertThat(cp.getRecords()).isEqualTo(perSeries / 2 + perSeries);
+            assertThat(cp.getLastTimesteps()).containsExactlyEntriesOf(Map.of(key, perSeries));
+            versions.put(key, cp.getModelVersion());
+        });
+        Map<TopicPartition, Long> end = endOffsets(prefix + "features");
+        assertThat(committed(app)).containsAllEntriesOf(end);
+
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp service = new StreamfitApp(new StreamfitConfig(p), metrics);
+        service.start();
+        try {
+            int more = 60;
+            produce(prefix + "features", stream, more);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> metrics.recordsTotal() >= more);
+            // Every series model came back from its own partition's checkpoint and learned its 10 new records.
+            versions.forEach((key, v) -> assertThat(metrics.model(key).version()).as("version of %s", key)
+                    .isEqualTo(v + more / series));
+            assertThat(metrics.deadLetters()).as("the bad history record is not read again").isZero();
+        } finally {
+            service.close();
+        }
+    }
+}
