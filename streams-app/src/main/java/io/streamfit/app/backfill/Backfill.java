@@ -22,6 +22,7 @@ import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
@@ -191,8 +193,8 @@ public final class Backfill {
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
             Map<TopicPartition, Long> start = startOffsets(consumer, partitions, end);
             Map<String, ModelCheckpoint> existing = existingCheckpoints(consumer, taskPartitions);
-            LOG.info("Backfill of {} over {} passes: offsets {} to {}; {} existing checkpoints", inputTopic,
-                    options.epochs(), start, end, existing.size());
+            LOG.info("Backfill of {} over {} passes: offsets {} to {} by partition; {} existing checkpoints",
+                    inputTopic, options.epochs(), byPartition(start), byPartition(end), existing.size());
 
             HistoryScreen screen = new HistoryScreen(new TimestepValidator(spec.features(), config.maxObjects()),
                     config.maxRecordBytes(), config.globalScope());
@@ -323,7 +325,8 @@ public final class Backfill {
                 lastRead = now;
             } else if (now - lastRead > STALL.toNanos()) {
                 throw new IllegalStateException("pass " + pass + " read nothing from " + inputTopic + " for "
-                        + STALL.toSeconds() + " s; positions " + positions(consumer, partitions) + ", range end " + end);
+                        + STALL.toSeconds() + " s; positions " + positions(consumer, partitions) + ", range end "
+                        + byPartition(end));
             }
         }
         shuffle.drain(trainer::train);
@@ -334,9 +337,16 @@ public final class Backfill {
         return stats;
     }
 
-    private static Map<TopicPartition, Long> positions(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions) {
-        Map<TopicPartition, Long> out = new TreeMap<>(java.util.Comparator.comparingInt(TopicPartition::partition));
-        partitions.forEach(tp -> out.put(tp, consumer.position(tp, TIMEOUT)));
+    /** Offsets by partition number, in partition order, for messages. */
+    private static Map<Integer, Long> byPartition(Map<TopicPartition, Long> offsets) {
+        Map<Integer, Long> out = new TreeMap<>();
+        offsets.forEach((tp, o) -> out.put(tp.partition(), o));
+        return out;
+    }
+
+    private static Map<Integer, Long> positions(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions) {
+        Map<Integer, Long> out = new TreeMap<>();
+        partitions.forEach(tp -> out.put(tp.partition(), consumer.position(tp, TIMEOUT)));
         return out;
     }
 
@@ -394,7 +404,7 @@ public final class Backfill {
         long deadline = System.nanoTime() + STALL.toNanos();
         while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < end.get(tp))) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("could not read " + changelogTopic + " to its end " + end
+                throw new IllegalStateException("could not read " + changelogTopic + " to its end " + byPartition(end)
                         + " within " + STALL.toSeconds() + " s");
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -414,6 +424,14 @@ public final class Backfill {
 
     /** @throws BackfillRefused when the application's consumer group has members */
     private void requireNoMembers(Admin admin) throws InterruptedException, ExecutionException, TimeoutException {
+        // A group of the new Streams rebalance protocol (group.protocol=streams) is no consumer
+        // group: describing it as one would find no members, and its offsets are altered otherwise.
+        for (GroupListing g : admin.listGroups().all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (g.groupId().equals(applicationId) && g.type().orElse(null) == GroupType.STREAMS) {
+                throw new BackfillRefused("application '" + applicationId + "' uses the streams rebalance protocol "
+                        + "(group.protocol=streams); backfill supports the classic protocol, Kafka Streams' default");
+            }
+        }
         ConsumerGroupDescription group;
         try {
             group = admin.describeConsumerGroups(List.of(applicationId)).describedGroups().get(applicationId)
@@ -509,7 +527,7 @@ public final class Backfill {
             admin.alterConsumerGroupOffsets(applicationId, offsets).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("the checkpoints are written to " + changelogTopic + " but the offsets of "
-                    + "application '" + applicationId + "' could not be set to " + end + " (" + e.getCause()
+                    + "application '" + applicationId + "' could not be set to " + byPartition(end) + " (" + e.getCause()
                     + "); until they are, `run` would train on the history again", e);
         }
     }

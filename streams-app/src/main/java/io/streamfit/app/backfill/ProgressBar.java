@@ -7,7 +7,7 @@ import java.util.function.LongSupplier;
 /**
  * The backfill's progress on stderr: on a terminal one line rewritten in place ({@code \r}) at
  * most every {@value #TERMINAL_INTERVAL_MS} ms, else (a log file, CI) a new line every
- * {@code interval}; and a final line at the end of every pass. A line reads
+ * {@code interval} from the first progress on; and a final line at the end of every pass. A line reads
  *
  * <pre>epoch 2/3 [#########-----------] 1,234/2,000  1,850 rec/s  ETA 0:42  loss 0.0412  skipped 3</pre>
  *
@@ -42,6 +42,12 @@ public final class ProgressBar implements Backfill.Listener {
     @Override
     public void progress(Progress p) {
         long now = clock.getAsLong();
+        if (lastPrint == Long.MIN_VALUE && !terminal) {
+            // The first second's rate is mostly start-up (the first fetch, building the graph): a log
+            // gets its first line once there is a rate worth reading.
+            lastPrint = now;
+            return;
+        }
         if (lastPrint != Long.MIN_VALUE && now - lastPrint < intervalNanos) {
             return;
         }

@@ -241,6 +241,7 @@ class BackfillIT {
         Cli run = backfill("--config", config.toString(), "--epochs", String.valueOf(EPOCHS), "--shuffle-buffer",
                 String.valueOf(SHUFFLE), "--seed", String.valueOf(SEED), "--batch", String.valueOf(BATCH));
         assertThat(run.code()).as("exit code; stderr: %s", run.err()).isZero();
+        System.out.print("BackfillIT: the summary of `streamfit backfill` (global scope):\n" + run.out());
         long steps = EPOCHS * (long) Math.ceil(HISTORY / (double) BATCH);
         assertThat(run.out()).contains("model 'global' (partition 0): version 0 -> " + steps + ", 2,000 records")
                 .contains("skipped records: none");
