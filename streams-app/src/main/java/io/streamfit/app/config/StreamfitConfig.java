@@ -433,7 +433,7 @@ public final class StreamfitConfig extends AbstractConfig {
         }
         return new ModelSpec(getString(MODEL_KIND), features(), hidden(), getString(MODEL_ACTIVATION),
                 getDouble(LOSS_WEIGHT), optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS),
-                getInt(TF_INTER_OP_THREADS));
+                getInt(TF_INTER_OP_THREADS), null, isClassifier() ? getInt(MODEL_CLASSES) : 0, getString(MODEL_INPUT));
     }
 
     /**

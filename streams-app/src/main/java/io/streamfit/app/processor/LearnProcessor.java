@@ -569,8 +569,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             sum.setExpectedCounts(row(result.expectedCounts(), t, classes));
             sumKnown = batch.sumCountMask()[t] != 0f;
             if (sumKnown) {
+                float[] counts = batch.sumCounts(t);
                 for (int c = 0; c < classes; c++) {
-                    double e = result.expectedCounts()[t * classes + c] - batch.sumCounts()[t * classes + c];
+                    double e = result.expectedCounts()[t * classes + c] - (c < counts.length ? counts[c] : 0f);
                     sumSq += e * e;
                 }
             }
