@@ -42,6 +42,24 @@ class ClassifierStateTest {
     }
 
     @Test
+    void nonFiniteLossChangesNothing() {
+        try (Classifier model = new Classifier(spec(ModelSpec.INPUT_SPARSE))) {
+            model.step(batch(model, 1), true);
+            byte[] before = model.exportState();
+            ObjectBatch bad = model.newBatch();
+            bad.beginTimestep();
+            bad.addSparse(new int[] {2}, new float[] {Float.NaN}, false, 0f);
+            bad.setLabel(1);
+            bad.endTimestep();
+            StepResult r = model.step(bad, true);
+            assertThat(r.updated()).isFalse();
+            assertThat(r.skipped()).isEqualTo(StepResult.SKIP_NON_FINITE_LOSS);
+            assertThat(model.exportState()).isEqualTo(before);
+            assertThat(model.version()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void checkpointOfAnotherSpecIsRejected() {
         ModelSpec fourClasses = ModelSpec.classifier(M, 4, new int[] {5}, "relu", 0.5,
                 ModelSpec.OptimizerSpec.of("adam", 0.05), 8);

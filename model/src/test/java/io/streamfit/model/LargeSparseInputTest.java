@@ -2,6 +2,10 @@ package io.streamfit.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +50,39 @@ class LargeSparseInputTest {
             // O(N + nnz): a few hundred kB, against 1.6 GB for [N, m] floats.
             assertThat(batch.allocatedBytes()).isLessThan(1_000_000L);
             assertThat(model.version()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void theRegressorTakesTheSameSparsePath() {
+        ModelSpec spec = ModelSpec.regressor(M, new int[] {16}, "relu", 0.5, ModelSpec.OptimizerSpec.of("adam", 0.01), 3);
+        assertThat(spec.sparseInput()).isTrue();
+        try (SharedWeightRegressor model = new SharedWeightRegressor(spec)) {
+            ObjectBatch batch = model.newBatch();
+            Set<Integer> active = new HashSet<>();
+            batch.beginTimestep();
+            for (int i = 0; i < N; i++) {
+                int j = (i * 7919) % M;
+                active.add(j);
+                batch.addSparse(new int[] {j, M - 1}, new float[] {1f, 0.5f}, true, i % 2);
+            }
+            batch.endTimestep();
+            Map<String, float[]> before = model.weights();
+            StepResult result = model.step(batch, true);
+            assertThat(result.updated()).isTrue();
+            assertThat(result.objectPredictions()).hasSize(N);
+            // The gradient reaches exactly the kernel rows of active features.
+            float[] kernelBefore = before.get("dense_0_kernel");
+            float[] kernelAfter = model.weights().get("dense_0_kernel");
+            assertThat(kernelAfter).hasSize(M * 16);
+            int idle = 1;
+            while (active.contains(idle)) {
+                idle++;
+            }
+            assertThat(Arrays.copyOfRange(kernelAfter, idle * 16, idle * 16 + 16))
+                    .containsExactly(Arrays.copyOfRange(kernelBefore, idle * 16, idle * 16 + 16));
+            assertThat(Arrays.copyOfRange(kernelAfter, (M - 1) * 16, M * 16))
+                    .isNotEqualTo(Arrays.copyOfRange(kernelBefore, (M - 1) * 16, M * 16));
         }
     }
 }
