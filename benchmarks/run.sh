@@ -5,6 +5,7 @@
 #                                          benchmarks/run.sh step -p shape=32x16x64x1 -wi 1 -i 3
 #   benchmarks/run.sh e2e [options]        end-to-end drain rate (a, b, c) and latency; --help lists options
 #   benchmarks/run.sh restore [options]    checkpoint bytes per commit, restore time of a ~1 MB model
+#   benchmarks/run.sh backfill [options]  streamfit backfill of 100k and 1M one-hot instances: time, memory
 #   benchmarks/run.sh gpu-check [--expect cpu|gpu]   which device TF ran the regressor's ops on
 #   benchmarks/run.sh build               only (re)build
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
@@ -45,6 +46,7 @@ case "$cmd" in
   step)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench "$@" ;;
   e2e)       exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd "$@" ;;
   restore)   exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.RestoreBench "$@" ;;
+  backfill)  exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.BackfillBench "$@" ;;
   gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s

@@ -7,9 +7,15 @@ import org.tensorflow.types.TInt32;
 
 /**
  * The combined loss of the contract, {@code w * mean object loss + (1 - w) * loss of the sum},
- * for every model that predicts one number per object (the shared-weight regressor and the LSTM
- * regressor), regrouped as weighted squared errors
- * {@code sum_i a_i (p_i - y_i)^2 + sum_t c_t (P_t - S_t)^2} with
+ * for every model: the shared-weight and LSTM regressors (squared errors of objects and sums) and
+ * the classifier (cross-entropy of labelled objects, squared error of expected class counts). For
+ * each timestep t with object mask {@code mask_i}, {@code count_t = sum_{i in t} mask_i} and sum
+ * mask {@code s_t}, with per-object losses {@code l_i} and per-timestep sum losses {@code L_t}:
+ * <pre>
+ *   loss_t = w sum_{i in t} mask_i l_i / max(count_t, 1) + (1 - w) s_t L_t
+ *   loss   = sum_t loss_t / max(1, number of supervised timesteps)
+ * </pre>
+ * regrouped as {@code sum_i a_i l_i + sum_t c_t L_t} with
  * {@code a_i = w mask_i / (max(count_t, 1) B_sup)} and {@code c_t = (1 - w) s_t / B_sup}.
  * The coefficients depend on the feeds only, so the gradient graph stays small (every binary op
  * on the path from the weights to the loss costs about six more ops per training run).
@@ -20,7 +26,8 @@ final class CombinedLoss {
     }
 
     /**
-     * Builds the loss under the sub-scope {@code loss}, its value named {@code loss/value}.
+     * The loss with squared errors, {@code l_i = (p_i - y_i)^2} and {@code L_t = (P_t - S_t)^2},
+     * under the sub-scope {@code loss}, its value named {@code loss/value}.
      *
      * @param w              the object term's weight, in [0, 1]
      * @param predictions    [N] per object
@@ -37,6 +44,31 @@ final class CombinedLoss {
                                    Operand<TFloat32> sumTarget, Operand<TFloat32> sumMask, Operand<TInt32> segment,
                                    Operand<TInt32> timesteps) {
         Ops l = tf.withSubScope("loss");
+        return combine(l, w, l.math.square(l.math.sub(predictions, objectTarget)), objectMask,
+                l.math.square(l.math.sub(sumPredictions, sumTarget)), sumMask, segment, timesteps);
+    }
+
+    /**
+     * The loss of given per-object and per-timestep losses, under the sub-scope {@code loss}, its
+     * value named {@code loss/value}.
+     *
+     * @param w          the object term's weight, in [0, 1]
+     * @param objectLoss [N] l_i; only read where {@code objectMask} is 1 (must be finite elsewhere)
+     * @param objectMask [N] 1 where the object is supervised
+     * @param sumLoss    [T] L_t; only read where {@code sumMask} is 1 (must be finite elsewhere)
+     * @param sumMask    [T] 1 where the timestep has a sum target
+     * @param segment    [N] the timestep of each object
+     * @param timesteps  scalar T
+     */
+    static Operand<TFloat32> weighted(Ops tf, float w, Operand<TFloat32> objectLoss, Operand<TFloat32> objectMask,
+                                      Operand<TFloat32> sumLoss, Operand<TFloat32> sumMask, Operand<TInt32> segment,
+                                      Operand<TInt32> timesteps) {
+        return combine(tf.withSubScope("loss"), w, objectLoss, objectMask, sumLoss, sumMask, segment, timesteps);
+    }
+
+    private static Operand<TFloat32> combine(Ops l, float w, Operand<TFloat32> objectLoss, Operand<TFloat32> objectMask,
+                                             Operand<TFloat32> sumLoss, Operand<TFloat32> sumMask,
+                                             Operand<TInt32> segment, Operand<TInt32> timesteps) {
         Operand<TFloat32> one = l.constant(1f);
         Operand<TInt32> axis0 = l.constant(0);
 
@@ -50,10 +82,8 @@ final class CombinedLoss {
         Operand<TFloat32> objectWeight = l.math.mul(objectMask, l.gather(objectScale, segment, axis0));
         Operand<TFloat32> sumWeight = l.math.mul(sumMask, l.math.div(l.constant(1f - w), supervisedCount));
 
-        Operand<TFloat32> objectTerm = l.reduceSum(
-                l.math.mul(objectWeight, l.math.square(l.math.sub(predictions, objectTarget))), axis0);
-        Operand<TFloat32> sumTerm = l.reduceSum(
-                l.math.mul(sumWeight, l.math.square(l.math.sub(sumPredictions, sumTarget))), axis0);
+        Operand<TFloat32> objectTerm = l.reduceSum(l.math.mul(objectWeight, objectLoss), axis0);
+        Operand<TFloat32> sumTerm = l.reduceSum(l.math.mul(sumWeight, sumLoss), axis0);
         return l.withName("value").math.add(objectTerm, sumTerm);
     }
 }

@@ -163,6 +163,6 @@ public final class LstmAutoencoder extends SequenceModel {
     }
 
     @Override
-    protected void closeFeeds() {
+    protected void closeSequenceFeeds() {
     }
 }

@@ -140,7 +140,7 @@ public final class LstmRegressor extends SequenceModel {
     }
 
     @Override
-    protected void closeFeeds() {
+    protected void closeSequenceFeeds() {
         for (FeedTensor<?> f : List.of(segmentFeed, timestepsFeed, objectTargetFeed, objectMaskFeed, sumTargetFeed,
                 sumMaskFeed)) {
             f.close();

@@ -1,6 +1,7 @@
 package io.streamfit.model;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -24,6 +25,12 @@ import java.util.TreeMap;
  * @param sequence        window and LSTM options of the sequence kinds ({@link SequenceOptions});
  *                        {@code null} means {@link SequenceOptions#DEFAULT}; not part of the
  *                        fingerprint of the other kinds
+ * @param classes         C, the number of classes: at least 2 for {@code classifier}, 0 for every
+ *                        other kind
+ * @param input           how objects enter the first layer: {@link #INPUT_DENSE} (a [N, m] matrix),
+ *                        {@link #INPUT_SPARSE} (COO triples gathered row by row, memory O(nnz)) or
+ *                        {@link #INPUT_AUTO} (sparse when m &gt; {@link #AUTO_SPARSE_ABOVE}); {@code null}
+ *                        means auto. The sequence kinds always take dense windows
  */
 public record ModelSpec(
         String kind,
@@ -35,13 +42,26 @@ public record ModelSpec(
         long seed,
         int intraOpThreads,
         int interOpThreads,
-        SequenceOptions sequence) {
+        SequenceOptions sequence,
+        int classes,
+        String input) {
 
     public static final String KIND_REGRESSOR = "regressor";
     /** LSTM encoder-decoder scoring each window by its reconstruction error ({@link LstmAutoencoder}). */
     public static final String KIND_SEQ_AUTOENCODER = "seq-autoencoder";
     /** LSTM predicting an object's target from its window ({@link LstmRegressor}). */
     public static final String KIND_LSTM_REGRESSOR = "lstm-regressor";
+    /** Softmax regression or an MLP with a softmax head over {@link #classes()} classes ({@link Classifier}). */
+    public static final String KIND_CLASSIFIER = "classifier";
+
+    /** Objects enter the first layer as a dense [N, m] matrix (a matrix product). */
+    public static final String INPUT_DENSE = "dense";
+    /** Objects enter the first layer as COO triples (a gather of weight rows per nonzero). */
+    public static final String INPUT_SPARSE = "sparse";
+    /** Sparse when m &gt; {@link #AUTO_SPARSE_ABOVE}, else dense. */
+    public static final String INPUT_AUTO = "auto";
+    /** The largest m for which {@link #INPUT_AUTO} resolves to dense. */
+    public static final int AUTO_SPARSE_ABOVE = 1024;
 
     public ModelSpec {
         Objects.requireNonNull(kind, "kind");
@@ -49,6 +69,19 @@ public record ModelSpec(
         Objects.requireNonNull(optimizer, "optimizer");
         hidden = hidden == null ? new int[0] : hidden.clone();
         sequence = sequence == null ? SequenceOptions.DEFAULT : sequence;
+        input = input == null ? INPUT_AUTO : input.trim().toLowerCase(Locale.ROOT);
+        if (!INPUT_DENSE.equals(input) && !INPUT_SPARSE.equals(input) && !INPUT_AUTO.equals(input)) {
+            throw new IllegalArgumentException("input must be one of [" + INPUT_DENSE + ", " + INPUT_SPARSE + ", "
+                    + INPUT_AUTO + "], got '" + input + "'");
+        }
+        if (KIND_CLASSIFIER.equals(kind) ? classes < 2 : classes != 0) {
+            throw new IllegalArgumentException(KIND_CLASSIFIER.equals(kind)
+                    ? "model.kind 'classifier' needs at least 2 classes, got " + classes
+                    : "model.kind '" + kind + "' takes no classes (0), got " + classes);
+        }
+        if (INPUT_SPARSE.equals(input) && (KIND_SEQ_AUTOENCODER.equals(kind) || KIND_LSTM_REGRESSOR.equals(kind))) {
+            throw new IllegalArgumentException("model.kind '" + kind + "' takes dense windows only, got input 'sparse'");
+        }
         if (features < 1) {
             throw new IllegalArgumentException("features must be >= 1, got " + features);
         }
@@ -60,6 +93,14 @@ public record ModelSpec(
         if (!(lossWeight >= 0.0 && lossWeight <= 1.0)) {
             throw new IllegalArgumentException("lossWeight must be in [0, 1], got " + lossWeight);
         }
+    }
+
+    /** A spec without classes and with automatic input (the shape of specs before the classifier). */
+    public ModelSpec(String kind, int features, int[] hidden, String activation, double lossWeight,
+                     OptimizerSpec optimizer, long seed, int intraOpThreads, int interOpThreads,
+                     SequenceOptions sequence) {
+        this(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads, interOpThreads,
+                sequence, 0, INPUT_AUTO);
     }
 
     /** A spec with the default sequence options (the shape of specs before the sequence kinds). */
@@ -101,6 +142,35 @@ public record ModelSpec(
         return new ModelSpec(KIND_REGRESSOR, features, hidden, activation, lossWeight, optimizer, seed, 1, 1);
     }
 
+    /**
+     * A classifier spec with deterministic single-threaded TensorFlow and automatic input.
+     *
+     * @param classes C, at least 2
+     * @param hidden  hidden layer sizes; empty means softmax regression
+     */
+    public static ModelSpec classifier(int features, int classes, int[] hidden, String activation, double lossWeight,
+                                       OptimizerSpec optimizer, long seed) {
+        return new ModelSpec(KIND_CLASSIFIER, features, hidden, activation, lossWeight, optimizer, seed, 1, 1,
+                SequenceOptions.DEFAULT, classes, INPUT_AUTO);
+    }
+
+    /** This spec with {@code input} ({@link #INPUT_DENSE}, {@link #INPUT_SPARSE} or {@link #INPUT_AUTO}). */
+    public ModelSpec withInput(String input) {
+        return new ModelSpec(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads,
+                interOpThreads, sequence, classes, input);
+    }
+
+    /**
+     * Whether objects enter the first layer as sparse COO triples: {@link #input()} resolved, auto
+     * meaning m &gt; {@link #AUTO_SPARSE_ABOVE}. Always false for the sequence kinds.
+     */
+    public boolean sparseInput() {
+        if (isSequence()) {
+            return false;
+        }
+        return INPUT_SPARSE.equals(input) || (INPUT_AUTO.equals(input) && features > AUTO_SPARSE_ABOVE);
+    }
+
     @Override
     public int[] hidden() {
         return hidden.clone();
@@ -114,7 +184,11 @@ public record ModelSpec(
         return kind + "|m=" + features + "|hidden=" + Arrays.toString(hidden) + "|act=" + activation
                 + "|w=" + lossWeight + "|opt=" + optimizer + "|seed=" + seed
                 // Only the sequence kinds print their options, so other fingerprints stay as they were.
-                + (isSequence() ? "|seq=" + sequence : "");
+                + (isSequence() ? "|seq=" + sequence : "")
+                // Likewise classes and sparse input print only where they apply: a dense model's
+                // fingerprint stays that of the versions before them, so its old checkpoints fit.
+                + (classes > 0 ? "|classes=" + classes : "")
+                + (sparseInput() ? "|input=" + INPUT_SPARSE : "");
     }
 
     @Override

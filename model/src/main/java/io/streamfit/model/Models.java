@@ -17,13 +17,15 @@ public final class Models {
         switch (spec.kind()) {
             case ModelSpec.KIND_REGRESSOR:
                 return new SharedWeightRegressor(spec);
+            case ModelSpec.KIND_CLASSIFIER:
+                return new Classifier(spec);
             case ModelSpec.KIND_SEQ_AUTOENCODER:
                 return new LstmAutoencoder(spec);
             case ModelSpec.KIND_LSTM_REGRESSOR:
                 return new LstmRegressor(spec);
             default:
                 throw new IllegalArgumentException("unknown model.kind '" + spec.kind() + "'; expected one of ["
-                        + ModelSpec.KIND_REGRESSOR + ", " + ModelSpec.KIND_SEQ_AUTOENCODER + ", "
+                        + ModelSpec.KIND_REGRESSOR + ", " + ModelSpec.KIND_CLASSIFIER + ", " + ModelSpec.KIND_SEQ_AUTOENCODER + ", "
                         + ModelSpec.KIND_LSTM_REGRESSOR + "]");
         }
     }

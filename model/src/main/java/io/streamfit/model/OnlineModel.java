@@ -14,6 +14,16 @@ public interface OnlineModel extends AutoCloseable {
     /** The immutable specification this model was built from. */
     ModelSpec spec();
 
+    /**
+     * A new, empty batch in the layout this model takes best: dense [N, m] here; the shared-weight
+     * models give a sparse (COO) batch when {@link ModelSpec#sparseInput()}, the sequence models a
+     * dense batch of {@code W * m} features per object (one window per object). Every model also
+     * takes batches of the other layout with the same feature count.
+     */
+    default ObjectBatch newBatch() {
+        return new ObjectBatch(spec().features());
+    }
+
     /** Number of updates applied so far (survives export/import); never decreases. */
     long version();
 

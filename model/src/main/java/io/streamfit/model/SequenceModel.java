@@ -6,29 +6,20 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import org.tensorflow.Graph;
 import org.tensorflow.Operand;
-import org.tensorflow.Result;
-import org.tensorflow.SavedModelBundle;
-import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.framework.initializers.Glorot;
 import org.tensorflow.framework.initializers.VarianceScaling;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Unstack;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
- * What the LSTM models share: the window input, the unrolled encoder, the training op, the
- * session, the checkpoint and the version. A subclass builds its head and loss on
+ * What the LSTM models share on top of {@link GraphModel} (training op, session, checkpoint,
+ * version): the window input and the unrolled encoder. A subclass builds its head and loss on
  * {@link #encoderInputs} in its constructor, then calls {@link #open}.
  *
  * <p>Input: an {@link ObjectBatch} of {@code W * m} features per object, each row one object's
@@ -38,31 +29,16 @@ import org.tensorflow.types.TInt64;
  * <p>Checkpoint: {@link GraphCheckpoint}'s format (see {@link SharedWeightRegressor}): every
  * variable of the graph, cell kernels and biases and optimizer slots alike.
  */
-abstract class SequenceModel implements OnlineModel {
+abstract class SequenceModel extends GraphModel {
 
-    protected final ModelSpec spec;
     protected final SequenceOptions options;
     protected final int window;
     protected final int features;
-    protected final Graph graph;
-    protected final Ops tf;
     protected final Placeholder<TFloat32> x;
     /** The encoder's input per timestep, oldest first, each [N, m] (differenced when configured). */
     protected final List<Operand<TFloat32>> encoderInputs;
-    /** Every (kernel, bias) pair of the network in build order: LSTM cells and dense layers alike. */
-    private final List<Variable<TFloat32>> parameters = new ArrayList<>();
-    /** The same pairs as the optimizers see them: one entry per LSTM cell or dense layer. */
-    private final List<DenseParams> layers = new ArrayList<>();
-    private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
-    private Placeholder<TInt64> updateCount;
-    private GuardedUpdate update;
     protected final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
     private final Operand<TInt32> batchSize;
-
-    private Session session;
-    private GraphCheckpoint checkpoint;
-    private long version;
-    private boolean closed;
 
     /**
      * Starts the graph: the window placeholder and the encoder inputs.
@@ -71,25 +47,15 @@ abstract class SequenceModel implements OnlineModel {
      *                                  or has negative thread counts
      */
     protected SequenceModel(ModelSpec spec, String kind) {
-        if (!kind.equals(spec.kind())) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " needs model.kind '" + kind + "', got '"
-                    + spec.kind() + "'");
-        }
-        if (spec.hidden().length == 0) {
-            throw new IllegalArgumentException("model.kind '" + kind
-                    + "' needs at least one LSTM layer size in model.hidden, got none");
-        }
-        if (spec.intraOpThreads() < 0 || spec.interOpThreads() < 0) {
-            throw new IllegalArgumentException("thread counts must be >= 0, got intra " + spec.intraOpThreads()
-                    + ", inter " + spec.interOpThreads());
-        }
-        this.spec = spec;
+        super(spec, kind);
         this.options = spec.sequence();
         this.window = options.window();
         this.features = spec.features();
-        this.graph = new Graph();
         try {
-            this.tf = Ops.create(graph);
+            if (spec.hidden().length == 0) {
+                throw new IllegalArgumentException("model.kind '" + kind
+                        + "' needs at least one LSTM layer size in model.hidden, got none");
+            }
             x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, (long) window * features)));
             batchSize = tf.gather(tf.shape(x), tf.constant(0), tf.constant(0));
             List<Operand<TFloat32>> steps = new ArrayList<>(tf.unstack(
@@ -110,6 +76,12 @@ abstract class SequenceModel implements OnlineModel {
         }
     }
 
+    /** A batch of {@code W * m} features per object: one window per object. */
+    @Override
+    public ObjectBatch newBatch() {
+        return new ObjectBatch(window * features);
+    }
+
     /** A zero matrix [N, width], N the number of objects fed. */
     protected Operand<TFloat32> zeros(int width) {
         return tf.zeros(tf.stack(List.of(batchSize, tf.constant(width))), TFloat32.class);
@@ -119,9 +91,7 @@ abstract class SequenceModel implements OnlineModel {
     protected LstmCell cell(String name, int inputs, int units, long seed) {
         LstmCell c = new LstmCell(tf, name, inputs, units, Activation.of(options.activation()),
                 Activation.of(options.recurrentActivation()), seed);
-        parameters.add(c.kernel);
-        parameters.add(c.bias);
-        layers.add(new DenseParams(name, c.kernel, c.bias, inputs + units, 4 * units));
+        register(name, c.kernel, c.bias, inputs + units, 4 * units);
         return c;
     }
 
@@ -145,9 +115,7 @@ abstract class SequenceModel implements OnlineModel {
         Variable<TFloat32> kernel = tf.withName(name + "_kernel").variable(initial);
         Variable<TFloat32> bias = tf.withName(name + "_bias").variable(
                 init.zeros(init.constant(Shape.of(out)), TFloat32.class));
-        parameters.add(kernel);
-        parameters.add(bias);
-        layers.add(new DenseParams(name, kernel, bias, in, out));
+        register(name, kernel, bias, in, out);
         return new Dense(kernel, bias);
     }
 
@@ -209,61 +177,6 @@ abstract class SequenceModel implements OnlineModel {
         return (Operand<TFloat32>[]) new Operand<?>[n];
     }
 
-    /**
-     * Builds the guarded training step for {@code loss} with the spec's optimizer, regularisation
-     * and learning-rate schedule ({@link GuardedUpdate}), then the checkpoint and the session, and
-     * initialises the variables. Call once, last in the subclass constructor.
-     *
-     * @return the op that applies one update
-     */
-    protected Op open(Operand<TFloat32> loss) {
-        try {
-            PairOptimizer optimizer = Optimizers.create(spec.optimizer());
-            Regularization regularization = Optimizers.regularization(spec.optimizer());
-            LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
-            updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
-            Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
-                    (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
-            update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
-            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
-            session = new Session(graph, sessionConfig(spec));
-            session.initialize();
-            return update.train;
-        } catch (RuntimeException | Error e) {
-            graph.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Adds the update to {@code runner}: the update count feed, three fetches after the caller's
-     * (loss finite, gradients finite, clipped; read them with {@link #skipped} and
-     * {@link #clipped}) and the training target.
-     */
-    protected Session.Runner withUpdate(Session.Runner runner) {
-        return runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
-                .fetch(update.lossFinite)
-                .fetch(update.gradientsFinite)
-                .fetch(update.clipped)
-                .addTarget(update.train);
-    }
-
-    /** Why the update of a {@link #withUpdate} run was skipped, or null; {@code first}: index of its first fetch. */
-    protected static String skipped(Result result, int first) {
-        if (!((TBool) result.get(first)).getBoolean()) {
-            return StepResult.SKIP_NON_FINITE_LOSS;
-        }
-        if (!((TBool) result.get(first + 1)).getBoolean()) {
-            return StepResult.SKIP_NON_FINITE_GRADIENT;
-        }
-        return null;
-    }
-
-    /** Whether the gradients of a {@link #withUpdate} run were clipped. */
-    protected static boolean clipped(Result result, int first) {
-        return ((TBool) result.get(first + 2)).getBoolean();
-    }
-
     /** What the {@code serve} signature of {@link #exportSavedModel} returns per object: float32 [n]. */
     protected abstract Operand<TFloat32> servingOutput();
 
@@ -271,7 +184,7 @@ abstract class SequenceModel implements OnlineModel {
     protected abstract String servingOutputName();
 
     /** Signature key and tag of {@link #exportSavedModel}. */
-    public static final String SERVE = "serve";
+    public static final String SERVE = SavedModelDirectory.SERVE;
     /** Input name of the {@code serve} signature: float32 [n, W * m], one window per row. */
     public static final String SERVE_INPUT = "windows";
 
@@ -286,32 +199,8 @@ abstract class SequenceModel implements OnlineModel {
     public void exportSavedModel(Path directory) throws IOException {
         ensureOpen();
         SavedModelDirectory.prepare(directory);
-        Signature serve = Signature.builder(SERVE).input(SERVE_INPUT, x).output(servingOutputName(), servingOutput())
-                .methodName("tensorflow/serving/predict").build();
-        Signature dflt = Signature.builder("serving_default").input(SERVE_INPUT, x)
-                .output(servingOutputName(), servingOutput()).methodName("tensorflow/serving/predict").build();
-        SavedModelBundle.exporter(directory.toString()).withTags(SERVE).withSession(session)
-                .withSignatures(serve, dflt).export();
-    }
-
-    private static ConfigProto sessionConfig(ModelSpec spec) {
-        ConfigProto.Builder config = ConfigProto.newBuilder();
-        if (spec.intraOpThreads() > 0) {
-            config.setIntraOpParallelismThreads(spec.intraOpThreads());
-        }
-        // -1: the ops run one after another in the calling thread (see SharedWeightRegressor).
-        if (spec.interOpThreads() == 1) {
-            config.setInterOpParallelismThreads(-1);
-        } else if (spec.interOpThreads() > 1) {
-            config.setInterOpParallelismThreads(spec.interOpThreads());
-        }
-        return config.build();
-    }
-
-    /** The session; valid after {@link #open}. */
-    protected Session session() {
-        ensureOpen();
-        return session;
+        SavedModelDirectory.export(directory, session(), Map.of(SERVE_INPUT, x),
+                Map.of(servingOutputName(), servingOutput()));
     }
 
     /** Checks the batch's feature count: W * m. */
@@ -324,72 +213,22 @@ abstract class SequenceModel implements OnlineModel {
         }
     }
 
-    /** Records one applied update. */
-    protected void updated() {
-        version++;
-    }
-
     /** Names of the trained variables, (kernel, bias) pairs in build order. */
     public List<String> parameterNames() {
-        return parameters.stream().map(v -> v.op().name()).toList();
-    }
-
-    /**
-     * Every float variable of the graph by its TensorFlow name, in checkpoint order, copied: the
-     * weights and the optimizer's slots and counters. For tests and diagnostics.
-     */
-    public Map<String, float[]> variables() {
-        ensureOpen();
-        return Collections.unmodifiableMap(checkpoint.readFloats(session));
-    }
-
-    @Override
-    public ModelSpec spec() {
-        return spec;
-    }
-
-    @Override
-    public long version() {
-        return version;
-    }
-
-    @Override
-    public byte[] exportState() {
-        ensureOpen();
-        return checkpoint.export(session, version);
-    }
-
-    @Override
-    public void importState(byte[] state) {
-        ensureOpen();
-        version = checkpoint.importInto(session, state);
-    }
-
-    protected void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("model is closed");
+        List<String> names = new ArrayList<>();
+        for (DenseParams p : layers()) {
+            names.add(p.weightsName());
+            names.add(p.biasName());
         }
+        return names;
+    }
+
+    @Override
+    protected void closeFeeds() {
+        xFeed.close();
+        closeSequenceFeeds();
     }
 
     /** Closes the subclass's own feed tensors. */
-    protected abstract void closeFeeds();
-
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            xFeed.close();
-            updateCountFeed.close();
-            closeFeeds();
-            if (session != null) {
-                session.close();
-            }
-            graph.close();
-        }
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + "{" + spec + ", version=" + version + "}";
-    }
+    protected abstract void closeSequenceFeeds();
 }

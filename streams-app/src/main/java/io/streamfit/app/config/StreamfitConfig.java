@@ -36,6 +36,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String MODEL_KIND = "model.kind";
     public static final String MODEL_FEATURES = "model.features";
     public static final String MODEL_CLASSES = "model.classes";
+    public static final String MODEL_INPUT = "model.input";
     public static final String MODEL_HIDDEN = "model.hidden";
     public static final String MODEL_ACTIVATION = "model.activation";
     public static final String MODEL_WINDOW = "model.window";
@@ -106,12 +107,18 @@ public final class StreamfitConfig extends AbstractConfig {
                     ValidString.in("regressor", "classifier", "seq-autoencoder", "lstm-regressor"), Importance.HIGH,
                     "Model kind: regressor (shared-weight MLP on every object); seq-autoencoder (LSTM "
                             + "encoder-decoder scoring each object's window, to anomaly-scores); lstm-regressor (LSTM "
-                            + "predicting an object's target from its window); classifier is reserved for a later "
-                            + "version.")
+                            + "predicting an object's target from its window); classifier (softmax regression, or an "
+                            + "MLP with a softmax head, over model.classes classes, learning from each object's label "
+                            + "by cross-entropy).")
             .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000), Importance.HIGH,
                     "m, the number of features per object. Records with another m go to the dead-letter topic.")
             .define(MODEL_CLASSES, Type.INT, null, Importance.MEDIUM,
-                    "Number of classes (classifier only).")
+                    "Number of classes, at least 2 (classifier only; labels are class indices in [0, classes)).")
+            .define(MODEL_INPUT, Type.STRING, "auto", ValidString.in("auto", "dense", "sparse"), Importance.LOW,
+                    "How features enter the first layer: dense (an [objects, m] matrix; sparse records are "
+                            + "expanded), sparse (only the non-zero values, gathered from the weights; dense records are "
+                            + "reduced to their non-zeros), or auto (sparse when m > 1024). Dense and sparse records "
+                            + "mix in one stream either way.")
             .define(MODEL_HIDDEN, Type.LIST, "64", Importance.HIGH,
                     "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model.")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh", "sigmoid", "linear"),
@@ -257,9 +264,16 @@ public final class StreamfitConfig extends AbstractConfig {
             }
         });
         this.passThrough = Map.copyOf(rest);
-        if ("classifier".equals(getString(MODEL_KIND))) {
-            throw new ConfigException(MODEL_KIND, getString(MODEL_KIND),
-                    "not available in this version; use regressor, seq-autoencoder or lstm-regressor");
+        Integer classes = getInt(MODEL_CLASSES);
+        if (isClassifier() && (classes == null || classes < 2)) {
+            throw new ConfigException(MODEL_CLASSES, classes, "model.kind classifier needs model.classes >= 2");
+        }
+        if (!isClassifier() && classes != null) {
+            throw new ConfigException(MODEL_CLASSES, classes, "only model.kind classifier has classes (model.kind is "
+                    + getString(MODEL_KIND) + ")");
+        }
+        if (isSequence() && !"auto".equals(getString(MODEL_INPUT))) {
+            throw new ConfigException(MODEL_INPUT, getString(MODEL_INPUT), "sequence models take their windows dense");
         }
         hidden(); // validate early
         if (isSequence()) {
@@ -297,6 +311,11 @@ public final class StreamfitConfig extends AbstractConfig {
             throw new ConfigException(ANOMALY_WARMUP, getInt(ANOMALY_WARMUP), "must be at most anomaly.window = "
                     + getInt(ANOMALY_WINDOW));
         }
+    }
+
+    /** Whether {@code model.kind} is {@code classifier}. */
+    public boolean isClassifier() {
+        return ModelSpec.KIND_CLASSIFIER.equals(getString(MODEL_KIND));
     }
 
     /** Whether {@code model.kind} is a sequence kind, whose objects are windows of timesteps. */
@@ -414,7 +433,7 @@ public final class StreamfitConfig extends AbstractConfig {
         }
         return new ModelSpec(getString(MODEL_KIND), features(), hidden(), getString(MODEL_ACTIVATION),
                 getDouble(LOSS_WEIGHT), optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS),
-                getInt(TF_INTER_OP_THREADS));
+                getInt(TF_INTER_OP_THREADS), null, isClassifier() ? getInt(MODEL_CLASSES) : 0, getString(MODEL_INPUT));
     }
 
     /**
@@ -562,8 +581,8 @@ public final class StreamfitConfig extends AbstractConfig {
 
     /** A short human-readable summary for the start-up log (no secrets: only streamfit's keys). */
     public String summary() {
-        return String.format(Locale.ROOT, "model=%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
-                getString(MODEL_KIND), features(), Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
+        return String.format(Locale.ROOT, "model=%s%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
+                getString(MODEL_KIND), isClassifier() ? " classes=" + getInt(MODEL_CLASSES) : "", features(), Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
                 getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE));
     }
 }

@@ -109,6 +109,12 @@ public final class HttpApi implements AutoCloseable {
         preq.put("sumRmse", finite(Math.sqrt(m.sumMse())));
         preq.put("runningObjectMse", finite(m.runningObjectMse()));
         preq.put("runningSumMse", finite(m.runningSumMse()));
+        if (!Double.isNaN(m.runningAccuracy())) {
+            preq.put("accuracy", finite(m.accuracy()));
+            preq.put("logLoss", finite(m.logLoss()));
+            preq.put("runningAccuracy", finite(m.runningAccuracy()));
+            preq.put("runningLogLoss", finite(m.runningLogLoss()));
+        }
         out.put("prequential", preq);
         Map<String, Object> cp = new LinkedHashMap<>();
         cp.put("bytes", m.checkpointBytes());

@@ -15,8 +15,22 @@ package io.streamfit.app.metrics;
  * @param checkpointBytes   size of the last checkpoint written to the store
  * @param checkpointAtMs    wall-clock time of the last checkpoint (epoch ms)
  * @param lastTimestep      the last timestep processed for the model's latest series
+ * @param accuracy          classifier: windowed prequential accuracy in [0, 1] (NaN before the first
+ *                          label, and for other kinds)
+ * @param logLoss           classifier: windowed prequential log-loss in nats (NaN likewise)
+ * @param runningAccuracy   classifier: accuracy over all labelled objects (NaN likewise)
+ * @param runningLogLoss    classifier: log-loss over all labelled objects (NaN likewise)
  */
 public record ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
                         double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
-                        long lastTimestep) {
+                        long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
+                        double runningLogLoss) {
+
+    /** A snapshot of a model that does not classify. */
+    public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
+                     double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
+                     long lastTimestep) {
+        this(key, spec, version, records, objectMse, sumMse, runningObjectMse, runningSumMse, checkpointBytes,
+                checkpointAtMs, lastTimestep, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    }
 }

@@ -12,6 +12,8 @@ import java.util.Map;
  * every checkpoint.
  *
  * <p>Object errors are pooled over the objects of a timestep; the fading applies per timestep.
+ * Classifiers add accuracy (predicted class equals the label) and log-loss (minus the natural log
+ * of the probability given to the label) of their labelled objects, faded and pooled the same way.
  */
 public final class PrequentialStats {
 
@@ -25,6 +27,12 @@ public final class PrequentialStats {
     private long totalObjects;
     private double totalSumSq;
     private long totalSums;
+    private double fadedCorrect;
+    private double fadedLogLoss;
+    private double fadedLabelled;
+    private long totalCorrect;
+    private double totalLogLoss;
+    private long totalLabelled;
 
     /** @param window the effective window in timesteps (at least 1) */
     public PrequentialStats(int window) {
@@ -55,6 +63,49 @@ public final class PrequentialStats {
             totalSumSq += sumSqErr;
             totalSums++;
         }
+    }
+
+    /**
+     * Adds the labelled objects of one classified timestep.
+     *
+     * @param correct   how many of them had the label as the predicted class
+     * @param logLoss   sum over them of -ln(probability of the label)
+     * @param labelled  how many objects had a label (nothing is added when 0)
+     */
+    public void addClassification(int correct, double logLoss, int labelled) {
+        if (labelled <= 0) {
+            return;
+        }
+        fadedCorrect = alpha * fadedCorrect + correct;
+        fadedLogLoss = alpha * fadedLogLoss + logLoss;
+        fadedLabelled = alpha * fadedLabelled + labelled;
+        totalCorrect += correct;
+        totalLogLoss += logLoss;
+        totalLabelled += labelled;
+    }
+
+    /** Windowed accuracy of the labelled objects, or NaN before the first label. */
+    public double accuracy() {
+        return fadedLabelled > 0 ? fadedCorrect / fadedLabelled : Double.NaN;
+    }
+
+    /** Windowed mean log-loss (nats) of the labelled objects, or NaN before the first label. */
+    public double logLoss() {
+        return fadedLabelled > 0 ? fadedLogLoss / fadedLabelled : Double.NaN;
+    }
+
+    /** Accuracy over every labelled object seen, or NaN. */
+    public double runningAccuracy() {
+        return totalLabelled > 0 ? (double) totalCorrect / totalLabelled : Double.NaN;
+    }
+
+    /** Mean log-loss over every labelled object seen, or NaN. */
+    public double runningLogLoss() {
+        return totalLabelled > 0 ? totalLogLoss / totalLabelled : Double.NaN;
+    }
+
+    public long labelledObjects() {
+        return totalLabelled;
     }
 
     /** Windowed object MSE, or NaN before the first scored object. */
@@ -96,6 +147,15 @@ public final class PrequentialStats {
         m.put("prequential.total.objects", (double) totalObjects);
         m.put("prequential.total.sum.sq", totalSumSq);
         m.put("prequential.total.sums", (double) totalSums);
+        if (totalLabelled > 0) {
+            // Only classifiers write these, so a regressor's checkpoint keeps its earlier layout.
+            m.put("prequential.faded.correct", fadedCorrect);
+            m.put("prequential.faded.logloss", fadedLogLoss);
+            m.put("prequential.faded.labelled", fadedLabelled);
+            m.put("prequential.total.correct", (double) totalCorrect);
+            m.put("prequential.total.logloss", totalLogLoss);
+            m.put("prequential.total.labelled", (double) totalLabelled);
+        }
         return m;
     }
 
@@ -109,5 +169,11 @@ public final class PrequentialStats {
         totalObjects = m.getOrDefault("prequential.total.objects", 0.0).longValue();
         totalSumSq = m.getOrDefault("prequential.total.sum.sq", 0.0);
         totalSums = m.getOrDefault("prequential.total.sums", 0.0).longValue();
+        fadedCorrect = m.getOrDefault("prequential.faded.correct", 0.0);
+        fadedLogLoss = m.getOrDefault("prequential.faded.logloss", 0.0);
+        fadedLabelled = m.getOrDefault("prequential.faded.labelled", 0.0);
+        totalCorrect = m.getOrDefault("prequential.total.correct", 0.0).longValue();
+        totalLogLoss = m.getOrDefault("prequential.total.logloss", 0.0);
+        totalLabelled = m.getOrDefault("prequential.total.labelled", 0.0).longValue();
     }
 }

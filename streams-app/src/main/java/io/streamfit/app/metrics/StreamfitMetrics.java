@@ -65,6 +65,12 @@ public final class StreamfitMetrics {
                 .description("Windowed prequential MSE, mean across live models").register(registry);
         Gauge.builder("streamfit.prequential.mse", this, m -> m.meanOver(ModelInfo::sumMse)).tag("target", "sum")
                 .description("Windowed prequential MSE, mean across live models").register(registry);
+        Gauge.builder("streamfit.prequential.accuracy", this, m -> m.meanOver(ModelInfo::accuracy))
+                .description("Windowed prequential accuracy of the classifiers, mean across live models")
+                .register(registry);
+        Gauge.builder("streamfit.prequential.log.loss", this, m -> m.meanOver(ModelInfo::logLoss))
+                .description("Windowed prequential log-loss (nats) of the classifiers, mean across live models")
+                .register(registry);
         Gauge.builder("streamfit.models", models, Map::size).description("Models live in this instance")
                 .register(registry);
         KNOWN_SKIP_REASONS.forEach(this::skippedCounter);

@@ -7,7 +7,8 @@ import io.streamfit.schemas.Timestep;
 /**
  * Turns validated timesteps into the rows of a model's micro-batch: one timestep of the batch per
  * record, one object per record object with its features (dense or sparse, as given), its target
- * and the record's sum target. The stream processor and {@code backfill} both build their batches
+ * or class label, and the record's sum target (one number for regressors, one count per class for
+ * classifiers). The stream processor and {@code backfill} both build their batches
  * here, so a model learns the same from a record whichever of them feeds it.
  */
 public final class BatchAssembler {
@@ -30,9 +31,20 @@ public final class BatchAssembler {
             } else if (o.features() instanceof FeatureVector.Sparse s) {
                 batch.addSparse(s.indices(), s.values(), hasTarget, target);
             }
+            if (o.label() != null) {
+                batch.setLabel(o.label());
+            }
         }
-        if (ts.hasSumTarget()) {
-            batch.setSumTarget((float) ts.sumTarget()[0]);
+        double[] sum = ts.sumTarget();
+        if (sum != null && sum.length == 1) {
+            batch.setSumTarget((float) sum[0]);
+        } else if (sum != null) {
+            // The validator let a vector through only for a classifier, one count per class.
+            float[] counts = new float[sum.length];
+            for (int c = 0; c < counts.length; c++) {
+                counts[c] = (float) sum[c];
+            }
+            batch.setSumCounts(counts);
         }
         batch.endTimestep();
     }

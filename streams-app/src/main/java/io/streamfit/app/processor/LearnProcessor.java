@@ -78,6 +78,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     /** Model key of {@code model.scope=global}. */
     public static final String GLOBAL_KEY = "global";
 
+    /** Floor of a label's probability in the log-loss, so that a confident miss costs ln(1e15), not infinity. */
+    private static final double MIN_PROBABILITY = 1e-15;
+
     /** Separates the model key from the batch position in pending store keys. */
     private static final char PENDING_SEPARATOR = '\u0000';
 
@@ -147,7 +150,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
         this.spec = settings.spec();
-        this.validator = new TimestepValidator(spec.features(), settings.maxObjects());
+        this.validator = TimestepValidator.forSpec(spec, settings.maxObjects());
         this.metrics = metrics;
         this.maxWaitNanos = Duration.ofMillis(settings.batchMaxWaitMs()).toNanos();
         this.sequence = spec.isSequence();
@@ -162,7 +165,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         this.pendingStore = context.getStateStore(StreamfitTopology.PENDING_STORE);
         this.windowStore = sequence ? context.getStateStore(StreamfitTopology.WINDOW_STORE) : null;
         // A sequence model's object is its window: W rows of m features, flattened.
-        this.batch = new ObjectBatch(sequence ? spec.sequence().window() * spec.features() : spec.features());
+        this.batch = null; // from the first model: it knows its layout (dense, sparse, windows)
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
         this.recoveryDone = false;
@@ -256,7 +259,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         if (pending.isEmpty()) {
             return;
         }
-        batch.clear();
+        batch = emptyBatch(slot);
         for (PendingTimestep p : pending) {
             BatchAssembler.append(batch, p.timestep());
         }
@@ -267,10 +270,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             return;
         }
 
-        float[] preds = result.objectPredictions();
-        float[] sums = result.sumPredictions();
         for (int t = 0; t < pending.size(); t++) {
-            emit(slot, pending.get(t), t, preds, sums[t], versionBefore);
+            emit(slot, pending.get(t), t, result, versionBefore);
             if (result.updated() && batch.supervised(t)) {
                 metrics.recordTrained();
             } else {
@@ -281,6 +282,15 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         slot.lastTimestep = pending.get(pending.size() - 1).timestep().timestep();
         checkpoint(slot);
         clearPending(slot);
+    }
+
+    /** The reused batch, emptied; every model of this task has one spec, so the first model's layout fits all. */
+    private ObjectBatch emptyBatch(ModelSlot slot) {
+        if (batch == null) {
+            batch = slot.model.newBatch();
+        }
+        batch.clear();
+        return batch;
     }
 
     /** Sequence kinds: two objects of a record with one id would both append to one window. */
@@ -308,7 +318,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         int window = spec.sequence().window();
         int m = spec.features();
         int stride = settings.sequence().stride();
-        batch.clear();
+        batch = emptyBatch(slot);
         Map<String, ObjectWindow> touched = new LinkedHashMap<>();
         // Per pending timestep: its objects whose window is in the batch, and its batch timestep (-1: none).
         List<List<Timestep.ObjectInput>> rows = new ArrayList<>(pending.size());
@@ -501,46 +511,88 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         return result;
     }
 
-    private void emit(ModelSlot slot, PendingTimestep p, int t, float[] preds, float sumPrediction,
-                      long versionBefore) {
+    private void emit(ModelSlot slot, PendingTimestep p, int t, StepResult result, long versionBefore) {
         Timestep ts = p.timestep();
         String series = p.series();
         List<Timestep.ObjectInput> objects = ts.objects();
+        float[] preds = result.objectPredictions();
+        int classes = result.classes();
         int first = batch.firstObject(t);
         double objectSq = 0;
         int scored = 0;
+        int correct = 0;
+        double logLoss = 0;
+        int labelled = 0;
         for (int i = 0; i < objects.size(); i++) {
             Timestep.ObjectInput o = objects.get(i);
-            Double target = o.target();
-            float prediction = preds[first + i];
-            if (target != null) {
-                double e = prediction - target;
-                objectSq += e * e;
-                scored++;
-            }
-            ObjectPrediction out = ObjectPrediction.newBuilder()
+            int n = first + i;
+            float prediction = preds[n];
+            ObjectPrediction.Builder out = ObjectPrediction.newBuilder()
                     .setSeries(series)
                     .setTimestep(ts.timestep())
                     .setObject(o.id())
                     .setPrediction(prediction)
-                    .setTarget(target)
-                    .setModelVersion(versionBefore)
-                    .build();
-            context.forward(new Record<>((Object) series, (Object) out, p.timestamp()), StreamfitTopology.OBJECT_SINK);
+                    .setModelVersion(versionBefore);
+            if (classes > 0) {
+                int predicted = result.predictedClass(n);
+                out.setProbabilities(row(result.probabilities(), n, classes)).setPredictedClass(predicted);
+                if (o.label() != null) {
+                    int label = o.label();
+                    out.setTarget((double) label);
+                    correct += predicted == label ? 1 : 0;
+                    logLoss += -Math.log(Math.max(result.probabilities()[n * classes + label], MIN_PROBABILITY));
+                    labelled++;
+                }
+            } else {
+                Double target = o.target();
+                out.setTarget(target);
+                if (target != null) {
+                    double e = prediction - target;
+                    objectSq += e * e;
+                    scored++;
+                }
+            }
+            context.forward(new Record<>((Object) series, (Object) out.build(), p.timestamp()),
+                    StreamfitTopology.OBJECT_SINK);
         }
-        boolean sumKnown = batch.sumMask()[t] != 0f;
-        Double sumTarget = sumKnown ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
-        double sumSq = sumKnown ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
-        SumPrediction sum = SumPrediction.newBuilder()
+        float sumPrediction = result.sumPredictions()[t];
+        SumPrediction.Builder sum = SumPrediction.newBuilder()
                 .setSeries(series)
                 .setTimestep(ts.timestep())
                 .setPrediction(sumPrediction)
-                .setSumTarget(sumTarget)
                 .setObjects(objects.size())
-                .setModelVersion(versionBefore)
-                .build();
-        context.forward(new Record<>((Object) series, (Object) sum, p.timestamp()), StreamfitTopology.SUM_SINK);
+                .setModelVersion(versionBefore);
+        boolean sumKnown;
+        double sumSq = 0;
+        if (classes > 0) {
+            // The sum of a classifier is a count per class; its error is the squared distance of the vectors.
+            sum.setExpectedCounts(row(result.expectedCounts(), t, classes));
+            sumKnown = batch.sumCountMask()[t] != 0f;
+            if (sumKnown) {
+                float[] counts = batch.sumCounts(t);
+                for (int c = 0; c < classes; c++) {
+                    double e = result.expectedCounts()[t * classes + c] - (c < counts.length ? counts[c] : 0f);
+                    sumSq += e * e;
+                }
+            }
+            slot.stats.addClassification(correct, logLoss, labelled);
+        } else {
+            sumKnown = batch.sumMask()[t] != 0f;
+            Double sumTarget = sumKnown ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
+            sum.setSumTarget(sumTarget);
+            sumSq = sumKnown ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
+        }
+        context.forward(new Record<>((Object) series, (Object) sum.build(), p.timestamp()), StreamfitTopology.SUM_SINK);
         slot.stats.add(objectSq, scored, sumSq, sumKnown);
+    }
+
+    /** Row {@code r} of a row-major [*, width] matrix, as the output records take it. */
+    private static List<Double> row(float[] matrix, int r, int width) {
+        Double[] out = new Double[width];
+        for (int c = 0; c < width; c++) {
+            out[c] = (double) matrix[r * width + c];
+        }
+        return Arrays.asList(out);
     }
 
     /**
@@ -601,7 +653,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         published.add(slot.key);
         metrics.publish(new ModelInfo(slot.key, spec.fingerprint(), slot.model.version(), slot.records,
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),
-                slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep));
+                slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep, slot.stats.accuracy(), slot.stats.logLoss(),
+                slot.stats.runningAccuracy(), slot.stats.runningLogLoss()));
     }
 
     /** The live model of {@code key}: from memory, else restored from the store, else new. */

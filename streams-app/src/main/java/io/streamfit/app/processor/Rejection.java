@@ -16,6 +16,10 @@ public record Rejection(String reason, String message) {
     public static final String TOO_MANY_OBJECTS = "too-many-objects";
     public static final String TIMESTEP_NOT_INCREASING = "timestep-not-increasing";
     public static final String UNEXPECTED_LABEL = "unexpected-label";
+    /** Classifier: an object has a regression {@code target}; it learns from {@code label}. */
+    public static final String UNEXPECTED_TARGET = "unexpected-target";
+    /** Classifier: a {@code label} outside [0, model.classes). */
+    public static final String LABEL_OUT_OF_RANGE = "label-out-of-range";
     public static final String TOO_LARGE = "too-large";
     /** Sequence kinds: two objects of one record share an id, so the object's window would take two timesteps. */
     public static final String DUPLICATE_OBJECT = "duplicate-object";

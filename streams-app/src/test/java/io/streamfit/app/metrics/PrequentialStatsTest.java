@@ -56,4 +56,35 @@ class PrequentialStatsTest {
         s.add(1, 1, 1, true);
         assertThat(r.objectMse()).isEqualTo(s.objectMse());
     }
+
+    @Test
+    void classificationAccuracyAndLogLossArePooledOverLabelledObjects() {
+        PrequentialStats s = new PrequentialStats(1000);
+        assertThat(s.accuracy()).isNaN();
+        // 3 labelled objects, 2 right; the label probabilities were 0.5, 0.25, 1.0.
+        s.addClassification(2, -Math.log(0.5) - Math.log(0.25) - Math.log(1.0), 3);
+        s.addClassification(0, 0, 0); // a timestep without labels changes nothing
+        assertThat(s.runningAccuracy()).isCloseTo(2.0 / 3, within(1e-12));
+        assertThat(s.runningLogLoss()).isCloseTo((Math.log(2) + Math.log(4)) / 3, within(1e-12));
+        assertThat(s.labelledObjects()).isEqualTo(3);
+        assertThat(s.accuracy()).isCloseTo(2.0 / 3, within(1e-12));
+    }
+
+    @Test
+    void classificationStateSurvivesTheCheckpointMapAndRegressorsKeepTheirLayout() {
+        PrequentialStats regressor = new PrequentialStats(20);
+        regressor.add(1, 1, 1, true);
+        assertThat(regressor.toMap()).doesNotContainKey("prequential.total.labelled");
+
+        PrequentialStats s = new PrequentialStats(20);
+        for (int i = 0; i < 40; i++) {
+            s.addClassification(i % 3 == 0 ? 1 : 0, 0.1 * i, 1);
+        }
+        PrequentialStats r = new PrequentialStats(20);
+        r.restore(s.toMap());
+        assertThat(r.accuracy()).isEqualTo(s.accuracy());
+        assertThat(r.logLoss()).isEqualTo(s.logLoss());
+        assertThat(r.runningAccuracy()).isEqualTo(s.runningAccuracy());
+        assertThat(r.runningLogLoss()).isEqualTo(s.runningLogLoss());
+    }
 }

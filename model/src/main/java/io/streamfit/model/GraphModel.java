@@ -1,0 +1,224 @@
+package io.streamfit.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * What every TensorFlow model of streamfit shares: the graph, the trained layers as the optimizers
+ * see them ({@link DenseParams}), the guarded training step ({@link GuardedUpdate}), the session,
+ * the checkpoint ({@link GraphCheckpoint}) and the version. A subclass builds its network and loss
+ * in its constructor, registering each layer with {@link #register}, then calls {@link #open}.
+ *
+ * <p>Not thread-safe: one model belongs to one thread at a time.
+ */
+abstract class GraphModel implements OnlineModel {
+
+    protected final ModelSpec spec;
+    protected final Graph graph;
+    protected final Ops tf;
+    /** Every trained layer in build order, as the optimizers see them. */
+    private final List<DenseParams> layers = new ArrayList<>();
+    private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
+    private Placeholder<TInt64> updateCount;
+    private GuardedUpdate update;
+
+    private Session session;
+    private GraphCheckpoint checkpoint;
+    private long version;
+    private boolean closed;
+
+    /**
+     * Checks the kind and thread counts, then starts an empty graph.
+     *
+     * @throws IllegalArgumentException if {@code spec} is not of {@code kind} or has negative
+     *                                  thread counts
+     */
+    protected GraphModel(ModelSpec spec, String kind) {
+        if (!kind.equals(spec.kind())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " needs model.kind '" + kind + "', got '"
+                    + spec.kind() + "'");
+        }
+        if (spec.intraOpThreads() < 0 || spec.interOpThreads() < 0) {
+            throw new IllegalArgumentException("thread counts must be >= 0, got intra " + spec.intraOpThreads()
+                    + ", inter " + spec.interOpThreads());
+        }
+        this.spec = spec;
+        this.graph = new Graph();
+        this.tf = Ops.create(graph);
+    }
+
+    /** Registers a trained layer: its kernel and bias get updated by the optimizer, in registration order. */
+    protected DenseParams register(String layer, Variable<TFloat32> kernel, Variable<TFloat32> bias, int in, int out) {
+        DenseParams p = new DenseParams(layer, kernel, bias, in, out);
+        layers.add(p);
+        return p;
+    }
+
+    /** The trained layers in build order. */
+    protected List<DenseParams> layers() {
+        return Collections.unmodifiableList(layers);
+    }
+
+    /**
+     * Builds the guarded training step for {@code loss} with the spec's optimizer, regularisation
+     * and learning-rate schedule ({@link GuardedUpdate}), then the checkpoint and the session, and
+     * initialises the variables. Call once, last in the subclass constructor; it closes the graph
+     * when it fails.
+     *
+     * @return the op that applies one update
+     */
+    protected Op open(Operand<TFloat32> loss) {
+        try {
+            PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+            Regularization regularization = Optimizers.regularization(spec.optimizer());
+            LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
+            updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+            Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
+                    (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
+            update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
+            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
+            session = new Session(graph, sessionConfig(spec));
+            session.initialize();
+            return update.train;
+        } catch (RuntimeException | Error e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Adds the update to {@code runner}: the update count feed, three fetches after the caller's
+     * (loss finite, gradients finite, clipped; read them with {@link #skipped} and
+     * {@link #clipped}) and the training target.
+     */
+    protected Session.Runner withUpdate(Session.Runner runner) {
+        return runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
+                .fetch(update.lossFinite)
+                .fetch(update.gradientsFinite)
+                .fetch(update.clipped)
+                .addTarget(update.train);
+    }
+
+    /** Why the update of a {@link #withUpdate} run was skipped, or null; {@code first}: index of its first fetch. */
+    protected static String skipped(Result result, int first) {
+        if (!((TBool) result.get(first)).getBoolean()) {
+            return StepResult.SKIP_NON_FINITE_LOSS;
+        }
+        if (!((TBool) result.get(first + 1)).getBoolean()) {
+            return StepResult.SKIP_NON_FINITE_GRADIENT;
+        }
+        return null;
+    }
+
+    /** Whether the gradients of a {@link #withUpdate} run were clipped. */
+    protected static boolean clipped(Result result, int first) {
+        return ((TBool) result.get(first + 2)).getBoolean();
+    }
+
+    static ConfigProto sessionConfig(ModelSpec spec) {
+        ConfigProto.Builder config = ConfigProto.newBuilder();
+        // 0 leaves TensorFlow's own choice (about one thread per core); 1/1 makes runs reproducible.
+        if (spec.intraOpThreads() > 0) {
+            config.setIntraOpParallelismThreads(spec.intraOpThreads());
+        }
+        if (spec.interOpThreads() == 1) {
+            // TensorFlow's -1 runs the ops one after another in the calling thread: sequential like
+            // a single inter-op thread, without handing every run to another thread and back,
+            // which costs more than the ops of a small network.
+            config.setInterOpParallelismThreads(-1);
+        } else if (spec.interOpThreads() > 1) {
+            config.setInterOpParallelismThreads(spec.interOpThreads());
+        }
+        return config.build();
+    }
+
+    /** The session; valid after {@link #open}. */
+    protected Session session() {
+        ensureOpen();
+        return session;
+    }
+
+    /** Records one applied update. */
+    protected void updated() {
+        version++;
+    }
+
+    /**
+     * Every float variable of the graph by its TensorFlow name, in checkpoint order, copied: the
+     * weights and the optimizer's slots and counters. For tests and diagnostics.
+     */
+    public Map<String, float[]> variables() {
+        ensureOpen();
+        return Collections.unmodifiableMap(checkpoint.readFloats(session));
+    }
+
+    @Override
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public long version() {
+        return version;
+    }
+
+    @Override
+    public byte[] exportState() {
+        ensureOpen();
+        return checkpoint.export(session, version);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The version becomes the checkpoint's update count. Nothing changes when the state is
+     * rejected.
+     */
+    @Override
+    public void importState(byte[] state) {
+        ensureOpen();
+        version = checkpoint.importInto(session, state);
+    }
+
+    protected void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Closes the subclass's own feed tensors. */
+    protected abstract void closeFeeds();
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            updateCountFeed.close();
+            closeFeeds();
+            if (session != null) {
+                session.close();
+            }
+            graph.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "{" + spec + ", version=" + version + "}";
+    }
+}

@@ -1,0 +1,241 @@
+package io.streamfit.app.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.zip.GZIPInputStream;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.cli.StreamfitCli;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.processor.LearnProcessor;
+import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * scikit-learn's digits (1797 8x8 images, 10 classes) through the service, the way a user would
+ * do it: shuffled with a fixed seed (the file's own order puts other writers in its last fifth),
+ * 80% produced as labelled records, {@code streamfit backfill} trains softmax regression on them
+ * (5 epochs, shuffle buffer), then the service runs and the other 20% stream through it without
+ * labels; the held-out accuracy is measured from {@code object-predictions}.
+ *
+ * <p>The data is not in the repository: {@code examples/digits/fetch.sh} fetches it from Debian's
+ * python3-sklearn package (CI does); without it this test is skipped, saying so.
+ */
+class DigitsIT {
+
+    static final long SHUFFLE_SEED = 20_261_129L;
+    static final int EPOCHS = 5;
+
+    @TempDir
+    static Path dir;
+
+    record Digit(int index, float[] pixels, int label) {
+    }
+
+    static Path dataFile() {
+        String configured = System.getProperty("streamfit.digits.csv", System.getenv("STREAMFIT_DIGITS_CSV"));
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        String cache = System.getenv("XDG_CACHE_HOME");
+        Path base = cache != null ? Path.of(cache) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("streamfit/digits/digits.csv.gz");
+    }
+
+    static List<Digit> load(Path csv) throws Exception {
+        List<Digit> out = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(csv)),
+                StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] f = line.split(",");
+                float[] px = new float[64];
+                for (int j = 0; j < 64; j++) {
+                    // 0..16 grey levels, scaled to [0, 1]
+                    px[j] = Float.parseFloat(f[j]) / 16f;
+                }
+                out.add(new Digit(out.size(), px, (int) Float.parseFloat(f[64])));
+            }
+        }
+        return out;
+    }
+
+    static String json(long timestep, Digit d, boolean labelled) {
+        StringBuilder sb = new StringBuilder(512);
+        sb.append("{\"series\":\"digits\",\"timestep\":").append(timestep).append(",\"objects\":[{\"id\":\"img-")
+                .append(d.index()).append("\",\"features\":[");
+        for (int j = 0; j < 64; j++) {
+            sb.append(j == 0 ? "" : ",").append(d.pixels()[j]);
+        }
+        sb.append(']');
+        if (labelled) {
+            sb.append(",\"label\":").append(d.label());
+        }
+        return sb.append("}]}").toString();
+    }
+
+    @Test
+    void softmaxRegressionBackfilledOnEightyPercentClassifiesTheHeldOutTwentyPercent() throws Exception {
+        Path csv = dataFile();
+        assumeTrue(Files.isRegularFile(csv), "the digits data is not fetched (" + csv
+                + "): run examples/digits/fetch.sh, which needs 'apt-get download python3-sklearn'");
+        List<Digit> digits = new ArrayList<>(load(csv));
+        assertThat(digits).hasSize(1797);
+        Collections.shuffle(digits, new Random(SHUFFLE_SEED));
+        int trainSize = digits.size() * 8 / 10;
+        List<Digit> train = digits.subList(0, trainSize);
+        List<Digit> test = digits.subList(trainSize, digits.size());
+
+        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("broker"), Map.of())) {
+            String bootstrap = broker.bootstrapServers();
+            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+                admin.createTopics(List.of(new NewTopic("features", 1, (short) 1))).all().get();
+            }
+            Map<String, String> props = new HashMap<>();
+            props.put("bootstrap.servers", bootstrap);
+            props.put("application.id", "digits");
+            props.put("state.dir", dir.resolve("state").toString());
+            props.put("topics.partitions", "1");
+            props.put("http.port", "0");
+            props.put("model.scope", "global");
+            props.put("model.kind", "classifier");
+            props.put("model.classes", "10");
+            props.put("model.features", "64");
+            props.put("model.hidden", "");
+            props.put("loss.weight", "1.0");
+            props.put("optimizer", "adam");
+            props.put("optimizer.learning.rate", "0.01");
+            props.put("batch.timesteps", "8");
+            props.put("batch.max.wait.ms", "50");
+            Path configFile = dir.resolve("digits.properties");
+            Properties file = new Properties();
+            file.putAll(props);
+            try (var w = Files.newBufferedWriter(configFile)) {
+                file.store(w, "DigitsIT");
+            }
+
+            produce(bootstrap, train, 1, true);
+            int code = new CommandLine(new StreamfitCli()).execute("backfill", "--config", configFile.toString(),
+                    "--epochs", String.valueOf(EPOCHS), "--from-beginning", "--shuffle-buffer", "2000", "--seed", "1",
+                    "--quiet");
+            assertThat(code).as("backfill exit code").isZero();
+            ModelCheckpoint cp = lastCheckpoint(bootstrap, "digits-model-store-changelog");
+            Map<String, Double> m = cp.getMetrics();
+            double onePass = m.get("prequential.total.correct") / m.get("prequential.total.labelled");
+            assertThat(m.get("prequential.total.labelled")).isEqualTo((double) trainSize);
+
+            StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+            int correct = 0;
+            long firstVersion;
+            try (StreamfitApp app = new StreamfitApp(new StreamfitConfig(props), metrics)) {
+                app.start();
+                produce(bootstrap, test, trainSize + 1, false);
+                List<ObjectPrediction> predictions = predictions(bootstrap, test.size());
+                firstVersion = predictions.get(0).getModelVersion();
+                for (int i = 0; i < test.size(); i++) {
+                    ObjectPrediction p = predictions.get(i);
+                    assertThat(p.getObject()).isEqualTo("img-" + test.get(i).index());
+                    assertThat(p.getTarget()).as("no label was given").isNull();
+                    assertThat(p.getModelVersion()).isEqualTo(cp.getModelVersion());
+                    correct += p.getPredictedClass() == test.get(i).label() ? 1 : 0;
+                }
+            }
+            double heldOut = (double) correct / test.size();
+            String summary = String.format(Locale.ROOT, "digits: %d train / %d held out (shuffle seed %d); backfill %d "
+                    + "epochs, %d updates; one-pass prequential accuracy %.4f, loss %.4f; held-out accuracy %.4f (%d/%d) "
+                    + "from object-predictions at model version %d", trainSize, test.size(), SHUFFLE_SEED, EPOCHS,
+                    cp.getModelVersion(), onePass, m.get("prequential.total.logloss") / m.get("prequential.total.labelled"),
+                    heldOut, correct, test.size(), firstVersion);
+            System.out.println(summary);
+            Files.writeString(Path.of("target", "digits-result.txt"), summary + "\n");
+            assertThat(heldOut).isGreaterThanOrEqualTo(0.95);
+            assertThat(onePass).isLessThan(heldOut).isGreaterThan(0.5);
+        }
+    }
+
+    private static void produce(String bootstrap, List<Digit> digits, long firstTimestep, boolean labelled) {
+        Map<String, Object> props = Map.of("bootstrap.servers", bootstrap, "linger.ms", 5, "acks", "all",
+                "max.in.flight.requests.per.connection", 1);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < digits.size(); i++) {
+                producer.send(new ProducerRecord<>("features", "digits", json(firstTimestep + i, digits.get(i), labelled)));
+            }
+        }
+    }
+
+    private static ModelCheckpoint lastCheckpoint(String bootstrap, String changelog) {
+        var serde = StreamfitSerdes.modelCheckpoint();
+        ModelCheckpoint last = null;
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "auto.offset.reset", "earliest", "isolation.level", "read_committed"), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            var parts = c.partitionsFor(changelog).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (LearnProcessor.GLOBAL_KEY.equals(r.key()) && r.value() != null) {
+                        last = serde.deserializer().deserialize(changelog, r.value());
+                    }
+                }
+            }
+        }
+        assertThat(last).as("a checkpoint of the global model in " + changelog).isNotNull();
+        return last;
+    }
+
+    private static List<ObjectPrediction> predictions(String bootstrap, int n) {
+        var serde = StreamfitSerdes.objectPrediction();
+        List<ObjectPrediction> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                "group.id", "digits-check", "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            c.subscribe(List.of("object-predictions"));
+            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+            while (out.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(serde.deserializer().deserialize("object-predictions", r.value()));
+                }
+            }
+        }
+        assertThat(out).as("predictions of the held-out digits").hasSize(n);
+        return out;
+    }
+}

@@ -1,0 +1,237 @@
+package io.streamfit.app.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.processor.BatchAssembler;
+import io.streamfit.app.processor.LearnProcessor;
+import io.streamfit.model.Models;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
+import io.streamfit.model.StepResult;
+import io.streamfit.schemas.FeatureVector;
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code model.kind=classifier} through the topology: class probabilities, predicted class and
+ * expected counts on the outputs, exactly as the model computes them before it trains; labels
+ * and count targets validated into the dead letters; prequential accuracy and log-loss.
+ */
+class ClassifierTopologyTest {
+
+    private static final int M = 6;
+    private static final int C = 3;
+    private static final int BATCH = 4;
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> input;
+    private TestOutputTopic<String, ObjectPrediction> objects;
+    private TestOutputTopic<String, SumPrediction> sums;
+    private TestOutputTopic<byte[], byte[]> dead;
+    private StreamfitConfig config;
+    private StreamfitMetrics metrics;
+
+    private void start(String input) {
+        Map<String, String> props = new HashMap<>();
+        props.put("model.kind", "classifier");
+        props.put("model.classes", String.valueOf(C));
+        props.put("model.features", String.valueOf(M));
+        props.put("model.input", input);
+        props.put("loss.weight", "0.8");
+        props.put("optimizer.learning.rate", "0.05");
+        props.put("batch.timesteps", String.valueOf(BATCH));
+        props.put("batch.max.wait.ms", "60000");
+        props.put("application.id", "classifier-test");
+        props.put("bootstrap.servers", "unused:9092");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        config = new StreamfitConfig(props);
+        metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), config.streamsProperties());
+        this.input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
+        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
+                StreamfitSerdes.objectPrediction().deserializer());
+        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
+                StreamfitSerdes.sumPrediction().deserializer());
+        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    /** The class is the index of the largest of the first C features: separable by a linear model. */
+    private static int classOf(float[] x) {
+        int best = 0;
+        for (int c = 1; c < C; c++) {
+            if (x[c] > x[best]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /** k objects, dense and sparse alternating, labelled; every third record also has class counts. */
+    private static Timestep record(Random rnd, long t, int k) {
+        List<Timestep.ObjectInput> objs = new ArrayList<>();
+        double[] counts = new double[C];
+        for (int i = 0; i < k; i++) {
+            float[] x = new float[M];
+            for (int j = 0; j < C; j++) {
+                x[j] = (float) rnd.nextGaussian();
+            }
+            int label = classOf(x);
+            counts[label]++;
+            FeatureVector f = i % 2 == 0 ? new FeatureVector.Dense(x)
+                    : new FeatureVector.Sparse(new int[] {0, 1, 2}, new float[] {x[0], x[1], x[2]});
+            objs.add(new Timestep.ObjectInput("o" + i, f, null, label));
+        }
+        return new Timestep("s", t, objs, t % 3 == 0 ? counts : null);
+    }
+
+    private void send(Timestep ts) {
+        input.pipeInput(ts.series().getBytes(StandardCharsets.UTF_8),
+                StreamfitSerdes.timestep().serializer().serialize("features", ts));
+    }
+
+    private void sendJson(long t, String objectsJson, String extra) {
+        input.pipeInput("s".getBytes(StandardCharsets.UTF_8), ("{\"timestep\":" + t + ",\"objects\":[" + objectsJson
+                + "]" + extra + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void outputsCarryTheModelsProbabilitiesAndExpectedCountsBeforeItTrains() {
+        for (String layout : List.of("dense", "sparse")) {
+            start(layout);
+            Random rnd = new Random(5);
+            try (OnlineModel reference = Models.create(config.modelSpec())) {
+                for (int round = 0; round < 3; round++) {
+                    List<Timestep> steps = new ArrayList<>();
+                    for (int i = 0; i < BATCH; i++) {
+                        Timestep ts = record(rnd, round * BATCH + i + 1L, 3);
+                        steps.add(ts);
+                        send(ts);
+                    }
+                    ObjectBatch batch = reference.newBatch();
+                    steps.forEach(ts -> BatchAssembler.append(batch, ts));
+                    StepResult expected = reference.step(batch, true);
+                    assertThat(expected.updated()).isTrue();
+
+                    List<ObjectPrediction> outObjects = objects.readValuesToList();
+                    List<SumPrediction> outSums = sums.readValuesToList();
+                    assertThat(outObjects).hasSize(BATCH * 3);
+                    assertThat(outSums).hasSize(BATCH);
+                    for (int n = 0; n < outObjects.size(); n++) {
+                        ObjectPrediction p = outObjects.get(n);
+                        assertThat(p.getModelVersion()).isEqualTo(round);
+                        assertThat(p.getProbabilities()).hasSize(C);
+                        double total = 0;
+                        for (int c = 0; c < C; c++) {
+                            assertThat(p.getProbabilities().get(c))
+                                    .isCloseTo(expected.probabilities()[n * C + c], within(1e-6));
+                            total += p.getProbabilities().get(c);
+                        }
+                        assertThat(total).isCloseTo(1.0, within(1e-5));
+                        assertThat(p.getPredictedClass()).isEqualTo(expected.predictedClass(n));
+                        assertThat(p.getPrediction())
+                                .isCloseTo(p.getProbabilities().get(p.getPredictedClass()), within(1e-6));
+                        Timestep ts = steps.get(n / 3);
+                        assertThat(p.getTarget()).isEqualTo((double) ts.objects().get(n % 3).label());
+                    }
+                    for (int t = 0; t < BATCH; t++) {
+                        SumPrediction s = outSums.get(t);
+                        assertThat(s.getObjects()).isEqualTo(3);
+                        for (int c = 0; c < C; c++) {
+                            double fromObjects = 0;
+                            for (int i = 0; i < 3; i++) {
+                                fromObjects += outObjects.get(t * 3 + i).getProbabilities().get(c);
+                            }
+                            assertThat(s.getExpectedCounts().get(c)).isCloseTo(fromObjects, within(1e-5));
+                        }
+                    }
+                }
+            }
+            assertThat(dead.isEmpty()).isTrue();
+            close();
+        }
+    }
+
+    @Test
+    void badLabelsAndCountsGoToTheDeadLettersWithTheirReason() {
+        start("auto");
+        String ok = "{\"id\":\"a\",\"features\":[1,0,0,0,0,0],\"label\":0}";
+        sendJson(1, "{\"id\":\"a\",\"features\":[1,0,0,0,0,0],\"label\":3}", "");
+        sendJson(2, "{\"id\":\"a\",\"features\":[1,0,0,0,0,0],\"label\":-1}", "");
+        sendJson(3, "{\"id\":\"a\",\"features\":[1,0,0,0,0,0],\"target\":2.5}", "");
+        sendJson(4, ok, ",\"sumTarget\":[1,0]");
+        sendJson(5, ok, ",\"sumTarget\":[1,-1,0]");
+        sendJson(6, ok, ",\"sumTarget\":1");
+        List<TestRecord<byte[], byte[]>> letters = dead.readRecordsToList();
+        assertThat(letters).extracting(r -> new String(r.headers().lastHeader("error.reason").value(),
+                StandardCharsets.UTF_8)).containsExactly("label-out-of-range", "label-out-of-range", "unexpected-target",
+                "wrong-feature-count", "non-finite", "wrong-feature-count");
+        assertThat(new String(letters.get(0).headers().lastHeader("error.message").value(), StandardCharsets.UTF_8))
+                .contains("label = 3", "[0, 3)");
+        assertThat(objects.isEmpty()).isTrue();
+    }
+
+    @Test
+    void prequentialAccuracyRisesAsTheClassifierLearnsAndIsPublished() {
+        start("auto");
+        Random rnd = new Random(9);
+        for (int t = 1; t <= 1500; t++) {
+            send(record(rnd, t, 4));
+        }
+        List<ObjectPrediction> out = objects.readValuesToList();
+        int lateRight = 0;
+        int late = 0;
+        for (int i = out.size() - 400; i < out.size(); i++) {
+            late++;
+            lateRight += out.get(i).getPredictedClass().equals(out.get(i).getTarget().intValue()) ? 1 : 0;
+        }
+        double lateAccuracy = (double) lateRight / late;
+        assertThat(lateAccuracy).isGreaterThan(0.9);
+
+        ModelInfo info = metrics.model(LearnProcessor.GLOBAL_KEY) != null ? metrics.model(LearnProcessor.GLOBAL_KEY)
+                : metrics.model("s");
+        assertThat(info).isNotNull();
+        assertThat(info.runningAccuracy()).isBetween(0.5, lateAccuracy);
+        assertThat(info.accuracy()).isGreaterThan(0.85);
+        assertThat(info.logLoss()).isLessThan(info.runningLogLoss()).isPositive();
+        assertThat(metrics.registry().get("streamfit.prequential.accuracy").gauge().value())
+                .isCloseTo(info.accuracy(), within(1e-12));
+        assertThat(metrics.registry().get("streamfit.prequential.log.loss").gauge().value())
+                .isCloseTo(info.logLoss(), within(1e-12));
+    }
+}
