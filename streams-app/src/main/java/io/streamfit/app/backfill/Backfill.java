@@ -173,7 +173,7 @@ public final class Backfill {
         ModelSpec spec = config.modelSpec();
         if (spec.isSequence()) {
             throw new BackfillRefused("model.kind=" + spec.kind() + " is a sequence model; backfill trains "
-                    + "regressors only (a sequence model's windows live in the service's window store)");
+                    + "regressors and classifiers (a sequence model's windows live in the service's window store)");
         }
         Map<String, Object> common = new HashMap<>(config.clientProperties());
         common.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -196,7 +196,7 @@ public final class Backfill {
             LOG.info("Backfill of {} over {} passes: offsets {} to {} by partition; {} existing checkpoints",
                     inputTopic, options.epochs(), byPartition(start), byPartition(end), existing.size());
 
-            HistoryScreen screen = new HistoryScreen(new TimestepValidator(spec.features(), config.maxObjects()),
+            HistoryScreen screen = new HistoryScreen(TimestepValidator.forSpec(spec, config.maxObjects()),
                     config.maxRecordBytes(), config.globalScope());
             try (BackfillTrainer trainer = new BackfillTrainer(spec, options.batchTimesteps(), config.metricsWindow(),
                     existing)) {

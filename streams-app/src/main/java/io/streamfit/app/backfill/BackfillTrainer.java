@@ -20,8 +20,9 @@ import io.streamfit.schemas.avro.ModelCheckpoint;
 /**
  * Trains one model per model key on the samples of a backfill, pass after pass, in micro-batches:
  * a model's batch runs when it holds {@code batchTimesteps} timesteps, and every partial batch at
- * the end of a pass. Each batch is assembled by {@link BatchAssembler} and run by
- * {@link OnlineModel#step} with training on, exactly as the stream processor does.
+ * the end of a pass. Each batch ({@link OnlineModel#newBatch}: dense, or sparse for a sparse-input
+ * model) is assembled by {@link BatchAssembler} and run by {@link OnlineModel#step} with training
+ * on, exactly as the stream processor does. Regressors and classifiers; not the sequence kinds.
  *
  * <p>In the first pass the predictions that every step makes before it trains are scored into
  * {@link PrequentialStats}, as the processor scores them: the one-pass prequential error, what
@@ -55,13 +56,17 @@ final class BackfillTrainer implements AutoCloseable {
         }
     }
 
+    /** Floor of a label's probability in the log-loss, as in the processor: a confident miss costs ln(1e15). */
+    private static final double MIN_PROBABILITY = 1e-15;
+
     private final ModelSpec spec;
     private final int batchTimesteps;
     private final int metricsWindow;
     private final Map<String, ModelCheckpoint> existing;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Map<String, Long> startVersions = new HashMap<>();
-    private final ObjectBatch batch;
+    /** Reused for every batch; made by the first model, in the layout its kind takes (dense or sparse). */
+    private ObjectBatch batch;
     private int pass;
     private double lossSum;
     private long lossCount;
@@ -85,7 +90,6 @@ final class BackfillTrainer implements AutoCloseable {
         this.batchTimesteps = batchTimesteps;
         this.metricsWindow = metricsWindow;
         this.existing = Map.copyOf(existing);
-        this.batch = new ObjectBatch(spec.features());
     }
 
     /** Starts pass {@code pass} (1 for the first) over the history. */
@@ -138,6 +142,9 @@ final class BackfillTrainer implements AutoCloseable {
         if (slot.pending.isEmpty()) {
             return;
         }
+        if (batch == null) {
+            batch = slot.model.newBatch();
+        }
         batch.clear();
         for (Timestep ts : slot.pending) {
             BatchAssembler.append(batch, ts);
@@ -156,29 +163,58 @@ final class BackfillTrainer implements AutoCloseable {
         slot.pending.clear();
     }
 
-    /** The processor's prequential scoring of one batch (see LearnProcessor#emit). */
+    /**
+     * The processor's prequential scoring of one batch (LearnProcessor#emit): squared errors of
+     * the object targets and the sum for a regressor; accuracy and log-loss of the labels and the
+     * squared distance of the expected class counts for a classifier.
+     */
     private void score(Slot slot, StepResult result) {
         float[] preds = result.objectPredictions();
-        float[] sums = result.sumPredictions();
+        int classes = result.classes();
         for (int t = 0; t < slot.pending.size(); t++) {
             Timestep ts = slot.pending.get(t);
             int first = batch.firstObject(t);
             double objectSq = 0;
             int scored = 0;
+            int correct = 0;
+            double logLoss = 0;
+            int labelled = 0;
             List<Timestep.ObjectInput> objects = ts.objects();
             for (int i = 0; i < objects.size(); i++) {
-                Double target = objects.get(i).target();
-                if (target != null) {
-                    double e = preds[first + i] - target;
+                Timestep.ObjectInput o = objects.get(i);
+                int n = first + i;
+                if (classes > 0) {
+                    if (o.label() != null) {
+                        int label = o.label();
+                        correct += result.predictedClass(n) == label ? 1 : 0;
+                        logLoss += -Math.log(Math.max(result.probabilities()[n * classes + label], MIN_PROBABILITY));
+                        labelled++;
+                    }
+                } else if (o.target() != null) {
+                    double e = preds[n] - o.target();
                     objectSq += e * e;
                     scored++;
                 }
             }
-            boolean sumKnown = batch.sumMask()[t] != 0f;
+            boolean sumKnown;
             double sumSq = 0;
-            if (sumKnown) {
-                double sumTarget = ts.hasSumTarget() ? ts.sumTarget()[0] : batch.sumTarget()[t];
-                sumSq = (sums[t] - sumTarget) * (sums[t] - sumTarget);
+            if (classes > 0) {
+                sumKnown = batch.sumCountMask()[t] != 0f;
+                if (sumKnown) {
+                    float[] counts = batch.sumCounts(t);
+                    for (int c = 0; c < classes; c++) {
+                        double e = result.expectedCounts()[t * classes + c] - (c < counts.length ? counts[c] : 0f);
+                        sumSq += e * e;
+                    }
+                }
+                slot.stats.addClassification(correct, logLoss, labelled);
+            } else {
+                sumKnown = batch.sumMask()[t] != 0f;
+                if (sumKnown) {
+                    double sumTarget = ts.hasSumTarget() ? ts.sumTarget()[0] : batch.sumTarget()[t];
+                    float sum = result.sumPredictions()[t];
+                    sumSq = (sum - sumTarget) * (sum - sumTarget);
+                }
             }
             slot.stats.add(objectSq, scored, sumSq, sumKnown);
         }
@@ -204,7 +240,8 @@ final class BackfillTrainer implements AutoCloseable {
         List<TrainedModel> out = new ArrayList<>();
         for (Slot s : slots.values()) {
             out.add(new TrainedModel(s.key, s.partition, startVersions.get(s.key), s.model.version(), s.records,
-                    s.stats.runningObjectMse(), s.stats.runningSumMse()));
+                    s.stats.runningObjectMse(), s.stats.runningSumMse(), s.stats.runningAccuracy(),
+                    s.stats.runningLogLoss()));
         }
         return out;
     }

@@ -10,8 +10,13 @@ package io.streamfit.app.backfill;
  * @param records      distinct history records it learned from (every pass repeats them)
  * @param objectMse    one-pass prequential object MSE: of the first pass's predictions, each made
  *                     before the model learned from its record; NaN without object targets
- * @param sumMse       one-pass prequential sum MSE; NaN without sum targets
+ * @param sumMse       one-pass prequential sum MSE (a classifier's: squared distance of the
+ *                     expected class counts); NaN without sum targets
+ * @param accuracy     classifier: one-pass prequential accuracy of the labelled objects, in [0, 1];
+ *                     NaN for a regressor or without labels
+ * @param logLoss      classifier: one-pass prequential mean log-loss of the labels, nats (>= 0); NaN
+ *                     for a regressor or without labels
  */
 public record TrainedModel(String key, int partition, long startVersion, long version, long records, double objectMse,
-                           double sumMse) {
+                           double sumMse, double accuracy, double logLoss) {
 }

@@ -141,9 +141,12 @@ final class BackfillCommand implements Callable<Integer> {
         List<TrainedModel> models = r.models();
         for (int i = 0; i < Math.min(models.size(), LISTED_MODELS); i++) {
             TrainedModel m = models.get(i);
+            String prequential = Double.isNaN(m.accuracy())
+                    ? String.format(Locale.ROOT, "RMSE: object %s, sum %s", rmse(m.objectMse()), rmse(m.sumMse()))
+                    : String.format(Locale.ROOT, "accuracy %.4f, log-loss %.4f", m.accuracy(), m.logLoss());
             out.append(String.format(Locale.ROOT, "model '%s' (partition %d): version %d -> %d, %,d records; "
-                            + "one-pass prequential RMSE: object %s, sum %s%n", m.key(), m.partition(), m.startVersion(),
-                    m.version(), m.records(), rmse(m.objectMse()), rmse(m.sumMse())));
+                            + "one-pass prequential %s%n", m.key(), m.partition(), m.startVersion(), m.version(),
+                    m.records(), prequential));
         }
         if (models.size() > LISTED_MODELS) {
             out.append(String.format(Locale.ROOT, "... and %,d more models%n", models.size() - LISTED_MODELS));

@@ -170,4 +170,60 @@ class BackfillTrainerTest {
         assertThatThrownBy(() -> new BackfillTrainer(seq, 1, 1_000, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq-autoencoder");
     }
+    @Test
+    void classifiersAreScoredByAccuracyAndLogLossOfTheirLabels() {
+        // Sparse one-hot inputs (m = 500, sparse input layer) with a label each, as in the issue.
+        ModelSpec spec = ModelSpec.classifier(500, 3, new int[0], "relu", 1.0,
+                ModelSpec.OptimizerSpec.of("sgd", 0.5), 1).withInput(ModelSpec.INPUT_SPARSE);
+        java.util.Random random = new java.util.Random(9);
+        List<Sample> samples = new ArrayList<>();
+        for (int t = 1; t <= 40; t++) {
+            List<Timestep.ObjectInput> objects = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int label = random.nextInt(3);
+                // The label is readable from the active index: index mod 3.
+                int index = 3 * random.nextInt(100) + label;
+                objects.add(new Timestep.ObjectInput("o" + i, new io.streamfit.schemas.FeatureVector.Sparse(
+                        new int[] {index}, new float[] {1f}), null, label));
+            }
+            samples.add(new Sample("global", "s", 0, new Timestep("s", t, objects, null)));
+        }
+        int batch = 5;
+        try (BackfillTrainer trainer = new BackfillTrainer(spec, batch, 1_000, Map.of())) {
+            trainer.beginPass(1);
+            samples.forEach(trainer::train);
+            trainer.endPass();
+            TrainedModel m = trainer.summaries().get(0);
+            ModelCheckpoint cp = trainer.checkpoints(0).get("global").checkpoint();
+
+            long correct = 0;
+            double logLoss = 0;
+            try (OnlineModel ref = Models.create(spec)) {
+                ObjectBatch b = ref.newBatch();
+                assertThat(b.isSparse()).isTrue();
+                for (int from = 0; from < samples.size(); from += batch) {
+                    b.clear();
+                    List<Sample> chunk = samples.subList(from, from + batch);
+                    chunk.forEach(s -> BatchAssembler.append(b, s.timestep()));
+                    StepResult r = ref.step(b, true);
+                    int o = 0;
+                    for (Sample s : chunk) {
+                        for (Timestep.ObjectInput obj : s.timestep().objects()) {
+                            correct += r.predictedClass(o) == obj.label() ? 1 : 0;
+                            logLoss -= Math.log(r.probabilities()[o * 3 + obj.label()]);
+                            o++;
+                        }
+                    }
+                }
+                assertThat(state(cp)).isEqualTo(ref.exportState());
+            }
+            assertThat(cp.getMetrics()).containsEntry("prequential.total.labelled", 120.0)
+                    .containsEntry("prequential.total.correct", (double) correct);
+            assertThat(m.accuracy()).isCloseTo(correct / 120.0, within(1e-12));
+            assertThat(m.logLoss()).isCloseTo(logLoss / 120, within(1e-9));
+            // Learned something: chance is 1/3 and ln 3 = 1.0986.
+            assertThat(m.logLoss()).isLessThan(Math.log(3));
+            assertThat(m.objectMse()).isNaN();
+        }
+    }
 }
