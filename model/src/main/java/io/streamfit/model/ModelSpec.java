@@ -185,15 +185,16 @@ public record ModelSpec(
                 + "|w=" + lossWeight + "|opt=" + optimizer + "|seed=" + seed
                 // Only the sequence kinds print their options, so other fingerprints stay as they were.
                 + (isSequence() ? "|seq=" + sequence : "")
-                // Likewise classes and sparse input print only where they apply: a dense model's
-                // fingerprint stays that of the versions before them, so its old checkpoints fit.
-                + (classes > 0 ? "|classes=" + classes : "")
-                + (sparseInput() ? "|input=" + INPUT_SPARSE : "");
+                // Likewise classes print only where they apply, so a regressor's fingerprint stays that
+                // of the versions before the classifier and its old checkpoints fit. The input layout
+                // is not in it: dense and sparse models have the same variables, so a model can switch
+                // model.input and keep its checkpoint.
+                + (classes > 0 ? "|classes=" + classes : "");
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ModelSpec s && s.fingerprint().equals(fingerprint())
+        return o instanceof ModelSpec s && s.fingerprint().equals(fingerprint()) && s.sparseInput() == sparseInput()
                 && s.intraOpThreads == intraOpThreads && s.interOpThreads == interOpThreads;
     }
 

@@ -61,10 +61,14 @@ class ClassifierTopologyTest {
     private StreamfitMetrics metrics;
 
     private void start(String input) {
+        start(input, M);
+    }
+
+    private void start(String input, int features) {
         Map<String, String> props = new HashMap<>();
         props.put("model.kind", "classifier");
         props.put("model.classes", String.valueOf(C));
-        props.put("model.features", String.valueOf(M));
+        props.put("model.features", String.valueOf(features));
         props.put("model.input", input);
         props.put("loss.weight", "0.8");
         props.put("optimizer.learning.rate", "0.05");
@@ -72,7 +76,7 @@ class ClassifierTopologyTest {
         props.put("batch.max.wait.ms", "60000");
         props.put("application.id", "classifier-test");
         props.put("bootstrap.servers", "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(input).toString());
         config = new StreamfitConfig(props);
         metrics = new StreamfitMetrics(new SimpleMeterRegistry());
         driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), config.streamsProperties());
@@ -88,6 +92,7 @@ class ClassifierTopologyTest {
     void close() {
         if (driver != null) {
             driver.close();
+            driver = null;
         }
     }
 
@@ -233,5 +238,31 @@ class ClassifierTopologyTest {
                 .isCloseTo(info.accuracy(), within(1e-12));
         assertThat(metrics.registry().get("streamfit.prequential.log.loss").gauge().value())
                 .isCloseTo(info.logLoss(), within(1e-12));
+    }
+
+    @Test
+    void aHundredThousandSparseFeaturesMixWithDenseRecordsOfTheSameValues() {
+        int m = 100_000;
+        start("auto", m);
+        assertThat(config.modelSpec().sparseInput()).as("auto is sparse above m = 1024").isTrue();
+        // Unlabelled, so the model does not change between the records: equal values, equal predictions.
+        String sparse = "{\"id\":\"s\",\"features\":{\"indices\":[7,99999,31337],\"values\":[1,0.5,-2]}}";
+        StringBuilder dense = new StringBuilder("{\"id\":\"d\",\"features\":[");
+        for (int j = 0; j < m; j++) {
+            float v = j == 7 ? 1f : j == 99_999 ? 0.5f : j == 31_337 ? -2f : 0f;
+            dense.append(j == 0 ? "" : ",").append(v == 0f ? "0" : Float.toString(v));
+        }
+        dense.append("]}");
+        sendJson(1, sparse + "," + dense, "");
+        sendJson(2, sparse, "");
+        for (int t = 3; t < 3 + BATCH - 2; t++) {
+            sendJson(t, "{\"id\":\"x\",\"features\":{\"indices\":[" + t + "],\"values\":[1]}}", "");
+        }
+        List<ObjectPrediction> out = objects.readValuesToList();
+        assertThat(dead.isEmpty()).isTrue();
+        assertThat(out).hasSize(BATCH + 1);
+        assertThat(out.get(1).getProbabilities()).isEqualTo(out.get(0).getProbabilities());
+        assertThat(out.get(2).getProbabilities()).isEqualTo(out.get(0).getProbabilities());
+        assertThat(out.get(3).getProbabilities()).isNotEqualTo(out.get(0).getProbabilities());
     }
 }
