@@ -69,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * <p>Memory: the shuffle buffer's records, up to {@value #MAX_QUEUED_PER_PARTITION} fetched records
- * per partition, and one open model with one pending batch per model key; never the history.
+ * per partition (and the consumer's fetch buffers, at their default sizes), and one open model with
+ * one pending batch per model key; never the history.
  */
 public final class Backfill {
 
@@ -179,7 +180,7 @@ public final class Backfill {
         common.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         KafkaAccess.checkLogin(common, Duration.ofSeconds(30));
         try (Admin admin = Admin.create(common);
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(common),
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(common, false),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             requireNoMembers(admin);
             Map<TopicPartition, OffsetAndMetadata> committedAtStart = committedInputOffsets(admin);
@@ -192,7 +193,11 @@ public final class Backfill {
             int taskPartitions = config.globalScope() ? 1 : partitions.size();
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
             Map<TopicPartition, Long> start = startOffsets(consumer, partitions, end);
-            Map<String, ModelCheckpoint> existing = existingCheckpoints(consumer, taskPartitions);
+            Map<String, ModelCheckpoint> existing;
+            try (KafkaConsumer<byte[], byte[]> changelog = new KafkaConsumer<>(consumerProperties(common, true),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                existing = existingCheckpoints(changelog, taskPartitions);
+            }
             LOG.info("Backfill of {} over {} passes: offsets {} to {} by partition; {} existing checkpoints",
                     inputTopic, options.epochs(), byPartition(start), byPartition(end), existing.size());
 
@@ -416,7 +421,6 @@ public final class Backfill {
                 }
             }
         }
-        consumer.unsubscribe();
         Map<String, ModelCheckpoint> out = new HashMap<>();
         latest.forEach((k, v) -> out.put(k, values.deserialize(changelogTopic, v)));
         return out;
@@ -532,16 +536,23 @@ public final class Backfill {
         }
     }
 
-    /** Consumer properties: the client's connection and security keys, read_committed, no group. */
-    private static Map<String, Object> consumerProperties(Map<String, Object> common) {
+    /**
+     * Consumer properties: the client's connection and security keys, read_committed, no group.
+     *
+     * @param checkpoints whether it reads the changelog, whose records (big models) exceed the
+     *                    default fetch sizes; the input keeps the defaults, so that what the
+     *                    consumer buffers does not grow with the history
+     */
+    private static Map<String, Object> consumerProperties(Map<String, Object> common, boolean checkpoints) {
         Map<String, Object> p = new HashMap<>(common);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamfit-backfill");
-        // Checkpoints of big models exceed the default fetch sizes.
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
-        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, checkpoints ? "streamfit-backfill-changelog" : "streamfit-backfill");
+        if (checkpoints) {
+            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 64 * 1024 * 1024);
+            p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+        }
         return p;
     }
 }
