@@ -85,11 +85,41 @@ class DigitsIT {
                 String[] f = line.split(",");
                 float[] px = new float[64];
                 for (int j = 0; j < 64; j++) {
-                    // 0..16 grey levels, scaled to [0, 1]
-                    px[j] = Float.parseFloat(f[j]) / 16f;
+                    px[j] = Float.parseFloat(f[j]); // 0..16 grey levels
                 }
                 out.add(new Digit(out.size(), px, (int) Float.parseFloat(f[64])));
             }
+        }
+        return out;
+    }
+
+    /**
+     * Standardizes every pixel to mean 0 and standard deviation 1 over the training part only (as
+     * scikit-learn's StandardScaler would; the held-out images never inform it). Softmax
+     * regression then converges in the 5 epochs: on [0, 1] pixels it stays about a point short.
+     */
+    static List<Digit> standardize(List<Digit> train, List<Digit> all) {
+        double[] mean = new double[64];
+        double[] sq = new double[64];
+        for (Digit d : train) {
+            for (int j = 0; j < 64; j++) {
+                mean[j] += d.pixels()[j] / train.size();
+            }
+        }
+        for (Digit d : train) {
+            for (int j = 0; j < 64; j++) {
+                double e = d.pixels()[j] - mean[j];
+                sq[j] += e * e / train.size();
+            }
+        }
+        List<Digit> out = new ArrayList<>(all.size());
+        for (Digit d : all) {
+            float[] z = new float[64];
+            for (int j = 0; j < 64; j++) {
+                // A pixel that is always blank in training stays 0 instead of dividing by 0.
+                z[j] = (float) ((d.pixels()[j] - mean[j]) / Math.max(Math.sqrt(sq[j]), 1e-3));
+            }
+            out.add(new Digit(d.index(), z, d.label()));
         }
         return out;
     }
@@ -117,6 +147,7 @@ class DigitsIT {
         assertThat(digits).hasSize(1797);
         Collections.shuffle(digits, new Random(SHUFFLE_SEED));
         int trainSize = digits.size() * 8 / 10;
+        digits = standardize(digits.subList(0, trainSize), digits);
         List<Digit> train = digits.subList(0, trainSize);
         List<Digit> test = digits.subList(trainSize, digits.size());
 
