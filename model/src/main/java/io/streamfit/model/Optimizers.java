@@ -83,7 +83,7 @@ public final class Optimizers {
         register(ADAM, Map.of(PARAM_BETA1, 0.9, PARAM_BETA2, 0.999, PARAM_EPSILON, 1e-8), s -> new AdamOptimizer(
                 (float) inRange(s, PARAM_BETA1, 0.0, 1.0),
                 (float) inRange(s, PARAM_BETA2, 0.0, 1.0),
-                (float) positive(s, PARAM_EPSILON)));
+                (float) positive(s, PARAM_EPSILON), true));
         register(ADAGRAD, Map.of(PARAM_INITIAL_ACCUMULATOR, 0.01), s -> new AdaGradOptimizer(
                 (float) positive(s, PARAM_INITIAL_ACCUMULATOR)));
         register(RMSPROP, Map.of(PARAM_RHO, 0.9, PARAM_MOMENTUM, 0.0, PARAM_EPSILON, 1e-10, PARAM_CENTERED, 0.0),

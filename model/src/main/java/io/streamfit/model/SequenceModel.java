@@ -20,7 +20,6 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Unstack;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
@@ -87,6 +86,7 @@ abstract class SequenceModel implements OnlineModel {
         this.options = spec.sequence();
         this.window = options.window();
         this.features = spec.features();
+        SessionConfig.sizeThreadPools(spec);
         this.graph = new Graph();
         try {
             this.tf = Ops.create(graph);
@@ -226,7 +226,7 @@ abstract class SequenceModel implements OnlineModel {
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
-            session = new Session(graph, sessionConfig(spec));
+            session = new Session(graph, SessionConfig.of(spec));
             session.initialize();
             return update.train;
         } catch (RuntimeException | Error e) {
@@ -292,20 +292,6 @@ abstract class SequenceModel implements OnlineModel {
                 .output(servingOutputName(), servingOutput()).methodName("tensorflow/serving/predict").build();
         SavedModelBundle.exporter(directory.toString()).withTags(SERVE).withSession(session)
                 .withSignatures(serve, dflt).export();
-    }
-
-    private static ConfigProto sessionConfig(ModelSpec spec) {
-        ConfigProto.Builder config = ConfigProto.newBuilder();
-        if (spec.intraOpThreads() > 0) {
-            config.setIntraOpParallelismThreads(spec.intraOpThreads());
-        }
-        // -1: the ops run one after another in the calling thread (see SharedWeightRegressor).
-        if (spec.interOpThreads() == 1) {
-            config.setInterOpParallelismThreads(-1);
-        } else if (spec.interOpThreads() > 1) {
-            config.setInterOpParallelismThreads(spec.interOpThreads());
-        }
-        return config.build();
     }
 
     /** The session; valid after {@link #open}. */

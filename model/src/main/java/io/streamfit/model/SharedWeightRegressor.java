@@ -23,7 +23,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TInt32;
@@ -79,8 +78,9 @@ import org.tensorflow.types.TInt64;
  *
  * <h2>Threads and reproducibility</h2>
  * {@link ModelSpec#intraOpThreads()} and {@link ModelSpec#interOpThreads()} configure the session
- * (0 = TensorFlow's choice). An inter-op count of 1 runs the ops one after another in the calling
- * thread. With 1 and 1, two models of the same spec fed the same batches stay bit-identical.
+ * (0 = TensorFlow's choice; see {@link SessionConfig}: the intra-op pool is per process, sized by
+ * the first model). An inter-op count of 1 runs the ops one after another in the calling thread.
+ * With 1 and 1, two models of the same spec fed the same batches stay bit-identical.
  *
  * <p>The TensorFlow graph is built once; every {@link #step} is a single session run with no new
  * operations. Not thread-safe: one model belongs to one thread at a time.
@@ -152,6 +152,7 @@ public final class SharedWeightRegressor implements OnlineModel {
         LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
         this.spec = spec;
         this.features = spec.features();
+        SessionConfig.sizeThreadPools(spec);
         this.graph = new Graph();
         try {
             Ops tf = Ops.create(graph);
@@ -193,7 +194,7 @@ public final class SharedWeightRegressor implements OnlineModel {
             clipped = update.clipped;
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
 
-            session = new Session(graph, sessionConfig(spec));
+            session = new Session(graph, SessionConfig.of(spec));
             session.initialize();
         } catch (RuntimeException | Error e) {
             graph.close();
@@ -220,23 +221,6 @@ public final class SharedWeightRegressor implements OnlineModel {
         layers.add(new DenseParams(layer, kernel, bias, in, out));
         Ops scope = tf.withSubScope(layer);
         return scope.math.add(scope.linalg.matMul(input, kernel), bias);
-    }
-
-    private static ConfigProto sessionConfig(ModelSpec spec) {
-        ConfigProto.Builder config = ConfigProto.newBuilder();
-        // 0 leaves TensorFlow's own choice (about one thread per core); 1/1 makes runs reproducible.
-        if (spec.intraOpThreads() > 0) {
-            config.setIntraOpParallelismThreads(spec.intraOpThreads());
-        }
-        if (spec.interOpThreads() == 1) {
-            // TensorFlow's -1 runs the ops one after another in the calling thread: sequential like
-            // a single inter-op thread, without handing every run to another thread and back,
-            // which costs more than the ops of a small network.
-            config.setInterOpParallelismThreads(-1);
-        } else if (spec.interOpThreads() > 1) {
-            config.setInterOpParallelismThreads(spec.interOpThreads());
-        }
-        return config.build();
     }
 
     @Override
