@@ -234,7 +234,8 @@ public final class StepProfile {
         if (name.startsWith("update/Gradients")) {
             return "backward";
         }
-        if (name.contains("finite") || name.startsWith("update/guard") || type.equals("Select") || type.equals("SelectV2") || type.startsWith("Assign")
+        if (name.contains("finite") || name.startsWith("update/guard") || type.equals("Select")
+                || type.equals("SelectV2") || type.startsWith("Assign")
                 || name.equals("train") || name.contains("IsFinite") || name.contains("LogicalAnd")) {
             return "guard";
         }

@@ -218,7 +218,7 @@ abstract class SequenceModel implements OnlineModel {
      */
     protected Op open(Operand<TFloat32> loss) {
         try {
-            PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+            PairOptimizer optimizer = Optimizers.create(spec.optimizer(), SessionConfig.fusedKernels(spec));
             Regularization regularization = Optimizers.regularization(spec.optimizer());
             LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
             updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));

@@ -147,7 +147,7 @@ public final class SharedWeightRegressor implements OnlineModel {
         }
         this.activation = Activation.of(spec.activation());
         // Validated before any native resource exists.
-        PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+        PairOptimizer optimizer = Optimizers.create(spec.optimizer(), SessionConfig.fusedKernels(spec));
         Regularization regularization = Optimizers.regularization(spec.optimizer());
         LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
         this.spec = spec;

@@ -82,6 +82,36 @@ class FusedAdamTest {
         }
     }
 
+    /** 1 intra-op thread: fused; 2: element-wise (SessionConfig.fusedKernels). Same training either way. */
+    @Test
+    void aRegressorTrainsTheSameWithEitherForm() {
+        ModelSpec.OptimizerSpec adam = new ModelSpec.OptimizerSpec("adam", 0.05, Map.of("l2", 1e-3, "weight.decay", 0.01),
+                "constant");
+        ModelSpec oneThread = new ModelSpec(ModelSpec.KIND_REGRESSOR, 3, new int[] {6}, "tanh", 0.5, adam, 9, 1, 1);
+        ModelSpec twoThreads = new ModelSpec(ModelSpec.KIND_REGRESSOR, 3, new int[] {6}, "tanh", 0.5, adam, 9, 2, 1);
+        assertThat(SessionConfig.fusedKernels(oneThread)).isTrue();
+        assertThat(SessionConfig.fusedKernels(twoThreads)).isFalse();
+        assertThat(Optimizers.create(adam, false).toString()).contains("fused=false");
+        try (SharedWeightRegressor fused = new SharedWeightRegressor(oneThread);
+             SharedWeightRegressor reference = new SharedWeightRegressor(twoThreads)) {
+            for (int t = 0; t < 5; t++) {
+                ObjectBatch batch = Batches.mixed(3, 100 + t);
+                assertThat(fused.step(batch, true).updated()).isTrue();
+                assertThat(reference.step(batch, true).updated()).isTrue();
+            }
+            Map<String, float[]> expected = reference.variables();
+            Map<String, float[]> actual = fused.variables();
+            assertThat(actual.keySet()).isEqualTo(expected.keySet()).contains("dense_0_kernel-m", "beta2_power");
+            expected.forEach((variable, values) -> {
+                for (int i = 0; i < values.length; i++) {
+                    assertThat((double) actual.get(variable)[i]).as("%s[%d]", variable, i)
+                            .isCloseTo(values[i], within(1e-5));
+                }
+            });
+            assertThat(fused.version()).isEqualTo(5);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("regularizations")
     void aNonFiniteInputWritesNothingOnTheFusedPath(String name, Regularization regularization) {
