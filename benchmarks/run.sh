@@ -3,6 +3,8 @@
 #
 #   benchmarks/run.sh step [JMH options]   update step, streamfit (TF Java) vs DJL/PyTorch; e.g.
 #                                          benchmarks/run.sh step -p shape=32x16x64x1 -wi 1 -i 3
+#   benchmarks/run.sh profile [SHAPE ...] [--steps N] [--threads N]
+#                                          where a streamfit step's time goes (wall medians, TF step stats by op)
 #   benchmarks/run.sh e2e [options]        end-to-end drain rate (a, b, c) and latency; --help lists options
 #   benchmarks/run.sh restore [options]    checkpoint bytes per commit, restore time of a ~1 MB model
 #   benchmarks/run.sh backfill [options]  streamfit backfill of 100k and 1M one-hot instances: time, memory
@@ -44,6 +46,7 @@ shift || true
 case "$cmd" in
   build)     exit 0 ;;
   step)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench "$@" ;;
+  profile)   exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepProfile "$@" ;;
   e2e)       exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd "$@" ;;
   restore)   exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.RestoreBench "$@" ;;
   backfill)  exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.BackfillBench "$@" ;;
@@ -53,5 +56,5 @@ case "$cmd" in
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --latency-seconds 5 \
         --guarantees exactly_once_v2
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
-  *) sed -n '2,15p' "$0" >&2; exit 64 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 64 ;;
 esac

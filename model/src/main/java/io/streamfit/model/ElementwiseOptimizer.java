@@ -33,6 +33,17 @@ abstract class ElementwiseOptimizer extends PairOptimizer {
                                                Operand<TFloat32> gradient, boolean isWeights,
                                                Map<String, Variable<TFloat32>> slots, Writes writes);
 
+    /**
+     * Writes the update of one variable: by default {@code writes.set(variable, apply(...))}. A rule
+     * with a fused TensorFlow kernel that updates the variable and its slots in place overrides
+     * this and registers the kernel with {@link Writes#updated}.
+     */
+    protected void write(Ops tf, Operand<TFloat32> learningRate, Variable<TFloat32> variable,
+                         Operand<TFloat32> gradient, boolean isWeights, Map<String, Variable<TFloat32>> slots,
+                         Writes writes) {
+        writes.set(variable, apply(tf, learningRate, variable, gradient, isWeights, slots, writes));
+    }
+
     @Override
     protected final void createSlots(Ops init, DenseParams layer) {
         create(init, layer.weights(), Shape.of(layer.inputs(), layer.outputs()), true);
@@ -48,9 +59,7 @@ abstract class ElementwiseOptimizer extends PairOptimizer {
     @Override
     protected final void update(Ops tf, Operand<TFloat32> learningRate, DenseParams layer,
                                 Operand<TFloat32> weightGradient, Operand<TFloat32> biasGradient, Writes writes) {
-        writes.set(layer.weights(), apply(tf, learningRate, layer.weights(), weightGradient, true,
-                slots.get(layer.weightsName()), writes));
-        writes.set(layer.bias(), apply(tf, learningRate, layer.bias(), biasGradient, false,
-                slots.get(layer.biasName()), writes));
+        write(tf, learningRate, layer.weights(), weightGradient, true, slots.get(layer.weightsName()), writes);
+        write(tf, learningRate, layer.bias(), biasGradient, false, slots.get(layer.biasName()), writes);
     }
 }

@@ -13,7 +13,6 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -58,6 +57,9 @@ abstract class GraphModel implements OnlineModel {
                     + ", inter " + spec.interOpThreads());
         }
         this.spec = spec;
+        // The process's intra-op pool is sized by whoever makes TensorFlow's CPU device first
+        // (the weight initializers would, with defaults): make it this spec's size.
+        SessionConfig.sizeThreadPools(spec);
         this.graph = new Graph();
         this.tf = Ops.create(graph);
     }
@@ -84,7 +86,7 @@ abstract class GraphModel implements OnlineModel {
      */
     protected Op open(Operand<TFloat32> loss) {
         try {
-            PairOptimizer optimizer = Optimizers.create(spec.optimizer());
+            PairOptimizer optimizer = Optimizers.create(spec.optimizer(), SessionConfig.fusedKernels(spec));
             Regularization regularization = Optimizers.regularization(spec.optimizer());
             LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
             updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
@@ -92,7 +94,7 @@ abstract class GraphModel implements OnlineModel {
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
-            session = new Session(graph, sessionConfig(spec));
+            session = new Session(graph, SessionConfig.of(spec));
             session.initialize();
             return update.train;
         } catch (RuntimeException | Error e) {
@@ -130,22 +132,6 @@ abstract class GraphModel implements OnlineModel {
         return ((TBool) result.get(first + 2)).getBoolean();
     }
 
-    static ConfigProto sessionConfig(ModelSpec spec) {
-        ConfigProto.Builder config = ConfigProto.newBuilder();
-        // 0 leaves TensorFlow's own choice (about one thread per core); 1/1 makes runs reproducible.
-        if (spec.intraOpThreads() > 0) {
-            config.setIntraOpParallelismThreads(spec.intraOpThreads());
-        }
-        if (spec.interOpThreads() == 1) {
-            // TensorFlow's -1 runs the ops one after another in the calling thread: sequential like
-            // a single inter-op thread, without handing every run to another thread and back,
-            // which costs more than the ops of a small network.
-            config.setInterOpParallelismThreads(-1);
-        } else if (spec.interOpThreads() > 1) {
-            config.setInterOpParallelismThreads(spec.interOpThreads());
-        }
-        return config.build();
-    }
 
     /** The session; valid after {@link #open}. */
     protected Session session() {

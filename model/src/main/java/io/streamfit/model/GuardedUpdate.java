@@ -1,15 +1,15 @@
 package io.streamfit.model;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import org.tensorflow.Operand;
+import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
-import org.tensorflow.op.core.Select;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -20,11 +20,20 @@ import org.tensorflow.types.TFloat32;
  * optimizer's new values for every variable it owns, and the divergence guard.
  *
  * <p>The guard: the loss and every gradient are checked for NaN and infinity in the same session
- * run, and every variable write is {@code assign(v, select(allFinite, new, v))}. So a non-finite
- * loss or gradient changes nothing at all (weights, slots, step counters), which is what rolling
- * back to the last good state means, at the price of one select per variable. All writes wait for
- * all new values, so every read sees the state before the update (TF1's GATE_GRAPH, which
- * tensorflow-framework does not do).
+ * run, and the optimizer only ever sees the gradients through a {@code Switch} on that check (the
+ * graph form of {@code if}): when something is not finite, the gated gradients are dead tensors,
+ * so no update op runs and no write happens at all (weights, slots, step counters), which is what
+ * rolling back to the last good state means. Every value an optimizer returns through
+ * {@link PairOptimizer.Writes#set} is gated the same way before it is assigned, so step counters
+ * that do not depend on the gradients stay put too. A {@code Switch} only forwards a tensor; the
+ * former {@code select(allFinite, new, old)} per variable computed and allocated a whole copy of
+ * every variable on every step.
+ *
+ * <p>Order within one run: every in-place update op ({@link PairOptimizer.Writes#updated}, e.g.
+ * the fused {@code ApplyAdam}) runs after all gradients (so after the forward pass, the loss and
+ * every read of the old weights by the backward pass) and after any value it must not overwrite
+ * early; every assign runs after every new value and every in-place op. So every read sees the
+ * state before the update (TF1's GATE_GRAPH, which tensorflow-framework does not do).
  */
 final class GuardedUpdate {
 
@@ -67,15 +76,17 @@ final class GuardedUpdate {
         List<Operand<TFloat32>> grads = new ArrayList<>();
         // sum_i sum(0 * g_i) is 0 when every element is finite and NaN otherwise (0 * inf = NaN),
         // and unlike a sum of the gradients it cannot overflow: one check in few ops per run.
-        Operand<TFloat32> zero = u.constant(0f);
+        Ops p = u.withSubScope("finite_probe");
+        Operand<TFloat32> zero = p.constant(0f);
         Operand<TFloat32> probe = zero;
         for (int i = 0; i < parameters.size(); i++) {
             Output<TFloat32> g = gradients.dy(i);
-            probe = u.math.add(probe, u.reduceSum(u.math.mul(g, zero), u.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
+            probe = p.math.add(probe, p.reduceSum(p.math.mul(g, zero), p.constant(i % 2 == 0 ? ALL_OF_2D : ALL_OF_1D)));
             grads.add(g);
         }
         gradientsFinite = u.withName("gradients_finite").math.isFinite(probe);
         lossFinite = u.withName("loss_finite").math.isFinite(loss);
+        Operand<TBool> ok = u.withName("all_finite").math.logicalAnd(lossFinite, gradientsFinite);
 
         for (int l = 0; l < layers.size(); l++) {
             grads.set(2 * l, regularize(u, regularization, layers.get(l).weights(), grads.get(2 * l)));
@@ -96,30 +107,52 @@ final class GuardedUpdate {
             clipped = u.withName("clipped").constant(false);
         }
 
-        PairOptimizer.Writes writes = new PairOptimizer.Writes();
+        // Decoupled weight decay subtracts lr * decay * W_old: read W_old before anything writes W.
+        Map<Variable<TFloat32>, Operand<TFloat32>> decay = new HashMap<>();
+        if (regularization.weightDecay() > 0) {
+            Operand<TFloat32> rate = u.math.mul(learningRate, u.constant((float) regularization.weightDecay()));
+            layers.forEach(layer -> decay.put(layer.weights(), u.math.mul(rate, layer.weights())));
+        }
+
+        Ops guard = u.withSubScope("guard");
+        List<Operation> gated = new ArrayList<>();
+        for (int i = 0; i < grads.size(); i++) {
+            Output<TFloat32> live = guard.switchCond(grads.get(i), ok).outputTrue();
+            grads.set(i, live);
+            gated.add(live.op());
+        }
+        List<Operation> oldReads = new ArrayList<>(gated);
+        decay.values().forEach(d -> oldReads.add(d.op()));
+        PairOptimizer.Writes writes = new PairOptimizer.Writes(u.withControlDependencyOps(oldReads));
         optimizer.prepare(u, learningRate);
         for (int l = 0; l < layers.size(); l++) {
             optimizer.update(u, learningRate, layers.get(l), grads.get(2 * l), grads.get(2 * l + 1), writes);
         }
         optimizer.finish(u, writes);
 
-        Set<Variable<TFloat32>> weightVariables = new HashSet<>();
-        layers.forEach(layer -> weightVariables.add(layer.weights()));
-        Operand<TBool> ok = u.withName("all_finite").math.logicalAnd(lossFinite, gradientsFinite);
-        List<Select<TFloat32>> guarded = new ArrayList<>();
-        List<PairOptimizer.Write> all = writes.all();
-        for (PairOptimizer.Write w : all) {
+        List<Operation> beforeWrites = new ArrayList<>();
+        writes.inPlace().forEach(op -> beforeWrites.add(op.op()));
+        List<Operand<TFloat32>> values = new ArrayList<>();
+        for (PairOptimizer.Write w : writes.all()) {
             Operand<TFloat32> value = w.value();
-            if (regularization.weightDecay() > 0 && weightVariables.contains(w.variable())) {
-                value = u.math.sub(value, u.math.mul(u.math.mul(learningRate,
-                        u.constant((float) regularization.weightDecay())), w.variable()));
+            Operand<TFloat32> d = decay.get(w.variable());
+            if (d != null) {
+                value = u.math.sub(value, d);
             }
-            guarded.add(u.select(ok, value, w.variable()));
+            values.add(value);
+            beforeWrites.add(value.op());
         }
-        Ops after = u.withControlDependencies(new ArrayList<Op>(guarded));
-        List<Op> assigns = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            assigns.add(after.assign(all.get(i).variable(), guarded.get(i)));
+        Ops after = guard.withControlDependencyOps(beforeWrites);
+        List<Op> assigns = new ArrayList<>(writes.inPlace());
+        for (int i = 0; i < values.size(); i++) {
+            assigns.add(after.assign(writes.all().get(i).variable(),
+                    after.switchCond(values.get(i), ok).outputTrue()));
+        }
+        for (Variable<TFloat32> updated : writes.updatedVariables()) {
+            Operand<TFloat32> d = decay.get(updated);
+            if (d != null) {
+                assigns.add(after.assignSub(updated, after.switchCond(d, ok).outputTrue()));
+            }
         }
         train = tf.withControlDependencies(assigns).withName("train").noOp();
     }

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * The one place that maps an optimizer name ({@code optimizer} in the configuration) and its
@@ -71,35 +70,41 @@ public final class Optimizers {
     public static final Set<String> COMMON_PARAMS = Set.of(PARAM_L1, PARAM_L2, PARAM_WEIGHT_DECAY, PARAM_CLIP_NORM,
             PARAM_DECAY_RATE, PARAM_DECAY_STEPS);
 
-    private record Entry(Map<String, Double> defaults, Function<ModelSpec.OptimizerSpec, PairOptimizer> factory) {
+    /** Builds an update rule from its full spec; {@code fused}: it may use fused in-place kernels. */
+    private interface Factory {
+        PairOptimizer create(ModelSpec.OptimizerSpec spec, boolean fused);
+    }
+
+    private record Entry(Map<String, Double> defaults, Factory factory) {
     }
 
     private static final Map<String, Entry> REGISTRY = new TreeMap<>();
 
     static {
-        register(SGD, Map.of(), s -> new SgdOptimizer());
-        register(MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9, PARAM_NESTEROV, 0.0), s -> new MomentumOptimizer(
+        register(SGD, Map.of(), (s, fused) -> new SgdOptimizer());
+        register(MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9, PARAM_NESTEROV, 0.0), (s, fused) -> new MomentumOptimizer(
                 (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0), flag(s, PARAM_NESTEROV)));
-        register(ADAM, Map.of(PARAM_BETA1, 0.9, PARAM_BETA2, 0.999, PARAM_EPSILON, 1e-8), s -> new AdamOptimizer(
+        register(ADAM, Map.of(PARAM_BETA1, 0.9, PARAM_BETA2, 0.999, PARAM_EPSILON, 1e-8),
+                (s, fused) -> new AdamOptimizer(
                 (float) inRange(s, PARAM_BETA1, 0.0, 1.0),
                 (float) inRange(s, PARAM_BETA2, 0.0, 1.0),
-                (float) positive(s, PARAM_EPSILON)));
-        register(ADAGRAD, Map.of(PARAM_INITIAL_ACCUMULATOR, 0.01), s -> new AdaGradOptimizer(
+                (float) positive(s, PARAM_EPSILON), fused));
+        register(ADAGRAD, Map.of(PARAM_INITIAL_ACCUMULATOR, 0.01), (s, fused) -> new AdaGradOptimizer(
                 (float) positive(s, PARAM_INITIAL_ACCUMULATOR)));
         register(RMSPROP, Map.of(PARAM_RHO, 0.9, PARAM_MOMENTUM, 0.0, PARAM_EPSILON, 1e-10, PARAM_CENTERED, 0.0),
-                s -> new RmsPropOptimizer(
+                (s, fused) -> new RmsPropOptimizer(
                         (float) inRange(s, PARAM_RHO, 0.0, 1.0),
                         (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0),
                         (float) positive(s, PARAM_EPSILON),
                         flag(s, PARAM_CENTERED)));
         register(FTRL, Map.of(PARAM_LEARNING_RATE_POWER, -0.5, PARAM_INITIAL_ACCUMULATOR, 0.1, PARAM_FTRL_L1, 0.0,
-                PARAM_FTRL_L2, 0.0, PARAM_FTRL_L2_SHRINKAGE, 0.0), s -> new FtrlOptimizer(
+                PARAM_FTRL_L2, 0.0, PARAM_FTRL_L2_SHRINKAGE, 0.0), (s, fused) -> new FtrlOptimizer(
                         (float) nonPositive(s, PARAM_LEARNING_RATE_POWER),
                         (float) positive(s, PARAM_INITIAL_ACCUMULATOR),
                         (float) nonNegative(s, PARAM_FTRL_L1),
                         (float) nonNegative(s, PARAM_FTRL_L2),
                         (float) nonNegative(s, PARAM_FTRL_L2_SHRINKAGE)));
-        register(NEURON_MEAN_MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9), s -> new NeuronMeanMomentum(
+        register(NEURON_MEAN_MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9), (s, fused) -> new NeuronMeanMomentum(
                 (float) inRange(s, PARAM_MOMENTUM, 0.0, 1.0)));
     }
 
@@ -107,7 +112,7 @@ public final class Optimizers {
     }
 
     private static void register(String name, Map<String, Double> defaults,
-                                 Function<ModelSpec.OptimizerSpec, PairOptimizer> factory) {
+                                 Factory factory) {
         REGISTRY.put(name, new Entry(Collections.unmodifiableMap(new TreeMap<>(defaults)), factory));
     }
 
@@ -126,13 +131,29 @@ public final class Optimizers {
     }
 
     /**
-     * Creates the update rule of {@code spec}; its slots become graph variables when a model builds
-     * its training step.
+     * Creates the update rule of {@code spec}, using TensorFlow's fused kernels where there are
+     * some (Adam's {@code ApplyAdam}); see {@link #create(ModelSpec.OptimizerSpec, boolean)}.
      *
      * @throws IllegalArgumentException for an unknown name, an unknown parameter or a parameter
      *                                  out of range
      */
     public static PairOptimizer create(ModelSpec.OptimizerSpec spec) {
+        return create(spec, true);
+    }
+
+    /**
+     * Creates the update rule of {@code spec}; its slots become graph variables when a model builds
+     * its training step. Both forms of a rule compute the same update to float rounding.
+     *
+     * @param fused true: a rule with a fused TensorFlow kernel (Adam) uses it, one op per variable
+     *              that updates it and its slots in place; false: element-wise ops only. Fused
+     *              pays with one intra-op thread; with more, the kernel splits even a
+     *              1,000-element update across the pool and the hand-off costs more than it saves
+     *              (see {@link SessionConfig#fusedKernels})
+     * @throws IllegalArgumentException for an unknown name, an unknown parameter or a parameter
+     *                                  out of range
+     */
+    public static PairOptimizer create(ModelSpec.OptimizerSpec spec, boolean fused) {
         Entry entry = entry(spec.name());
         // A misspelt key would otherwise silently fall back to its default.
         for (String key : spec.params().keySet()) {
@@ -147,7 +168,7 @@ public final class Optimizers {
         withDefaults.putAll(spec.params());
         ModelSpec.OptimizerSpec full = new ModelSpec.OptimizerSpec(spec.name(), spec.learningRate(), withDefaults,
                 spec.schedule());
-        return entry.factory.apply(full);
+        return entry.factory.create(full, fused);
     }
 
     /** The regularisation and clipping of {@code spec} (all off by default). */
