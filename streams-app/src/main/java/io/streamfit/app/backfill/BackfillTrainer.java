@@ -9,6 +9,7 @@ import java.util.Map;
 import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.processor.BatchAssembler;
 import io.streamfit.app.processor.ModelCheckpoints;
+import io.streamfit.app.processor.PrequentialScoring;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
@@ -55,9 +56,6 @@ final class BackfillTrainer implements AutoCloseable {
             this.recordsBefore = recordsBefore;
         }
     }
-
-    /** Floor of a label's probability in the log-loss, as in the processor: a confident miss costs ln(1e15). */
-    private static final double MIN_PROBABILITY = 1e-15;
 
     private final ModelSpec spec;
     private final int batchTimesteps;
@@ -163,60 +161,10 @@ final class BackfillTrainer implements AutoCloseable {
         slot.pending.clear();
     }
 
-    /**
-     * The processor's prequential scoring of one batch (LearnProcessor#emit): squared errors of
-     * the object targets and the sum for a regressor; accuracy and log-loss of the labels and the
-     * squared distance of the expected class counts for a classifier.
-     */
+    /** The processor's prequential scoring of every timestep of the batch ({@link PrequentialScoring}). */
     private void score(Slot slot, StepResult result) {
-        float[] preds = result.objectPredictions();
-        int classes = result.classes();
         for (int t = 0; t < slot.pending.size(); t++) {
-            Timestep ts = slot.pending.get(t);
-            int first = batch.firstObject(t);
-            double objectSq = 0;
-            int scored = 0;
-            int correct = 0;
-            double logLoss = 0;
-            int labelled = 0;
-            List<Timestep.ObjectInput> objects = ts.objects();
-            for (int i = 0; i < objects.size(); i++) {
-                Timestep.ObjectInput o = objects.get(i);
-                int n = first + i;
-                if (classes > 0) {
-                    if (o.label() != null) {
-                        int label = o.label();
-                        correct += result.predictedClass(n) == label ? 1 : 0;
-                        logLoss += -Math.log(Math.max(result.probabilities()[n * classes + label], MIN_PROBABILITY));
-                        labelled++;
-                    }
-                } else if (o.target() != null) {
-                    double e = preds[n] - o.target();
-                    objectSq += e * e;
-                    scored++;
-                }
-            }
-            boolean sumKnown;
-            double sumSq = 0;
-            if (classes > 0) {
-                sumKnown = batch.sumCountMask()[t] != 0f;
-                if (sumKnown) {
-                    float[] counts = batch.sumCounts(t);
-                    for (int c = 0; c < classes; c++) {
-                        double e = result.expectedCounts()[t * classes + c] - (c < counts.length ? counts[c] : 0f);
-                        sumSq += e * e;
-                    }
-                }
-                slot.stats.addClassification(correct, logLoss, labelled);
-            } else {
-                sumKnown = batch.sumMask()[t] != 0f;
-                if (sumKnown) {
-                    double sumTarget = ts.hasSumTarget() ? ts.sumTarget()[0] : batch.sumTarget()[t];
-                    float sum = result.sumPredictions()[t];
-                    sumSq = (sum - sumTarget) * (sum - sumTarget);
-                }
-            }
-            slot.stats.add(objectSq, scored, sumSq, sumKnown);
+            PrequentialScoring.score(slot.stats, slot.pending.get(t), batch, t, result);
         }
     }
 

@@ -78,9 +78,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     /** Model key of {@code model.scope=global}. */
     public static final String GLOBAL_KEY = "global";
 
-    /** Floor of a label's probability in the log-loss, so that a confident miss costs ln(1e15), not infinity. */
-    private static final double MIN_PROBABILITY = 1e-15;
-
     /** Separates the model key from the batch position in pending store keys. */
     private static final char PENDING_SEPARATOR = '\u0000';
 
@@ -518,72 +515,37 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         float[] preds = result.objectPredictions();
         int classes = result.classes();
         int first = batch.firstObject(t);
-        double objectSq = 0;
-        int scored = 0;
-        int correct = 0;
-        double logLoss = 0;
-        int labelled = 0;
         for (int i = 0; i < objects.size(); i++) {
             Timestep.ObjectInput o = objects.get(i);
             int n = first + i;
-            float prediction = preds[n];
             ObjectPrediction.Builder out = ObjectPrediction.newBuilder()
                     .setSeries(series)
                     .setTimestep(ts.timestep())
                     .setObject(o.id())
-                    .setPrediction(prediction)
+                    .setPrediction(preds[n])
                     .setModelVersion(versionBefore);
             if (classes > 0) {
-                int predicted = result.predictedClass(n);
-                out.setProbabilities(row(result.probabilities(), n, classes)).setPredictedClass(predicted);
-                if (o.label() != null) {
-                    int label = o.label();
-                    out.setTarget((double) label);
-                    correct += predicted == label ? 1 : 0;
-                    logLoss += -Math.log(Math.max(result.probabilities()[n * classes + label], MIN_PROBABILITY));
-                    labelled++;
-                }
+                out.setProbabilities(row(result.probabilities(), n, classes))
+                        .setPredictedClass(result.predictedClass(n))
+                        .setTarget(o.label() == null ? null : (double) o.label());
             } else {
-                Double target = o.target();
-                out.setTarget(target);
-                if (target != null) {
-                    double e = prediction - target;
-                    objectSq += e * e;
-                    scored++;
-                }
+                out.setTarget(o.target());
             }
             context.forward(new Record<>((Object) series, (Object) out.build(), p.timestamp()),
                     StreamfitTopology.OBJECT_SINK);
         }
-        float sumPrediction = result.sumPredictions()[t];
+        Double sumTarget = PrequentialScoring.score(slot.stats, ts, batch, t, result);
         SumPrediction.Builder sum = SumPrediction.newBuilder()
                 .setSeries(series)
                 .setTimestep(ts.timestep())
-                .setPrediction(sumPrediction)
+                .setPrediction(result.sumPredictions()[t])
+                .setSumTarget(sumTarget)
                 .setObjects(objects.size())
                 .setModelVersion(versionBefore);
-        boolean sumKnown;
-        double sumSq = 0;
         if (classes > 0) {
-            // The sum of a classifier is a count per class; its error is the squared distance of the vectors.
             sum.setExpectedCounts(row(result.expectedCounts(), t, classes));
-            sumKnown = batch.sumCountMask()[t] != 0f;
-            if (sumKnown) {
-                float[] counts = batch.sumCounts(t);
-                for (int c = 0; c < classes; c++) {
-                    double e = result.expectedCounts()[t * classes + c] - (c < counts.length ? counts[c] : 0f);
-                    sumSq += e * e;
-                }
-            }
-            slot.stats.addClassification(correct, logLoss, labelled);
-        } else {
-            sumKnown = batch.sumMask()[t] != 0f;
-            Double sumTarget = sumKnown ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
-            sum.setSumTarget(sumTarget);
-            sumSq = sumKnown ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
         }
         context.forward(new Record<>((Object) series, (Object) sum.build(), p.timestamp()), StreamfitTopology.SUM_SINK);
-        slot.stats.add(objectSq, scored, sumSq, sumKnown);
     }
 
     /** Row {@code r} of a row-major [*, width] matrix, as the output records take it. */
