@@ -151,7 +151,12 @@ public final class StepProfile {
             }
             cpu.print(steps);
 
-            Field f = SharedWeightRegressor.class.getDeclaredField("session");
+            // The session is private to the model (its base class holds it); a profiler may look behind it.
+            Class<?> holder = model.getClass();
+            while (java.util.Arrays.stream(holder.getDeclaredFields()).noneMatch(d -> d.getName().equals("session"))) {
+                holder = holder.getSuperclass();
+            }
+            Field f = holder.getDeclaredField("session");
             f.setAccessible(true);
             Session session = (Session) f.get(model);
             Map<String, double[]> byType = new TreeMap<>();
