@@ -342,10 +342,18 @@ public final class EndToEnd implements Callable<Integer> {
         createTopic(t.objectPredictions().name(), false);
         createTopic(t.sumPredictions().name(), countedByAppendTime);
         createTopic(t.deadLetters().name(), false);
+        if (config.globalScope()) {
+            // model.scope=global: the one-partition topic that routes every record to the one model.
+            createTopic(StreamfitTopology.globalRouteTopic(config.applicationId()), 1, false);
+        }
     }
 
     private void createTopic(String name, boolean logAppendTime) throws Exception {
-        NewTopic topic = new NewTopic(name, partitions, (short) 1);
+        createTopic(name, partitions, logAppendTime);
+    }
+
+    private void createTopic(String name, int partitionCount, boolean logAppendTime) throws Exception {
+        NewTopic topic = new NewTopic(name, partitionCount, (short) 1);
         if (logAppendTime) {
             topic.configs(Map.of("message.timestamp.type", "LogAppendTime"));
         }
