@@ -65,6 +65,32 @@ class StreamfitConfigTest {
     }
 
     @Test
+    void classifierKeysBuildTheClassifierSpecAndAreCheckedAcrossKinds() {
+        StreamfitConfig c = new StreamfitConfig(Map.of("model.features", "500", "model.kind", "classifier",
+                "model.classes", "3", "model.input", "sparse", "model.hidden", "64", "model.activation", "sigmoid"));
+        ModelSpec spec = c.modelSpec();
+        assertThat(spec.kind()).isEqualTo(ModelSpec.KIND_CLASSIFIER);
+        assertThat(spec.classes()).isEqualTo(3);
+        assertThat(spec.sparseInput()).isTrue();
+        assertThat(spec.fingerprint()).endsWith("|classes=3");
+        assertThat(c.summary()).contains("model=classifier classes=3");
+        assertThat(new StreamfitConfig(Map.of("model.features", "4")).modelSpec().sparseInput()).isFalse();
+        assertThat(new StreamfitConfig(Map.of("model.features", "5000")).modelSpec().sparseInput())
+                .as("auto is sparse above m = 1024").isTrue();
+
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.kind", "classifier")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("model.classes");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.kind", "classifier",
+                "model.classes", "1"))).isInstanceOf(ConfigException.class).hasMessageContaining(">= 2");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.classes", "3")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("only model.kind classifier");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.input", "csr")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("model.input");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.kind", "seq-autoencoder",
+                "model.input", "sparse"))).isInstanceOf(ConfigException.class).hasMessageContaining("model.input");
+    }
+
+    @Test
     void emptyHiddenMeansLinear() {
         StreamfitConfig c = new StreamfitConfig(Map.of("model.features", "4", "model.hidden", ""));
         assertThat(c.hidden()).isEmpty();
