@@ -24,7 +24,6 @@ import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.model.seq.StreamingQuantile;
@@ -124,7 +123,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     private final Settings settings;
     private final ModelSpec spec;
-    private final TimestepValidator validator;
+    private final RecordScreen screen;
     private final StreamfitMetrics metrics;
     private final Deserializer<Timestep> decoder = StreamfitSerdes.timestep().deserializer();
     private final long maxWaitNanos;
@@ -147,7 +146,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
         this.spec = settings.spec();
-        this.validator = TimestepValidator.forSpec(spec, settings.maxObjects());
+        this.screen = new RecordScreen(TimestepValidator.forSpec(spec, settings.maxObjects()), settings.maxRecordBytes());
         this.metrics = metrics;
         this.maxWaitNanos = Duration.ofMillis(settings.batchMaxWaitMs()).toNanos();
         this.sequence = spec.isSequence();
@@ -174,35 +173,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     @Override
     public void process(Record<byte[], byte[]> record) {
         recoverPending();
-        if (record.value() == null) {
-            deadLetter(record, new Rejection(Rejection.NULL_VALUE, "record value is null (a tombstone)"));
+        RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
+        if (screened.rejection() != null) {
+            deadLetter(record, screened.rejection());
             return;
         }
-        if (record.value().length > settings.maxRecordBytes()) {
-            deadLetter(record, new Rejection(Rejection.TOO_LARGE, "record value has " + record.value().length
-                    + " bytes, more than max.record.bytes=" + settings.maxRecordBytes()));
-            return;
-        }
-        Timestep ts;
-        try {
-            ts = decoder.deserialize(sourceTopic(), record.headers(), record.value());
-        } catch (InvalidRecordException e) {
-            deadLetter(record, new Rejection(e.reason(), e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            deadLetter(record, new Rejection(Rejection.UNPARSABLE, String.valueOf(e.getMessage())));
-            return;
-        }
-        String series = record.key() != null ? new String(record.key(), StandardCharsets.UTF_8) : ts.series();
-        if (series == null || series.isEmpty()) {
-            deadLetter(record, new Rejection(Rejection.MISSING_SERIES, "neither the record key nor 'series' is set"));
-            return;
-        }
-        Rejection invalid = validator.check(ts);
-        if (invalid != null) {
-            deadLetter(record, invalid);
-            return;
-        }
+        Timestep ts = screened.timestep();
+        String series = screened.series();
         if (sequence) {
             Rejection duplicate = duplicateObject(ts);
             if (duplicate != null) {
