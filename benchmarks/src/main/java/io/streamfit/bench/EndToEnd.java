@@ -270,8 +270,14 @@ public final class EndToEnd implements Callable<Integer> {
                     Thread.sleep(20);
                 }
                 long start = System.currentTimeMillis();
+                long recordsBefore = metrics.recordsTotal();
+                long updatesBefore = metrics.updatesTotal();
                 produce(input, source, total, rate);
                 collector.await();
+                // How big the micro-batches were at this rate: what the latency buys in updates.
+                long updates = metrics.updatesTotal() - updatesBefore;
+                String note = String.format(Locale.ROOT, "  %.1f timesteps/update",
+                        (metrics.recordsTotal() - recordsBefore) / (double) Math.max(1, updates));
                 long[] ts = collector.timestamps();
                 long[] arrived = collector.arrivals();
                 List<Long> lat = new ArrayList<>();
@@ -282,7 +288,7 @@ public final class EndToEnd implements Callable<Integer> {
                 }
                 long[] l = lat.stream().mapToLong(Long::longValue).toArray();
                 return print(new Row(label, guarantee, String.valueOf(batch), l.length, rate,
-                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), ""));
+                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), note));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();

@@ -47,8 +47,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Test-then-train for one task: decodes and validates each input record (bad ones go to the
  * dead-letter sink with the reason), buffers it for the micro-batch of its model key, and when
- * the batch is full ({@code batch.timesteps}) or its oldest timestep has waited
- * {@code batch.max.wait.ms}, predicts every object of the batch with the model in one call,
+ * the batch is full ({@code batch.timesteps}), its oldest timestep has waited
+ * {@code batch.max.wait.ms}, or (with {@code batch.flush.when.idle}) the task has drained its fetched
+ * input, predicts every object of the batch with the model in one call,
  * emits one object prediction per object and one sum prediction per timestep (in input order),
  * trains on the batch when it has targets, and writes the model's checkpoint to the state store.
  *
@@ -82,8 +83,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
     /** Knobs of the processor, from the configuration. */
     public record Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes,
-                           int batchTimesteps, long batchMaxWaitMs, int metricsWindow, int maxLiveModels,
-                           Sequence sequence) {
+                           int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow,
+                           int maxLiveModels, Sequence sequence) {
         public Settings {
             if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
@@ -97,9 +98,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
 
         /** The settings of the regressor, which has no windows. */
         public Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes, int batchTimesteps,
-                        long batchMaxWaitMs, int metricsWindow, int maxLiveModels) {
-            this(spec, globalScope, maxObjects, maxRecordBytes, batchTimesteps, batchMaxWaitMs, metricsWindow,
-                    maxLiveModels, null);
+                        long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow, int maxLiveModels) {
+            this(spec, globalScope, maxObjects, maxRecordBytes, batchTimesteps, batchMaxWaitMs, flushWhenIdle,
+                    metricsWindow, maxLiveModels, null);
         }
     }
 
@@ -142,6 +143,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
     private final Map<String, List<PendingTimestep>> recovered = new HashMap<>();
     private final java.util.Set<String> published = new java.util.HashSet<>();
     private boolean recoveryDone;
+    /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
+    private boolean inputSinceTick;
 
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
@@ -165,13 +168,17 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         this.live = new LinkedHashMap<>(16, 0.75f, true);
         this.recoveryDone = false;
-        // A quarter of the wait: a partial batch runs at most a quarter late.
-        long tick = Math.max(1, Math.min(settings.batchMaxWaitMs() / 4, 100));
+        // Flushing when idle: tick as often as Streams punctuates (about once per pass over the fetched
+        // records, at most once per ms), so a tick with no input since the last one means the task has
+        // drained what it fetched. Otherwise a quarter of the wait: a partial batch runs at most a quarter late.
+        long tick = settings.flushWhenIdle() && settings.batchTimesteps() > 1 ? 1
+                : Math.max(1, Math.min(settings.batchMaxWaitMs() / 4, 100));
         context.schedule(Duration.ofMillis(tick), PunctuationType.WALL_CLOCK_TIME, now -> flushDue());
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
+        inputSinceTick = true;
         recoverPending();
         RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
         if (screened.rejection() != null) {
@@ -205,8 +212,15 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         }
     }
 
-    /** Completes the micro-batches whose oldest timestep has waited long enough. */
+    /**
+     * Completes the micro-batches whose oldest timestep has waited long enough, and, with
+     * {@code batch.flush.when.idle}, every partial batch once the task has had no input for a tick:
+     * waiting longer would add latency without adding timesteps to the batch until the next fetch.
+     * Under load the input keeps coming, so batches keep filling up to their size or wait.
+     */
     private void flushDue() {
+        boolean idle = settings.flushWhenIdle() && !inputSinceTick;
+        inputSinceTick = false;
         recoverPending();
         if (!recovered.isEmpty()) {
             for (String key : new ArrayList<>(recovered.keySet())) {
@@ -216,7 +230,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         long now = System.nanoTime();
         List<ModelSlot> due = new ArrayList<>();
         for (ModelSlot slot : live.values()) {
-            if (!slot.pending.isEmpty() && now - slot.pending.get(0).arrivedNanos() >= maxWaitNanos) {
+            if (!slot.pending.isEmpty() && (idle || now - slot.pending.get(0).arrivedNanos() >= maxWaitNanos)) {
                 due.add(slot);
             }
         }

@@ -105,6 +105,7 @@ class CrashEquivalenceIT {
         p.put("batch.timesteps", String.valueOf(BATCH));
         // Batches close by size only, so that both runs batch identically.
         p.put("batch.max.wait.ms", String.valueOf(Duration.ofHours(1).toMillis()));
+        p.put("batch.flush.when.idle", "false");
         p.put("processing.guarantee", "exactly_once_v2");
         p.put("commit.interval.ms", "100");
         // A restarted member takes its predecessor's place at once instead of waiting out the session.

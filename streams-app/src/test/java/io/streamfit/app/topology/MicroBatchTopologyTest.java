@@ -53,7 +53,12 @@ class MicroBatchTopologyTest {
     private StreamfitConfig config;
 
     private void start(int batch, long waitMs) {
+        start(batch, waitMs, true);
+    }
+
+    private void start(int batch, long waitMs, boolean flushWhenIdle) {
         Map<String, String> props = new HashMap<>();
+        props.put("batch.flush.when.idle", String.valueOf(flushWhenIdle));
         props.put("model.features", String.valueOf(M));
         props.put("model.hidden", "5");
         props.put("model.activation", "tanh");
@@ -163,6 +168,50 @@ class MicroBatchTopologyTest {
                 .getModelVersion()).isEqualTo(1L);
         assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
                 .isZero();
+    }
+
+    @Test
+    void aPartialBatchRunsAsOneUpdateOnceTheTaskHadNoInputForATick() {
+        start(64, 60_000, true);
+        Random rnd = new Random(15);
+        List<Timestep> steps = List.of(record(rnd, "a", 1, 2), record(rnd, "a", 2, 3), record(rnd, "a", 3, 1));
+        send(steps.get(0));
+        send(steps.get(1));
+        // Each advance is one punctuation tick (1 ms). Input since the last tick: the batch keeps filling.
+        driver.advanceWallClockTime(Duration.ofMillis(1));
+        assertThat(sums.isEmpty()).as("input arrived during the tick").isTrue();
+        send(steps.get(2));
+        driver.advanceWallClockTime(Duration.ofMillis(1));
+        assertThat(sums.isEmpty()).as("input arrived during the tick").isTrue();
+        // A tick without input: the fetched input is drained, so the partial batch runs now, not after 60 s.
+        driver.advanceWallClockTime(Duration.ofMillis(1));
+        try (OnlineModel reference = Models.create(config.modelSpec())) {
+            StepResult expected = reference.step(batchOf(steps), true);
+            List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+            assertThat(out).hasSize(6).extracting(r -> r.value().getModelVersion()).containsOnly(0L);
+            for (int i = 0; i < out.size(); i++) {
+                assertThat((float) out.get(i).value().getPrediction()).isEqualTo(expected.objectPredictions()[i]);
+            }
+        }
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L, 3L);
+        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("a")
+                .getModelVersion()).as("one update for the three timesteps").isEqualTo(1L);
+        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
+                .isZero();
+    }
+
+    @Test
+    void withoutFlushWhenIdleAPartialBatchWaitsForItsSizeOrItsWait() {
+        start(3, 60_000, false);
+        Random rnd = new Random(16);
+        send(record(rnd, "a", 1, 2));
+        send(record(rnd, "a", 2, 2));
+        for (int tick = 0; tick < 5; tick++) {
+            driver.advanceWallClockTime(Duration.ofMillis(20));
+        }
+        assertThat(sums.isEmpty()).as("idle ticks do not close the batch").isTrue();
+        send(record(rnd, "a", 3, 2));
+        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L, 3L);
     }
 
     @Test
