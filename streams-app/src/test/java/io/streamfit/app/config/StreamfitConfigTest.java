@@ -55,10 +55,10 @@ class StreamfitConfigTest {
         assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties())
                 .as("batch.timesteps=1 never waits: Kafka's poll.ms stays").doesNotContainKey("poll.ms");
         assertThat(new StreamfitConfig(Map.of("model.features", "3", "batch.timesteps", "64")).streamsProperties()
-                .getProperty("poll.ms")).as("flush when idle: a 1 ms tick").isEqualTo("1");
+                .getProperty("poll.ms")).as("at most 5 ms").isEqualTo("5");
         assertThat(new StreamfitConfig(Map.of("model.features", "3", "batch.timesteps", "64",
-                "batch.flush.when.idle", "false", "batch.max.wait.ms", "40")).streamsProperties()
-                .getProperty("poll.ms")).as("a quarter of the wait").isEqualTo("10");
+                "batch.max.wait.ms", "8")).streamsProperties()
+                .getProperty("poll.ms")).as("a quarter of the wait").isEqualTo("2");
         assertThat(new StreamfitConfig(Map.of("model.features", "3", "batch.timesteps", "64", "poll.ms", "250"))
                 .streamsProperties().getProperty("poll.ms")).as("the user's value wins").isEqualTo("250");
     }
