@@ -167,6 +167,7 @@ abstract class FeedForwardModel extends GraphModel {
                 lossValue = ((TFloat32) result.get(first)).getFloat();
                 skipped = skipped(result, first + 1);
                 wasClipped = skipped == null && clipped(result, first + 1);
+                keepState(result, first + 1);
             }
             boolean applied = update && skipped == null;
             if (applied) {

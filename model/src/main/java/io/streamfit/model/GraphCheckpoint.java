@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.zip.CRC32;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
+import org.tensorflow.Operand;
 import org.tensorflow.Output;
 import org.tensorflow.RawTensor;
 import org.tensorflow.Result;
@@ -19,12 +20,15 @@ import org.tensorflow.Session;
 import org.tensorflow.Tensor;
 import org.tensorflow.framework.optimizers.Optimizer;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.ndarray.buffer.ByteDataBuffer;
+import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Assign;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
 import org.tensorflow.types.family.TType;
 
 /**
@@ -35,6 +39,14 @@ import org.tensorflow.types.family.TType;
  * so optimizer state that tensorflow-framework keeps in variables is included without knowing the
  * optimizer. One placeholder and one {@code Assign} per variable are added when this object is
  * built, so an import adds no operations to the graph. Build it after the optimizer.
+ *
+ * <p>Export is one fetch per dtype (in practice one: every variable is float32): the graph holds a
+ * snapshot op per dtype that concatenates that dtype's variables, flattened, in checkpoint order.
+ * A second set of snapshot ops waits for the update ({@link GuardedUpdate#settled}) so that a
+ * training run fetches the state it leaves behind ({@link #fetchAfterUpdate}); an export after it
+ * ({@link #captureAfterUpdate}) then needs no session run, only copying and the CRC. Since every
+ * variable's shape is fixed, every byte of the format but the values, the update count and the CRC
+ * is known when this object is built: exports fill one preformatted image.
  *
  * <p>Byte format, version 1 (also in {@link SharedWeightRegressor}'s public doc: change both
  * together, and bump {@link #FORMAT_VERSION}); every number little-endian:
@@ -63,16 +75,46 @@ final class GraphCheckpoint {
                         Placeholder<?> value, Assign<?> assign) {
     }
 
+    /**
+     * Where one variable's values lie: bytes {@code [from, from + length)} of its dtype's snapshot
+     * tensor ({@code group}), copied to {@code [at, at + length)} of the image.
+     */
+    private record Place(int group, long from, int at, int length) {
+    }
+
     private final String fingerprint;
     private final byte[] fingerprintBytes;
     private final List<Slot> slots = new ArrayList<>();
+    private final List<Place> places = new ArrayList<>();
+    /** Per dtype group, in order of first appearance in checkpoint order: the bytes of its snapshot. */
+    private final long[] groupBytes;
+    /** The snapshot per dtype group, of the state as it is when the run reads it. */
+    private final List<Operand<?>> snapshot = new ArrayList<>();
+    /** The same, read after the run's update ({@link GuardedUpdate#settled}). */
+    private final List<Operand<?>> snapshotAfterUpdate = new ArrayList<>();
+    /**
+     * The whole checkpoint in the format of the class doc, headers written once; the values are
+     * those of the last snapshot copied in, the update count and CRC are written per export.
+     */
+    private final byte[] image;
+    private final int updatesAt;
+    /** Whether {@link #image} holds the variables' current values. */
+    private boolean imageCurrent;
+    /** Exports that had to run the session (for tests: an export after a step must not). */
+    private long exportRuns;
 
     /**
      * @param graph       the finished graph (model and optimizer built)
-     * @param tf          ops of {@code graph}; the restore ops go under its sub-scope {@code checkpoint}
+     * @param tf          ops of {@code graph}; the restore and snapshot ops go under its sub-scope
+     *                    {@code checkpoint}
      * @param fingerprint written into every export and required of every import
+     * @param settled     an op that runs after every write of a training run, and runs (is never
+     *                    dead) in every run that updates ({@link GuardedUpdate#settled})
+     * @throws IllegalArgumentException if a variable's shape is not fully known or its dtype has no
+     *                                  fixed element size (strings): such values have no byte
+     *                                  layout in the format
      */
-    GraphCheckpoint(Graph graph, Ops tf, String fingerprint) {
+    GraphCheckpoint(Graph graph, Ops tf, String fingerprint, Op settled) {
         this.fingerprint = fingerprint;
         this.fingerprintBytes = fingerprint.getBytes(StandardCharsets.UTF_8);
         List<GraphOperation> variables = new ArrayList<>();
@@ -87,6 +129,85 @@ final class GraphCheckpoint {
         Ops restore = tf.withSubScope("checkpoint");
         for (GraphOperation op : variables) {
             slots.add(slot(restore, op));
+        }
+
+        // Group by dtype, keeping checkpoint order inside each group, and lay out the image.
+        Map<DataType, Integer> groups = new LinkedHashMap<>();
+        List<List<Slot>> members = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        int at = MAGIC.length + 4 + 4 + fingerprintBytes.length;
+        int updatesAt = at;
+        at += 8 + 4;
+        for (Slot s : slots) {
+            int group = groups.computeIfAbsent(s.dtype, d -> {
+                members.add(new ArrayList<>());
+                sizes.add(0L);
+                return members.size() - 1;
+            });
+            int length = Math.toIntExact(elementBytes(s) * s.shape.size());
+            at += 4 + s.name.getBytes(StandardCharsets.UTF_8).length + 4 + 4 + 8 * s.shape.numDimensions() + 4;
+            places.add(new Place(group, sizes.get(group), at, length));
+            at += length;
+            members.get(group).add(s);
+            sizes.set(group, sizes.get(group) + length);
+        }
+        this.updatesAt = updatesAt;
+        this.groupBytes = sizes.stream().mapToLong(Long::longValue).toArray();
+        this.image = new byte[at + 4];
+        ByteBuffer out = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).putInt(FORMAT_VERSION).putInt(fingerprintBytes.length).put(fingerprintBytes);
+        out.putLong(0L).putInt(slots.size());
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            byte[] name = s.name.getBytes(StandardCharsets.UTF_8);
+            out.putInt(name.length).put(name);
+            out.putInt(s.dtype.getNumber()).putInt(s.shape.numDimensions());
+            for (long d : s.shape.asArray()) {
+                out.putLong(d);
+            }
+            out.putInt(places.get(i).length);
+            out.position(out.position() + places.get(i).length);
+        }
+
+        Ops snap = restore.withSubScope("snapshot");
+        Ops afterUpdate = restore.withSubScope("snapshot_after_update").withControlDependencies(List.of(settled));
+        Operand<TInt32> flat = snap.constant(new int[] {-1});
+        for (List<Slot> group : members) {
+            snapshot.add(concatenated(snap, group, flat));
+            snapshotAfterUpdate.add(concatenated(afterUpdate, group, flat));
+        }
+    }
+
+    /** One dtype's variables, flattened and concatenated in checkpoint order: [sum of their sizes]. */
+    private static Operand<?> concatenated(Ops tf, List<Slot> group, Operand<TInt32> flat) {
+        return concatenatedOf(tf, group, group.get(0).variable.type(), flat);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends TType> Operand<T> concatenatedOf(Ops tf, List<Slot> group, Class<T> type,
+                                                              Operand<TInt32> flat) {
+        List<Operand<T>> parts = new ArrayList<>(group.size());
+        for (Slot s : group) {
+            // Reading a variable through a reshape in a scope with control dependencies reads it
+            // when those have run, not when the variable op ran.
+            parts.add(tf.reshape((Output<T>) s.variable, flat));
+        }
+        // ConcatV2 needs at least two inputs; a lone variable is copied out by the fetch itself.
+        return parts.size() == 1 ? tf.identity(parts.get(0)) : tf.concat(parts, tf.constant(0));
+    }
+
+    /** Bytes of one element of {@code s}'s dtype, as TensorFlow lays it out on the host. */
+    private static long elementBytes(Slot s) {
+        if (s.shape.isUnknown() || s.shape.hasUnknownDimension()) {
+            throw new IllegalArgumentException("variable '" + s.name + "' has shape " + s.shape
+                    + ": a checkpoint needs every variable's shape fully known");
+        }
+        if (s.variable.type() == TString.class) {
+            throw new IllegalArgumentException("variable '" + s.name + "' is a string variable: a checkpoint holds"
+                    + " only variables of fixed-size elements");
+        }
+        try (Tensor one = Tensor.of(s.variable.type(), Shape.of(1))) {
+            return one.numBytes();
         }
     }
 
@@ -109,40 +230,68 @@ final class GraphCheckpoint {
         return slots.stream().map(Slot::name).toList();
     }
 
-    /** Serialises all variables and {@code updates} in the format of the class doc. */
+    /**
+     * Serialises all variables and {@code updates} in the format of the class doc. Needs no session
+     * run when the last run that could change a variable was a training run whose state was kept
+     * ({@link #captureAfterUpdate}); otherwise one run with one fetch per dtype.
+     */
     byte[] export(Session session, long updates) {
-        Session.Runner runner = session.runner();
-        for (Slot s : slots) {
-            runner.fetch(s.variable);
+        if (!imageCurrent) {
+            exportRuns++;
+            Session.Runner runner = session.runner();
+            snapshot.forEach(runner::fetch);
+            try (Result result = runner.run()) {
+                fill(result, 0);
+            }
         }
-        try (Result result = runner.run()) {
-            byte[][] names = new byte[slots.size()][];
-            int size = MAGIC.length + 4 + 4 + fingerprintBytes.length + 8 + 4;
-            for (int i = 0; i < slots.size(); i++) {
-                names[i] = slots.get(i).name.getBytes(StandardCharsets.UTF_8);
-                size += 4 + names[i].length + 4 + 4 + 8 * slots.get(i).shape.numDimensions() + 4
-                        + Math.toIntExact(result.get(i).numBytes());
+        byte[] out = image.clone();
+        ByteBuffer buffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(updatesAt, updates);
+        buffer.putInt(out.length - 4, crc(out, out.length - 4));
+        return out;
+    }
+
+    /** How many {@link #export} calls ran the session (the others copied the state a step fetched). */
+    long exportRuns() {
+        return exportRuns;
+    }
+
+    /**
+     * Adds to a training run the fetches of the state it leaves ({@code n} fetches, n the number of
+     * dtypes, after the runner's others); read them with {@link #captureAfterUpdate}. Until then the
+     * state is taken to have changed: a run that fails leaves no stale export behind.
+     */
+    void fetchAfterUpdate(Session.Runner runner) {
+        imageCurrent = false;
+        snapshotAfterUpdate.forEach(runner::fetch);
+    }
+
+    /**
+     * Keeps the state that a run with {@link #fetchAfterUpdate} left, for the next {@link #export};
+     * call it before {@code result} is closed.
+     *
+     * @param first index in {@code result} of the first fetch {@link #fetchAfterUpdate} added
+     */
+    void captureAfterUpdate(Result result, int first) {
+        fill(result, first);
+        imageCurrent = true;
+    }
+
+    /** Copies the snapshot fetches starting at {@code first} into the image. */
+    private void fill(Result result, int first) {
+        ByteDataBuffer[] data = new ByteDataBuffer[groupBytes.length];
+        for (int g = 0; g < data.length; g++) {
+            RawTensor raw = result.get(first + g).asRawTensor();
+            if (raw.numBytes() != groupBytes[g]) {
+                throw new IllegalStateException("checkpoint snapshot " + g + " holds " + raw.numBytes()
+                        + " bytes, the variables " + groupBytes[g]);
             }
-            size += 4;
-            ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-            out.put(MAGIC).putInt(FORMAT_VERSION).putInt(fingerprintBytes.length).put(fingerprintBytes);
-            out.putLong(updates).putInt(slots.size());
-            for (int i = 0; i < slots.size(); i++) {
-                Slot s = slots.get(i);
-                out.putInt(names[i].length).put(names[i]);
-                out.putInt(s.dtype.getNumber()).putInt(s.shape.numDimensions());
-                for (long d : s.shape.asArray()) {
-                    out.putLong(d);
-                }
-                // The fetched tensor may alias the live variable buffer: copy it out now, before
-                // any later run can update the variable in place.
-                RawTensor raw = result.get(i).asRawTensor();
-                byte[] bytes = new byte[Math.toIntExact(raw.numBytes())];
-                raw.data().read(bytes);
-                out.putInt(bytes.length).put(bytes);
-            }
-            out.putInt(crc(out.array(), out.position()));
-            return out.array();
+            // A lone variable's snapshot may alias the live buffer: it is copied out here, before
+            // any later run can update it in place.
+            data[g] = raw.data();
+        }
+        for (Place p : places) {
+            data[p.group].slice(p.from, p.length).read(image, p.at, p.length);
         }
     }
 
@@ -183,6 +332,8 @@ final class GraphCheckpoint {
                     + slots.size());
         }
         List<Tensor> tensors = new ArrayList<>(count);
+        // From here a failed run may have assigned some of the variables.
+        imageCurrent = false;
         try {
             Session.Runner runner = session.runner();
             for (Slot s : slots) {

@@ -93,7 +93,7 @@ abstract class GraphModel implements OnlineModel {
             Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
-            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint());
+            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint(), update.settled);
             session = new Session(graph, SessionConfig.of(spec));
             session.initialize();
             return update.train;
@@ -104,16 +104,28 @@ abstract class GraphModel implements OnlineModel {
     }
 
     /**
-     * Adds the update to {@code runner}: the update count feed, three fetches after the caller's
-     * (loss finite, gradients finite, clipped; read them with {@link #skipped} and
-     * {@link #clipped}) and the training target.
+     * Adds the update to {@code runner}: the update count feed, fetches after the caller's (loss
+     * finite, gradients finite, clipped: read them with {@link #skipped} and {@link #clipped}; then
+     * the state the run leaves: pass the result to {@link #keepState}) and the training target.
+     * Add no fetches after these.
      */
     protected Session.Runner withUpdate(Session.Runner runner) {
-        return runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
+        runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
                 .fetch(update.lossFinite)
                 .fetch(update.gradientsFinite)
-                .fetch(update.clipped)
-                .addTarget(update.train);
+                .fetch(update.clipped);
+        checkpoint.fetchAfterUpdate(runner);
+        return runner.addTarget(update.train);
+    }
+
+    /**
+     * Keeps the state a {@link #withUpdate} run left (updated or not) so that the next
+     * {@link #exportState} needs no session run; call it before closing the result. Without it the
+     * export runs the session itself. {@code first}: index of the run's first {@link #withUpdate}
+     * fetch.
+     */
+    protected void keepState(Result result, int first) {
+        checkpoint.captureAfterUpdate(result, first + 3);
     }
 
     /** Why the update of a {@link #withUpdate} run was skipped, or null; {@code first}: index of its first fetch. */
@@ -163,10 +175,24 @@ abstract class GraphModel implements OnlineModel {
         return version;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>After a step, this copies the state that the step's own session run fetched (one
+     * concatenated tensor per dtype, {@link GraphCheckpoint}); after an import, or before the first
+     * training step, it runs the session once. Only {@link #withUpdate} runs and imports write
+     * variables, which is what makes the kept state current.
+     */
     @Override
     public byte[] exportState() {
         ensureOpen();
         return checkpoint.export(session, version);
+    }
+
+    /** The checkpoint (for tests). */
+    GraphCheckpoint checkpoint() {
+        ensureOpen();
+        return checkpoint;
     }
 
     /**

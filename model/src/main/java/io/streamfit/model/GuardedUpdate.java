@@ -10,6 +10,7 @@ import org.tensorflow.Output;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Gradients;
+import org.tensorflow.op.core.SwitchCond;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
@@ -49,6 +50,12 @@ final class GuardedUpdate {
     final Operand<TBool> gradientsFinite;
     /** Whether clipping scaled the gradients down (always false when clipping is off). */
     final Operand<TBool> clipped;
+    /**
+     * Runs after the update in every run that runs {@link #train}, whether the guard let it write or
+     * not: what waits for it reads the state the run leaves. Unlike {@link #train} it is never dead,
+     * so tensors that wait for it can be fetched.
+     */
+    final Op settled;
 
     /**
      * @param tf           ops of the graph (root scope: slot variables get their exact names)
@@ -155,6 +162,14 @@ final class GuardedUpdate {
             }
         }
         train = tf.withControlDependencies(assigns).withName("train").noOp();
+
+        // train is dead when the guard fails (its control inputs are), and so is anything that
+        // waits for it; a Merge is live when one input is: the applied branch after every write, or
+        // the skipped branch as soon as the check is known (nothing writes then).
+        SwitchCond<TBool> decided = guard.withName("decided").switchCond(ok, ok);
+        Operand<TBool> applied = guard.withControlDependencies(List.of(train)).withName("applied")
+                .identity(decided.outputTrue());
+        settled = guard.withName("settled").merge(List.of(applied, decided.outputFalse()));
     }
 
     private static Operand<TFloat32> regularize(Ops u, Regularization r, Variable<TFloat32> w, Operand<TFloat32> g) {

@@ -115,6 +115,7 @@ public final class LstmAutoencoder extends SequenceModel {
             if (train) {
                 skipped = skipped(result, 1);
                 wasClipped = skipped == null && clipped(result, 1);
+                keepState(result, 1);
             }
         }
         double mean = 0;

@@ -120,6 +120,7 @@ public final class LstmRegressor extends SequenceModel {
                 lossValue = ((TFloat32) result.get(2)).getFloat();
                 skipped = skipped(result, 3);
                 wasClipped = skipped == null && clipped(result, 3);
+                keepState(result, 3);
             }
         }
         boolean applied = update && skipped == null;

@@ -42,6 +42,10 @@ public interface OnlineModel extends AutoCloseable {
      * Serialises the whole state (weights, optimizer slots and step counters, update count) so
      * that {@code importState(exportState())} on a model of the same spec predicts and trains
      * bit-for-bit like this one.
+     *
+     * <p>The stream processor checkpoints after every micro-batch, so right after a {@link #step}
+     * this costs no TensorFlow run: the step's own run fetched the state it left, and this copies
+     * it. The bytes are the same either way.
      */
     byte[] exportState();
 
