@@ -117,9 +117,19 @@ public final class EndToEnd implements Callable<Integer> {
         System.exit(new CommandLine(new EndToEnd()).execute(args));
     }
 
-    /** One row of the report: a drain, or a latency run, or a configuration the config rejected. */
+    /**
+     * One row of the report: a drain, or a latency run, or a configuration the config rejected.
+     *
+     * @param timestepsPerUpdate latency runs: input records per model update while timed (the mean
+     *                           micro-batch); NaN otherwise
+     */
     record Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
-               long p50Ms, long p99Ms, String note) {
+               long p50Ms, long p99Ms, double timestepsPerUpdate, String note) {
+
+        Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
+            long p50Ms, long p99Ms, String note) {
+            this(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, Double.NaN, note);
+        }
     }
 
     @Override
@@ -276,8 +286,7 @@ public final class EndToEnd implements Callable<Integer> {
                 collector.await();
                 // How big the micro-batches were at this rate: what the latency buys in updates.
                 long updates = metrics.updatesTotal() - updatesBefore;
-                String note = String.format(Locale.ROOT, "  %.1f timesteps/update",
-                        (metrics.recordsTotal() - recordsBefore) / (double) Math.max(1, updates));
+                double perUpdate = (metrics.recordsTotal() - recordsBefore) / (double) Math.max(1, updates);
                 long[] ts = collector.timestamps();
                 long[] arrived = collector.arrivals();
                 List<Long> lat = new ArrayList<>();
@@ -288,7 +297,7 @@ public final class EndToEnd implements Callable<Integer> {
                 }
                 long[] l = lat.stream().mapToLong(Long::longValue).toArray();
                 return print(new Row(label, guarantee, String.valueOf(batch), l.length, rate,
-                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), note));
+                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), perUpdate, ""));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -413,6 +422,9 @@ public final class EndToEnd implements Callable<Integer> {
     private static String format(Row r) {
         String value = Double.isNaN(r.recordsPerSecond()) ? "-" : String.format(Locale.ROOT, "%.0f", r.recordsPerSecond());
         String latency = r.p50Ms() < 0 ? "" : String.format(Locale.ROOT, "p50 %d ms  p99 %d ms", r.p50Ms(), r.p99Ms());
+        if (!Double.isNaN(r.timestepsPerUpdate())) {
+            latency += String.format(Locale.ROOT, "  %.1f timesteps/update", r.timestepsPerUpdate());
+        }
         return String.format(Locale.ROOT, "%-22s %-16s %-6s %8d %10s  %s%s", r.topology(), r.guarantee(), r.batch(),
                 r.records(), value, latency, r.note());
     }

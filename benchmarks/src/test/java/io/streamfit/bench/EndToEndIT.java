@@ -37,6 +37,7 @@ class EndToEndIT {
         assertThat(latency.note()).isEmpty();
         assertThat(latency.records()).isGreaterThan(30);
         assertThat(latency.p50Ms()).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(latency.p99Ms());
+        assertThat(latency.timestepsPerUpdate()).as("batch.timesteps=1: one update per record").isEqualTo(1.0);
 
         EndToEnd.Row batched = rows.get(4);
         assertThat(batched.batch()).isEqualTo("64");
