@@ -96,12 +96,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             }
         }
 
-        /** The settings of the regressor, which has no windows. */
-        public Settings(ModelSpec spec, boolean globalScope, int maxObjects, int maxRecordBytes, int batchTimesteps,
-                        long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow, int maxLiveModels) {
-            this(spec, globalScope, maxObjects, maxRecordBytes, batchTimesteps, batchMaxWaitMs, flushWhenIdle,
-                    metricsWindow, maxLiveModels, null);
-        }
     }
 
     /**
