@@ -22,7 +22,6 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import io.streamfit.app.backfill.ShuffleBuffer;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.demo.SyntheticStream;
@@ -51,9 +50,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -79,19 +77,8 @@ class BackfillIT {
     @TempDir
     static Path dir;
 
-    private static EmbeddedBroker broker;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = EmbeddedBroker.start(0, null, Map.of());
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
-        }
-    }
+    @RegisterExtension
+    static final InJvmKafka broker = new InJvmKafka();
 
     private record Cli(int code, String out, String err) {
     }

@@ -18,7 +18,6 @@ import java.util.Random;
 import java.util.Set;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -35,9 +34,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -61,12 +60,12 @@ class CrashEquivalenceIT {
     @TempDir
     static Path dir;
 
-    private static EmbeddedBroker broker;
+    @RegisterExtension
+    static final InJvmKafka broker = new InJvmKafka();
     private static final List<Timestep> stream = new ArrayList<>();
 
     @BeforeAll
-    static void startBrokerAndWriteTheStream() throws Exception {
-        broker = EmbeddedBroker.start(0, null, Map.of());
+    static void writeTheStream() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(INPUT, 4, (short) 1))).all().get();
         }
@@ -80,13 +79,6 @@ class CrashEquivalenceIT {
                 stream.add(ts);
                 producer.send(new ProducerRecord<>(INPUT, ts.series(), json.serialize(INPUT, ts)));
             }
-        }
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        if (broker != null) {
-            broker.close();
         }
     }
 
