@@ -1,5 +1,7 @@
 package io.streamfit.bench;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,9 +54,9 @@ import picocli.CommandLine.Option;
  * the record-to-prediction latency: a producer sends fresh records at a fixed rate (half the
  * drain rate just measured, unless {@code --latency-rate}) with CreateTime = send time; streamfit
  * keeps that timestamp on its outputs; a read_committed consumer of {@code sum-predictions}
- * takes its clock at arrival minus that timestamp. Before the timed phase a warm-up burst (at
- * least 4 records per series, about 2 s worth) builds every model and is not counted. All clocks
- * are this JVM's.
+ * takes its clock at arrival minus that timestamp. Before the timed phase a burst (at least 4
+ * records per series, about 2 s worth) builds every model, then records go at the rate until the
+ * JIT compiler has gone quiet (see {@link #settle}); neither is counted. All clocks are this JVM's.
  */
 @Command(name = "end-to-end", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Drain rate of byte-copy, JSON-tree and streamfit topologies over the same preloaded "
@@ -97,6 +99,18 @@ public final class EndToEnd implements Callable<Integer> {
             description = "Records/s of the latency runs; 0 = half the measured streamfit drain rate (default ${DEFAULT-VALUE}).")
     double latencyRate = 0;
 
+    @Option(names = "--latency-warm-up-seconds", description = "Least time each latency run sends at its rate "
+            + "before timing starts; 0: time right after the model-building burst (default ${DEFAULT-VALUE}).")
+    double latencyWarmUpSeconds = 10;
+
+    @Option(names = "--jit-quiet-percent", description = "... and until the JIT compiler used less than this "
+            + "share of one core over the last 5 s (default ${DEFAULT-VALUE}).")
+    double jitQuietPercent = 10;
+
+    @Option(names = "--latency-warm-up-max-seconds", description = "Time the latency runs regardless of the JIT "
+            + "after this long (default ${DEFAULT-VALUE}).")
+    double latencyWarmUpMaxSeconds = 180;
+
     @Option(names = "--set", description = "Extra key=value for every topology's config (Streams keys, or streamfit "
             + "keys such as model.hidden, batch.max.wait.ms, tf.intra.op.threads); repeatable.")
     Map<String, String> extra = new HashMap<>();
@@ -122,14 +136,22 @@ public final class EndToEnd implements Callable<Integer> {
      *
      * @param timestepsPerUpdate latency runs: input records per model update while timed (the mean
      *                           micro-batch); NaN otherwise
+     * @param timing             latency runs: how long they warmed up, and the JIT while timed; null otherwise
      */
     record Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
-               long p50Ms, long p99Ms, double timestepsPerUpdate, String note) {
+               long p50Ms, long p99Ms, double timestepsPerUpdate, Timing timing, String note) {
 
         Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
             long p50Ms, long p99Ms, String note) {
-            this(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, Double.NaN, note);
+            this(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, Double.NaN, null, note);
         }
+    }
+
+    /**
+     * @param warmUpSeconds paced sending before the timed phase
+     * @param jitPercent    share of one core the JIT compiler used during the timed phase
+     */
+    record Timing(double warmUpSeconds, double jitPercent) {
     }
 
     @Override
@@ -260,44 +282,55 @@ public final class EndToEnd implements Callable<Integer> {
         // Output timestamps must stay the input's CreateTime here, so no LogAppendTime topics.
         createStreamfitTopics(config, false);
         int total = (int) Math.max(10, Math.round(rate * latencySeconds));
-        // Warm-up: every series' model is built and the JIT has run before the timed phase.
-        int warmUp = Math.max(series * 4, (int) Math.min(total, Math.round(rate * 2)));
+        // Warm-up burst: every series' model is built before anything is paced.
+        int burst = Math.max(series * 4, (int) Math.min(total, Math.round(rate * 2)));
+        int chunk = (int) Math.max(1, Math.round(rate * WARM_UP_CHUNK_SECONDS));
+        int warmUpCapacity = latencyWarmUpSeconds <= 0 ? 0
+                : chunk * (int) Math.ceil(Math.max(latencyWarmUpSeconds, latencyWarmUpMaxSeconds) / WARM_UP_CHUNK_SECONDS);
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
         String label = "c latency @" + Math.round(rate) + "/s";
         try (OutputCollector collector = new OutputCollector(broker.bootstrapServers(),
-                config.topics().sumPredictions().name(), warmUp + total, Duration.ofSeconds(idleTimeoutSeconds))) {
+                config.topics().sumPredictions().name(), burst + warmUpCapacity + total,
+                Duration.ofSeconds(idleTimeoutSeconds));
+             KafkaProducer<String, byte[]> producer = producer(true)) {
             KafkaStreams streams = new KafkaStreams(StreamfitTopology.build(config, metrics), config.streamsProperties());
             try {
                 streams.start();
                 TimestepRecords source = new TimestepRecords(objects, features, series, 7);
-                produce(input, source, warmUp, 0);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(idleTimeoutSeconds);
-                while (collector.count() < warmUp) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("warm-up: " + collector.count() + " of " + warmUp
-                                + " outputs after " + idleTimeoutSeconds + " s");
-                    }
-                    Thread.sleep(20);
-                }
+                produce(producer, input, source, burst, 0);
+                collector.awaitCount(burst);
+                List<Window> warmUp = settle(producer, input, source, chunk, rate);
+                int sent = burst + warmUp.stream().mapToInt(Window::records).sum();
+
                 long start = System.currentTimeMillis();
+                // Records are in flight here (the warm-up goes straight on), so this may be one batch off.
                 long recordsBefore = metrics.recordsTotal();
                 long updatesBefore = metrics.updatesTotal();
-                produce(input, source, total, rate);
-                collector.await();
+                Window timed = paced(producer, input, source, total, rate);
+                collector.awaitCount(sent + total);
                 // How big the micro-batches were at this rate: what the latency buys in updates.
                 long updates = metrics.updatesTotal() - updatesBefore;
                 double perUpdate = (metrics.recordsTotal() - recordsBefore) / (double) Math.max(1, updates);
                 long[] ts = collector.timestamps();
                 long[] arrived = collector.arrivals();
-                List<Long> lat = new ArrayList<>();
-                for (int i = 0; i < ts.length; i++) {
-                    if (ts[i] >= start) {
-                        lat.add(arrived[i] - ts[i]);
-                    }
+                for (Window w : warmUp) {
+                    long[] l = latencies(ts, arrived, w.startMs(), w.endMs());
+                    System.out.printf(Locale.ROOT, "  warm-up %5.1f s at %.0f/s: JIT %3.0f%% of a core, p50 %d ms, p99 %d ms%n",
+                            (w.endMs() - warmUp.get(0).startMs()) / 1e3, rate, w.jitPercent(),
+                            Stats.percentile(l, 0.5), Stats.percentile(l, 0.99));
                 }
-                long[] l = lat.stream().mapToLong(Long::longValue).toArray();
+                long windowMs = (long) (WARM_UP_CHUNK_SECONDS * 1000);
+                for (long from = start; from < timed.endMs(); from += windowMs) {
+                    long[] w = latencies(ts, arrived, from, Math.min(from + windowMs, timed.endMs()));
+                    System.out.printf(Locale.ROOT, "  timed   %5.1f s at %.0f/s: p50 %d ms, p99 %d ms, max %d ms%n",
+                            (Math.min(from + windowMs, timed.endMs()) - start) / 1e3, rate, Stats.percentile(w, 0.5),
+                            Stats.percentile(w, 0.99), Stats.percentile(w, 1.0));
+                }
+                long[] l = latencies(ts, arrived, start, Long.MAX_VALUE);
+                double warmUpSeconds = warmUp.isEmpty() ? 0 : (warmUp.get(warmUp.size() - 1).endMs() - warmUp.get(0).startMs()) / 1e3;
                 return print(new Row(label, guarantee, String.valueOf(batch), l.length, rate,
-                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), perUpdate, ""));
+                        Stats.percentile(l, 0.5), Stats.percentile(l, 0.99), perUpdate,
+                        new Timing(warmUpSeconds, timed.jitPercent()), ""));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -306,6 +339,61 @@ public final class EndToEnd implements Callable<Integer> {
             return print(new Row(label, guarantee, String.valueOf(batch), total, rate, -1, -1,
                     "FAILED: " + e.getMessage()));
         }
+    }
+
+    /** Length of one paced warm-up window: the JIT's share of a core is judged over one window. */
+    private static final double WARM_UP_CHUNK_SECONDS = 5;
+
+    /**
+     * Paced records sent in one stretch of time, and how much of one core the JIT compiler used
+     * meanwhile (total compilation time over wall time; above 100% when compiler threads overlap).
+     */
+    record Window(int records, long startMs, long endMs, double jitPercent) {
+    }
+
+    /**
+     * Sends at {@code rate} in windows of {@link #WARM_UP_CHUNK_SECONDS} until at least
+     * {@code --latency-warm-up-seconds} passed and the JIT used less than
+     * {@code --jit-quiet-percent} of a core in the last window, or {@code --latency-warm-up-max-seconds}
+     * passed. A JVM compiles a freshly started broker, Streams and model for minutes; on few cores
+     * that compiling competes with the service, and a latency measured meanwhile is the JIT's.
+     */
+    private List<Window> settle(KafkaProducer<String, byte[]> producer, String topic, TimestepRecords source,
+                                int chunk, double rate) {
+        List<Window> windows = new ArrayList<>();
+        if (latencyWarmUpSeconds <= 0) {
+            return windows;
+        }
+        long t0 = System.nanoTime();
+        while (true) {
+            Window w = paced(producer, topic, source, chunk, rate);
+            windows.add(w);
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            if (elapsed >= latencyWarmUpMaxSeconds || elapsed >= latencyWarmUpSeconds && w.jitPercent() < jitQuietPercent) {
+                return windows;
+            }
+        }
+    }
+
+    private Window paced(KafkaProducer<String, byte[]> producer, String topic, TimestepRecords source, int n, double rate) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long jit0 = jit.getTotalCompilationTime();
+        long w0 = System.nanoTime();
+        long startMs = System.currentTimeMillis();
+        produce(producer, topic, source, n, rate);
+        double wallMs = (System.nanoTime() - w0) / 1e6;
+        return new Window(n, startMs, System.currentTimeMillis(), 100.0 * (jit.getTotalCompilationTime() - jit0) / wallMs);
+    }
+
+    /** Arrival minus timestamp of the outputs whose timestamp is in [fromMs, toMs). */
+    private static long[] latencies(long[] timestamps, long[] arrivals, long fromMs, long toMs) {
+        List<Long> lat = new ArrayList<>();
+        for (int i = 0; i < timestamps.length; i++) {
+            if (timestamps[i] >= fromMs && timestamps[i] < toMs) {
+                lat.add(arrivals[i] - timestamps[i]);
+            }
+        }
+        return lat.stream().mapToLong(Long::longValue).toArray();
     }
 
     private StreamfitConfig streamfitConfig(String id, String guarantee, int batch, String input) {
@@ -387,31 +475,43 @@ public final class EndToEnd implements Callable<Integer> {
     }
 
     private void produce(String topic, TimestepRecords source, int n, double rate) {
+        try (KafkaProducer<String, byte[]> producer = producer(rate > 0)) {
+            produce(producer, topic, source, n, rate);
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer(boolean paced) {
         Map<String, Object> props = new HashMap<>();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.LINGER_MS_CONFIG, rate > 0 ? 0 : 20);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, paced ? 0 : 20);
         props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // see DemoProducer
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ByteArraySerializer())) {
-            long start = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                String key = source.nextKey();
-                byte[] value = source.nextValue();
-                if (rate > 0) {
-                    long due = start + (long) (i * 1e9 / rate);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), key, value));
-                } else {
-                    producer.send(new ProducerRecord<>(topic, key, value));
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /**
+     * Sends {@code n} records and flushes; at {@code rate} records/s when rate &gt; 0 (each with
+     * CreateTime = its send time), else as fast as the producer batches them.
+     */
+    private static void produce(KafkaProducer<String, byte[]> producer, String topic, TimestepRecords source,
+                                int n, double rate) {
+        long start = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            String key = source.nextKey();
+            byte[] value = source.nextValue();
+            if (rate > 0) {
+                long due = start + (long) (i * 1e9 / rate);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
                 }
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), key, value));
+            } else {
+                producer.send(new ProducerRecord<>(topic, key, value));
             }
-            producer.flush();
         }
+        producer.flush();
     }
 
     private static Row print(Row r) {
@@ -424,6 +524,10 @@ public final class EndToEnd implements Callable<Integer> {
         String latency = r.p50Ms() < 0 ? "" : String.format(Locale.ROOT, "p50 %d ms  p99 %d ms", r.p50Ms(), r.p99Ms());
         if (!Double.isNaN(r.timestepsPerUpdate())) {
             latency += String.format(Locale.ROOT, "  %.1f timesteps/update", r.timestepsPerUpdate());
+        }
+        if (r.timing() != null) {
+            latency += String.format(Locale.ROOT, "  (timed after %.0f s warm-up; JIT %.0f%% of a core)",
+                    r.timing().warmUpSeconds(), r.timing().jitPercent());
         }
         return String.format(Locale.ROOT, "%-22s %-16s %-6s %8d %10s  %s%s", r.topology(), r.guarantee(), r.batch(),
                 r.records(), value, latency, r.note());

@@ -15,13 +15,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads an output topic from the beginning (read_committed, so under exactly-once only committed
  * outputs count) on its own thread and keeps, per record, its Kafka timestamp and the wall-clock
- * time it arrived here, both in epoch milliseconds. Stops after {@code expected} records or when
- * no record came for {@code idleTimeout}.
+ * time it arrived here, both in epoch milliseconds. Stops after {@code capacity} records, when
+ * closed, or when no record came for {@code idleTimeout}.
  */
 final class OutputCollector implements AutoCloseable {
 
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final int expected;
+    private final int capacity;
     private final Duration idleTimeout;
     private final long[] timestamps;
     private final long[] arrivals;
@@ -33,14 +33,14 @@ final class OutputCollector implements AutoCloseable {
     /**
      * @param bootstrap   the cluster
      * @param topic       the topic to read
-     * @param expected    records to wait for (at least 1)
+     * @param capacity    most records kept; {@link #await()} waits for all of them (at least 1)
      * @param idleTimeout longest wait for the next record before giving up
      */
-    OutputCollector(String bootstrap, String topic, int expected, Duration idleTimeout) {
-        this.expected = expected;
+    OutputCollector(String bootstrap, String topic, int capacity, Duration idleTimeout) {
+        this.capacity = capacity;
         this.idleTimeout = idleTimeout;
-        this.timestamps = new long[expected];
-        this.arrivals = new long[expected];
+        this.timestamps = new long[capacity];
+        this.arrivals = new long[capacity];
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-collector-" + topic,
@@ -57,7 +57,7 @@ final class OutputCollector implements AutoCloseable {
     private void run() {
         try {
             long lastProgress = System.nanoTime();
-            while (!stop && count.get() < expected) {
+            while (!stop && count.get() < capacity) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                 long now = System.currentTimeMillis();
                 if (!records.isEmpty()) {
@@ -65,7 +65,7 @@ final class OutputCollector implements AutoCloseable {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     int i = count.get();
-                    if (i >= expected) {
+                    if (i >= capacity) {
                         break;
                     }
                     timestamps[i] = r.timestamp();
@@ -74,7 +74,7 @@ final class OutputCollector implements AutoCloseable {
                 }
                 if (System.nanoTime() - lastProgress > idleTimeout.toNanos()) {
                     failure = new IllegalStateException("no output for " + idleTimeout.toSeconds() + " s after "
-                            + count.get() + " of " + expected + " records");
+                            + count.get() + " records");
                     return;
                 }
             }
@@ -86,18 +86,30 @@ final class OutputCollector implements AutoCloseable {
     }
 
     /**
-     * Waits until every expected record arrived.
+     * Waits until {@code capacity} records arrived.
      *
      * @throws IllegalStateException when the output stalled or the consumer failed
      */
     void await() throws InterruptedException {
-        thread.join();
+        awaitCount(capacity);
+    }
+
+    /**
+     * Waits until at least {@code n} records arrived; the collector goes on reading.
+     *
+     * @throws IllegalStateException when the output stalled or the consumer failed first
+     */
+    void awaitCount(int n) throws InterruptedException {
+        while (count.get() < n && thread.isAlive()) {
+            Thread.sleep(5);
+        }
+        if (count.get() >= n) {
+            return;
+        }
         if (failure != null) {
             throw new IllegalStateException("reading outputs failed: " + failure.getMessage(), failure);
         }
-        if (count.get() < expected) {
-            throw new IllegalStateException("stopped after " + count.get() + " of " + expected + " records");
-        }
+        throw new IllegalStateException("stopped after " + count.get() + " of " + n + " records");
     }
 
     /** Records received so far. */
