@@ -319,11 +319,14 @@ public final class EndToEnd implements Callable<Integer> {
                             (w.endMs() - warmUp.get(0).startMs()) / 1e3, rate, w.jitPercent(),
                             Stats.percentile(l, 0.5), Stats.percentile(l, 0.99));
                 }
-                long windowMs = (long) (WARM_UP_CHUNK_SECONDS * 1000);
-                for (long from = start; from < timed.endMs(); from += windowMs) {
-                    long[] w = latencies(ts, arrived, from, Math.min(from + windowMs, timed.endMs()));
+                // The timed phase in windows of about WARM_UP_CHUNK_SECONDS each: a stall shows where it was.
+                int windows = (int) Math.max(1, Math.round((timed.endMs() - start) / (WARM_UP_CHUNK_SECONDS * 1000)));
+                for (int i = 0; i < windows; i++) {
+                    long from = start + (timed.endMs() - start) * i / windows;
+                    long to = i == windows - 1 ? Long.MAX_VALUE : start + (timed.endMs() - start) * (i + 1) / windows;
+                    long[] w = latencies(ts, arrived, from, to);
                     System.out.printf(Locale.ROOT, "  timed   %5.1f s at %.0f/s: p50 %d ms, p99 %d ms, max %d ms%n",
-                            (Math.min(from + windowMs, timed.endMs()) - start) / 1e3, rate, Stats.percentile(w, 0.5),
+                            (Math.min(to, timed.endMs()) - start) / 1e3, rate, Stats.percentile(w, 0.5),
                             Stats.percentile(w, 0.99), Stats.percentile(w, 1.0));
                 }
                 long[] l = latencies(ts, arrived, start, Long.MAX_VALUE);
