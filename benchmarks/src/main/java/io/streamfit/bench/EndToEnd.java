@@ -119,6 +119,10 @@ public final class EndToEnd implements Callable<Integer> {
             + "measured ones; 0 skips it (default ${DEFAULT-VALUE}).")
     int warmUpRecords = 2_000;
 
+    @Option(names = "--state-dir", description = "Where the topologies' local state goes (a fresh folder inside "
+            + "it); default: the JVM's temp folder, where the in-JVM broker's logs go too.")
+    Path stateDir;
+
     @Option(names = "--idle-timeout", description = "Give a run up after this many seconds without output "
             + "(default ${DEFAULT-VALUE}).")
     int idleTimeoutSeconds = 120;
@@ -164,7 +168,8 @@ public final class EndToEnd implements Callable<Integer> {
 
     /** Starts the broker, preloads the input and runs every configuration; the rows in run order. */
     List<Row> runAll() throws Exception {
-        stateRoot = Files.createTempDirectory("streamfit-e2e-");
+        stateRoot = stateDir == null ? Files.createTempDirectory("streamfit-e2e-")
+                : Files.createTempDirectory(Files.createDirectories(stateDir), "streamfit-e2e-");
         List<Row> rows = new ArrayList<>();
         try (EmbeddedBroker b = EmbeddedBroker.start(0, null, Map.of())) {
             broker = b;

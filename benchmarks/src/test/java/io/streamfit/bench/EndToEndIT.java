@@ -3,9 +3,13 @@ package io.streamfit.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The end-to-end harness against a real in-JVM broker with real Kafka Streams and TensorFlow, on
@@ -15,8 +19,9 @@ import org.junit.jupiter.api.Test;
 class EndToEndIT {
 
     @Test
-    void drainsEveryTopologyAndMeasuresLatency() throws Exception {
+    void drainsEveryTopologyAndMeasuresLatency(@TempDir Path stateDir) throws Exception {
         EndToEnd bench = new EndToEnd();
+        bench.stateDir = stateDir;
         bench.records = 300;
         bench.series = 4;
         bench.partitions = 2;
@@ -56,5 +61,9 @@ class EndToEndIT {
             assertThat(batched.recordsPerSecond()).isPositive();
         }
         assertThat(EndToEnd.report(rows)).contains("ratio exactly_once_v2 batch.timesteps=1: c/a = ");
+        try (Stream<Path> roots = Files.list(stateDir)) {
+            assertThat(roots).as("--state-dir holds the runs' state").anyMatch(d -> d.getFileName().toString()
+                    .startsWith("streamfit-e2e-"));
+        }
     }
 }
