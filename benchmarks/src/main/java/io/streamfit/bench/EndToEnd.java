@@ -320,6 +320,9 @@ public final class EndToEnd implements Callable<Integer> {
                 long[] arrived = collector.arrivals();
                 for (Window w : warmUp) {
                     long[] l = latencies(ts, arrived, w.startMs(), w.endMs());
+                    if (l.length == 0) {
+                        continue; // a window of a record or two can end in the millisecond it was sent
+                    }
                     System.out.printf(Locale.ROOT, "  warm-up %5.1f s at %.0f/s: JIT %3.0f%% of a core, p50 %d ms, p99 %d ms%n",
                             (w.endMs() - warmUp.get(0).startMs()) / 1e3, rate, w.jitPercent(),
                             Stats.percentile(l, 0.5), Stats.percentile(l, 0.99));
@@ -330,6 +333,9 @@ public final class EndToEnd implements Callable<Integer> {
                     long from = start + (timed.endMs() - start) * i / windows;
                     long to = i == windows - 1 ? Long.MAX_VALUE : start + (timed.endMs() - start) * (i + 1) / windows;
                     long[] w = latencies(ts, arrived, from, to);
+                    if (w.length == 0) {
+                        continue;
+                    }
                     System.out.printf(Locale.ROOT, "  timed   %5.1f s at %.0f/s: p50 %d ms, p99 %d ms, max %d ms%n",
                             (Math.min(to, timed.endMs()) - start) / 1e3, rate, Stats.percentile(w, 0.5),
                             Stats.percentile(w, 0.99), Stats.percentile(w, 1.0));
