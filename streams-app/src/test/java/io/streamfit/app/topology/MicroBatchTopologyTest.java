@@ -86,6 +86,16 @@ class MicroBatchTopologyTest {
         }
     }
 
+    /** The model version of {@code model}'s checkpoint in the model store. */
+    private long checkpointVersion(String model) {
+        return driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get(model).getModelVersion();
+    }
+
+    /** Timesteps buffered in the pending store (a partial batch survives a crash through it). */
+    private long pendingEntries() {
+        return driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries();
+    }
+
     private static Timestep record(Random rnd, String series, long t, int k) {
         List<Timestep.ObjectInput> objs = new ArrayList<>();
         for (int i = 0; i < k; i++) {
@@ -164,10 +174,8 @@ class MicroBatchTopologyTest {
         driver.advanceWallClockTime(Duration.ofMillis(100));
         assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L);
         assertThat(objects.readRecordsToList()).hasSize(4).extracting(r -> r.value().getModelVersion()).containsOnly(0L);
-        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("a")
-                .getModelVersion()).isEqualTo(1L);
-        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
-                .isZero();
+        assertThat(checkpointVersion("a")).isEqualTo(1L);
+        assertThat(pendingEntries()).isZero();
     }
 
     @Test
@@ -194,10 +202,8 @@ class MicroBatchTopologyTest {
             }
         }
         assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L, 3L);
-        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("a")
-                .getModelVersion()).as("one update for the three timesteps").isEqualTo(1L);
-        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
-                .isZero();
+        assertThat(checkpointVersion("a")).as("one update for the three timesteps").isEqualTo(1L);
+        assertThat(pendingEntries()).isZero();
     }
 
     @Test
@@ -249,8 +255,7 @@ class MicroBatchTopologyTest {
             }
         }
         assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(0L, 1L, 2L, 3L);
-        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries())
-                .isZero();
+        assertThat(pendingEntries()).isZero();
     }
 
     @Test
