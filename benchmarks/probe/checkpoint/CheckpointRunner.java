@@ -7,16 +7,17 @@ import java.util.Random;
 import java.util.function.IntFunction;
 
 /**
- * One model of {@link CheckpointAB}: the regressor of {@code CheckpointProbe} (Adam, relu, one
- * hidden layer, single-threaded TensorFlow, seeded data); each call is one training step then one
- * export, and returns {step ns, export ns, checkpoint bytes}.
+ * One model of {@link CheckpointProbe}: the regressor (Adam, relu, one hidden layer,
+ * single-threaded TensorFlow, seeded data); each call is one training step then one export, as
+ * the stream processor does after every micro-batch, and returns {step ns, export ns, checkpoint
+ * bytes}.
  */
-public class CheckpointABRunner implements IntFunction<long[]>, AutoCloseable {
+public class CheckpointRunner implements IntFunction<long[]>, AutoCloseable {
 
     private final OnlineModel model;
     private final ObjectBatch batch;
 
-    public CheckpointABRunner(String shape) {
+    public CheckpointRunner(String shape) {
         int[] s = Arrays.stream(shape.split("x")).mapToInt(Integer::parseInt).toArray();
         int k = s[0], m = s[1], hidden = s[2], timesteps = s[3];
         model = Models.create(ModelSpec.regressor(m, new int[] {hidden}, "relu", 0.5,
