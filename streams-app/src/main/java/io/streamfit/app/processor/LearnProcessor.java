@@ -95,7 +95,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
                         + " needs batch.timesteps = 1 and sequence settings");
             }
         }
-
     }
 
     /**

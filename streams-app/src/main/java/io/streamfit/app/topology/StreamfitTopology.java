@@ -102,8 +102,7 @@ public final class StreamfitTopology {
                 : null;
         LearnProcessor.Settings settings = new LearnProcessor.Settings(spec, global, config.maxObjects(),
                 config.maxRecordBytes(), config.batchTimesteps(), config.batchMaxWaitMs(), config.batchFlushWhenIdle(),
-                config.metricsWindow(),
-                MAX_LIVE_MODELS_PER_TASK, sequence);
+                config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK, sequence);
         topology.addProcessor(LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), LEARN);
         topology.addStateStore(pendingStore(), LEARN);
