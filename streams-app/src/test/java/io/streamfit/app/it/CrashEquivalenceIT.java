@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -136,7 +137,7 @@ class CrashEquivalenceIT {
         try {
             // 1: at a random moment.
             long at1 = (long) (TIMESTEPS * (0.10 + 0.15 * random.nextDouble()));
-            awaitProcessed(child, at1);
+            awaitProcessed(child, at1, log);
             child.kill();
             kills.add("random moment after " + at1 + " records");
             phase(t0, "kill 1: " + kills.get(0));
@@ -144,7 +145,7 @@ class CrashEquivalenceIT {
             // 2: right after a checkpoint (the moment a model's version moves on /models).
             child = ChildApp.start(crashConfig, dir, log, port);
             long at2 = (long) (TIMESTEPS * (0.35 + 0.15 * random.nextDouble()));
-            awaitProcessed(child, at2);
+            awaitProcessed(child, at2, log);
             long v = child.version("series-0");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (child.version("series-0") == v && System.nanoTime() < deadline) {
@@ -157,7 +158,7 @@ class CrashEquivalenceIT {
             // 3: at a random moment, and the local state is lost too: everything comes from the changelogs.
             child = ChildApp.start(crashConfig, dir, log, port);
             long at3 = (long) (TIMESTEPS * (0.60 + 0.20 * random.nextDouble()));
-            awaitProcessed(child, at3);
+            awaitProcessed(child, at3, log);
             child.kill();
             deleteRecursively(state);
             kills.add("random moment after " + at3 + " records, state dir deleted");
@@ -233,10 +234,25 @@ class CrashEquivalenceIT {
         System.out.printf("[CrashEquivalenceIT +%.1fs] %s%n", (System.nanoTime() - t0) / 1e9, what);
     }
 
-    private static void awaitProcessed(ChildApp child, long records) {
-        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
-                .until(() -> child.recordsProcessed() >= records || !child.alive());
-        assertThat(child.alive()).as("child app alive").isTrue();
+    private static void awaitProcessed(ChildApp child, long records, Path log) {
+        try {
+            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> child.recordsProcessed() >= records || !child.alive());
+        } catch (ConditionTimeoutException e) {
+            // The log lives in a temp dir that is gone after the test: show where the child stood.
+            throw new AssertionError("the child app did not reach " + records + " processed records in 4 minutes;"
+                    + " the end of its log:\n" + logTail(log), e);
+        }
+        assertThat(child.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
+    }
+
+    private static String logTail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (java.io.IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
     }
 
     private static Map<String, ObjectPrediction> objects(String topic) {
