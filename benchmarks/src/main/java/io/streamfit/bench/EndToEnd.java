@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
+import io.streamfit.app.names.Names;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
@@ -461,7 +462,7 @@ public final class EndToEnd implements Callable<Integer> {
         createTopic(t.deadLetters().name(), false);
         if (config.globalScope()) {
             // model.scope=global: the one-partition topic that routes every record to the one model.
-            createTopic(StreamfitTopology.globalRouteTopic(config.applicationId()), 1, false);
+            createTopic(Names.globalRouteTopic(config.applicationId()), 1, false);
         }
     }
 

@@ -12,9 +12,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.streamfit.app.names.Names;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.processor.ModelMismatchException;
-import io.streamfit.app.processor.TimestepValidator;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.errors.ModelMismatchException;
+import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.model.ModelSpec;
@@ -159,7 +161,7 @@ public final class Backfill {
 
     /** The changelog topic of the model store of {@code applicationId}. */
     public static String changelogTopic(String applicationId) {
-        return applicationId + "-" + StreamfitTopology.MODEL_STORE + "-changelog";
+        return applicationId + "-" + Names.MODEL_STORE + "-changelog";
     }
 
     /**
@@ -171,10 +173,9 @@ public final class Backfill {
      */
     public Result run() throws InterruptedException, ExecutionException, TimeoutException {
         long t0 = System.nanoTime();
-        ModelSpec spec = config.modelSpec();
-        if (spec.isSequence()) {
-            throw new BackfillRefused("model.kind=" + spec.kind() + " is a sequence model; backfill trains "
-                    + "regressors and classifiers (a sequence model's windows live in the service's window store)");
+        ConfiguredKind kind = config.kind();
+        if (kind.backfillRefusal() != null) {
+            throw new BackfillRefused("model.kind=" + kind.kind().name() + " " + kind.backfillRefusal());
         }
         Map<String, Object> common = new HashMap<>(config.clientProperties());
         common.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -201,9 +202,9 @@ public final class Backfill {
             LOG.info("Backfill of {} over {} passes: offsets {} to {} by partition; {} existing checkpoints",
                     inputTopic, options.epochs(), byPartition(start), byPartition(end), existing.size());
 
-            HistoryScreen screen = new HistoryScreen(TimestepValidator.forSpec(spec, config.maxObjects()),
+            HistoryScreen screen = new HistoryScreen(TimestepValidator.forKind(kind, config.maxObjects()),
                     config.maxRecordBytes(), config.globalScope());
-            try (BackfillTrainer trainer = new BackfillTrainer(spec, options.batchTimesteps(), config.metricsWindow(),
+            try (BackfillTrainer trainer = new BackfillTrainer(kind, options.batchTimesteps(), config.metricsWindow(),
                     existing)) {
                 PassStats first = null;
                 List<Double> losses = new ArrayList<>();
@@ -492,7 +493,7 @@ public final class Backfill {
                     ? Optional.empty() : Optional.of(Short.parseShort(rf.trim()));
             NewTopic topic = new NewTopic(changelogTopic, Optional.of(taskPartitions), replication)
                     .configs(Map.of("cleanup.policy", "compact",
-                            "max.message.bytes", StreamfitTopology.CHANGELOG_MAX_MESSAGE_BYTES));
+                            "max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES));
             try {
                 admin.createTopics(List.of(topic)).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 LOG.info("Created {} with {} partitions", changelogTopic, taskPartitions);

@@ -6,27 +6,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.kind.BatchLogic;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ModelExtras;
+import io.streamfit.app.kind.Outputs;
+import io.streamfit.app.kind.StoreLookup;
 import io.streamfit.app.metrics.PrequentialStats;
-import io.streamfit.app.processor.BatchAssembler;
-import io.streamfit.app.processor.ModelCheckpoints;
-import io.streamfit.app.processor.PrequentialScoring;
+import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
-import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
-import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 
 /**
  * Trains one model per model key on the samples of a backfill, pass after pass, in micro-batches:
  * a model's batch runs when it holds {@code batchTimesteps} timesteps, and every partial batch at
  * the end of a pass. Each batch ({@link OnlineModel#newBatch}: dense, or sparse for a sparse-input
- * model) is assembled by {@link BatchAssembler} and run by {@link OnlineModel#step} with training
- * on, exactly as the stream processor does. Regressors and classifiers; not the sequence kinds.
+ * model) is assembled by the kind's {@link BatchLogic} and run by {@link OnlineModel#step}, exactly
+ * as the stream processor does. Kinds whose batches need no stream state (regressor, classifier);
+ * not the sequence kinds ({@link ConfiguredKind#backfillRefusal}).
  *
  * <p>In the first pass the predictions that every step makes before it trains are scored into
- * {@link PrequentialStats}, as the processor scores them: the one-pass prequential error, what
+ * {@link PrequentialStats} by the kind's own mapping, as the processor scores them (its outputs
+ * are discarded): the one-pass prequential error, what
  * {@code run} would have measured on the same records. Later passes only train. The running loss
  * of a pass is the mean of the losses of its applied updates (each the batch's combined loss).
  *
@@ -42,14 +45,16 @@ final class BackfillTrainer implements AutoCloseable {
         final OnlineModel model;
         final PrequentialStats stats;
         final Map<String, Long> lastTimesteps = new HashMap<>();
-        final List<Timestep> pending = new ArrayList<>();
+        final List<Sample> pending = new ArrayList<>();
+        final ModelExtras extras;
         /** Records of the checkpoint it started from, or 0. */
         final long recordsBefore;
         /** Distinct history records it learned from (those of the first pass). */
         long records;
 
-        Slot(String key, int partition, OnlineModel model, int metricsWindow, long recordsBefore) {
+        Slot(String key, int partition, OnlineModel model, ModelExtras extras, int metricsWindow, long recordsBefore) {
             this.key = key;
+            this.extras = extras;
             this.partition = partition;
             this.model = model;
             this.stats = new PrequentialStats(metricsWindow);
@@ -57,7 +62,9 @@ final class BackfillTrainer implements AutoCloseable {
         }
     }
 
+    private final ConfiguredKind kind;
     private final ModelSpec spec;
+    private final BatchLogic logic;
     private final int batchTimesteps;
     private final int metricsWindow;
     private final Map<String, ModelCheckpoint> existing;
@@ -72,19 +79,22 @@ final class BackfillTrainer implements AutoCloseable {
     private long skippedUpdates;
 
     /**
-     * @param spec           the configured model (not a sequence kind)
+     * @param kind           the configured model kind (one that backfill can train)
      * @param batchTimesteps timesteps per update (>= 1)
      * @param metricsWindow  window of the prequential statistics, in timesteps (>= 1)
      * @param existing       the latest checkpoint per model key in the changelog; a model starts from its own
      */
-    BackfillTrainer(ModelSpec spec, int batchTimesteps, int metricsWindow, Map<String, ModelCheckpoint> existing) {
-        if (spec.isSequence()) {
-            throw new IllegalArgumentException("sequence models are not trained by backfill: " + spec.kind());
+    BackfillTrainer(ConfiguredKind kind, int batchTimesteps, int metricsWindow, Map<String, ModelCheckpoint> existing) {
+        if (kind.backfillRefusal() != null) {
+            throw new IllegalArgumentException("model.kind=" + kind.kind().name() + " " + kind.backfillRefusal());
         }
         if (batchTimesteps < 1) {
             throw new IllegalArgumentException("batch timesteps must be >= 1, got " + batchTimesteps);
         }
-        this.spec = spec;
+        this.kind = kind;
+        this.spec = kind.spec();
+        // No stores: the kinds backfill trains keep no stream state besides the model.
+        this.logic = kind.batchLogic(StoreLookup.NONE);
         this.batchTimesteps = batchTimesteps;
         this.metricsWindow = metricsWindow;
         this.existing = Map.copyOf(existing);
@@ -103,7 +113,7 @@ final class BackfillTrainer implements AutoCloseable {
         if (slot == null) {
             slot = open(sample.modelKey(), sample.partition());
         }
-        slot.pending.add(sample.timestep());
+        slot.pending.add(sample);
         slot.lastTimesteps.merge(sample.series(), sample.timestep().timestep(), Math::max);
         if (pass == 1) {
             slot.records++;
@@ -119,12 +129,14 @@ final class BackfillTrainer implements AutoCloseable {
     }
 
     private Slot open(String key, int partition) {
-        OnlineModel model = Models.create(spec);
+        OnlineModel model = kind.create();
         ModelCheckpoint cp = existing.get(key);
         try {
-            Slot slot = new Slot(key, partition, model, metricsWindow, cp == null ? 0 : cp.getRecords());
+            Slot slot = new Slot(key, partition, model, kind.newExtras(), metricsWindow,
+                    cp == null ? 0 : cp.getRecords());
             if (cp != null) {
                 ModelCheckpoints.restore(cp, spec, model);
+                slot.extras.restore(cp);
                 slot.lastTimesteps.putAll(cp.getLastTimesteps());
             }
             startVersions.put(key, model.version());
@@ -144,13 +156,13 @@ final class BackfillTrainer implements AutoCloseable {
             batch = slot.model.newBatch();
         }
         batch.clear();
-        for (Timestep ts : slot.pending) {
-            BatchAssembler.append(batch, ts);
-        }
-        StepResult result = slot.model.step(batch, batch.anySupervised());
+        BatchLogic.Assembled assembled = logic.assemble(batch, slot.pending);
+        long versionBefore = slot.model.version();
+        StepResult result = slot.model.step(batch, assembled.train());
         steps++;
         if (pass == 1) {
-            score(slot, result);
+            // The processor's prequential scoring of every timestep of the batch; outputs go nowhere.
+            assembled.emit(result, versionBefore, slot.stats, slot.extras, Outputs.DISCARD);
         }
         if (result.updated()) {
             lossSum += result.loss();
@@ -159,13 +171,6 @@ final class BackfillTrainer implements AutoCloseable {
             skippedUpdates++;
         }
         slot.pending.clear();
-    }
-
-    /** The processor's prequential scoring of every timestep of the batch ({@link PrequentialScoring}). */
-    private void score(Slot slot, StepResult result) {
-        for (int t = 0; t < slot.pending.size(); t++) {
-            PrequentialScoring.score(slot.stats, slot.pending.get(t), batch, t, result);
-        }
     }
 
     /** Mean loss of the updates applied in this pass so far, or NaN before the first. */
@@ -207,9 +212,10 @@ final class BackfillTrainer implements AutoCloseable {
     Map<String, PartitionedCheckpoint> checkpoints(long nowMs) {
         Map<String, PartitionedCheckpoint> out = new LinkedHashMap<>();
         for (Slot s : slots.values()) {
-            ModelCheckpoint cp = ModelCheckpoints.of(s.key, spec, s.model, s.stats.toMap(), s.lastTimesteps,
-                    s.recordsBefore + s.records, nowMs);
-            out.put(s.key, new PartitionedCheckpoint(s.partition, cp));
+            ModelCheckpoint.Builder cp = ModelCheckpoints.builder(s.key, spec, s.model, s.stats.toMap(),
+                    s.lastTimesteps, s.recordsBefore + s.records, nowMs);
+            s.extras.save(cp);
+            out.put(s.key, new PartitionedCheckpoint(s.partition, cp.build()));
         }
         return out;
     }

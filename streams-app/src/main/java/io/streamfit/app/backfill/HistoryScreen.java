@@ -3,10 +3,11 @@ package io.streamfit.app.backfill;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.streamfit.app.processor.LearnProcessor;
-import io.streamfit.app.processor.RecordScreen;
-import io.streamfit.app.processor.Rejection;
-import io.streamfit.app.processor.TimestepValidator;
+import io.streamfit.app.names.Names;
+import io.streamfit.app.pipeline.LearnProcessor;
+import io.streamfit.app.screen.RecordScreen;
+import io.streamfit.app.errors.Rejection;
+import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
@@ -71,7 +72,7 @@ final class HistoryScreen {
             throw new SeriesInSeveralPartitions(series, record.topic(), before, record.partition(), record.offset());
         }
         lastTimesteps.put(series, ts.timestep());
-        String modelKey = globalScope ? LearnProcessor.GLOBAL_KEY : series;
+        String modelKey = globalScope ? Names.GLOBAL_KEY : series;
         return new Outcome(new Sample(modelKey, series, globalScope ? 0 : record.partition(), ts), null);
     }
 

@@ -1,5 +1,6 @@
 package io.streamfit.app.backfill;
 
+import io.streamfit.app.kind.BatchItem;
 import io.streamfit.schemas.Timestep;
 
 /**
@@ -11,5 +12,11 @@ import io.streamfit.schemas.Timestep;
  *                  partition for {@code model.scope=series}, 0 for {@code global}
  * @param timestep  the decoded, validated record
  */
-public record Sample(String modelKey, String series, int partition, Timestep timestep) {
+public record Sample(String modelKey, String series, int partition, Timestep timestep) implements BatchItem {
+
+    /** History records are trained, not emitted: their timestamp is not needed. */
+    @Override
+    public long timestamp() {
+        return 0L;
+    }
 }

@@ -14,11 +14,11 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
+import io.streamfit.app.names.Names;
 import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.model.ModelSpec;
-import io.streamfit.model.Models;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -92,7 +92,7 @@ final class ExportCommand implements Callable<Integer> {
 
     /** The changelog topic of the model store of {@code applicationId}. */
     static String changelogTopic(String applicationId) {
-        return applicationId + "-" + StreamfitTopology.MODEL_STORE + "-changelog";
+        return applicationId + "-" + Names.MODEL_STORE + "-changelog";
     }
 
     /**
@@ -123,7 +123,7 @@ final class ExportCommand implements Callable<Integer> {
         ByteBuffer buf = cp.getModelState().duplicate();
         byte[] state = new byte[buf.remaining()];
         buf.get(state);
-        try (OnlineModel m = Models.create(spec)) {
+        try (OnlineModel m = cfg.kind().create()) {
             m.importState(state);
             m.exportSavedModel(out);
             return m.version();

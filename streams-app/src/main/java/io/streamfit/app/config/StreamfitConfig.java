@@ -9,11 +9,13 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
+import io.streamfit.app.kind.CommonSettings;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ModelKind;
+import io.streamfit.app.kind.ModelKinds;
 import io.streamfit.model.LearningRateSchedule;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Optimizers;
-import io.streamfit.model.SequenceOptions;
-import io.streamfit.model.seq.StreamingQuantile;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -35,20 +37,9 @@ public final class StreamfitConfig extends AbstractConfig {
 
     public static final String MODEL_KIND = "model.kind";
     public static final String MODEL_FEATURES = "model.features";
-    public static final String MODEL_CLASSES = "model.classes";
     public static final String MODEL_INPUT = "model.input";
     public static final String MODEL_HIDDEN = "model.hidden";
     public static final String MODEL_ACTIVATION = "model.activation";
-    public static final String MODEL_WINDOW = "model.window";
-    public static final String MODEL_WINDOW_STRIDE = "model.window.stride";
-    public static final String MODEL_LSTM_BIDIRECTIONAL = "model.lstm.bidirectional";
-    public static final String MODEL_LSTM_REVERSE = "model.lstm.reverse";
-    public static final String MODEL_LSTM_DIFFERENCE = "model.lstm.difference";
-    public static final String MODEL_LSTM_ACTIVATION = "model.lstm.activation";
-    public static final String MODEL_LSTM_RECURRENT_ACTIVATION = "model.lstm.recurrent.activation";
-    public static final String ANOMALY_QUANTILE = "anomaly.quantile";
-    public static final String ANOMALY_WINDOW = "anomaly.window";
-    public static final String ANOMALY_WARMUP = "anomaly.warmup";
     public static final String MODEL_SCOPE = "model.scope";
     public static final String MODEL_SEED = "model.seed";
     public static final String LOSS_WEIGHT = "loss.weight";
@@ -104,17 +95,10 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
     private static final ConfigDef DEF = new ConfigDef()
-            .define(MODEL_KIND, Type.STRING, "regressor",
-                    ValidString.in("regressor", "classifier", "seq-autoencoder", "lstm-regressor"), Importance.HIGH,
-                    "Model kind: regressor (shared-weight MLP on every object); seq-autoencoder (LSTM "
-                            + "encoder-decoder scoring each object's window, to anomaly-scores); lstm-regressor (LSTM "
-                            + "predicting an object's target from its window); classifier (softmax regression, or an "
-                            + "MLP with a softmax head, over model.classes classes, learning from each object's label "
-                            + "by cross-entropy).")
+            .define(MODEL_KIND, Type.STRING, ModelKinds.DEFAULT, ValidString.in(ModelKinds.names().toArray(String[]::new)),
+                    Importance.HIGH, kindDoc())
             .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000), Importance.HIGH,
                     "m, the number of features per object. Records with another m go to the dead-letter topic.")
-            .define(MODEL_CLASSES, Type.INT, null, Importance.MEDIUM,
-                    "Number of classes, at least 2 (classifier only; labels are class indices in [0, classes)).")
             .define(MODEL_INPUT, Type.STRING, "auto", ValidString.in("auto", "dense", "sparse"), Importance.LOW,
                     "How features enter the first layer: dense (an [objects, m] matrix; sparse records are "
                             + "expanded), sparse (only the non-zero values, gathered from the weights; dense records are "
@@ -124,34 +108,6 @@ public final class StreamfitConfig extends AbstractConfig {
                     "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model.")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh", "sigmoid", "linear"),
                     Importance.MEDIUM, "Activation of the hidden layers.")
-            .define(MODEL_WINDOW, Type.INT, SequenceOptions.WINDOW_DEFAULT, Range.atLeast(1), Importance.LOW,
-                    "W, timesteps per window (sequence models; at least 2 for them).")
-            .define(MODEL_WINDOW_STRIDE, Type.INT, 1, Range.atLeast(1), Importance.LOW,
-                    "Sequence models: an object's full window joins the model call every stride-th timestep of "
-                            + "that object (1 = every timestep once the window is full).")
-            .define(MODEL_LSTM_BIDIRECTIONAL, Type.BOOLEAN, false, Importance.LOW,
-                    "Sequence models: every encoder LSTM layer also reads the window backwards.")
-            .define(MODEL_LSTM_REVERSE, Type.BOOLEAN, false, Importance.LOW,
-                    "seq-autoencoder: reconstruct the window newest first.")
-            .define(MODEL_LSTM_DIFFERENCE, Type.BOOLEAN, false, Importance.LOW,
-                    "Sequence models: feed x[0], x[1]-x[0], ..., x[W-1]-x[W-2] instead of the raw window (the "
-                            + "autoencoder then reconstructs and scores the differences).")
-            .define(MODEL_LSTM_ACTIVATION, Type.STRING, SequenceOptions.ACTIVATION_DEFAULT,
-                    ValidString.in("relu", "tanh", "sigmoid", "linear"), Importance.LOW,
-                    "Sequence models: LSTM cell input and output activation (linear lets the cell state "
-                            + "grow without bound, e.g. to learn sums).")
-            .define(MODEL_LSTM_RECURRENT_ACTIVATION, Type.STRING, SequenceOptions.RECURRENT_ACTIVATION_DEFAULT,
-                    ValidString.in("relu", "tanh", "sigmoid", "linear"), Importance.LOW,
-                    "Sequence models: LSTM gate activation.")
-            .define(ANOMALY_QUANTILE, Type.DOUBLE, StreamingQuantile.QUANTILE_DEFAULT, Range.between(1e-9, 1 - 1e-9),
-                    Importance.MEDIUM, "seq-autoencoder: the threshold is this quantile, in (0, 1), of the model's "
-                            + "recent window scores; a score above it is an anomaly.")
-            .define(ANOMALY_WINDOW, Type.INT, StreamingQuantile.CAPACITY_DEFAULT, Range.between(1, 100_000),
-                    Importance.LOW, "seq-autoencoder: how many of the model's most recent scores the threshold "
-                            + "is computed from.")
-            .define(ANOMALY_WARMUP, Type.INT, StreamingQuantile.MIN_COUNT_DEFAULT, Range.atLeast(1), Importance.LOW,
-                    "seq-autoencoder: scores a model needs before its threshold is finite, in [1, anomaly.window]; "
-                            + "until then the threshold is null and nothing is flagged.")
             .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
                     "series: one model per series key (scales out with partitions); global: one model for all "
                             + "series, routed through a one-partition topic.")
@@ -251,7 +207,23 @@ public final class StreamfitConfig extends AbstractConfig {
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                     "Port of the HTTP server; 0 picks a free port.");
 
+    static {
+        // The kinds' own keys (model.classes, model.window, anomaly.*, ...) come from their plug-ins.
+        ModelKinds.configKeys().forEach(DEF::define);
+    }
+
+    /** The doc of model.kind: every registered kind with its one-line description. */
+    private static String kindDoc() {
+        StringBuilder doc = new StringBuilder("Model kind:");
+        for (ModelKind k : ModelKinds.all()) {
+            doc.append(' ').append(k.name()).append(" (").append(k.description()).append(");");
+        }
+        doc.setCharAt(doc.length() - 1, '.');
+        return doc.toString();
+    }
+
     private final Map<String, String> passThrough;
+    private final ConfiguredKind kind;
 
     /**
      * @param props every key of the configuration: streamfit's own and Kafka's
@@ -269,21 +241,7 @@ public final class StreamfitConfig extends AbstractConfig {
             }
         });
         this.passThrough = Map.copyOf(rest);
-        Integer classes = getInt(MODEL_CLASSES);
-        if (isClassifier() && (classes == null || classes < 2)) {
-            throw new ConfigException(MODEL_CLASSES, classes, "model.kind classifier needs model.classes >= 2");
-        }
-        if (!isClassifier() && classes != null) {
-            throw new ConfigException(MODEL_CLASSES, classes, "only model.kind classifier has classes (model.kind is "
-                    + getString(MODEL_KIND) + ")");
-        }
-        if (isSequence() && !"auto".equals(getString(MODEL_INPUT))) {
-            throw new ConfigException(MODEL_INPUT, getString(MODEL_INPUT), "sequence models take their windows dense");
-        }
         hidden(); // validate early
-        if (isSequence()) {
-            validateSequence();
-        }
         try {
             // Ranges that ConfigDef cannot say (open intervals, schedule-specific rates) live in the
             // model module; build the optimizer once so that they fail here, with the key.
@@ -293,65 +251,19 @@ public final class StreamfitConfig extends AbstractConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(OPTIMIZER, getString(OPTIMIZER), e.getMessage());
         }
+        this.kind = ModelKinds.configure(getString(MODEL_KIND), commonSettings(), this);
     }
 
-    /** The checks of the sequence kinds that span several keys. */
-    private void validateSequence() {
-        String kind = getString(MODEL_KIND);
-        if (getInt(MODEL_WINDOW) < 2) {
-            throw new ConfigException(MODEL_WINDOW, getInt(MODEL_WINDOW), "model.kind " + kind
-                    + " needs a window of at least 2 timesteps");
-        }
-        if (hidden().length == 0) {
-            throw new ConfigException(MODEL_HIDDEN, getList(MODEL_HIDDEN), "model.kind " + kind
-                    + " needs at least one LSTM layer size");
-        }
-        // Windows are updated and scored as each record is accepted (see LearnProcessor): a
-        // micro-batch would have to carry each object's window as of its own timestep.
-        if (batchTimesteps() != 1) {
-            throw new ConfigException(BATCH_TIMESTEPS, batchTimesteps(), "model.kind " + kind
-                    + " runs every record at once; batch.timesteps must be 1");
-        }
-        if (getInt(ANOMALY_WARMUP) > getInt(ANOMALY_WINDOW)) {
-            throw new ConfigException(ANOMALY_WARMUP, getInt(ANOMALY_WARMUP), "must be at most anomaly.window = "
-                    + getInt(ANOMALY_WINDOW));
-        }
+    /** The settings every kind shares, as the kinds take them. */
+    private CommonSettings commonSettings() {
+        return new CommonSettings(features(), hidden(), getString(MODEL_ACTIVATION), getDouble(LOSS_WEIGHT),
+                optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS), getInt(TF_INTER_OP_THREADS),
+                getString(MODEL_INPUT), batchTimesteps());
     }
 
-    /** Whether {@code model.kind} is {@code classifier}. */
-    public boolean isClassifier() {
-        return ModelSpec.KIND_CLASSIFIER.equals(getString(MODEL_KIND));
-    }
-
-    /** Whether {@code model.kind} is a sequence kind, whose objects are windows of timesteps. */
-    public boolean isSequence() {
-        String kind = getString(MODEL_KIND);
-        return ModelSpec.KIND_SEQ_AUTOENCODER.equals(kind) || ModelSpec.KIND_LSTM_REGRESSOR.equals(kind);
-    }
-
-    /** W, timesteps per window of the sequence kinds. */
-    public int window() {
-        return getInt(MODEL_WINDOW);
-    }
-
-    /** An object's full window joins the model call every this many of its timesteps (>= 1). */
-    public int windowStride() {
-        return getInt(MODEL_WINDOW_STRIDE);
-    }
-
-    /** q in (0, 1) of the anomaly threshold. */
-    public double anomalyQuantile() {
-        return getDouble(ANOMALY_QUANTILE);
-    }
-
-    /** Recent scores the anomaly threshold is computed from (>= 1). */
-    public int anomalyWindow() {
-        return getInt(ANOMALY_WINDOW);
-    }
-
-    /** Scores before the anomaly threshold is finite, in [1, anomaly.window]. */
-    public int anomalyWarmup() {
-        return getInt(ANOMALY_WARMUP);
+    /** The configured model kind: the model spec and everything kind-specific the pipeline runs. */
+    public ConfiguredKind kind() {
+        return kind;
     }
 
     /** The definition of every streamfit key (for documentation). */
@@ -428,22 +340,7 @@ public final class StreamfitConfig extends AbstractConfig {
 
     /** The model every key gets, as the model module takes it. */
     public ModelSpec modelSpec() {
-        if (isSequence()) {
-            SequenceOptions seq = new SequenceOptions(window(), getBoolean(MODEL_LSTM_BIDIRECTIONAL),
-                    getBoolean(MODEL_LSTM_REVERSE), getBoolean(MODEL_LSTM_DIFFERENCE), getString(MODEL_LSTM_ACTIVATION),
-                    getString(MODEL_LSTM_RECURRENT_ACTIVATION));
-            ModelSpec base = ModelSpec.KIND_SEQ_AUTOENCODER.equals(getString(MODEL_KIND))
-                    ? ModelSpec.seqAutoencoder(features(), hidden(), seq, optimizerSpec(), getLong(MODEL_SEED))
-                    : ModelSpec.lstmRegressor(features(), hidden(), seq, getDouble(LOSS_WEIGHT), optimizerSpec(),
-                            getLong(MODEL_SEED));
-            // The factories fix single-threaded TensorFlow; the configured threads win, as for the regressor.
-            return new ModelSpec(base.kind(), base.features(), base.hidden(), base.activation(), base.lossWeight(),
-                    base.optimizer(), base.seed(), getInt(TF_INTRA_OP_THREADS), getInt(TF_INTER_OP_THREADS),
-                    base.sequence());
-        }
-        return new ModelSpec(getString(MODEL_KIND), features(), hidden(), getString(MODEL_ACTIVATION),
-                getDouble(LOSS_WEIGHT), optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS),
-                getInt(TF_INTER_OP_THREADS), null, isClassifier() ? getInt(MODEL_CLASSES) : 0, getString(MODEL_INPUT));
+        return kind.spec();
     }
 
     /**
@@ -600,7 +497,8 @@ public final class StreamfitConfig extends AbstractConfig {
     /** A short human-readable summary for the start-up log (no secrets: only streamfit's keys). */
     public String summary() {
         return String.format(Locale.ROOT, "model=%s%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
-                getString(MODEL_KIND), isClassifier() ? " classes=" + getInt(MODEL_CLASSES) : "", features(), Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
+                getString(MODEL_KIND), kind.spec().classes() > 0 ? " classes=" + kind.spec().classes() : "", features(),
+                Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
                 getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE));
     }
 }

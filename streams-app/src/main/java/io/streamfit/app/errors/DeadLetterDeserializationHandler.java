@@ -3,7 +3,6 @@ package io.streamfit.app.errors;
 import java.util.Map;
 
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.Rejection;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;

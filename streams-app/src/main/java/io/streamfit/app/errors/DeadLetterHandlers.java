@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.DeadLetters;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;

@@ -3,8 +3,6 @@ package io.streamfit.app.errors;
 import java.util.Map;
 
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.ModelMismatchException;
-import io.streamfit.app.processor.Rejection;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;

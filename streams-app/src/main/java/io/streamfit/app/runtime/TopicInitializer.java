@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.streamfit.app.names.Names;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.schemas.TopicRegistry;
@@ -40,7 +41,7 @@ public final class TopicInitializer {
             wanted.add(new NewTopic(name, partitions, rf));
         }
         if (config.globalScope()) {
-            wanted.add(new NewTopic(StreamfitTopology.globalRouteTopic(config.applicationId()), 1, rf));
+            wanted.add(new NewTopic(Names.globalRouteTopic(config.applicationId()), 1, rf));
         }
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);

@@ -5,8 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 
-import io.streamfit.app.processor.Rejection;
-import io.streamfit.app.processor.TimestepValidator;
+import io.streamfit.app.errors.Rejection;
+import io.streamfit.app.screen.TimestepValidator;
+import io.streamfit.app.kind.Supervision;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class BackfillHistoryScreenTest {
     }
 
     private static HistoryScreen screen(boolean global) {
-        return new HistoryScreen(new TimestepValidator(2, 8), 1_000, global);
+        return new HistoryScreen(new TimestepValidator(2, 8, Supervision.TARGETS), 1_000, global);
     }
 
     private static String reason(HistoryScreen s, ConsumerRecord<byte[], byte[]> r) {

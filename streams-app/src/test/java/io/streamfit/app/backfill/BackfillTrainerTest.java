@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.kind.SpecKinds;
 import io.streamfit.app.demo.SyntheticStream;
-import io.streamfit.app.processor.BatchAssembler;
-import io.streamfit.app.processor.ModelMismatchException;
+import io.streamfit.app.kind.BatchAssembler;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
@@ -52,7 +53,7 @@ class BackfillTrainerTest {
         int batch = 4;
         int passes = 3;
         ModelCheckpoint cp;
-        BackfillTrainer trainer = new BackfillTrainer(SPEC, batch, 1_000, Map.of());
+        BackfillTrainer trainer = new BackfillTrainer(SpecKinds.of(SPEC), batch, 1_000, Map.of());
         try (trainer) {
             for (int pass = 1; pass <= passes; pass++) {
                 trainer.beginPass(pass);
@@ -109,13 +110,13 @@ class BackfillTrainerTest {
     @Test
     void continuesFromTheExistingCheckpoint() {
         ModelCheckpoint before;
-        try (BackfillTrainer first = new BackfillTrainer(SPEC, 1, 1_000, Map.of())) {
+        try (BackfillTrainer first = new BackfillTrainer(SpecKinds.of(SPEC), 1, 1_000, Map.of())) {
             first.beginPass(1);
             globalSamples(10, 1).forEach(first::train);
             first.endPass();
             before = first.checkpoints(1L).get("global").checkpoint();
         }
-        try (BackfillTrainer second = new BackfillTrainer(SPEC, 1, 1_000, Map.of("global", before))) {
+        try (BackfillTrainer second = new BackfillTrainer(SpecKinds.of(SPEC), 1, 1_000, Map.of("global", before))) {
             second.beginPass(1);
             globalSamples(5, 2).forEach(second::train);
             second.endPass();
@@ -132,7 +133,7 @@ class BackfillTrainerTest {
     @Test
     void oneModelPerSeriesKeyWithItsTaskPartition() {
         SyntheticStream stream = new SyntheticStream(2, M, 0.1, 4, 1);
-        try (BackfillTrainer trainer = new BackfillTrainer(SPEC, 2, 1_000, Map.of())) {
+        try (BackfillTrainer trainer = new BackfillTrainer(SpecKinds.of(SPEC), 2, 1_000, Map.of())) {
             trainer.beginPass(1);
             for (int i = 0; i < 7; i++) {
                 Timestep ts = stream.next();
@@ -154,20 +155,20 @@ class BackfillTrainerTest {
     @Test
     void refusesACheckpointOfAnotherSpecAndSequenceModels() {
         ModelCheckpoint cp;
-        try (BackfillTrainer t = new BackfillTrainer(SPEC, 1, 1_000, Map.of())) {
+        try (BackfillTrainer t = new BackfillTrainer(SpecKinds.of(SPEC), 1, 1_000, Map.of())) {
             t.beginPass(1);
             globalSamples(1, 1).forEach(t::train);
             cp = t.checkpoints(0).get("global").checkpoint();
         }
         ModelSpec other = ModelSpec.regressor(M, new int[] {16}, "relu", 0.5, ModelSpec.OptimizerSpec.of("adam", 0.01), 3);
-        try (BackfillTrainer t = new BackfillTrainer(other, 1, 1_000, Map.of("global", cp))) {
+        try (BackfillTrainer t = new BackfillTrainer(SpecKinds.of(other), 1, 1_000, Map.of("global", cp))) {
             t.beginPass(1);
             assertThatThrownBy(() -> t.train(globalSamples(1, 1).get(0))).isInstanceOf(ModelMismatchException.class)
                     .hasMessageContaining("hidden=[8]");
         }
         ModelSpec seq = ModelSpec.seqAutoencoder(M, new int[] {4}, SequenceOptions.DEFAULT,
                 ModelSpec.OptimizerSpec.of("adam", 0.01), 1);
-        assertThatThrownBy(() -> new BackfillTrainer(seq, 1, 1_000, Map.of()))
+        assertThatThrownBy(() -> new BackfillTrainer(SpecKinds.of(seq), 1, 1_000, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq-autoencoder");
     }
     @Test
@@ -189,7 +190,7 @@ class BackfillTrainerTest {
             samples.add(new Sample("global", "s", 0, new Timestep("s", t, objects, null)));
         }
         int batch = 5;
-        try (BackfillTrainer trainer = new BackfillTrainer(spec, batch, 1_000, Map.of())) {
+        try (BackfillTrainer trainer = new BackfillTrainer(SpecKinds.of(spec), batch, 1_000, Map.of())) {
             trainer.beginPass(1);
             samples.forEach(trainer::train);
             trainer.endPass();

@@ -9,7 +9,7 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.ModelMismatchException;
+import io.streamfit.app.errors.ModelMismatchException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;

@@ -27,7 +27,7 @@ import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.BatchAssembler;
+import io.streamfit.app.kind.BatchAssembler;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;

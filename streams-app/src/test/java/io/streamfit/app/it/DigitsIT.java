@@ -1,5 +1,6 @@
 package io.streamfit.app.it;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -24,7 +25,7 @@ import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.LearnProcessor;
+import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -242,7 +243,7 @@ class DigitsIT {
             Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (LearnProcessor.GLOBAL_KEY.equals(r.key()) && r.value() != null) {
+                    if (Names.GLOBAL_KEY.equals(r.key()) && r.value() != null) {
                         last = serde.deserializer().deserialize(changelog, r.value());
                     }
                 }

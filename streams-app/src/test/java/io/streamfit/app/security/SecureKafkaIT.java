@@ -1,5 +1,6 @@
 package io.streamfit.app.security;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -350,7 +351,7 @@ class SecureKafkaIT {
         try (Admin admin = Admin.create(admin())) {
             List<NewTopic> topics = new ArrayList<>(cfg.topics().names().stream()
                     .map(t -> new NewTopic(t, 2, (short) 1)).toList());
-            topics.add(new NewTopic(StreamfitTopology.globalRouteTopic("secure-nowrite"), 1, (short) 1));
+            topics.add(new NewTopic(Names.globalRouteTopic("secure-nowrite"), 1, (short) 1));
             admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
         }
         AclBinding sumsWrite = StreamfitAcls.allow("User:" + NO_WRITE_USER, ResourceType.TOPIC, "nw-sums",
@@ -385,7 +386,7 @@ class SecureKafkaIT {
         try (Admin admin = Admin.create(admin())) {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets("secure-nowrite")
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            OffsetAndMetadata route = offsets.get(new TopicPartition(StreamfitTopology.globalRouteTopic("secure-nowrite"), 0));
+            OffsetAndMetadata route = offsets.get(new TopicPartition(Names.globalRouteTopic("secure-nowrite"), 0));
             assertThat(route == null ? 0 : route.offset()).as("committed offset of the route topic").isZero();
         }
         assertThat(readCommitted("nw-objects", new ByteArrayDeserializer(), 1)).isEmpty();

@@ -1,5 +1,6 @@
 package io.streamfit.app.topology;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -15,8 +16,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.processor.BatchAssembler;
-import io.streamfit.app.processor.LearnProcessor;
+import io.streamfit.app.kind.BatchAssembler;
+import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
@@ -228,7 +229,7 @@ class ClassifierTopologyTest {
         double lateAccuracy = (double) lateRight / late;
         assertThat(lateAccuracy).isGreaterThan(0.9);
 
-        ModelInfo info = metrics.model(LearnProcessor.GLOBAL_KEY) != null ? metrics.model(LearnProcessor.GLOBAL_KEY)
+        ModelInfo info = metrics.model(Names.GLOBAL_KEY) != null ? metrics.model(Names.GLOBAL_KEY)
                 : metrics.model("s");
         assertThat(info).isNotNull();
         assertThat(info.runningAccuracy()).isBetween(0.5, lateAccuracy);

@@ -1,5 +1,6 @@
 package io.streamfit.app.topology;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -88,12 +89,12 @@ class MicroBatchTopologyTest {
 
     /** The model version of {@code model}'s checkpoint in the model store. */
     private long checkpointVersion(String model) {
-        return driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get(model).getModelVersion();
+        return driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get(model).getModelVersion();
     }
 
     /** Timesteps buffered in the pending store (a partial batch survives a crash through it). */
     private long pendingEntries() {
-        return driver.<String, byte[]>getKeyValueStore(StreamfitTopology.PENDING_STORE).approximateNumEntries();
+        return driver.<String, byte[]>getKeyValueStore(Names.PENDING_STORE).approximateNumEntries();
     }
 
     private static Timestep record(Random rnd, String series, long t, int k) {
@@ -155,7 +156,7 @@ class MicroBatchTopologyTest {
                     assertThat((float) sumOut.get(t).value().getPrediction()).isEqualTo(expected.sumPredictions()[t]);
                 }
             }
-            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
             assertThat(store.get("s").getModelVersion()).isEqualTo(3L).isEqualTo(reference.version());
             assertThat(store.get("s").getRecords()).isEqualTo(12L);
         }
@@ -230,7 +231,7 @@ class MicroBatchTopologyTest {
             send(steps.get(t));
         }
         assertThat(objects.isEmpty()).isTrue();
-        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(StreamfitTopology.PENDING_STORE);
+        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(Names.PENDING_STORE);
         assertThat(pending.approximateNumEntries()).isEqualTo(3);
 
         // A new task whose store was restored with those entries (as from the changelog after a
@@ -239,7 +240,7 @@ class MicroBatchTopologyTest {
         pending.all().forEachRemaining(kv -> restored.put(kv.key, kv.value));
         driver.close();
         start(4, 60_000);
-        KeyValueStore<String, byte[]> fresh = driver.getKeyValueStore(StreamfitTopology.PENDING_STORE);
+        KeyValueStore<String, byte[]> fresh = driver.getKeyValueStore(Names.PENDING_STORE);
         restored.forEach(fresh::put);
         send(steps.get(2)); // a duplicate of a pending timestep: not after the last one accepted
         assertThat(dead.readRecord().headers().lastHeader("error.reason").value())

@@ -1,5 +1,6 @@
 package io.streamfit.app.topology;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -143,7 +144,7 @@ class SequenceTopologyTest {
         assertThat(out).extracting(s -> s.getObject() + "@" + s.getTimestep())
                 .containsExactly("o0@2", "o1@3", "o0@4", "o1@5", "o0@6", "o1@7");
 
-        KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(StreamfitTopology.WINDOW_STORE);
+        KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(Names.WINDOW_STORE);
         ByteBuffer o0 = ByteBuffer.wrap(windows.get("s\u0000o0"));
         assertThat(o0.getLong()).as("timesteps of o0").isEqualTo(8);
         assertThat(o0.getInt()).isEqualTo(W);
@@ -180,7 +181,7 @@ class SequenceTopologyTest {
             assertThat(out.get(2).getScore()).as("the model learned from the first windows")
                     .isNotEqualTo(out.get(0).getScore());
         }
-        ModelCheckpoint cp = driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("s");
+        ModelCheckpoint cp = driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get("s");
         assertThat(cp.getModelVersion()).isEqualTo(2);
     }
 
@@ -234,9 +235,9 @@ class SequenceTopologyTest {
         // What the changelogs give a new owner of the task: the model store and the window store.
         Map<String, ModelCheckpoint> models = new HashMap<>();
         Map<String, byte[]> windows = new HashMap<>();
-        driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).all()
+        driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).all()
                 .forEachRemaining(kv -> models.put(kv.key, kv.value));
-        driver.<String, byte[]>getKeyValueStore(StreamfitTopology.WINDOW_STORE).all()
+        driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE).all()
                 .forEachRemaining(kv -> windows.put(kv.key, kv.value));
         assertThat(windows).containsOnlyKeys("s\u0000a", "s\u0000b");
         assertThat(models.get("s").getMetrics()).containsKey("anomaly.size");
@@ -244,8 +245,8 @@ class SequenceTopologyTest {
 
         stateDir = stateDir.resolve("third");
         start("seq-autoencoder", extra);
-        models.forEach(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE)::put);
-        windows.forEach(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.WINDOW_STORE)::put);
+        models.forEach(driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE)::put);
+        windows.forEach(driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE)::put);
         history.subList(9, 20).forEach(this::send);
         out.addAll(scores.readValuesToList());
 
@@ -291,7 +292,7 @@ class SequenceTopologyTest {
         }
         // JSON writes a float-valued double with float precision.
         assertThat((float) (double) out.get(0).getTarget()).isEqualTo(targetA);
-        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(StreamfitTopology.MODEL_STORE).get("s")
+        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get("s")
                 .getModelVersion()).isEqualTo(1);
     }
 
@@ -324,7 +325,7 @@ class SequenceTopologyTest {
         TestRecord<byte[], byte[]> d = dead.readRecord();
         assertThat(new String(d.headers().lastHeader("error.reason").value(), StandardCharsets.UTF_8))
                 .isEqualTo("duplicate-object");
-        assertThat(driver.<String, byte[]>getKeyValueStore(StreamfitTopology.WINDOW_STORE).approximateNumEntries())
+        assertThat(driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE).approximateNumEntries())
                 .isZero();
     }
 

@@ -1,5 +1,6 @@
 package io.streamfit.app.topology;
 
+import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -70,7 +71,7 @@ class StreamfitTopologyTest {
         metrics = new StreamfitMetrics(new SimpleMeterRegistry());
         Properties p = config.streamsProperties();
         driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), p);
-        String in = config.globalScope() ? StreamfitTopology.globalRouteTopic(config.applicationId()) : "features";
+        String in = config.globalScope() ? Names.globalRouteTopic(config.applicationId()) : "features";
         input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
         objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
                 StreamfitSerdes.objectPrediction().deserializer());
@@ -173,7 +174,7 @@ class StreamfitTopologyTest {
                 }
                 assertThat((float) sums.readRecord().value().getPrediction()).isEqualTo(expected.sumPredictions()[0]);
             }
-            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
             assertThat(store.get("s").getModelVersion()).isEqualTo(reference.version());
         }
     }
@@ -190,7 +191,7 @@ class StreamfitTopologyTest {
             state = trained.exportState();
             assertThat(trained.version()).isEqualTo(7);
         }
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
         store.put("s", ModelCheckpoint.newBuilder().setFormatVersion(1).setModelKey("s")
                 .setSpecFingerprint(config.modelSpec().fingerprint()).setModelVersion(7)
                 .setModelState(ByteBuffer.wrap(state)).setMetrics(Map.of()).setLastTimesteps(Map.of("s", 6L))
@@ -213,7 +214,7 @@ class StreamfitTopologyTest {
         send("s", record(rnd, 1, 2, true, null));
         objects.readRecordsToList();
         sums.readRecordsToList();
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
         ModelCheckpoint before = store.get("s");
 
         Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
@@ -264,7 +265,7 @@ class StreamfitTopologyTest {
         List<TestRecord<String, SumPrediction>> out = sums.readRecordsToList();
         assertThat(out).extracting(TestRecord::key).containsExactly("a", "b", "a");
         assertThat(out).extracting(r -> r.value().getModelVersion()).containsExactly(0L, 1L, 2L);
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(StreamfitTopology.MODEL_STORE);
+        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
         assertThat(store.get("global").getLastTimesteps()).containsEntry("a", 2L).containsEntry("b", 1L);
         assertThat(store.get("a")).isNull();
     }

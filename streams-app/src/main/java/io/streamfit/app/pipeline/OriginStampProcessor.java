@@ -1,7 +1,8 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.pipeline;
 
 import java.nio.charset.StandardCharsets;
 
+import io.streamfit.app.names.Names;
 import io.streamfit.app.topology.StreamfitTopology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -26,11 +27,11 @@ public final class OriginStampProcessor implements Processor<byte[], byte[], byt
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata md = context.recordMetadata().orElse(null);
         Record<byte[], byte[]> out = record.withHeaders(record.headers());
-        if (md != null && out.headers().lastHeader(StreamfitTopology.ORIGIN_TOPIC_HEADER) == null) {
-            out.headers().add(StreamfitTopology.ORIGIN_TOPIC_HEADER, md.topic().getBytes(StandardCharsets.UTF_8));
-            out.headers().add(StreamfitTopology.ORIGIN_PARTITION_HEADER,
+        if (md != null && out.headers().lastHeader(Names.ORIGIN_TOPIC_HEADER) == null) {
+            out.headers().add(Names.ORIGIN_TOPIC_HEADER, md.topic().getBytes(StandardCharsets.UTF_8));
+            out.headers().add(Names.ORIGIN_PARTITION_HEADER,
                     String.valueOf(md.partition()).getBytes(StandardCharsets.UTF_8));
-            out.headers().add(StreamfitTopology.ORIGIN_OFFSET_HEADER,
+            out.headers().add(Names.ORIGIN_OFFSET_HEADER,
                     String.valueOf(md.offset()).getBytes(StandardCharsets.UTF_8));
         }
         context.forward(out);

@@ -1,4 +1,4 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.errors;
 
 /**
  * Why a record cannot be used: a short machine-readable code (the {@code error.reason} header of

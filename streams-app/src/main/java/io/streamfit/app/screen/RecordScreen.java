@@ -1,7 +1,8 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.screen;
 
 import java.nio.charset.StandardCharsets;
 
+import io.streamfit.app.errors.Rejection;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;

@@ -1,4 +1,4 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.errors;
 
 import org.apache.kafka.streams.errors.StreamsException;
 

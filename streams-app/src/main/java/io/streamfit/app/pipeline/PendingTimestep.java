@@ -1,8 +1,9 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.pipeline;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
+import io.streamfit.app.kind.BatchItem;
 import io.streamfit.schemas.Timestep;
 
 /**
@@ -16,7 +17,8 @@ import io.streamfit.schemas.Timestep;
  * @param rawValue  the original value bytes, kept so that a restart can decode the record again
  * @param arrivedNanos when this instance buffered it ({@link System#nanoTime()}), for {@code batch.max.wait.ms}
  */
-record PendingTimestep(String series, Timestep timestep, long timestamp, byte[] rawValue, long arrivedNanos) {
+record PendingTimestep(String series, Timestep timestep, long timestamp, byte[] rawValue, long arrivedNanos)
+        implements BatchItem {
 
     /** The pending store's value: timestamp, series and the original value bytes. */
     byte[] encode() {

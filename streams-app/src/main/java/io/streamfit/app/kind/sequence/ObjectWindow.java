@@ -1,4 +1,4 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.kind.sequence;
 
 import java.nio.ByteBuffer;
 

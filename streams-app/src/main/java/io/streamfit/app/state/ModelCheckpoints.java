@@ -1,8 +1,9 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.state;
 
 import java.nio.ByteBuffer;
 import java.util.Map;
 
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -30,6 +31,13 @@ public final class ModelCheckpoints {
      */
     public static ModelCheckpoint of(String key, ModelSpec spec, OnlineModel model, Map<String, Double> metrics,
                                      Map<String, Long> lastTimesteps, long records, long nowMs) {
+        return builder(key, spec, model, metrics, lastTimesteps, records, nowMs).build();
+    }
+
+    /** {@link #of}'s checkpoint, still open for a kind to add its own state. */
+    public static ModelCheckpoint.Builder builder(String key, ModelSpec spec, OnlineModel model,
+                                                  Map<String, Double> metrics, Map<String, Long> lastTimesteps,
+                                                  long records, long nowMs) {
         return ModelCheckpoint.newBuilder()
                 .setFormatVersion(FORMAT)
                 .setModelKey(key)
@@ -39,8 +47,7 @@ public final class ModelCheckpoints {
                 .setMetrics(Map.copyOf(metrics))
                 .setLastTimesteps(Map.copyOf(lastTimesteps))
                 .setRecords(records)
-                .setUpdatedAtMs(nowMs)
-                .build();
+                .setUpdatedAtMs(nowMs);
     }
 
     /**

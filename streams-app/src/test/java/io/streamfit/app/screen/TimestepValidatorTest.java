@@ -1,17 +1,19 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.screen;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
 
+import io.streamfit.app.errors.Rejection;
+import io.streamfit.app.kind.Supervision;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.Timestep;
 import org.junit.jupiter.api.Test;
 
 class TimestepValidatorTest {
 
-    private final TimestepValidator validator = new TimestepValidator(3, 4);
+    private final TimestepValidator validator = new TimestepValidator(3, 4, Supervision.TARGETS);
 
     private static Timestep.ObjectInput dense(float... x) {
         return new Timestep.ObjectInput("o", new FeatureVector.Dense(x), 1.0, null);

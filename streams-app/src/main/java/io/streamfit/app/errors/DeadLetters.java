@@ -1,7 +1,8 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.errors;
 
 import java.nio.charset.StandardCharsets;
 
+import io.streamfit.app.names.Names;
 import io.streamfit.app.topology.StreamfitTopology;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -34,7 +35,7 @@ public final class DeadLetters {
         Headers headers = new RecordHeaders();
         if (original != null) {
             for (Header h : original) {
-                if (!h.key().startsWith(StreamfitTopology.ORIGIN_HEADER_PREFIX)) {
+                if (!h.key().startsWith(Names.ORIGIN_HEADER_PREFIX)) {
                     headers.add(h);
                 }
             }

@@ -1,4 +1,4 @@
-package io.streamfit.app.processor;
+package io.streamfit.app.kind;
 
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.schemas.FeatureVector;
@@ -8,8 +8,9 @@ import io.streamfit.schemas.Timestep;
  * Turns validated timesteps into the rows of a model's micro-batch: one timestep of the batch per
  * record, one object per record object with its features (dense or sparse, as given), its target
  * or class label, and the record's sum target (one number for regressors, one count per class for
- * classifiers). The stream processor and {@code backfill} both build their batches
- * here, so a model learns the same from a record whichever of them feeds it.
+ * classifiers). The batches of the plain kinds ({@link PlainBatches}), which the stream processor
+ * and {@code backfill} both run, are built here, so a model learns the same from a record
+ * whichever of them feeds it.
  */
 public final class BatchAssembler {
 
@@ -19,7 +20,7 @@ public final class BatchAssembler {
     /**
      * Appends {@code ts} as the next timestep of {@code batch}.
      *
-     * @param ts a record that passed {@link TimestepValidator#check}
+     * @param ts a record that passed the record screen and its kind's {@link Supervision}
      */
     public static void append(ObjectBatch batch, Timestep ts) {
         batch.beginTimestep();

@@ -1,0 +1,28 @@
+package io.streamfit.app.kind;
+
+import io.streamfit.schemas.avro.ModelCheckpoint;
+
+/**
+ * State that a kind keeps per model besides the network, the prequential statistics and the
+ * counters (e.g. the autoencoder's anomaly threshold). It lives with the model in memory and is
+ * written into the same checkpoint, so exactly-once covers it too.
+ */
+public interface ModelExtras {
+
+    /** Adds this state to a checkpoint being written. */
+    void save(ModelCheckpoint.Builder checkpoint);
+
+    /** Replaces this state with the one in {@code checkpoint}; a checkpoint without it leaves it empty. */
+    void restore(ModelCheckpoint checkpoint);
+
+    /** No extra state. */
+    ModelExtras NONE = new ModelExtras() {
+        @Override
+        public void save(ModelCheckpoint.Builder checkpoint) {
+        }
+
+        @Override
+        public void restore(ModelCheckpoint checkpoint) {
+        }
+    };
+}

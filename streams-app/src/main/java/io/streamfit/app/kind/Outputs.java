@@ -1,0 +1,47 @@
+package io.streamfit.app.kind;
+
+import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+
+/**
+ * Where a kind sends what a model call produced: typed output records, keyed by series, with the
+ * input record's timestamp, and the outcome of each timestep for the record counters. The stream
+ * processor forwards them to its sinks; backfill, which only scores, discards them.
+ */
+public interface Outputs {
+
+    void objectPrediction(String series, ObjectPrediction prediction, long timestamp);
+
+    void sumPrediction(String series, SumPrediction prediction, long timestamp);
+
+    /** Only kinds that declare {@link Sink#ANOMALY_SCORES} call this. */
+    void anomalyScore(String series, AnomalyScore score, long timestamp);
+
+    /** One input timestep is done: the model trained on it, or only predicted it. */
+    void outcome(boolean trained);
+
+    /** Outputs that go nowhere (backfill scores its first pass but emits nothing). */
+    Outputs DISCARD = new Outputs() {
+        @Override
+        public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
+        }
+
+        @Override
+        public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
+        }
+
+        @Override
+        public void anomalyScore(String series, AnomalyScore score, long timestamp) {
+        }
+
+        @Override
+        public void outcome(boolean trained) {
+        }
+    };
+
+    /** The output streams a kind may write; each is a sink of the topology. */
+    enum Sink {
+        OBJECT_PREDICTIONS, SUM_PREDICTIONS, ANOMALY_SCORES
+    }
+}

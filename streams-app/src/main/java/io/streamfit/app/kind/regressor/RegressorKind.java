@@ -1,0 +1,102 @@
+package io.streamfit.app.kind.regressor;
+
+import io.streamfit.app.kind.BatchItem;
+import io.streamfit.app.kind.BatchLogic;
+import io.streamfit.app.kind.CommonSettings;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ModelKind;
+import io.streamfit.app.kind.Outputs;
+import io.streamfit.app.kind.PlainBatches;
+import io.streamfit.app.kind.StoreLookup;
+import io.streamfit.app.kind.Supervision;
+import io.streamfit.app.metrics.PrequentialStats;
+import io.streamfit.model.ModelSpec;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.StepResult;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.common.config.AbstractConfig;
+
+/**
+ * {@code regressor}: the shared-weight MLP ({@link io.streamfit.model.SharedWeightRegressor}) on
+ * every object of a record, trained on object targets and the sum target. Outputs one object
+ * prediction per object and one sum prediction per record; scores squared errors.
+ */
+public final class RegressorKind implements ModelKind {
+
+    public static final String NAME = ModelSpec.KIND_REGRESSOR;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "shared-weight MLP on every object";
+    }
+
+    @Override
+    public ConfiguredKind configure(CommonSettings c, AbstractConfig config) {
+        ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
+                c.seed(), c.intraOpThreads(), c.interOpThreads(), null, 0, c.input());
+        return new Configured(this, spec);
+    }
+
+    private record Configured(ModelKind kind, ModelSpec spec) implements ConfiguredKind {
+        @Override
+        public Supervision supervision() {
+            return Supervision.TARGETS;
+        }
+
+        @Override
+        public BatchLogic batchLogic(StoreLookup stores) {
+            return new PlainBatches(RegressorKind::emitTimestep);
+        }
+    }
+
+    /**
+     * One object prediction per object of timestep {@code t} and its sum prediction; scores the
+     * squared errors of the known targets. The sum's target is the record's own, else the sum of
+     * the object targets when every object has one (as the batch derived it).
+     */
+    static void emitTimestep(BatchItem item, ObjectBatch batch, int t, StepResult result, long modelVersion,
+                             PrequentialStats stats, Outputs out) {
+        Timestep ts = item.timestep();
+        String series = item.series();
+        float[] preds = result.objectPredictions();
+        int first = batch.firstObject(t);
+        double objectSq = 0;
+        int scored = 0;
+        for (int i = 0; i < ts.objects().size(); i++) {
+            Timestep.ObjectInput o = ts.objects().get(i);
+            float prediction = preds[first + i];
+            if (o.target() != null) {
+                double e = prediction - o.target();
+                objectSq += e * e;
+                scored++;
+            }
+            out.objectPrediction(series, ObjectPrediction.newBuilder()
+                    .setSeries(series)
+                    .setTimestep(ts.timestep())
+                    .setObject(o.id())
+                    .setPrediction(prediction)
+                    .setTarget(o.target())
+                    .setModelVersion(modelVersion)
+                    .build(), item.timestamp());
+        }
+        boolean known = batch.sumMask()[t] != 0f;
+        Double sumTarget = known ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
+        double sum = result.sumPredictions()[t];
+        stats.add(objectSq, scored, known ? (sum - sumTarget) * (sum - sumTarget) : 0, known);
+        out.sumPrediction(series, SumPrediction.newBuilder()
+                .setSeries(series)
+                .setTimestep(ts.timestep())
+                .setPrediction(result.sumPredictions()[t])
+                .setSumTarget(sumTarget)
+                .setObjects(ts.objects().size())
+                .setModelVersion(modelVersion)
+                .build(), item.timestamp());
+    }
+}

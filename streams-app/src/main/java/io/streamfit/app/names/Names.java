@@ -1,0 +1,47 @@
+package io.streamfit.app.names;
+
+/**
+ * Names that several layers share: state stores, topology nodes, internal headers and the model
+ * key of the global scope. A leaf: it imports nothing of streamfit, so the processor stages, the
+ * topology, the handlers and the tools can all name the same things without depending on each
+ * other. Topic names are configurable and live in {@link io.streamfit.schemas.TopicRegistry}.
+ */
+public final class Names {
+
+    /** Model checkpoints by model key (changelog {@code <application.id>-model-store-changelog}). */
+    public static final String MODEL_STORE = "model-store";
+    /** Timesteps waiting for their micro-batch (changelog {@code <application.id>-pending-store-changelog}). */
+    public static final String PENDING_STORE = "pending-store";
+    /** Sequence kinds: each object's last W timesteps (changelog {@code <application.id>-window-store-changelog}). */
+    public static final String WINDOW_STORE = "window-store";
+
+    public static final String SOURCE = "features-source";
+    public static final String ROUTE_STAMP = "global-route-stamp";
+    public static final String ROUTE_SINK = "global-route-sink";
+    public static final String ROUTE_SOURCE = "global-route-source";
+    public static final String LEARN = "learn";
+    public static final String OBJECT_SINK = "object-predictions-sink";
+    public static final String SUM_SINK = "sum-predictions-sink";
+    public static final String DEAD_LETTER_SINK = "dead-letters-sink";
+    public static final String ANOMALY_SINK = "anomaly-scores-sink";
+
+    /** Headers that keep the original position of a record routed through the global topic. */
+    public static final String ORIGIN_HEADER_PREFIX = "streamfit.origin.";
+    public static final String ORIGIN_TOPIC_HEADER = ORIGIN_HEADER_PREFIX + "topic";
+    public static final String ORIGIN_PARTITION_HEADER = ORIGIN_HEADER_PREFIX + "partition";
+    public static final String ORIGIN_OFFSET_HEADER = ORIGIN_HEADER_PREFIX + "offset";
+
+    /** Model key of {@code model.scope=global}. */
+    public static final String GLOBAL_KEY = "global";
+
+    /** Checkpoints of large models exceed Kafka's default 1 MB record limit. */
+    public static final String CHANGELOG_MAX_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
+
+    private Names() {
+    }
+
+    /** The name of the one-partition topic of {@code model.scope=global}. */
+    public static String globalRouteTopic(String applicationId) {
+        return applicationId + "-global-route";
+    }
+}

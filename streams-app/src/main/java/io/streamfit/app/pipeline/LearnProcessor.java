@@ -1,0 +1,226 @@
+package io.streamfit.app.pipeline;
+
+import java.util.List;
+import java.util.Map;
+
+import io.streamfit.app.errors.Rejection;
+import io.streamfit.app.kind.BatchLogic;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.names.Names;
+import io.streamfit.app.screen.RecordScreen;
+import io.streamfit.app.screen.TimestepValidator;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.StepResult;
+import io.streamfit.schemas.Timestep;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Test-then-train for one task, as a pipeline of stages with one job each:
+ * <pre>
+ * record -&gt; screen ({@link RecordScreen}: decode, validate, the kind's supervision)
+ *        -&gt; route ({@link ModelRouter}: series or global model key)
+ *        -&gt; order (a series' timesteps rise)
+ *        -&gt; micro-batch ({@link MicroBatcher}: pending store, recovery, flush policy)
+ *        -&gt; model ({@link ModelCache} over {@link Checkpointer}: in memory, restored, or new)
+ *        -&gt; assemble ({@link BatchLogic} of the kind) -&gt; step ({@link StepRunner})
+ *        -&gt; emit (the kind's typed outputs through {@link ProcessorOutputs}) -&gt; checkpoint
+ * </pre>
+ * A record that fails a check goes to the dead letters with the reason; a model call that fails
+ * sends its batch there and returns the model to its last checkpoint.
+ *
+ * <p>Exactly-once: outputs, the model checkpoint, the kind's stores (windows) and the pending
+ * store are all written in this task, so they commit together with the input offsets.
+ *
+ * <p>Seams for what comes next: a second input joined by key (late labels) enters as another
+ * source of batch items for the same micro-batches; several models per key (a champion and its
+ * challengers) run on one assembled batch, since assembly does not depend on the model.
+ */
+public final class LearnProcessor implements Processor<byte[], byte[], byte[], Output> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LearnProcessor.class);
+
+    /**
+     * Knobs of the processor, from the configuration.
+     *
+     * @param kind           the configured model kind
+     * @param globalScope    one model for every series ({@code model.scope=global})
+     * @param maxObjects     the most objects a record may have
+     * @param maxRecordBytes larger record values are rejected unparsed
+     * @param batchTimesteps timesteps per micro-batch (>= 1)
+     * @param batchMaxWaitMs longest a timestep waits for its batch (>= 0)
+     * @param flushWhenIdle  a partial batch runs once the task drained its fetched input
+     * @param metricsWindow  window of the prequential metrics, in timesteps
+     * @param maxLiveModels  models kept in memory per task (>= 1)
+     */
+    public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                           int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow,
+                           int maxLiveModels) {
+        public Settings {
+            if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
+                throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
+                        + maxLiveModels + ", " + maxRecordBytes + ", " + batchMaxWaitMs);
+            }
+        }
+    }
+
+    private final Settings settings;
+    private final StreamfitMetrics metrics;
+    private final RecordScreen screen;
+    private final ModelRouter router;
+    private final StepRunner stepper;
+
+    private ProcessorContext<byte[], Output> context;
+    private ProcessorOutputs outputs;
+    private MicroBatcher batcher;
+    private Checkpointer checkpointer;
+    private ModelCache models;
+    private BatchLogic logic;
+    /** Reused for every call; made by the first model, in its kind's layout (dense, sparse, windows). */
+    private ObjectBatch batch;
+    private boolean recovered;
+    /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
+    private boolean inputSinceTick;
+
+    public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
+        this.settings = settings;
+        this.metrics = metrics;
+        this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects()),
+                settings.maxRecordBytes());
+        this.router = new ModelRouter(settings.globalScope());
+        this.stepper = new StepRunner(metrics);
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Output> context) {
+        this.context = context;
+        outputs = new ProcessorOutputs(context, metrics);
+        batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
+                settings.batchMaxWaitMs(), settings.flushWhenIdle());
+        checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE), settings.kind(),
+                settings.metricsWindow(), metrics);
+        models = new ModelCache(settings.maxLiveModels(), checkpointer::load, this::run);
+        logic = settings.kind().batchLogic(context::getStateStore);
+        batch = null;
+        // After a crash or a migration the stores were restored from their changelogs: start from them.
+        recovered = false;
+        context.schedule(batcher.tick(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        inputSinceTick = true;
+        recover();
+        RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
+        if (screened.rejection() != null) {
+            outputs.reject(record, screened.rejection());
+            return;
+        }
+        Timestep ts = screened.timestep();
+        String series = screened.series();
+        ModelSlot slot = models.get(router.modelKey(series));
+        long last = slot.lastTimestep(series);
+        if (ts.timestep() <= last) {
+            outputs.reject(record, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
+                    "timestep " + ts.timestep() + " of series '" + series + "' is not after " + last));
+            return;
+        }
+        slot.lastTimesteps.put(series, ts.timestep());
+        if (batcher.add(slot.key, new PendingTimestep(series, ts, record.timestamp(), record.value(),
+                System.nanoTime()))) {
+            run(slot);
+        }
+    }
+
+    /** Runs the micro-batches that are due ({@link MicroBatcher#due}). */
+    private void tick() {
+        boolean idle = !inputSinceTick;
+        inputSinceTick = false;
+        recover();
+        for (String key : batcher.due(idle, System.nanoTime())) {
+            run(models.get(key));
+        }
+    }
+
+    /**
+     * Once per task life, before its first record or tick: the unfinished micro-batches of the
+     * pending store become pending again, and their models know their timesteps.
+     */
+    private void recover() {
+        if (recovered) {
+            return;
+        }
+        recovered = true;
+        Map<String, List<PendingTimestep>> pending = batcher.recover();
+        pending.forEach((key, timesteps) -> {
+            ModelSlot slot = models.get(key);
+            for (PendingTimestep p : timesteps) {
+                slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
+            }
+        });
+    }
+
+    /** Predicts and trains the pending micro-batch of {@code slot} in one model call, emits, checkpoints. */
+    private void run(ModelSlot slot) {
+        List<PendingTimestep> items = batcher.pending(slot.key);
+        if (items.isEmpty()) {
+            return;
+        }
+        if (batch == null) {
+            // Every model of this task has one spec, so the first model's layout fits all.
+            batch = slot.model.newBatch();
+        }
+        batch.clear();
+        BatchLogic.Assembled assembled = logic.assemble(batch, items);
+        long versionBefore = slot.model.version();
+        StepResult result = null;
+        if (assembled.hasObjects()) {
+            try {
+                result = stepper.step(slot.key, slot.model, batch, assembled.train());
+            } catch (RuntimeException e) {
+                fail(slot, items, e);
+                return;
+            }
+        }
+        assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+        assembled.commit();
+        slot.records += items.size();
+        slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
+        checkpointer.save(slot);
+        batcher.clear(slot.key);
+    }
+
+    /**
+     * The model call failed (a bug or a native error, not bad input: that never gets here). The
+     * batch's records go to the dead letters, and the model returns to its last checkpoint so that
+     * memory and store agree again.
+     */
+    private void fail(ModelSlot slot, List<PendingTimestep> items, RuntimeException e) {
+        LOG.error("Model '{}' failed on a micro-batch of {} timesteps; they go to the dead letters and the model "
+                + "returns to its last checkpoint", slot.key, items.size(), e);
+        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        items.forEach(p -> outputs.failed(p, message));
+        batcher.clear(slot.key);
+        models.discard(slot.key);
+        metrics.recordSkippedUpdate(StreamfitMetrics.SKIP_ROLLED_BACK);
+    }
+
+    private String sourceTopic() {
+        return context.recordMetadata().map(RecordMetadata::topic).orElse("");
+    }
+
+    @Override
+    public void close() {
+        // Pending timesteps stay in the pending store: the next owner of the task completes them.
+        if (models != null) {
+            models.close();
+            checkpointer.unpublishAll();
+        }
+    }
+}
