@@ -12,7 +12,7 @@ import java.util.TreeMap;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.ModelKind;
-import io.streamfit.app.kind.ModelKinds;
+import io.streamfit.app.kind.registry.ModelKinds;
 import io.streamfit.model.LearningRateSchedule;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Optimizers;

@@ -10,7 +10,7 @@ import org.apache.kafka.common.config.ConfigDef;
  * A model kind as a plug-in: its name in {@code model.kind}, its own configuration keys and their
  * checks, and (once configured) everything kind-specific that the pipeline runs: the model spec
  * and factory, the supervision rules, batch assembly, output mapping, extra stores and sinks, and
- * per-model checkpoint extras. Kinds are registered in {@link ModelKinds}; the configuration and
+ * per-model checkpoint extras. Kinds are registered in {@link io.streamfit.app.kind.registry.ModelKinds}; the configuration and
  * the topology are built from that registry, so a new kind is its own package plus one line there.
  */
 public interface ModelKind {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.kind.registry.ModelKinds;
 import io.streamfit.model.ModelSpec;
 
 /**

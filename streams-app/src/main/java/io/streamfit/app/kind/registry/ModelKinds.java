@@ -1,4 +1,8 @@
-package io.streamfit.app.kind;
+package io.streamfit.app.kind.registry;
+
+import io.streamfit.app.kind.CommonSettings;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ModelKind;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
