@@ -12,9 +12,9 @@ import java.util.Random;
 /**
  * The two sequence-model experiments of the README, as a command anyone can rerun:
  * <pre>
- *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=overfit
- *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=add
- *   mvn -q -pl model compile exec:java -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=anomaly
+ *   mvn -q -pl model test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=overfit
+ *   mvn -q -pl model test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=add
+ *   mvn -q -pl model test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.streamfit.model.seq.SequenceExperiments -Dexec.args=anomaly
  * </pre>
  * {@code overfit}: an LSTM autoencoder learns to reconstruct one 14 x 5 sequence ({@link #SEQUENCE})
  * with Adam (learning rate 1e-3) and MSE, for hidden sizes 5, 16, 64, 128 with differencing off
