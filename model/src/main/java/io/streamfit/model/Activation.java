@@ -1,7 +1,6 @@
 package io.streamfit.model;
 
-import java.util.Arrays;
-import java.util.Locale;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -9,7 +8,7 @@ import org.tensorflow.types.TFloat32;
 /**
  * Hidden-layer activations by their configuration name ({@code model.activation}).
  */
-public enum Activation {
+public enum Activation implements ConfigEnum {
     /** max(0, z); weights start with He initialisation. */
     RELU("relu"),
     /** tanh(z), values in (-1, 1). */
@@ -26,6 +25,7 @@ public enum Activation {
     }
 
     /** The name used in configuration and specs. */
+    @Override
     public String configName() {
         return configName;
     }
@@ -35,15 +35,18 @@ public enum Activation {
      *
      * @throws IllegalArgumentException for an unknown name, listing the known ones
      */
+    public static Activation fromConfig(String name) {
+        return ConfigEnum.fromConfig(Activation.class, "activation", name);
+    }
+
+    /** {@link #fromConfig(String)} under its earlier name, for callers written before it. */
     public static Activation of(String name) {
-        String wanted = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-        for (Activation a : values()) {
-            if (a.configName.equals(wanted)) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("unknown activation '" + name + "'; expected one of "
-                + Arrays.stream(values()).map(Activation::configName).toList());
+        return fromConfig(name);
+    }
+
+    /** Every activation's configuration name: relu, tanh, sigmoid, linear. */
+    public static List<String> configNames() {
+        return ConfigEnum.configNames(Activation.class);
     }
 
     /** Adds this activation applied to {@code z} to the graph of {@code tf}. */

@@ -68,7 +68,7 @@ abstract class FeedForwardModel extends GraphModel {
         super(spec, kind);
         this.features = spec.features();
         try {
-            this.activation = Activation.of(spec.activation());
+            this.activation = Activation.fromConfig(spec.activation());
             input = new InputLayer(tf, features, spec.sparseInput(), "x");
             segment = tf.withName("segment").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             timesteps = tf.withName("timesteps").placeholder(TInt32.class, Placeholder.shape(Shape.scalar()));

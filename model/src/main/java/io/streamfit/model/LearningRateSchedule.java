@@ -1,6 +1,6 @@
 package io.streamfit.model;
 
-import java.util.Locale;
+import java.util.List;
 import java.util.Set;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -23,22 +23,54 @@ import org.tensorflow.types.TFloat32;
  */
 public record LearningRateSchedule(String kind, double rate, double steps) {
 
+    // The spellings of Kind, which takes them from here: compile-time constants serve annotations and case labels.
     public static final String CONSTANT = "constant";
     public static final String EXPONENTIAL = "exponential";
     public static final String INVERSE_TIME = "inverse-time";
 
-    /** The known kinds. */
-    public static final Set<String> KINDS = Set.of(CONSTANT, EXPONENTIAL, INVERSE_TIME);
+    /** The schedule kinds by their configuration name ({@code optimizer.schedule}). */
+    public enum Kind implements ConfigEnum {
+        /** lr_t = lr. */
+        CONSTANT(LearningRateSchedule.CONSTANT),
+        /** lr_t = lr * rate^(t / steps). */
+        EXPONENTIAL(LearningRateSchedule.EXPONENTIAL),
+        /** lr_t = lr / (1 + rate * t / steps). */
+        INVERSE_TIME(LearningRateSchedule.INVERSE_TIME);
+
+        private final String configName;
+
+        Kind(String configName) {
+            this.configName = configName;
+        }
+
+        @Override
+        public String configName() {
+            return configName;
+        }
+
+        /**
+         * The kind called {@code name} (case-insensitive); {@code null} is {@link #CONSTANT}.
+         *
+         * @throws IllegalArgumentException for an unknown name, listing the known ones
+         */
+        public static Kind fromConfig(String name) {
+            return name == null ? CONSTANT : ConfigEnum.fromConfig(Kind.class, "learning-rate schedule", name);
+        }
+
+        /** Every kind's configuration name: constant, exponential, inverse-time. */
+        public static List<String> configNames() {
+            return ConfigEnum.configNames(Kind.class);
+        }
+    }
+
+    /** The known kinds' names. */
+    public static final Set<String> KINDS = Set.copyOf(Kind.configNames());
 
     public static final double RATE_DEFAULT = 0.96;
     public static final double STEPS_DEFAULT = 1000;
 
     public LearningRateSchedule {
-        kind = kind == null ? CONSTANT : kind.trim().toLowerCase(Locale.ROOT);
-        if (!KINDS.contains(kind)) {
-            throw new IllegalArgumentException("unknown learning-rate schedule '" + kind + "'; expected one of "
-                    + KINDS);
-        }
+        kind = Kind.fromConfig(kind).configName();
         if (!CONSTANT.equals(kind)) {
             if (!(steps > 0) || Double.isInfinite(steps)) {
                 throw new IllegalArgumentException("schedule " + kind + ": decay.steps must be > 0, got " + steps);
@@ -58,23 +90,28 @@ public record LearningRateSchedule(String kind, double rate, double steps) {
 
     /** The learning rate of update {@code t} (plain Java, for references and documentation). */
     public double at(double learningRate, long t) {
-        return switch (kind) {
+        return switch (kindEnum()) {
             case EXPONENTIAL -> learningRate * Math.pow(rate, t / steps);
             case INVERSE_TIME -> learningRate / (1 + rate * t / steps);
-            default -> learningRate;
+            case CONSTANT -> learningRate;
         };
     }
 
     /** The graph's learning rate from the update count {@code t} (float32 scalar). */
     Operand<TFloat32> build(Ops tf, float learningRate, Operand<TFloat32> t) {
         Operand<TFloat32> lr = tf.constant(learningRate);
-        return switch (kind) {
+        return switch (kindEnum()) {
             case EXPONENTIAL -> tf.math.mul(lr, tf.math.pow(tf.constant((float) rate),
                     tf.math.div(t, tf.constant((float) steps))));
             case INVERSE_TIME -> tf.math.div(lr, tf.math.add(tf.constant(1f),
                     tf.math.mul(tf.constant((float) rate), tf.math.div(t, tf.constant((float) steps)))));
-            default -> lr;
+            case CONSTANT -> lr;
         };
+    }
+
+    /** {@link #kind()} as its enum. */
+    public Kind kindEnum() {
+        return Kind.fromConfig(kind);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package io.streamfit.model;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -54,6 +53,8 @@ public record ModelSpec(
     /** Softmax regression or an MLP with a softmax head over {@link #classes()} classes ({@link Classifier}). */
     public static final String KIND_CLASSIFIER = "classifier";
 
+    // The spellings of InputLayout, which takes them from here: tests name them in annotations, which need
+    // compile-time constants.
     /** Objects enter the first layer as a dense [N, m] matrix (a matrix product). */
     public static final String INPUT_DENSE = "dense";
     /** Objects enter the first layer as COO triples (a gather of weight rows per nonzero). */
@@ -69,11 +70,7 @@ public record ModelSpec(
         Objects.requireNonNull(optimizer, "optimizer");
         hidden = hidden == null ? new int[0] : hidden.clone();
         sequence = sequence == null ? SequenceOptions.DEFAULT : sequence;
-        input = input == null ? INPUT_AUTO : input.trim().toLowerCase(Locale.ROOT);
-        if (!INPUT_DENSE.equals(input) && !INPUT_SPARSE.equals(input) && !INPUT_AUTO.equals(input)) {
-            throw new IllegalArgumentException("input must be one of [" + INPUT_DENSE + ", " + INPUT_SPARSE + ", "
-                    + INPUT_AUTO + "], got '" + input + "'");
-        }
+        input = input == null ? INPUT_AUTO : InputLayout.fromConfig(input).configName();
         if (KIND_CLASSIFIER.equals(kind) ? classes < 2 : classes != 0) {
             throw new IllegalArgumentException(KIND_CLASSIFIER.equals(kind)
                     ? "model.kind 'classifier' needs at least 2 classes, got " + classes
@@ -168,7 +165,16 @@ public record ModelSpec(
         if (isSequence()) {
             return false;
         }
-        return INPUT_SPARSE.equals(input) || (INPUT_AUTO.equals(input) && features > AUTO_SPARSE_ABOVE);
+        return switch (inputLayout()) {
+            case SPARSE -> true;
+            case AUTO -> features > AUTO_SPARSE_ABOVE;
+            case DENSE -> false;
+        };
+    }
+
+    /** {@link #input()} as its enum. */
+    public InputLayout inputLayout() {
+        return InputLayout.fromConfig(input);
     }
 
     @Override
@@ -212,11 +218,11 @@ public record ModelSpec(
      * An optimizer by name with its hyperparameters (see {@link Optimizers} for names, keys,
      * defaults and ranges).
      *
-     * @param name         sgd, momentum, adam, adagrad, rmsprop, ftrl or neuron-mean-momentum
+     * @param name         one of {@link Optimizers#names()}
      * @param learningRate the learning rate (&gt; 0), before the schedule
      * @param params       extra hyperparameters by key (e.g. {@code momentum}, {@code beta1},
      *                     {@code l2}, {@code clip.norm}); absent keys take their defaults
-     * @param schedule     the learning-rate schedule: constant, exponential or inverse-time
+     * @param schedule     the learning-rate schedule, a {@link LearningRateSchedule.Kind#configName()}
      */
     public record OptimizerSpec(String name, double learningRate, Map<String, Double> params, String schedule) {
         public OptimizerSpec {

@@ -89,8 +89,8 @@ abstract class SequenceModel extends GraphModel {
 
     /** A new LSTM cell whose variables are trained. */
     protected LstmCell cell(String name, int inputs, int units, long seed) {
-        LstmCell c = new LstmCell(tf, name, inputs, units, Activation.of(options.activation()),
-                Activation.of(options.recurrentActivation()), seed);
+        LstmCell c = new LstmCell(tf, name, inputs, units, Activation.fromConfig(options.activation()),
+                Activation.fromConfig(options.recurrentActivation()), seed);
         register(name, c.kernel, c.bias, inputs + units, 4 * units);
         return c;
     }

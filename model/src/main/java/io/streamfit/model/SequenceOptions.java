@@ -46,8 +46,8 @@ public record SequenceOptions(int window, boolean bidirectional, boolean reverse
         }
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(recurrentActivation, "recurrentActivation");
-        activation = Activation.of(activation).configName();
-        recurrentActivation = Activation.of(recurrentActivation).configName();
+        activation = Activation.fromConfig(activation).configName();
+        recurrentActivation = Activation.fromConfig(recurrentActivation).configName();
     }
 
     /** These options with window {@code w}. */

@@ -3,18 +3,25 @@ package io.streamfit.app.config;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.ModelKind;
 import io.streamfit.app.kind.registry.ModelKinds;
+import io.streamfit.model.Activation;
+import io.streamfit.model.InputLayout;
 import io.streamfit.model.LearningRateSchedule;
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.OptimizerParam;
 import io.streamfit.model.Optimizers;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -98,75 +105,35 @@ public final class StreamfitConfig extends AbstractConfig {
             .define(MODEL_KIND, Type.STRING, ModelKinds.DEFAULT, ValidString.in(ModelKinds.names().toArray(String[]::new)),
                     Importance.HIGH, kindDoc())
             .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000), Importance.HIGH,
-                    "m, the number of features per object. Records with another m go to the dead-letter topic.")
-            .define(MODEL_INPUT, Type.STRING, "auto", ValidString.in("auto", "dense", "sparse"), Importance.LOW,
+                    "m, the number of features per object. Records with another m go to the dead-letter topic. "
+                            + "Above a few thousand, use sparse input (model.input).")
+            .define(MODEL_INPUT, Type.STRING, ModelSpec.INPUT_AUTO,
+                    ValidString.in(InputLayout.configNames().toArray(String[]::new)), Importance.LOW,
                     "How features enter the first layer: dense (an [objects, m] matrix; sparse records are "
                             + "expanded), sparse (only the non-zero values, gathered from the weights; dense records are "
                             + "reduced to their non-zeros), or auto (sparse when m > 1024). Dense and sparse records "
                             + "mix in one stream either way.")
             .define(MODEL_HIDDEN, Type.LIST, "64", Importance.HIGH,
                     "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model.")
-            .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh", "sigmoid", "linear"),
-                    Importance.MEDIUM, "Activation of the hidden layers.")
+            .define(MODEL_ACTIVATION, Type.STRING, Activation.RELU.configName(),
+                    ValidString.in(Activation.configNames().toArray(String[]::new)), Importance.MEDIUM,
+                    "Activation of the hidden layers.")
             .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
                     "series: one model per series key (scales out with partitions); global: one model for all "
-                            + "series, routed through a one-partition topic.")
+                            + "series, routed through the one-partition topic <application.id>-global-route.")
             .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
-            // Optimizer section: optimizer.<k> is the model's optimizer parameter k (see Optimizers).
-            // A default of null means "the chosen optimizer's own default", for keys that several
-            // optimizers share with different defaults.
+            // Optimizer section: optimizer.<k> is the model's optimizer parameter k; those keys are
+            // defined from Optimizers' declarations in defineOptimizerParams, below.
             .define(OPTIMIZER, Type.STRING, Optimizers.ADAM, ValidString.in(Optimizers.names().toArray(String[]::new)),
                     Importance.HIGH, "Optimizer: " + String.join(", ", Optimizers.names()) + ".")
             .define(OPTIMIZER_LEARNING_RATE, Type.DOUBLE, 0.001, Range.atLeast(1e-12), Importance.HIGH,
                     "Learning rate (> 0), before the schedule.")
-            .define(OPTIMIZER_MOMENTUM, Type.DOUBLE, null, optional(0.0, 1.0), Importance.LOW,
-                    "Momentum coefficient in [0, 1). Default: 0.9 for momentum and neuron-mean-momentum, "
-                            + "0 for rmsprop.")
-            .define(OPTIMIZER_NESTEROV, Type.BOOLEAN, false, Importance.LOW,
-                    "momentum: use Nesterov momentum.")
-            .define(OPTIMIZER_BETA1, Type.DOUBLE, 0.9, Range.between(0.0, 1.0), Importance.LOW,
-                    "adam: decay of the first moment, in [0, 1).")
-            .define(OPTIMIZER_BETA2, Type.DOUBLE, 0.999, Range.between(0.0, 1.0), Importance.LOW,
-                    "adam: decay of the second moment, in [0, 1).")
-            .define(OPTIMIZER_EPSILON, Type.DOUBLE, null, optional(0.0, Double.MAX_VALUE), Importance.LOW,
-                    "adam, rmsprop: epsilon (> 0) added to the denominator. Default: 1e-8 for adam, 1e-10 for "
-                            + "rmsprop.")
-            .define(OPTIMIZER_INITIAL_ACCUMULATOR, Type.DOUBLE, null, optional(0.0, Double.MAX_VALUE),
-                    Importance.LOW, "adagrad, ftrl: starting value (> 0) of the squared-gradient accumulator. "
-                            + "Default: 0.01 for adagrad, 0.1 for ftrl.")
-            .define(OPTIMIZER_RHO, Type.DOUBLE, 0.9, Range.between(0.0, 1.0), Importance.LOW,
-                    "rmsprop: decay of the mean square, in [0, 1).")
-            .define(OPTIMIZER_CENTERED, Type.BOOLEAN, false, Importance.LOW,
-                    "rmsprop: divide by the estimated variance instead of the mean square.")
-            .define(OPTIMIZER_LEARNING_RATE_POWER, Type.DOUBLE, -0.5, Range.between(-1e6, 0.0), Importance.LOW,
-                    "ftrl: learning-rate power p <= 0; -0.5 is the 1/sqrt(n) step of FTRL-Proximal.")
-            .define(OPTIMIZER_FTRL_L1, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
-                    "ftrl: its own l1 strength (>= 0), on weights only.")
-            .define(OPTIMIZER_FTRL_L2, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
-                    "ftrl: its own l2 strength (>= 0), on weights only.")
-            .define(OPTIMIZER_FTRL_L2_SHRINKAGE, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
-                    "ftrl: l2 shrinkage strength (>= 0), on weights only.")
-            .define(OPTIMIZER_L1, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
-                    "Every optimizer: adds l1 * sign(W) to the gradient of the weights W (never biases); >= 0.")
-            .define(OPTIMIZER_L2, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
-                    "Every optimizer: adds l2 * W to the gradient of the weights W (never biases); >= 0.")
-            .define(OPTIMIZER_WEIGHT_DECAY, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
-                    "Every optimizer: decoupled weight decay, W -= lr_t * decay * W after each step (never "
-                            + "biases); >= 0.")
-            .define(OPTIMIZER_CLIP_NORM, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
-                    "Every optimizer: scale all gradients down so that their global L2 norm is at most this; "
-                            + "0 = off.")
             .define(OPTIMIZER_SCHEDULE, Type.STRING, LearningRateSchedule.CONSTANT,
-                    ValidString.in(LearningRateSchedule.CONSTANT, LearningRateSchedule.EXPONENTIAL,
-                            LearningRateSchedule.INVERSE_TIME), Importance.MEDIUM,
+                    ValidString.in(LearningRateSchedule.Kind.configNames().toArray(String[]::new)), Importance.MEDIUM,
                     "Learning-rate schedule by update count t: constant; exponential lr * rate^(t / steps); "
                             + "inverse-time lr / (1 + rate * t / steps).")
-            .define(OPTIMIZER_DECAY_RATE, Type.DOUBLE, LearningRateSchedule.RATE_DEFAULT, Range.atLeast(0.0),
-                    Importance.LOW, "Schedule decay rate: in (0, 1] for exponential, >= 0 for inverse-time.")
-            .define(OPTIMIZER_DECAY_STEPS, Type.DOUBLE, LearningRateSchedule.STEPS_DEFAULT, Range.atLeast(1e-9),
-                    Importance.LOW, "Schedule period in updates (> 0).")
             .define(BATCH_TIMESTEPS, Type.INT, 1, Range.between(1, 4096), Importance.MEDIUM,
                     "Timesteps per update (micro-batch), per model: a batch is predicted in one call, then "
                             + "trained on in one update. 1 trains on every timestep.")
@@ -175,7 +142,10 @@ public final class StreamfitConfig extends AbstractConfig {
             .define(BATCH_FLUSH_WHEN_IDLE, Type.BOOLEAN, true, Importance.LOW,
                     "Also run a partial micro-batch as soon as its task has processed every record fetched so far "
                             + "(no input for one punctuation tick, about 1 ms): batches then grow with the load "
-                            + "instead of always waiting out batch.max.wait.ms. false: only full or timed-out batches run.")
+                            + "instead of always waiting out batch.max.wait.ms. false: only full or timed-out batches run. "
+                            + "With batch.timesteps > 1 streamfit sets Kafka's poll.ms to a quarter of "
+                            + "batch.max.wait.ms, at most 5 ms, unless it is set, since Streams punctuates only "
+                            + "between polls (an idle instance then spends about 2.5% of a core).")
             .define(MAX_OBJECTS, Type.INT, 4096, Range.atLeast(1), Importance.MEDIUM,
                     "A record with more objects goes to the dead-letter topic.")
             .define(MAX_RECORD_BYTES, Type.INT, 8 * 1024 * 1024, Range.atLeast(1), Importance.LOW,
@@ -183,8 +153,9 @@ public final class StreamfitConfig extends AbstractConfig {
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
             .define(TF_INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
-                    "TensorFlow intra-op threads per model (0 = TensorFlow's default). 1 with "
-                            + "tf.inter.op.threads=1 makes training deterministic.")
+                    "TensorFlow intra-op threads per model (0 = TensorFlow's default); TensorFlow keeps one "
+                            + "intra-op pool per process, which the first model sizes. 1 with tf.inter.op.threads=1 "
+                            + "makes training deterministic, and with 1 Adam uses the fused ApplyAdam kernel.")
             .define(TF_INTER_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
                     "TensorFlow inter-op threads per model (0 = TensorFlow's default).")
             .define(TOPIC_FEATURES, Type.STRING, TopicRegistry.FEATURES, Importance.MEDIUM, "Input topic.")
@@ -208,6 +179,7 @@ public final class StreamfitConfig extends AbstractConfig {
                     "Port of the HTTP server; 0 picks a free port.");
 
     static {
+        defineOptimizerParams(DEF);
         // The kinds' own keys (model.classes, model.window, anomaly.*, ...) come from their plug-ins.
         ModelKinds.configKeys().forEach(DEF::define);
     }
@@ -344,50 +316,105 @@ public final class StreamfitConfig extends AbstractConfig {
     }
 
     /**
-     * The optimizer with its parameters. Only the chosen optimizer's own parameters enter it (and
-     * so the model fingerprint), each at its configured value or the optimizer's default; the
-     * common ones (l1, l2, weight decay, clipping, schedule period) only when they are in use, so
-     * that turning nothing on keeps the fingerprint of earlier versions.
+     * The optimizer with its parameters: those of the chosen optimizer at their configured values
+     * or its defaults, the common ones only when in use ({@link Optimizers#specParams}, which keeps
+     * the model fingerprints of earlier versions).
      */
     public ModelSpec.OptimizerSpec optimizerSpec() {
         String opt = getString(OPTIMIZER);
-        Map<String, Double> params = new TreeMap<>(Optimizers.defaults(opt));
-        for (String param : params.keySet()) {
-            Double configured = optimizerParam(param);
-            if (configured != null) {
-                params.put(param, configured);
-            }
-        }
-        for (String param : List.of(Optimizers.PARAM_L1, Optimizers.PARAM_L2, Optimizers.PARAM_WEIGHT_DECAY,
-                Optimizers.PARAM_CLIP_NORM)) {
-            double v = optimizerParam(param);
-            if (v != 0.0) {
-                params.put(param, v);
-            }
-        }
         String schedule = getString(OPTIMIZER_SCHEDULE);
-        if (!LearningRateSchedule.CONSTANT.equals(schedule)) {
-            params.put(Optimizers.PARAM_DECAY_RATE, optimizerParam(Optimizers.PARAM_DECAY_RATE));
-            params.put(Optimizers.PARAM_DECAY_STEPS, optimizerParam(Optimizers.PARAM_DECAY_STEPS));
-        }
-        return new ModelSpec.OptimizerSpec(opt, getDouble(OPTIMIZER_LEARNING_RATE), params, schedule);
+        return new ModelSpec.OptimizerSpec(opt, getDouble(OPTIMIZER_LEARNING_RATE),
+                Optimizers.specParams(opt, this::optimizerParam, schedule), schedule);
     }
 
-    /** Key optimizer.{@code param} as a number (booleans as 0/1), or null when unset without default. */
+    /** Key optimizer.{@code param} as a number (flags as 0/1), or null when unset without default. */
     private Double optimizerParam(String param) {
         String key = OPTIMIZER_PREFIX + param;
         if (DEF.configKeys().get(key).type == Type.BOOLEAN) {
-            return getBoolean(key) ? 1.0 : 0.0;
+            Boolean on = getBoolean(key);
+            return on == null ? null : on ? 1.0 : 0.0;
         }
         return getDouble(key);
     }
 
-    /** A validator for optional numbers: null passes, anything else must lie in [min, max]. */
-    private static ConfigDef.Validator optional(double min, double max) {
-        Range range = Range.between(min, max);
-        return (name, value) -> {
-            if (value != null) {
-                range.ensureValid(name, value);
+    /**
+     * Defines key {@code optimizer.<k>} for every parameter k that {@link Optimizers} declares:
+     * a flag as a boolean, a number as a double within the parameter's range. Where every optimizer
+     * that takes k has the same default, that is the key's; where they differ the key has none
+     * (null: each optimizer takes its own) and the doc lists them.
+     */
+    private static void defineOptimizerParams(ConfigDef def) {
+        for (OptimizerParam p : Optimizers.params()) {
+            SortedMap<String, Double> defaults = Optimizers.defaultsByOptimizer(p.key());
+            Set<Double> distinct = new HashSet<>(defaults.values());
+            Double shared = distinct.size() == 1 ? distinct.iterator().next() : null;
+            Importance importance = p.advanced() ? Importance.LOW : Importance.MEDIUM;
+            String doc = optimizerParamDoc(p, defaults, shared == null);
+            if (p.type() == OptimizerParam.Type.FLAG) {
+                def.define(OPTIMIZER_PREFIX + p.key(), Type.BOOLEAN, shared == null ? null : shared == 1.0,
+                        importance, doc);
+            } else {
+                // ConfigDef's ranges are closed: an open end passes here and the model rejects it
+                // (checked in the constructor through Optimizers.create, with the key optimizer).
+                OptimizerParam.Range r = p.range();
+                Range range = r.max() == Double.POSITIVE_INFINITY ? Range.atLeast(r.min()) : Range.between(r.min(),
+                        r.max());
+                def.define(OPTIMIZER_PREFIX + p.key(), Type.DOUBLE, shared, shared == null ? optional(range) : range,
+                        importance, doc);
+            }
+        }
+    }
+
+    /**
+     * E.g. "adam, rmsprop: epsilon added to the denominator; &gt; 0. Default: 1e-8 for adam,
+     * 1e-10 for rmsprop."
+     */
+    private static String optimizerParamDoc(OptimizerParam p, SortedMap<String, Double> defaults,
+                                            boolean perOptimizer) {
+        StringBuilder doc = new StringBuilder(Optimizers.COMMON_PARAMS.contains(p.key()) ? "Every optimizer"
+                : String.join(", ", defaults.keySet()));
+        doc.append(": ").append(p.doc());
+        if (p.type() == OptimizerParam.Type.NUMBER) {
+            doc.append("; ").append(p.range());
+        }
+        doc.append('.');
+        if (perOptimizer) {
+            Map<String, List<String>> byValue = new LinkedHashMap<>();
+            defaults.forEach((optimizer, value) -> byValue.computeIfAbsent(p.type() == OptimizerParam.Type.FLAG
+                    ? String.valueOf(value == 1.0) : formatNumber(value), v -> new ArrayList<>()).add(optimizer));
+            List<String> parts = new ArrayList<>();
+            byValue.forEach((value, optimizers) -> parts.add(value + " for " + and(optimizers)));
+            doc.append(" Default: ").append(String.join(", ", parts)).append('.');
+        }
+        return doc.toString();
+    }
+
+    private static String and(List<String> items) {
+        return items.size() == 1 ? items.get(0)
+                : String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
+    }
+
+    /** A number as people write it: 0 and 1000 without ".0", 1e-8 rather than 1.0E-8. */
+    static String formatNumber(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v).replace(".0E", "e").replace("E", "e");
+    }
+
+    /** A validator for optional numbers: null passes, anything else must lie in {@code range}. */
+    private static ConfigDef.Validator optional(Range range) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value != null) {
+                    range.ensureValid(name, value);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return range + " or unset";
             }
         };
     }

@@ -6,16 +6,26 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 
+import io.streamfit.model.Activation;
+import io.streamfit.model.InputLayout;
+import io.streamfit.model.LearningRateSchedule;
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.OptimizerParam;
 import io.streamfit.model.Optimizers;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class StreamfitConfigTest {
 
@@ -122,7 +132,7 @@ class StreamfitConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sgd", "momentum", "adam", "adagrad", "rmsprop", "ftrl", "neuron-mean-momentum"})
+    @MethodSource("io.streamfit.model.Optimizers#names")
     void everyOptimizerIsSelectableAndGetsItsOwnDefaults(String name) {
         StreamfitConfig c = new StreamfitConfig(Map.of("model.features", "4", "optimizer", name));
         ModelSpec.OptimizerSpec opt = c.modelSpec().optimizer();
@@ -172,6 +182,117 @@ class StreamfitConfigTest {
                 .hasMessageContaining("decay.rate");
         assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "optimizer.l2", "-1")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("optimizer.l2");
+    }
+
+    @Test
+    void everyOptimizerKeyButTheChoiceRateAndScheduleIsAParameterOfTheRegistry() {
+        Map<String, ConfigDef.ConfigKey> keys = StreamfitConfig.configDef().configKeys();
+        Set<String> expected = new HashSet<>(List.of("learning.rate", "schedule"));
+        Optimizers.params().forEach(p -> expected.add(p.key()));
+        assertThat(keys.keySet().stream().filter(k -> k.startsWith(StreamfitConfig.OPTIMIZER_PREFIX))
+                .map(k -> k.substring(StreamfitConfig.OPTIMIZER_PREFIX.length())).collect(Collectors.toSet()))
+                .as("no optimizer parameter key is written by hand").isEqualTo(expected);
+        for (OptimizerParam p : Optimizers.params()) {
+            ConfigDef.ConfigKey key = keys.get(StreamfitConfig.OPTIMIZER_PREFIX + p.key());
+            assertThat(key.type).as(key.name).isEqualTo(p.type() == OptimizerParam.Type.FLAG
+                    ? ConfigDef.Type.BOOLEAN : ConfigDef.Type.DOUBLE);
+            if (!Optimizers.COMMON_PARAMS.contains(p.key())) {
+                assertThat(key.documentation).as(key.name + " names the optimizers that take it")
+                        .startsWith(String.join(", ", Optimizers.defaultsByOptimizer(p.key()).keySet()) + ": ");
+            }
+        }
+    }
+
+    /**
+     * The values of the keys as they were written by hand before they came from the registry;
+     * a changed default would silently retrain every model that relies on it.
+     */
+    @ParameterizedTest
+    @CsvSource(nullValues = "null", value = {
+            "momentum, DOUBLE, null, LOW", "nesterov, BOOLEAN, false, LOW", "beta1, DOUBLE, 0.9, LOW",
+            "beta2, DOUBLE, 0.999, LOW", "epsilon, DOUBLE, null, LOW", "initial.accumulator, DOUBLE, null, LOW",
+            "rho, DOUBLE, 0.9, LOW", "centered, BOOLEAN, false, LOW", "learning.rate.power, DOUBLE, -0.5, LOW",
+            "ftrl.l1, DOUBLE, 0.0, LOW", "ftrl.l2, DOUBLE, 0.0, LOW", "ftrl.l2.shrinkage, DOUBLE, 0.0, LOW",
+            "l1, DOUBLE, 0.0, MEDIUM", "l2, DOUBLE, 0.0, MEDIUM", "weight.decay, DOUBLE, 0.0, MEDIUM",
+            "clip.norm, DOUBLE, 0.0, MEDIUM", "decay.rate, DOUBLE, 0.96, LOW", "decay.steps, DOUBLE, 1000.0, LOW"})
+    void optimizerKeysKeepTheirTypeDefaultAndImportance(String param, ConfigDef.Type type, String dflt,
+                                                        ConfigDef.Importance importance) {
+        ConfigDef.ConfigKey key = StreamfitConfig.configDef().configKeys().get("optimizer." + param);
+        assertThat(key.type).isEqualTo(type);
+        assertThat(key.defaultValue == null ? null : String.valueOf(key.defaultValue)).isEqualTo(dflt);
+        assertThat(key.importance).isEqualTo(importance);
+    }
+
+    /** Where a value fails, by the key the error names: "-" passes. As with the hand-written keys. */
+    @ParameterizedTest
+    @CsvSource({
+            // An open end passes the key's check; the model rejects it only for an optimizer that takes it.
+            "adam, optimizer.momentum, 1.0, -", "momentum, optimizer.momentum, 1.0, optimizer",
+            "sgd, optimizer.epsilon, 0, -", "adam, optimizer.epsilon, 0, optimizer",
+            "sgd, optimizer.epsilon, Infinity, optimizer.epsilon",
+            "sgd, optimizer.initial.accumulator, -1, optimizer.initial.accumulator",
+            // Infinity passes an unbounded key; only ftrl itself refuses it.
+            "adam, optimizer.ftrl.l1, Infinity, -", "ftrl, optimizer.ftrl.l1, Infinity, optimizer",
+            "ftrl, optimizer.learning.rate.power, -2e6, optimizer.learning.rate.power",
+            "ftrl, optimizer.learning.rate.power, 0.1, optimizer.learning.rate.power",
+            "sgd, optimizer.decay.steps, 1e-10, optimizer.decay.steps", "sgd, optimizer.decay.steps, 1e-9, -",
+            "sgd, optimizer.beta1, 1.5, optimizer.beta1", "sgd, optimizer.l1, -0.1, optimizer.l1",
+            "rmsprop, optimizer.centered, yes, optimizer.centered", "rmsprop, optimizer.centered, true, -"})
+    void optimizerValuesAreCheckedAsBefore(String optimizer, String key, String value, String failingKey) {
+        Map<String, String> props = Map.of("model.features", "4", "optimizer", optimizer, key, value);
+        if (failingKey.equals("-")) {
+            assertThat(new StreamfitConfig(props).modelSpec().optimizer().name()).isEqualTo(optimizer);
+        } else {
+            assertThatThrownBy(() -> new StreamfitConfig(props)).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("configuration " + failingKey + ":");
+        }
+    }
+
+    /** Checkpoints are matched by fingerprint: the same configuration must keep giving the same one. */
+    @Test
+    void fingerprintsAreThoseOfTheHandWrittenKeys() {
+        assertThat(new StreamfitConfig(Map.of("model.features", "4")).modelSpec().fingerprint()).isEqualTo(
+                "regressor|m=4|hidden=[64]|act=relu|w=0.5|opt=adam(lr=0.001, {beta1=0.9, beta2=0.999, "
+                        + "epsilon=1.0E-8})|seed=42");
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "rmsprop")).modelSpec()
+                .fingerprint()).isEqualTo("regressor|m=4|hidden=[64]|act=relu|w=0.5|opt=rmsprop(lr=0.001, "
+                + "{centered=0.0, epsilon=1.0E-10, momentum=0.0, rho=0.9})|seed=42");
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer", "ftrl", "optimizer.schedule",
+                "exponential", "optimizer.l1", "0", "optimizer.learning.rate", "0.05")).modelSpec().fingerprint())
+                .isEqualTo("regressor|m=4|hidden=[64]|act=relu|w=0.5|opt=ftrl(lr=0.05, {decay.rate=0.96, "
+                        + "decay.steps=1000.0, ftrl.l1=0.0, ftrl.l2=0.0, ftrl.l2.shrinkage=0.0, "
+                        + "initial.accumulator=0.1, learning.rate.power=-0.5}, schedule=exponential)|seed=42");
+        Map<String, String> all = new HashMap<>(Map.of("model.features", "4", "optimizer", "momentum",
+                "optimizer.momentum", "0.5", "optimizer.nesterov", "true", "optimizer.beta1", "0.8",
+                "optimizer.l1", "0.001", "optimizer.l2", "0.002", "optimizer.weight.decay", "0.003",
+                "optimizer.clip.norm", "4", "optimizer.schedule", "inverse-time"));
+        all.putAll(Map.of("optimizer.decay.rate", "0.5", "optimizer.decay.steps", "77"));
+        assertThat(new StreamfitConfig(all).modelSpec().fingerprint()).isEqualTo(
+                "regressor|m=4|hidden=[64]|act=relu|w=0.5|opt=momentum(lr=0.001, {clip.norm=4.0, decay.rate=0.5, "
+                        + "decay.steps=77.0, l1=0.001, l2=0.002, momentum=0.5, nesterov=1.0, weight.decay=0.003}, "
+                        + "schedule=inverse-time)|seed=42");
+        assertThat(new StreamfitConfig(Map.of("model.features", "500", "model.kind", "classifier", "model.classes",
+                "3", "model.input", "sparse", "model.activation", "sigmoid")).modelSpec().fingerprint()).isEqualTo(
+                "classifier|m=500|hidden=[64]|act=sigmoid|w=0.5|opt=adam(lr=0.001, {beta1=0.9, beta2=0.999, "
+                        + "epsilon=1.0E-8})|seed=42|classes=3");
+    }
+
+    @Test
+    void enumKeysAcceptExactlyTheEnumsSpellings() {
+        for (String input : InputLayout.configNames()) {
+            assertThat(new StreamfitConfig(Map.of("model.features", "4", "model.input", input)).modelSpec().input())
+                    .isEqualTo(input);
+        }
+        for (String schedule : LearningRateSchedule.Kind.configNames()) {
+            assertThat(new StreamfitConfig(Map.of("model.features", "4", "optimizer.schedule", schedule))
+                    .optimizerSpec().schedule()).isEqualTo(schedule);
+        }
+        for (Activation a : Activation.values()) {
+            assertThat(new StreamfitConfig(Map.of("model.features", "4", "model.activation", a.configName()))
+                    .modelSpec().activation()).isEqualTo(a.configName());
+        }
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.activation", "gelu")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("relu, tanh, sigmoid, linear");
     }
 
     @Test

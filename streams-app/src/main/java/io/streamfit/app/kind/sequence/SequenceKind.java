@@ -15,6 +15,7 @@ import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.kind.StoreLookup;
 import io.streamfit.app.kind.Supervision;
 import io.streamfit.app.names.Names;
+import io.streamfit.model.Activation;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.SequenceOptions;
 import io.streamfit.schemas.Timestep;
@@ -47,7 +48,7 @@ abstract class SequenceKind implements ModelKind {
     static final String MODEL_LSTM_ACTIVATION = "model.lstm.activation";
     static final String MODEL_LSTM_RECURRENT_ACTIVATION = "model.lstm.recurrent.activation";
 
-    private static final String[] ACTIVATIONS = {"relu", "tanh", "sigmoid", "linear"};
+    private static final String[] ACTIVATIONS = Activation.configNames().toArray(String[]::new);
 
     @Override
     public List<ConfigDef.ConfigKey> configKeys() {
