@@ -576,23 +576,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
         long t0 = System.nanoTime();
         long now = System.currentTimeMillis();
         // A flush empties the buffer, so every timestep in lastTimesteps is in the model now.
-        ModelCheckpoint cp = ModelCheckpoints.of(slot.key, spec, slot.model, checkpointMetrics(slot),
-                slot.lastTimesteps, slot.records, now);
+        ModelCheckpoint cp = ModelCheckpoints.of(slot.key, spec, slot.model, slot.stats.toMap(),
+                slot.lastTimesteps, slot.records, now, slot.threshold);
         store.put(slot.key, cp);
         slot.checkpointBytes = ModelCheckpoints.stateBytes(cp);
         slot.checkpointAtMs = now;
         metrics.recordCheckpoint(System.nanoTime() - t0, slot.checkpointBytes);
         publish(slot);
-    }
-
-    /** The prequential metrics and, for the autoencoder, the anomaly threshold's state. */
-    private static Map<String, Double> checkpointMetrics(ModelSlot slot) {
-        if (slot.threshold == null) {
-            return slot.stats.toMap();
-        }
-        Map<String, Double> m = new HashMap<>(slot.stats.toMap());
-        ThresholdState.write(slot.threshold, m);
-        return m;
     }
 
     private void publish(ModelSlot slot) {
@@ -627,7 +617,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], Object, O
             }
             slot.stats.restore(cp.getMetrics());
             if (slot.threshold != null) {
-                ThresholdState.read(cp.getMetrics(), slot.threshold);
+                ThresholdState.read(cp, slot.threshold);
             }
             slot.lastTimesteps.putAll(cp.getLastTimesteps());
             slot.records = cp.getRecords();

@@ -5,6 +5,7 @@ import java.util.Map;
 
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
+import io.streamfit.model.seq.StreamingQuantile;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 
 /**
@@ -30,6 +31,18 @@ public final class ModelCheckpoints {
      */
     public static ModelCheckpoint of(String key, ModelSpec spec, OnlineModel model, Map<String, Double> metrics,
                                      Map<String, Long> lastTimesteps, long records, long nowMs) {
+        return of(key, spec, model, metrics, lastTimesteps, records, nowMs, null);
+    }
+
+    /**
+     * A checkpoint of {@code model}'s whole state and, for {@code seq-autoencoder}, its anomaly
+     * threshold.
+     *
+     * @param threshold the model's anomaly threshold, or null for the kinds without one
+     */
+    public static ModelCheckpoint of(String key, ModelSpec spec, OnlineModel model, Map<String, Double> metrics,
+                                     Map<String, Long> lastTimesteps, long records, long nowMs,
+                                     StreamingQuantile threshold) {
         return ModelCheckpoint.newBuilder()
                 .setFormatVersion(FORMAT)
                 .setModelKey(key)
@@ -40,6 +53,7 @@ public final class ModelCheckpoints {
                 .setLastTimesteps(Map.copyOf(lastTimesteps))
                 .setRecords(records)
                 .setUpdatedAtMs(nowMs)
+                .setThreshold(threshold == null ? null : ThresholdState.write(threshold))
                 .build();
     }
 
