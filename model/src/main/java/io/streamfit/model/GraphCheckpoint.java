@@ -48,8 +48,9 @@ import org.tensorflow.types.family.TType;
  * variable's shape is fixed, every byte of the format but the values, the update count and the CRC
  * is known when this object is built: exports fill one preformatted image.
  *
- * <p>Byte format, version 1 (also in {@link SharedWeightRegressor}'s public doc: change both
- * together, and bump {@link #FORMAT_VERSION}); every number little-endian:
+ * <p>Byte format, version 1 (also in {@link SharedWeightRegressor}'s public doc and in
+ * {@code docs/state-format.md}: change all together, and bump {@link #FORMAT_VERSION}); every
+ * number little-endian:
  * <pre>
  *   4 bytes   magic "SFCK" (0x53 0x46 0x43 0x4B)
  *   int32     format version (1)

@@ -1,18 +1,21 @@
 package io.streamfit.schemas;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.SystemLimitException;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -30,6 +33,12 @@ import org.apache.kafka.common.serialization.Serializer;
  * any other fingerprint fails with {@link InvalidRecordException#UNKNOWN_SCHEMA}. Trailing bytes
  * after the body are an error too (they mean a corrupt or mis-framed value).
  *
+ * <p>The body is read from the value's byte array itself, not through a stream (as Avro's own
+ * {@code BinaryMessageDecoder} does): then Avro knows how many bytes are left and fails a
+ * declared string, bytes or array length that exceeds them before allocating it. Through a stream
+ * it allocates whatever length a corrupt value declares, up to the {@code org.apache.avro.limits.*}
+ * system properties (about 2 GiB by default).
+ *
  * <p>One object is the {@link Serde}, its {@link Serializer} and its {@link Deserializer}; it is
  * stateless and thread-safe (Avro keeps its buffers per thread), so one instance serves every
  * stream thread. {@code null} maps to {@code null} both ways, as Kafka expects of tombstones.
@@ -43,19 +52,26 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     /** Second byte of single-object encoding (format version 1). */
     public static final byte MAGIC_1 = (byte) 0x01;
 
+    /** Header bytes: the marker and the 8-byte fingerprint. */
+    private static final int HEADER = 10;
+
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
-    private final BinaryMessageDecoder<T> decoder;
+    /** By writer schema fingerprint: a reader that resolves that schema to the class's current one. */
+    private final Map<Long, DatumReader<T>> readers;
 
     private AvroSerde(Class<T> type, Schema[] olderWriterSchemas) {
         this.type = Objects.requireNonNull(type, "type");
         Schema schema = SpecificData.get().getSchema(type);
         SpecificData model = new CompiledClassesData(type, schema);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
+        Map<Long, DatumReader<T>> byFingerprint = new HashMap<>();
+        byFingerprint.put(SchemaNormalization.parsingFingerprint64(schema), new SpecificDatumReader<>(schema, schema, model));
         for (Schema older : olderWriterSchemas) {
-            decoder.addSchema(older);
+            byFingerprint.putIfAbsent(SchemaNormalization.parsingFingerprint64(older),
+                    new SpecificDatumReader<>(older, schema, model));
         }
+        this.readers = Map.copyOf(byFingerprint);
     }
 
     /**
@@ -105,17 +121,27 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         if (data.length == 0) {
             throw new InvalidRecordException(InvalidRecordException.EMPTY, "$", "empty value");
         }
-        ByteArrayInputStream in = new ByteArrayInputStream(data);
+        if (!isSingleObjectEncoded(data)) {
+            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
+                    "not Avro single-object encoding (expected header 0xC3 0x01)");
+        }
+        if (data.length < HEADER) {
+            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
+                    "malformed Avro " + type.getSimpleName() + ": " + data.length + " bytes, shorter than the "
+                            + HEADER + "-byte header");
+        }
+        long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        DatumReader<T> reader = readers.get(fingerprint);
+        if (reader == null) {
+            throw new InvalidRecordException(InvalidRecordException.UNKNOWN_SCHEMA, "$",
+                    type.getSimpleName() + ": no known schema has fingerprint " + String.format("0x%016x", fingerprint));
+        }
+        // Not reused across calls: over a byte array a decoder is a few small objects, and a reused
+        // one would keep the last (possibly large) value reachable.
+        BinaryDecoder in = DecoderFactory.get().binaryDecoder(data, HEADER, data.length - HEADER, null);
         T value;
         try {
-            value = decoder.decode(in, null);
-        } catch (MissingSchemaException e) {
-            long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            throw new InvalidRecordException(InvalidRecordException.UNKNOWN_SCHEMA, "$",
-                    type.getSimpleName() + ": no known schema has fingerprint " + String.format("0x%016x", fingerprint), e);
-        } catch (BadHeaderException e) {
-            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    "not Avro single-object encoding (expected header 0xC3 0x01)", e);
+            value = reader.read(null, in);
         } catch (SystemLimitException e) {
             throw new InvalidRecordException(InvalidRecordException.TOO_LARGE, "$",
                     type.getSimpleName() + ": " + e.getMessage(), e);
@@ -128,11 +154,21 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
             throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
                     "malformed Avro " + type.getSimpleName() + ": " + e, e);
         }
-        if (in.available() > 0) {
+        int trailing = trailing(in);
+        if (trailing > 0) {
             throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    in.available() + " trailing bytes after the Avro " + type.getSimpleName());
+                    trailing + " trailing bytes after the Avro " + type.getSimpleName());
         }
         return value;
+    }
+
+    /** Bytes {@code in} has not read yet. */
+    private static int trailing(BinaryDecoder in) {
+        try {
+            return in.inputStream().available();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot happen: an in-memory decoder failed", e);
+        }
     }
 
     @Override

@@ -3,7 +3,12 @@ package io.streamfit.schemas;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.ObjectWindowState;
+import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.SumPrediction;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -26,7 +31,10 @@ public final class StreamfitSerdes {
      * When ModelCheckpoint.avsc changes, keep the old schema (as a resource) and pass it here, or
      * checkpoints already in the changelog fail with unknown-schema on restore.
      */
-    private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class);
+    private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class,
+            history("ModelCheckpoint-1.avsc"));
+    private static final AvroSerde<PendingTimestep> PENDING_TIMESTEP = AvroSerde.of(PendingTimestep.class);
+    private static final AvroSerde<ObjectWindowState> OBJECT_WINDOW_STATE = AvroSerde.of(ObjectWindowState.class);
 
     private StreamfitSerdes() {
     }
@@ -59,6 +67,31 @@ public final class StreamfitSerdes {
     /** The model store's values: Avro single-object encoding of {@link ModelCheckpoint}. */
     public static AvroSerde<ModelCheckpoint> modelCheckpoint() {
         return MODEL_CHECKPOINT;
+    }
+
+    /** The pending store's values: Avro single-object encoding of {@link PendingTimestep}. */
+    public static AvroSerde<PendingTimestep> pendingTimestep() {
+        return PENDING_TIMESTEP;
+    }
+
+    /** The window store's values: Avro single-object encoding of {@link ObjectWindowState}. */
+    public static AvroSerde<ObjectWindowState> objectWindowState() {
+        return OBJECT_WINDOW_STATE;
+    }
+
+    /**
+     * An earlier version of a schema, kept in {@code src/main/resources/io/streamfit/schemas/history/}
+     * (named {@code <record>-<n>.avsc}, n counting that record's schema versions).
+     */
+    static Schema history(String name) {
+        try (InputStream in = StreamfitSerdes.class.getResourceAsStream("history/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("schema history/" + name + " is missing from the classpath");
+            }
+            return new Schema.Parser().parse(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read schema history/" + name, e);
+        }
     }
 
     /** Avro single-object encoding of any generated record class (see {@link AvroSerde#of}). */

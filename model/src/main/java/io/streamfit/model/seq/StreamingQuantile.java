@@ -151,6 +151,24 @@ public final class StreamingQuantile {
         return capacity;
     }
 
+    /** Scores needed before the threshold is finite (the warm-up). */
+    public int minCount() {
+        return minCount;
+    }
+
+    /**
+     * The window's scores, oldest first (a copy). Adding them in this order to a fresh quantile of
+     * the same q, capacity and minCount rebuilds the same window, so the same threshold: that is
+     * how a checkpoint stores it without depending on {@link #exportState()}'s byte layout.
+     */
+    public double[] scores() {
+        double[] out = new double[size];
+        for (int i = 0; i < size; i++) {
+            out[i] = ring[(head + i) % capacity];
+        }
+        return out;
+    }
+
     /**
      * The whole state: little-endian int32 magic "SFQ1", float64 q, int32 capacity, int32 minCount,
      * int64 seen, int32 n, then the n window scores as float64, oldest first.

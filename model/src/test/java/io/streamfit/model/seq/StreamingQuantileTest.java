@@ -109,6 +109,31 @@ class StreamingQuantileTest {
     }
 
     @Test
+    void scoresAreTheWindowOldestFirstAndRebuildTheSameThreshold() {
+        Random r = new Random(6);
+        StreamingQuantile a = new StreamingQuantile(0.9, 5, 2);
+        double[] added = new double[8];
+        for (int i = 0; i < added.length; i++) {
+            added[i] = r.nextDouble();
+            a.add(added[i]);
+        }
+        assertThat(a.scores()).containsExactly(java.util.Arrays.copyOfRange(added, 3, 8));
+        assertThat(a.seen()).isEqualTo(8);
+        assertThat(a.minCount()).isEqualTo(2);
+
+        StreamingQuantile b = new StreamingQuantile(0.9, 5, 2);
+        for (double s : a.scores()) {
+            b.add(s);
+        }
+        assertThat(b.threshold()).isEqualTo(a.threshold());
+        for (int i = 0; i < 20; i++) {
+            double s = r.nextDouble();
+            assertThat(b.observe(s)).isEqualTo(a.observe(s));
+        }
+        assertThat(new StreamingQuantile(0.5, 3, 1).scores()).isEmpty();
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThatThrownBy(() -> new StreamingQuantile(1.0, 10, 1)).hasMessageContaining("quantile");
         assertThatThrownBy(() -> new StreamingQuantile(0.5, 0, 1)).hasMessageContaining("capacity");

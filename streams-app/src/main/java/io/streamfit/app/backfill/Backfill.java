@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -31,11 +30,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
@@ -43,7 +40,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +60,11 @@ import org.slf4j.LoggerFactory;
  *       processor would have sent to the dead letters ({@link HistoryScreen}; nothing is written
  *       to the dead-letter topic), optionally shuffles through a seeded {@link ShuffleBuffer}
  *       (pass e of 1..N uses seed S + e), and trains in micro-batches ({@link BackfillTrainer}).</li>
- *   <li>Checks the group again, then writes each model's checkpoint to the changelog partition of
- *       its task (creating the changelog as Streams would if it is missing) with an idempotent
- *       producer, and sets the group's committed input offsets to the end of the range, so that
- *       {@code run} continues after the history with the trained models.</li>
+ *   <li>Checks the group again, then, in one Kafka transaction ({@link CheckpointTransaction}),
+ *       writes each model's checkpoint to the changelog partition of its task (creating the
+ *       changelog as Streams would if it is missing) and sets the group's committed input offsets
+ *       to the end of the range, so that {@code run} continues after the history with the trained
+ *       models; a failure leaves neither.</li>
  * </ol>
  *
  * <p>Memory: the shuffle buffer's records, up to {@value #MAX_QUEUED_PER_PARTITION} fetched records
@@ -146,14 +143,21 @@ public final class Backfill {
     private final StreamfitConfig config;
     private final Options options;
     private final Listener listener;
+    private final CheckpointTransaction.BeforeCommit beforeCommit;
     private final String applicationId;
     private final String inputTopic;
     private final String changelogTopic;
 
     public Backfill(StreamfitConfig config, Options options, Listener listener) {
+        this(config, options, listener, CheckpointTransaction.NONE);
+    }
+
+    /** @param beforeCommit run inside the transaction, after every write and before the commit */
+    Backfill(StreamfitConfig config, Options options, Listener listener, CheckpointTransaction.BeforeCommit beforeCommit) {
         this.config = config;
         this.options = options;
         this.listener = listener;
+        this.beforeCommit = beforeCommit;
         this.applicationId = config.applicationId();
         this.inputTopic = config.topics().features().name();
         this.changelogTopic = changelogTopic(applicationId);
@@ -225,8 +229,7 @@ public final class Backfill {
                             + "backfill ran, so `streamfit run` was started in the meantime; nothing was written. "
                             + "Stop it and run backfill again");
                 }
-                writeCheckpoints(admin, trainer.checkpoints(System.currentTimeMillis()), taskPartitions);
-                commitEndOffsets(admin, end);
+                commitCheckpointsAndOffsets(admin, trainer.checkpoints(System.currentTimeMillis()), taskPartitions, end);
                 long total = 0;
                 for (TopicPartition tp : partitions) {
                     total += end.get(tp) - start.get(tp);
@@ -478,16 +481,16 @@ public final class Backfill {
     }
 
     /**
-     * Writes the checkpoints to the changelog partitions of their tasks, creating the changelog
+     * Writes the checkpoints to the changelog partitions of their tasks and sets the application's
+     * committed input offsets to the end of the range, in one transaction. Creates the changelog
      * first if the service never ran: compacted, with the model store's record size limit, the
      * partitions of the tasks and Streams' {@code replication.factor}.
      */
-    private void writeCheckpoints(Admin admin, Map<String, BackfillTrainer.PartitionedCheckpoint> checkpoints,
-                                  int taskPartitions) throws InterruptedException, ExecutionException, TimeoutException {
-        if (checkpoints.isEmpty()) {
-            return;
-        }
-        if (!admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(changelogTopic)) {
+    private void commitCheckpointsAndOffsets(Admin admin, Map<String, BackfillTrainer.PartitionedCheckpoint> checkpoints,
+                                             int taskPartitions, Map<TopicPartition, Long> end)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        if (!checkpoints.isEmpty()
+                && !admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(changelogTopic)) {
             String rf = config.kafkaProperties().get(StreamsConfig.REPLICATION_FACTOR_CONFIG);
             Optional<Short> replication = rf == null || Short.parseShort(rf.trim()) < 1
                     ? Optional.empty() : Optional.of(Short.parseShort(rf.trim()));
@@ -505,36 +508,15 @@ public final class Backfill {
         }
         Map<String, Object> props = new HashMap<>(config.clientProperties());
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "streamfit-backfill-" + applicationId);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Checkpoints of big models exceed the default 1 MB request size, as in the service.
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 64 * 1024 * 1024);
-        List<Future<RecordMetadata>> sent = new ArrayList<>();
-        try (KafkaProducer<String, ModelCheckpoint> producer = new KafkaProducer<>(props, new StringSerializer(),
-                StreamfitSerdes.modelCheckpoint().serializer())) {
-            checkpoints.forEach((key, pc) -> sent.add(producer.send(
-                    new ProducerRecord<>(changelogTopic, pc.partition(), key, pc.checkpoint()))));
-            producer.flush();
-            for (Future<RecordMetadata> f : sent) {
-                f.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            }
-        }
-        LOG.info("Wrote {} checkpoints to {}", checkpoints.size(), changelogTopic);
-    }
-
-    /** Sets the application's committed input offsets to the end of the range. */
-    private void commitEndOffsets(Admin admin, Map<TopicPartition, Long> end)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        end.forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset)));
         try {
-            admin.alterConsumerGroupOffsets(applicationId, offsets).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("the checkpoints are written to " + changelogTopic + " but the offsets of "
-                    + "application '" + applicationId + "' could not be set to " + byPartition(end) + " (" + e.getCause()
-                    + "); until they are, `run` would train on the history again", e);
+            CheckpointTransaction.commit(props, applicationId, changelogTopic, checkpoints, end, beforeCommit);
+        } catch (KafkaException e) {
+            throw new IllegalStateException("could not write the checkpoints to " + changelogTopic + " and set the "
+                    + "offsets of application '" + applicationId + "' to " + byPartition(end) + " (" + e
+                    + "); neither was written, the models and offsets are as before the backfill", e);
         }
+        LOG.info("Wrote {} checkpoints to {} and set the offsets of application '{}' to {}, in one transaction",
+                checkpoints.size(), changelogTopic, applicationId, byPartition(end));
     }
 
     /**

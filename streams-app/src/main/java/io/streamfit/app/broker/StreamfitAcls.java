@@ -25,7 +25,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *       topic of {@code model.scope=global} (DELETE is not needed: the topology has no
  *       repartition topic for Streams to purge);</li>
  *   <li>WRITE and DESCRIBE on transactional ids with the prefix {@code <application.id>}
- *       ({@code exactly_once_v2});</li>
+ *       ({@code exactly_once_v2}, and {@code streamfit backfill}'s {@code <application.id>-backfill});</li>
  *   <li>with {@code topics.create=true} only: CREATE on the input and output topics.</li>
  * </ul>
  * READ and WRITE imply DESCRIBE, and WRITE on a topic or transactional id implies the idempotent

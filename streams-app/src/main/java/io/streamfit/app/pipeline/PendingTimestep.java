@@ -1,9 +1,7 @@
 package io.streamfit.app.pipeline;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-
 import io.streamfit.app.kind.BatchItem;
+import io.streamfit.app.state.PendingCodec;
 import io.streamfit.schemas.Timestep;
 
 /**
@@ -20,24 +18,17 @@ import io.streamfit.schemas.Timestep;
 record PendingTimestep(String series, Timestep timestep, long timestamp, byte[] rawValue, long arrivedNanos)
         implements BatchItem {
 
-    /** The pending store's value: timestamp, series and the original value bytes. */
+    /** The pending store's value: timestamp, series and the original value bytes ({@link PendingCodec}). */
     byte[] encode() {
-        byte[] s = series.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocate(8 + 4 + s.length + rawValue.length);
-        buf.putLong(timestamp).putInt(s.length).put(s).put(rawValue);
-        return buf.array();
+        return PendingCodec.encode(timestamp, series, rawValue);
     }
 
     /** The fields of a pending store value, not yet decoded into a timestep. */
     record Stored(long timestamp, String series, byte[] rawValue) {
+        /** Reads either form {@link PendingCodec} accepts (this version's Avro record or the legacy layout). */
         static Stored decode(byte[] bytes) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            long timestamp = buf.getLong();
-            byte[] s = new byte[buf.getInt()];
-            buf.get(s);
-            byte[] raw = new byte[buf.remaining()];
-            buf.get(raw);
-            return new Stored(timestamp, new String(s, StandardCharsets.UTF_8), raw);
+            var stored = PendingCodec.decode(bytes);
+            return new Stored(stored.getTimestamp(), stored.getSeries(), PendingCodec.rawValue(stored));
         }
     }
 }

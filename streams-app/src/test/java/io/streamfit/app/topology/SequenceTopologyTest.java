@@ -4,7 +4,6 @@ import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import java.util.Random;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.state.WindowCodec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
@@ -26,6 +26,7 @@ import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -145,12 +146,13 @@ class SequenceTopologyTest {
                 .containsExactly("o0@2", "o1@3", "o0@4", "o1@5", "o0@6", "o1@7");
 
         KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(Names.WINDOW_STORE);
-        ByteBuffer o0 = ByteBuffer.wrap(windows.get("s\u0000o0"));
-        assertThat(o0.getLong()).as("timesteps of o0").isEqualTo(8);
-        assertThat(o0.getInt()).isEqualTo(W);
-        assertThat(o0.getInt()).isEqualTo(M);
+        ObjectWindowState o0 = WindowCodec.decode(windows.get("s\u0000o0"));
+        assertThat(o0.getFormatVersion()).as("written in the current format").isEqualTo(WindowCodec.FORMAT);
+        assertThat(o0.getCount()).as("timesteps of o0").isEqualTo(8);
+        assertThat(o0.getWindow()).isEqualTo(W);
+        assertThat(o0.getFeatures()).isEqualTo(M);
         float[] stored = new float[W * M];
-        o0.asFloatBuffer().get(stored);
+        WindowCodec.copyValues(o0, stored);
         assertThat(stored).as("o0's last W timesteps, oldest first").containsExactly(window(history, 7, "o0"));
     }
 
@@ -240,7 +242,8 @@ class SequenceTopologyTest {
         driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE).all()
                 .forEachRemaining(kv -> windows.put(kv.key, kv.value));
         assertThat(windows).containsOnlyKeys("s\u0000a", "s\u0000b");
-        assertThat(models.get("s").getMetrics()).containsKey("anomaly.size");
+        assertThat(models.get("s").getThreshold()).as("the threshold's state in the checkpoint").isNotNull();
+        assertThat(models.get("s").getMetrics()).as("no legacy threshold entries").doesNotContainKey("anomaly.size");
         driver.close();
 
         stateDir = stateDir.resolve("third");

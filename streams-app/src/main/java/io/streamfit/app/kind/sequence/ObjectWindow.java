@@ -1,15 +1,15 @@
 package io.streamfit.app.kind.sequence;
 
-import java.nio.ByteBuffer;
+import io.streamfit.app.state.WindowCodec;
 
 /**
  * One object's sliding window: its last W timesteps of m features, oldest first, and how many
  * timesteps the object has had. The value of the window store (logged, so a restarted task
  * continues every window where the committed input left it).
  *
- * <p>Store value layout (big-endian): int64 count, int32 W, int32 m, then W * m float32, row-major
- * [W, m], oldest timestep first; while {@code count < W} only the last {@code count} rows hold data
- * (the others are zero).
+ * <p>Store value: {@code ObjectWindowState.avsc} through {@link WindowCodec} (count, W, m, then
+ * the W * m values row-major [W, m], oldest timestep first); while {@code count < W} only the last
+ * {@code count} rows hold data (the others are zero).
  */
 final class ObjectWindow {
 
@@ -43,25 +43,19 @@ final class ObjectWindow {
         if (bytes == null) {
             return w;
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        long count = buf.getLong();
-        int storedWindow = buf.getInt();
-        int storedFeatures = buf.getInt();
-        if (storedWindow != window || storedFeatures != features || buf.remaining() != 4 * window * features) {
-            throw new IllegalStateException("stored window is " + storedWindow + " x " + storedFeatures
+        var stored = WindowCodec.decode(bytes);
+        if (stored.getWindow() != window || stored.getFeatures() != features) {
+            throw new IllegalStateException("stored window is " + stored.getWindow() + " x " + stored.getFeatures()
                     + " but the configuration says " + window + " x " + features
                     + "; use a new application.id for a different model");
         }
-        buf.asFloatBuffer().get(w.values);
-        w.count = count;
+        WindowCodec.copyValues(stored, w.values);
+        w.count = stored.getCount();
         return w;
     }
 
     byte[] encode() {
-        ByteBuffer buf = ByteBuffer.allocate(8 + 4 + 4 + 4 * values.length);
-        buf.putLong(count).putInt(window).putInt(features);
-        buf.asFloatBuffer().put(values);
-        return buf.array();
+        return WindowCodec.encode(count, window, features, values);
     }
 
     /** Appends one timestep (m values), dropping the oldest. */

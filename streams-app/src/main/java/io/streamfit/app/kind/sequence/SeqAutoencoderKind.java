@@ -1,8 +1,6 @@
 package io.streamfit.app.kind.sequence;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import io.streamfit.app.kind.BatchItem;
@@ -138,14 +136,12 @@ public final class SeqAutoencoderKind extends SequenceKind {
 
         @Override
         public void save(ModelCheckpoint.Builder checkpoint) {
-            Map<String, Double> metrics = new HashMap<>(checkpoint.getMetrics());
-            ThresholdState.write(quantile, metrics);
-            checkpoint.setMetrics(metrics);
+            checkpoint.setThreshold(ThresholdState.write(quantile));
         }
 
         @Override
         public void restore(ModelCheckpoint checkpoint) {
-            ThresholdState.read(checkpoint.getMetrics(), quantile);
+            ThresholdState.read(checkpoint, quantile);
         }
     }
 }

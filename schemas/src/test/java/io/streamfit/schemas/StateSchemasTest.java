@@ -1,0 +1,109 @@
+package io.streamfit.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ObjectWindowState;
+import io.streamfit.schemas.avro.PendingTimestep;
+import io.streamfit.schemas.avro.ThresholdState;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+
+/** The state stores' schemas: pinned fingerprints, old checkpoints still decoding, bounded decoding. */
+class StateSchemasTest {
+
+    private static long fingerprint(Schema s) {
+        return SchemaNormalization.parsingFingerprint64(s);
+    }
+
+    /*
+     * A value's fingerprint is in every stored byte of it: when one of these fails, the schema
+     * changed, and values already in the changelogs no longer decode unless the previous schema is
+     * kept in src/main/resources/io/streamfit/schemas/history/ and passed to its AvroSerde (see
+     * StreamfitSerdes and docs/state-format.md). Then update the number here.
+     */
+    @Test
+    void theStoreSchemasAreTheOnesTheirChangelogsHold() {
+        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x50650b79df95dcbdL);
+        assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0x821116b093a3a982L);
+        assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
+                .isEqualTo(0x2aa474a0f1e351f3L);
+        assertThat(fingerprint(ThresholdState.getClassSchema())).as("ThresholdState").isEqualTo(0xb7a2b07e6b2db62fL);
+    }
+
+    @Test
+    void theKeptCheckpointSchemaIsTheOneEarlierVersionsWrote() {
+        // The ModelCheckpoint schema of every release before the threshold field.
+        assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-1.avsc"))).isEqualTo(0x7459bb10bfd8601cL);
+    }
+
+    @Test
+    void aCheckpointOfTheSchemaBeforeTheThresholdFieldDecodesWithNoThreshold() throws Exception {
+        Schema v1 = StreamfitSerdes.history("ModelCheckpoint-1.avsc");
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("formatVersion", 1);
+        old.put("modelKey", "s");
+        old.put("specFingerprint", "seq-autoencoder/2");
+        old.put("modelVersion", 9L);
+        old.put("modelState", ByteBuffer.wrap(new byte[] {'S', 'F', 'C', 'K', 1}));
+        old.put("metrics", Map.of("anomaly.size", 1.0, "anomaly.score.0", 0.25));
+        old.put("lastTimesteps", Map.of("s", 41L));
+        old.put("records", 42L);
+        old.put("updatedAtMs", 1_700_000_000_000L);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        ModelCheckpoint cp = StreamfitSerdes.modelCheckpoint().deserialize("c", bytes);
+
+        assertThat(cp.getThreshold()).isNull();
+        assertThat(cp.getModelVersion()).isEqualTo(9L);
+        assertThat(cp.getMetrics()).containsEntry("anomaly.size", 1.0).containsEntry("anomaly.score.0", 0.25);
+        assertThat(cp.getLastTimesteps()).containsEntry("s", 41L);
+        assertThat(cp.getModelState()).isEqualTo(ByteBuffer.wrap(new byte[] {'S', 'F', 'C', 'K', 1}));
+    }
+
+    @Test
+    void theNewStateRecordsRoundTrip() {
+        ThresholdState threshold = new ThresholdState(1, 0.99, 1000, 100, 5L, List.of(0.5, 0.25));
+        ModelCheckpoint cp = ModelCheckpoint.newBuilder().setFormatVersion(1).setModelKey("k").setSpecFingerprint("f")
+                .setModelVersion(1).setModelState(ByteBuffer.wrap(new byte[] {1})).setMetrics(Map.of())
+                .setLastTimesteps(Map.of()).setRecords(1).setUpdatedAtMs(2).setThreshold(threshold).build();
+        PendingTimestep pending = new PendingTimestep(1, 7L, "s\u00e9", ByteBuffer.wrap(new byte[] {'{', '}'}));
+        ObjectWindowState window = new ObjectWindowState(1, 3L, 2, 1, List.of(1f, Float.NaN));
+
+        assertThat(StreamfitSerdes.modelCheckpoint().decode(StreamfitSerdes.modelCheckpoint().encode(cp)))
+                .isEqualTo(cp);
+        assertThat(StreamfitSerdes.pendingTimestep().decode(StreamfitSerdes.pendingTimestep().encode(pending)))
+                .isEqualTo(pending);
+        ObjectWindowState back = StreamfitSerdes.objectWindowState().decode(
+                StreamfitSerdes.objectWindowState().encode(window));
+        assertThat(back.getValues()).containsExactly(1f, Float.NaN);
+        assertThat(back.getCount()).isEqualTo(3L);
+    }
+
+    @Test
+    void aHugeDeclaredBytesLengthFailsWithoutAllocatingIt() {
+        byte[] small = StreamfitSerdes.pendingTimestep().encode(
+                new PendingTimestep(1, 0L, "s", ByteBuffer.wrap(new byte[0])));
+        // header, formatVersion 1, timestamp 0, series "s", then rawValue claiming 2e9 bytes
+        byte[] hostile = Arrays.copyOf(small, 10 + 4 + 5);
+        byte[] body = {2, 0, 2, 's', (byte) 0x80, (byte) 0xD0, (byte) 0xAC, (byte) 0xF3, 0x0E};
+        System.arraycopy(body, 0, hostile, 10, body.length);
+
+        InvalidRecordException e = catchThrowableOfType(InvalidRecordException.class,
+                () -> StreamfitSerdes.pendingTimestep().decode(hostile));
+
+        // Read from the value's own array, Avro sees that no bytes are left; through a stream it
+        // tries to allocate the 2 GB first.
+        assertThat(e.reason()).isEqualTo(InvalidRecordException.UNPARSABLE);
+        assertThat(e.getMessage()).contains("EOF");
+    }
+}
