@@ -9,9 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.processor.BatchAssembler;
 import io.streamfit.app.processor.ModelMismatchException;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
