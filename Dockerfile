@@ -2,6 +2,9 @@
 # streamfit image. CPU (default):  docker build -t streamfit .
 #                  GPU (CUDA 12):  docker build --build-arg VARIANT=gpu -t streamfit:gpu .
 # Runs `streamfit run --config /etc/streamfit/streamfit.properties` as a non-root user; HTTP on 8080.
+# The image has the service only (streams-app: run, export, backfill). The dev tools (demo, broker,
+# produce, ...; the devtools module, with the embedded Kafka broker) are the target `devtools`:
+#                  docker build --target devtools -t streamfit-devtools .
 ARG VARIANT=cpu
 # TensorFlow Java 1.1.0 is TensorFlow 2.18, built against CUDA 12.5 and cuDNN 9.
 ARG CUDA_IMAGE=nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04
@@ -16,21 +19,36 @@ RUN case "$VARIANT" in cpu|gpu) ;; *) echo "VARIANT must be cpu or gpu, got '$VA
 
 # Dependency-cache layer: only the POMs and the Avro schemas (the schemas module generates its
 # classes from them). It is rebuilt only when one of these changes, not on every source edit.
+# Maven reads every module of the root POM, so all their POMs are here; -pl streams-app -am builds
+# the service and what it needs (devkit too: the broker of streams-app's tests, test scope only).
 COPY pom.xml ./
 COPY schemas/pom.xml schemas/
 COPY schemas/src/main/avro schemas/src/main/avro
 COPY model/pom.xml model/
+COPY devkit/pom.xml devkit/
 COPY streams-app/pom.xml streams-app/
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -q -DskipTests package \
-    && rm -rf schemas/target model/target streams-app/target
+COPY devtools/pom.xml devtools/
+COPY benchmarks/pom.xml benchmarks/
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -q -pl streams-app -am -DskipTests package \
+    && rm -rf schemas/target model/target devkit/target streams-app/target
 
 COPY schemas schemas
 COPY model model
+COPY devkit devkit
 COPY streams-app streams-app
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -DskipTests package \
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl streams-app -am -DskipTests package \
     && mkdir -p /out \
     && cp streams-app/target/streamfit-app.jar /out/ \
     && cp -r streams-app/target/lib /out/lib
+
+# ---- build of the dev tools (only for the target devtools) ------------------------------------
+FROM build AS build-devtools
+ARG VARIANT
+COPY devtools devtools
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl devtools -am -DskipTests package \
+    && mkdir -p /out-devtools \
+    && cp devtools/target/streamfit-devtools.jar /out-devtools/ \
+    && cp -r devtools/target/lib /out-devtools/lib
 
 # ---- runtime bases -----------------------------------------------------------------------------
 FROM eclipse-temurin:17-jre AS runtime-cpu
@@ -40,7 +58,19 @@ RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
-# ---- runtime -----------------------------------------------------------------------------------
+# ---- dev tools: `streamfit produce` of the compose stack (docker build --target devtools) -------
+# hadolint ignore=DL3006
+FROM runtime-${VARIANT} AS devtools
+COPY --from=build-devtools /out-devtools/lib /app/lib
+COPY --from=build-devtools /out-devtools/streamfit-devtools.jar /app/streamfit-devtools.jar
+ENV TF_CPP_MIN_LOG_LEVEL=2 \
+    JAVA_OPTS="-XX:MaxRAMPercentage=75"
+# The producer keeps no state, so an unnamed non-root user does.
+USER 10001:10001
+ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/app/streamfit-devtools.jar:/app/lib/*' io.streamfit.devtools.DevCli \"$@\"", "streamfit"]
+CMD ["--help"]
+
+# ---- runtime (the default target: the last stage) ----------------------------------------------
 # hadolint ignore=DL3006
 FROM runtime-${VARIANT} AS runtime
 # curl for the HEALTHCHECK, where the base image lacks it.

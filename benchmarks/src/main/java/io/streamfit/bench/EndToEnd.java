@@ -18,10 +18,10 @@ import java.util.concurrent.locks.LockSupport;
 
 import io.streamfit.app.names.Names;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.devkit.broker.EmbeddedBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -11,11 +11,11 @@ import java.util.concurrent.Callable;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-import io.streamfit.app.demo.GroundTruth;
+import io.streamfit.devkit.demo.GroundTruth;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;

@@ -1,7 +1,6 @@
 package io.streamfit.app.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
@@ -14,7 +13,6 @@ import io.streamfit.app.backfill.Backfill;
 import io.streamfit.app.backfill.BackfillRefused;
 import io.streamfit.app.backfill.ProgressBar;
 import io.streamfit.app.backfill.TrainedModel;
-import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.runtime.KafkaAccess;
 import org.apache.kafka.common.config.ConfigException;
@@ -23,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,8 +41,8 @@ final class BackfillCommand implements Callable<Integer> {
     /** Models listed one by one in the summary; the rest are counted. */
     private static final int LISTED_MODELS = 20;
 
-    @Option(names = {"-c", "--config"}, required = true, description = "Properties file of the service.")
-    Path config;
+    @Mixin
+    ServiceConfigOption config;
 
     @Option(names = "--epochs", required = true, description = "Passes over the history (>= 1).")
     int epochs;
@@ -84,7 +83,7 @@ final class BackfillCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try {
-            StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+            StreamfitConfig cfg = config.load();
             Backfill.Options options;
             try {
                 options = new Backfill.Options(epochs, start.fromMs, shuffleBuffer, seed,

@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 import io.streamfit.app.names.Names;
-import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.model.ModelSpec;
@@ -31,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -48,9 +48,8 @@ import picocli.CommandLine.Option;
         description = "Writes the live model of a model key as a TensorFlow SavedModel (signature 'serve').")
 final class ExportCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, required = true,
-            description = "Properties file of the service (bootstrap.servers, application.id, model keys).")
-    Path config;
+    @Mixin
+    ServiceConfigOption config;
 
     @Option(names = "--model", required = true,
             description = "Model key: a series id, or 'global' with model.scope=global.")
@@ -68,7 +67,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+        StreamfitConfig cfg = config.load();
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try {

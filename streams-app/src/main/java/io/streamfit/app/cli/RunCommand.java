@@ -1,11 +1,8 @@
 package io.streamfit.app.cli;
 
-import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
@@ -13,19 +10,19 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code streamfit run --config FILE}: the service against any Kafka cluster. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Runs the service against a Kafka cluster until stopped. Env STREAMFIT_FOO_BAR overrides key foo.bar.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = {"-c", "--config"}, required = true, description = "Properties file (streamfit and Kafka keys).")
-    Path config;
+    @Mixin
+    ServiceConfigOption config;
 
     @Override
     public Integer call() throws Exception {
-        StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+        StreamfitConfig cfg = config.load();
         PrometheusMeterRegistry registry = Registries.prometheus();
         StreamfitApp app = new StreamfitApp(cfg, new StreamfitMetrics(registry));
         ShutdownSignal stop = new ShutdownSignal();

@@ -8,12 +8,12 @@ import java.util.concurrent.TimeUnit;
  * Turns Ctrl-C / SIGTERM into a signal the main thread waits for, and holds the JVM's exit until
  * the main thread has closed everything cleanly (commit, flush), so a stopped service loses nothing.
  */
-final class ShutdownSignal {
+public final class ShutdownSignal {
 
     private final CountDownLatch requested = new CountDownLatch(1);
     private final CountDownLatch closed = new CountDownLatch(1);
 
-    ShutdownSignal() {
+    public ShutdownSignal() {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             requested.countDown();
             try {
@@ -25,12 +25,12 @@ final class ShutdownSignal {
     }
 
     /** Waits up to {@code timeout}; true when a shutdown was requested. */
-    boolean await(Duration timeout) throws InterruptedException {
+    public boolean await(Duration timeout) throws InterruptedException {
         return requested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Tells the shutdown hook that everything is closed. */
-    void closed() {
+    public void closed() {
         closed.countDown();
     }
 }

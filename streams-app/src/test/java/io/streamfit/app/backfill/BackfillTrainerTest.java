@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.streamfit.app.kind.SpecKinds;
-import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.kind.BatchAssembler;
 import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.model.ModelSpec;

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.devkit.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;

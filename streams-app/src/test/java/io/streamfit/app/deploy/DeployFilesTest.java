@@ -181,11 +181,12 @@ class DeployFilesTest {
                 .containsPattern("(?s)HEALTHCHECK .*curl -fsS \"http://127\\.0\\.0\\.1:\\$\\{STREAMFIT_HTTP_PORT:-" + httpPort
                         + "}/health\"")
                 .contains("STREAMFIT_HTTP_HOST=0.0.0.0");
-        // The image runs what ./streamfit runs: the app jar and target/lib from streams-app's package phase.
+        // The image runs the service: the app jar and target/lib from streams-app's package phase.
         assertThat(df).contains("streams-app/target/streamfit-app.jar", "streams-app/target/lib",
                 "io.streamfit.app.cli.StreamfitCli");
+        // ./streamfit runs the dev tools, whose target/lib holds the app jar and its dependencies too.
         assertThat(Files.readString(DeployFiles.ROOT.resolve("streamfit"), StandardCharsets.UTF_8))
-                .contains("streams-app/target/streamfit-app.jar", "streams-app/target/lib", "io.streamfit.app.cli.StreamfitCli");
+                .contains("devtools/target/streamfit-devtools.jar", "devtools/target/lib", "io.streamfit.devtools.DevCli");
         // Everything the build copies is in the context (not excluded by .dockerignore).
         List<String> ignored = Files.readAllLines(DeployFiles.ROOT.resolve(".dockerignore"));
         Matcher copy = Pattern.compile("(?m)^COPY (?!--from)(\\S+) ").matcher(df);
@@ -197,6 +198,43 @@ class DeployFilesTest {
             copies++;
         }
         assertThat(copies).isGreaterThanOrEqualTo(8);
+    }
+
+    @Test
+    void dockerfileReadsEveryModuleAndKeepsTheDevToolsOutOfTheServiceImage() throws IOException {
+        String df = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+        // Maven reads every module of the root POM before it builds any, even with -pl.
+        Matcher module = Pattern.compile("<module>([^<]+)</module>")
+                .matcher(Files.readString(DeployFiles.ROOT.resolve("pom.xml"), StandardCharsets.UTF_8));
+        int modules = 0;
+        while (module.find()) {
+            assertThat(df).as("the build stage copies the POM of module %s", module.group(1))
+                    .containsPattern("(?m)^COPY " + Pattern.quote(module.group(1) + "/pom.xml") + " ");
+            modules++;
+        }
+        assertThat(modules).isGreaterThanOrEqualTo(4);
+
+        // The default target is the last stage: the service, built from streams-app alone.
+        Matcher from = Pattern.compile("(?m)^FROM \\S+ AS (\\S+)$").matcher(df);
+        List<String> stages = new ArrayList<>();
+        int lastStage = -1;
+        while (from.find()) {
+            stages.add(from.group(1));
+            lastStage = from.start();
+        }
+        assertThat(stages).endsWith("runtime").contains("devtools", "build-devtools");
+        assertThat(df.substring(lastStage)).doesNotContain("devtools", "devkit");
+        assertThat(df).contains("-pl streams-app -am -DskipTests package", "-pl devtools -am -DskipTests package");
+        String devtools = df.substring(df.indexOf(" AS devtools\n"), lastStage);
+        assertThat(devtools).contains("io.streamfit.devtools.DevCli").doesNotContain("io.streamfit.app.cli.StreamfitCli");
+
+        // compose: the app from the service image, the synthetic producer from the dev tools' one.
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        JsonNode app = services.path(APP_SERVICE);
+        JsonNode producer = services.path(PRODUCER_SERVICE);
+        assertThat(app.path("build").path("target").isMissingNode()).as("the app builds the default target").isTrue();
+        assertThat(producer.path("build").path("target").asText()).isEqualTo("devtools");
+        assertThat(producer.path("image").asText()).isNotEqualTo(app.path("image").asText());
     }
 
     // ---- Kubernetes -------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ import java.util.Map;
 import java.util.Set;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.SumPrediction;

@@ -18,9 +18,9 @@ import java.util.concurrent.Future;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;

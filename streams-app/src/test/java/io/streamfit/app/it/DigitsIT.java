@@ -21,12 +21,12 @@ import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;

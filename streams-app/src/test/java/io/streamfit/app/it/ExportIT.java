@@ -16,13 +16,13 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.streamfit.app.broker.EmbeddedBroker;
 import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;

@@ -2,7 +2,7 @@ package io.streamfit.app.it;
 
 import java.util.Map;
 
-import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.devkit.broker.EmbeddedBroker;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;

@@ -15,12 +15,12 @@ import java.util.Map;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;

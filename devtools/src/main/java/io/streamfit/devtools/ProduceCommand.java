@@ -1,4 +1,4 @@
-package io.streamfit.app.cli;
+package io.streamfit.devtools;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,9 +16,12 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamfit.app.demo.DemoProducer;
-import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.app.cli.DurationConverter;
+import io.streamfit.app.cli.ShutdownSignal;
+import io.streamfit.devkit.demo.DemoProducer;
+import io.streamfit.devkit.demo.SyntheticStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,19 +51,8 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "400", description = "Records per second, > 0 (default ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--series", defaultValue = "4", description = "Number of series, >= 1 (default ${DEFAULT-VALUE}).")
-    int series;
-
-    @Option(names = "--features", defaultValue = "8",
-            description = "m, features per object; must match the app's model.features (default ${DEFAULT-VALUE}).")
-    int features;
-
-    @Option(names = "--noise", defaultValue = "0.2",
-            description = "Standard deviation sigma of the target noise, >= 0 (default ${DEFAULT-VALUE}).")
-    double noise;
-
-    @Option(names = "--seed", defaultValue = "7", description = "Seed of the synthetic data (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SyntheticData data;
 
     @Option(names = "--duration", converter = DurationConverter.class,
             description = "Stop after this long (e.g. 90s, 5m). Default: until Ctrl-C.")
@@ -76,13 +68,13 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(rate > 0) || series < 1 || features < 1 || !(noise >= 0)) {
+        if (!(rate > 0) || data.series < 1 || data.features < 1 || !(data.noise >= 0)) {
             throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
                     "need --rate > 0, --series >= 1, --features >= 1, --noise >= 0; got %s, %d, %d, %s",
-                    rate, series, features, noise));
+                    rate, data.series, data.features, data.noise));
         }
         ShutdownSignal stop = new ShutdownSignal();
-        SyntheticStream stream = new SyntheticStream(series, features, noise, seed, 1);
+        SyntheticStream stream = data.stream();
         Map<String, Object> clientProps = new HashMap<>();
         clientProps.put("bootstrap.servers", bootstrapServers);
         DemoProducer producer = new DemoProducer(stream, topic, rate, clientProps);
@@ -99,7 +91,7 @@ final class ProduceCommand implements Callable<Integer> {
         try {
             producer.start();
             System.err.printf(Locale.ROOT, "streamfit produce: %d series, m=%d, sigma=%.3f, %.0f records/s to %s at %s%s%n",
-                    series, features, noise, rate, topic, bootstrapServers,
+                    data.series, data.features, data.noise, rate, topic, bootstrapServers,
                     http == null ? "" : ", metrics at http://" + httpHost + ":" + http.getAddress().getPort() + "/metrics");
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             while (!stop.await(Duration.ofMillis(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))

@@ -1,4 +1,4 @@
-package io.streamfit.app.broker;
+package io.streamfit.app.runtime;
 
 import java.util.ArrayList;
 import java.util.List;

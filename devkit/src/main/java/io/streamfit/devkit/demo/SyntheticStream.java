@@ -1,4 +1,4 @@
-package io.streamfit.app.demo;
+package io.streamfit.devkit.demo;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -30,19 +30,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
-import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.devtools.DevCli;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The dashboard and the alert rules against a real Prometheus: the app (with the compose stack's
@@ -51,6 +50,10 @@ import picocli.CommandLine;
  * second with deploy/prometheus/prometheus.yml's jobs and loads alerts.yml, and then every PromQL
  * expression of the dashboard and the rules goes through {@code /api/v1/query}: each must parse,
  * and each dashboard query must return data.
+ *
+ * <p>It is in the devtools module because it runs {@code streamfit produce}, which the service
+ * does not have, and in streams-app's deploy package because it reads the deploy files through
+ * that package's helpers ({@link DeployFiles}, {@link PromQl}, from streams-app's test jar).
  */
 class PrometheusIT {
 
@@ -82,7 +85,7 @@ class PrometheusIT {
             StreamfitApp app = new StreamfitApp(config, metrics);
             app.start();
             int producerPort = freePort();
-            Thread producer = new Thread(() -> new CommandLine(new StreamfitCli()).execute("produce",
+            Thread producer = new Thread(() -> DevCli.commandLine().execute("produce",
                     "--bootstrap-servers", broker.bootstrapServers(), "--rate", "100",
                     "--features", String.valueOf(config.features()), "--http-port", String.valueOf(producerPort),
                     "--duration", PRODUCE_FOR.toSeconds() + "s"), "prometheus-it-producer");

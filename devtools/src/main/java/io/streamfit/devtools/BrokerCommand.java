@@ -1,4 +1,4 @@
-package io.streamfit.app.cli;
+package io.streamfit.devtools;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -7,9 +7,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import io.streamfit.app.broker.EmbeddedBroker;
-import io.streamfit.app.broker.SecureBroker;
-import io.streamfit.app.broker.StreamfitAcls;
+import io.streamfit.app.runtime.StreamfitAcls;
+import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.devkit.broker.SecureBroker;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;

@@ -1,4 +1,4 @@
-package io.streamfit.app.it;
+package io.streamfit.devtools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import io.streamfit.app.cli.StreamfitCli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code streamfit demo} as a user runs it (on free ports here): it starts, learns, prints progress
@@ -38,7 +36,7 @@ class DemoCommandIT {
         int code;
         System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
         try {
-            code = new CommandLine(new StreamfitCli()).execute("demo", "--duration", duration, "--port", "0",
+            code = DevCli.commandLine().execute("demo", "--duration", duration, "--port", "0",
                     "--http-port", "0", "--data-dir", dir.toString(), "--rate", "300", "--progress-interval", "3s");
         } finally {
             System.setOut(old);

@@ -1,4 +1,4 @@
-package io.streamfit.app.broker;
+package io.streamfit.devkit.broker;
 
 import java.io.IOException;
 import java.io.Writer;

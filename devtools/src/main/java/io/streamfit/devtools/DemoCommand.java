@@ -1,4 +1,4 @@
-package io.streamfit.app.cli;
+package io.streamfit.devtools;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,17 +9,20 @@ import java.util.concurrent.Callable;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamfit.app.broker.EmbeddedBroker;
+import io.streamfit.app.cli.DurationConverter;
+import io.streamfit.app.cli.ShutdownSignal;
 import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.DemoProducer;
-import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.devkit.demo.DemoProducer;
+import io.streamfit.devkit.demo.SyntheticStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -46,18 +49,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "400", description = "Records per second produced (default ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--series", defaultValue = "4", description = "Number of series (default ${DEFAULT-VALUE}).")
-    int series;
-
-    @Option(names = "--features", defaultValue = "8", description = "m, features per object (default ${DEFAULT-VALUE}).")
-    int features;
-
-    @Option(names = "--noise", defaultValue = "0.2",
-            description = "Standard deviation sigma of the target noise (default ${DEFAULT-VALUE}).")
-    double noise;
-
-    @Option(names = "--seed", defaultValue = "7", description = "Seed of the synthetic data (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SyntheticData data;
 
     @Option(names = "--port", defaultValue = "9092", description = "Broker port on localhost (default ${DEFAULT-VALUE}).")
     int port;
@@ -79,7 +72,7 @@ final class DemoCommand implements Callable<Integer> {
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
             Map<String, String> defaults = new HashMap<>();
             defaults.put("application.id", "streamfit-demo");
-            defaults.put("model.features", String.valueOf(features));
+            defaults.put("model.features", String.valueOf(data.features));
             defaults.put("state.dir", dataDir.resolve("state").toAbsolutePath().toString());
             defaults.put("http.port", String.valueOf(httpPort));
             defaults.put("topics.partitions", "4");
@@ -94,7 +87,7 @@ final class DemoCommand implements Callable<Integer> {
 
             PrometheusMeterRegistry registry = Registries.prometheus();
             StreamfitMetrics metrics = new StreamfitMetrics(registry);
-            SyntheticStream stream = new SyntheticStream(series, cfg.features(), noise, seed, 1);
+            SyntheticStream stream = data.stream(cfg.features());
             Gauge.builder("streamfit.demo.noise.floor.rmse", stream, SyntheticStream::sigma).tag("target", "object")
                     .description("Demo only: the best achievable prequential RMSE").register(registry);
             Gauge.builder("streamfit.demo.noise.floor.rmse", stream, SyntheticStream::sumNoiseFloor).tag("target", "sum")
@@ -109,8 +102,8 @@ final class DemoCommand implements Callable<Integer> {
                     app, registry)) {
                 System.out.printf(Locale.ROOT, "streamfit demo: Kafka at %s, HTTP at http://%s:%d/metrics, "
                                 + "%d series with %s objects, m=%d, noise sigma=%.3f, %s%n",
-                        broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), series,
-                        java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), noise, cfg.summary());
+                        broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), data.series,
+                        java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), data.noise, cfg.summary());
                 System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
                 Progress progress = new Progress(metrics, stream, started);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();

@@ -1,4 +1,4 @@
-package io.streamfit.app.demo;
+package io.streamfit.devkit.demo;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.streamfit.app.demo;
+package io.streamfit.devkit.demo;
 
 /**
  * The demo's known ground truth: a fixed smooth nonlinear function of an object's features. Each

@@ -1,4 +1,4 @@
-package io.streamfit.app.cli;
+package io.streamfit.devtools;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 
 import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.demo.SyntheticStream;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
@@ -20,6 +20,7 @@ import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.Timestep;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -47,17 +48,8 @@ final class OptimizersBenchCommand implements Callable<Integer> {
             description = "Optimizers to run, comma-separated (default: all).")
     List<String> optimizers;
 
-    @Option(names = "--series", defaultValue = "4", description = "Number of series (default ${DEFAULT-VALUE}).")
-    int series;
-
-    @Option(names = "--features", defaultValue = "8", description = "m, features per object (default ${DEFAULT-VALUE}).")
-    int features;
-
-    @Option(names = "--noise", defaultValue = "0.2", description = "Noise sigma (default ${DEFAULT-VALUE}).")
-    double noise;
-
-    @Option(names = "--seed", defaultValue = "7", description = "Seed of the synthetic data (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SyntheticData data;
 
     @Option(names = {"-c", "--config"},
             description = "Optional properties file (model.hidden, optimizer.learning.rate, ...); its 'optimizer' is "
@@ -79,10 +71,10 @@ final class OptimizersBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<String> names = optimizers == null || optimizers.isEmpty() ? List.copyOf(Optimizers.names()) : optimizers;
-        SyntheticStream probe = new SyntheticStream(series, features, noise, seed, 1);
+        SyntheticStream probe = data.stream();
         out.printf(Locale.ROOT, "%d timesteps of %d series with %s objects, m=%d, noise sigma=%s, seed %d; "
-                        + "RMSE over the last %d timesteps%n%n", timesteps, series,
-                java.util.Arrays.toString(probe.objectsPerSeries()), features, noise, seed, window);
+                        + "RMSE over the last %d timesteps%n%n", timesteps, data.series,
+                java.util.Arrays.toString(probe.objectsPerSeries()), data.features, data.noise, data.seed, window);
         out.println("| optimizer | learning rate | object RMSE | sum RMSE | skipped updates | µs per step |");
         out.println("|---|---|---|---|---|---|");
         out.flush();
@@ -99,12 +91,12 @@ final class OptimizersBenchCommand implements Callable<Integer> {
 
     Outcome run(String optimizer) throws java.io.IOException {
         Map<String, String> defaults = new HashMap<>();
-        defaults.put(StreamfitConfig.MODEL_FEATURES, String.valueOf(features));
+        defaults.put(StreamfitConfig.MODEL_FEATURES, String.valueOf(data.features));
         Map<String, String> props = ConfigLoader.load(config, defaults, Map.of());
         props.put(StreamfitConfig.OPTIMIZER, optimizer);
         StreamfitConfig cfg = new StreamfitConfig(props);
-        SyntheticStream stream = new SyntheticStream(series, features, noise, seed, 1);
-        ObjectBatch batch = new ObjectBatch(features);
+        SyntheticStream stream = data.stream();
+        ObjectBatch batch = new ObjectBatch(data.features);
         double objectSq = 0;
         long objects = 0;
         double sumSq = 0;
