@@ -21,6 +21,8 @@ import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;
@@ -55,17 +57,11 @@ class LearningIT {
     static final InJvmKafka broker = new InJvmKafka();
 
     private static StreamfitConfig config(Path stateDir) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", "learning-it");
-        p.put("state.dir", stateDir.toString());
-        p.put("model.features", String.valueOf(M));
-        p.put("topics.partitions", "4");
-        p.put("http.port", "0");
-        // The demo's settings: the series share one ground truth, so one global model learns it.
-        p.put("model.scope", "global");
-        p.put("optimizer.learning.rate", "0.003");
-        return new StreamfitConfig(p);
+        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("learning-it").stateDir(stateDir)
+                .partitions(4).with("http.port", 0)
+                // The demo's settings: the series share one ground truth, so one global model learns it.
+                .with("model.scope", "global").with("optimizer.learning.rate", 0.003)
+                .toConfig();
     }
 
     private static void produce(SyntheticStream stream, int n) {
