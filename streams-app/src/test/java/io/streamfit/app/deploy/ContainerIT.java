@@ -20,6 +20,7 @@ import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -41,6 +42,7 @@ import org.testcontainers.utility.DockerImageName;
  * the clients the app is built with, as in deploy/docker-compose.yml) in Docker via Testcontainers,
  * with the app in this JVM using the compose stack's properties. Skipped where there is no Docker.
  */
+@Slow
 class ContainerIT {
 
     private static final int RECORDS = 2_000;

@@ -10,6 +10,7 @@ import java.util.Random;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.schemas.FeatureVector;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trained, predicted-only and dead-lettered records) export exactly as many Prometheus time series
  * as 100 do, through the real topology, processor, StreamfitMetrics and Prometheus registry.
  */
+@Slow
 class MetricsCardinalityTest {
 
     private static final int M = 3;

@@ -36,6 +36,7 @@ import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,6 +54,7 @@ import picocli.CommandLine;
  * expression of the dashboard and the rules goes through {@code /api/v1/query}: each must parse,
  * and each dashboard query must return data.
  */
+@Slow
 class PrometheusIT {
 
     private static final Duration PRODUCE_FOR = Duration.ofSeconds(75);

@@ -28,6 +28,7 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.processor.BatchAssembler;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
@@ -61,6 +62,7 @@ import picocli.CommandLine;
  * {@code streamfit run} then continues from the trained model with the new records only; a
  * backfill while the service runs is refused.
  */
+@Slow
 class BackfillIT {
 
     private static final int M = 8;

@@ -15,6 +15,7 @@ import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The broker goes away for 30 s and comes back (same port, same data): the app resumes by itself,
  * and every timestep produced before and after is predicted exactly once.
  */
+@Slow
 class BrokerOutageIT {
 
     private static final int M = 6;

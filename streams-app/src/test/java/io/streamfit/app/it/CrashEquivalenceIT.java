@@ -22,6 +22,7 @@ import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same weights and optimizer slots and the same predictions within 1e-5. TensorFlow runs
  * single-threaded (the default tf.*.op.threads=1) so both runs compute identically.
  */
+@Slow
 class CrashEquivalenceIT {
 
     private static final int SERIES = 8;

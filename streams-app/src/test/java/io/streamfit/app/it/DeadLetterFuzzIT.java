@@ -22,6 +22,7 @@ import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -45,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * accounts for every record exactly once (a prediction or a dead letter), predicts every good one
  * and leaves every weight finite.
  */
+@Slow
 class DeadLetterFuzzIT {
 
     private static final int M = 4;

@@ -23,6 +23,7 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.processor.LearnProcessor;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -51,6 +52,7 @@ import picocli.CommandLine;
  * <p>The data is not in the repository: {@code examples/digits/fetch.sh} fetches it from Debian's
  * python3-sklearn package (CI does); without it this test is skipped, saying so.
  */
+@Slow
 class DigitsIT {
 
     static final long SHUFFLE_SEED = 20_261_129L;

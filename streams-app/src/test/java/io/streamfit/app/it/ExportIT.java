@@ -21,6 +21,7 @@ import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -49,6 +50,7 @@ import picocli.CommandLine;
  * exported SavedModel, loaded back by TensorFlow, predicts a new record exactly as the service
  * predicts it (the record has no targets, so the service's model does not change).
  */
+@Slow
 class ExportIT {
 
     private static final int M = 8;

@@ -22,6 +22,7 @@ import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * truth to within 1.5x the noise floor in 20,000 timesteps, and a stopped and restarted app (with
  * its local state wiped, so the model comes back from the changelog) continues the model.
  */
+@Slow
 class LearningIT {
 
     private static final double SIGMA = 0.2;

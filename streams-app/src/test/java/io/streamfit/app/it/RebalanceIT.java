@@ -22,6 +22,7 @@ import io.streamfit.app.demo.SyntheticStream;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is stopped, later a new one with empty state joins. Every timestep is predicted exactly once,
  * no model's version ever goes back, and the joining instance reports its restore time.
  */
+@Slow
 class RebalanceIT {
 
     private static final int M = 6;

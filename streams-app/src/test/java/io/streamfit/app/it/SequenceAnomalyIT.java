@@ -15,6 +15,7 @@ import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -41,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * threshold may be flagged. The app is stopped at timestep 800 and a new instance with empty local
  * state continues: windows, model and threshold come back from the changelogs.
  */
+@Slow
 class SequenceAnomalyIT {
 
     private static final int OBJECTS = 8;
