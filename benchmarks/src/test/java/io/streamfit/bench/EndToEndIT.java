@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a few hundred records: every topology drains all of them, the latency run measures, and a
  * {@code batch.timesteps} the config rejects is reported as skipped, never as a number.
  */
+// streams-app's @Slow is test code, out of this module's reach: the tag it stands for, written out.
+@Tag("slow")
 class EndToEndIT {
 
     @Test

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.streamfit.app.testing.Slow;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lines with the errors next to their noise floors, stops cleanly after --duration, and a second
  * run on the same data directory continues the model.
  */
+@Slow
 class DemoCommandIT {
 
     private static final Pattern PROGRESS = Pattern.compile(

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,17 +29,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.devtools.DevCli;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.broker.EmbeddedBroker;
-import io.streamfit.devtools.DevCli;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,12 +57,16 @@ import org.junit.jupiter.api.io.TempDir;
  * does not have, and in streams-app's deploy package because it reads the deploy files through
  * that package's helpers ({@link DeployFiles}, {@link PromQl}, from streams-app's test jar).
  */
+@Slow
 class PrometheusIT {
 
     private static final Duration PRODUCE_FOR = Duration.ofSeconds(75);
 
     @TempDir
     Path dir;
+
+    @RegisterExtension
+    static final InJvmKafka broker = new InJvmKafka();
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -71,101 +77,94 @@ class PrometheusIT {
                 + "(Debian: apt-get install prometheus; .ci/run installs it)");
         Optional<Path> promtool = onPath("promtool");
 
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, null, Map.of())) {
-            Map<String, String> props = new HashMap<>(DeployFiles.properties(DeployFiles.APP_PROPERTIES));
-            props.put("bootstrap.servers", broker.bootstrapServers());
-            props.put("application.id", "prometheus-it");
-            props.put("state.dir", dir.resolve("state").toString());
-            props.put("http.host", "127.0.0.1");
-            props.put("http.port", "0");
-            props.put("topics.partitions", "2");
-            StreamfitConfig config = new StreamfitConfig(props);
-            PrometheusMeterRegistry registry = Registries.prometheus();
-            StreamfitMetrics metrics = new StreamfitMetrics(registry);
-            StreamfitApp app = new StreamfitApp(config, metrics);
-            app.start();
-            int producerPort = freePort();
-            Thread producer = new Thread(() -> DevCli.commandLine().execute("produce",
-                    "--bootstrap-servers", broker.bootstrapServers(), "--rate", "100",
-                    "--features", String.valueOf(config.features()), "--http-port", String.valueOf(producerPort),
-                    "--duration", PRODUCE_FOR.toSeconds() + "s"), "prometheus-it-producer");
-            producer.start();
-            Process prometheus = null;
-            try (HttpApi http = HttpApi.start("127.0.0.1", 0, app, registry)) {
-                sendPredictOnlyAndBadRecords(broker.bootstrapServers(), config);
-                await().atMost(Duration.ofMinutes(2)).until(() -> metrics.recordsTotal() > 200);
+        StreamfitConfig config = TestConfigs.from(DeployFiles.properties(DeployFiles.APP_PROPERTIES))
+                .kafka(broker.bootstrapServers()).app("prometheus-it").stateDir(dir.resolve("state"))
+                .with("http.host", "127.0.0.1").with("http.port", 0).partitions(2).toConfig();
+        PrometheusMeterRegistry registry = Registries.prometheus();
+        StreamfitMetrics metrics = new StreamfitMetrics(registry);
+        StreamfitApp app = new StreamfitApp(config, metrics);
+        app.start();
+        int producerPort = freePort();
+        Thread producer = new Thread(() -> DevCli.commandLine().execute("produce",
+                "--bootstrap-servers", broker.bootstrapServers(), "--rate", "100",
+                "--features", String.valueOf(config.features()), "--http-port", String.valueOf(producerPort),
+                "--duration", PRODUCE_FOR.toSeconds() + "s"), "prometheus-it-producer");
+        producer.start();
+        Process prometheus = null;
+        try (HttpApi http = HttpApi.start("127.0.0.1", 0, app, registry)) {
+            sendPredictOnlyAndBadRecords(broker.bootstrapServers(), config);
+            await().atMost(Duration.ofMinutes(2)).until(() -> metrics.recordsTotal() > 200);
 
-                Path promConfig = prometheusConfig(http.port(), producerPort);
-                if (promtool.isPresent()) {
-                    assertThat(run(promtool.get().toString(), "check", "rules", DeployFiles.ALERTS.toString()))
-                            .as("promtool check rules").isZero();
-                    assertThat(run(promtool.get().toString(), "check", "config", promConfig.toString()))
-                            .as("promtool check config").isZero();
-                }
-                int port = freePort();
-                prometheus = new ProcessBuilder(prometheusBin.get().toString(), "--config.file=" + promConfig,
-                        "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
-                        .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
-                String api = "http://127.0.0.1:" + port + "/api/v1/";
-                // Enough scrapes for rate() over the 15 s that $__rate_interval becomes.
-                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
-                        .until(() -> value(query(api, "min(count_over_time(up[30s]))")) >= 20
-                                && value(query(api, "min(up)")) == 1.0);
-
-                // The checks below can fail: a broken expression is an error, an unknown name has no data.
-                assertThat(query(api, "sum(rate(streamfit_records_total[15s])").path("status").asText()).isEqualTo("error");
-                assertThat(query(api, "streamfit_no_such_metric").path("data").path("result")).isEmpty();
-
-                List<String> problems = new ArrayList<>();
-                int checked = 0;
-                for (DeployFiles.Query q : DeployFiles.dashboardQueries()) {
-                    checked++;
-                    JsonNode r = query(api, q.forPrometheus());
-                    if (!"success".equals(r.path("status").asText())) {
-                        problems.add(q.source() + ": " + r.path("error").asText() + " in " + q.forPrometheus());
-                    } else if (r.path("data").path("result").isEmpty()) {
-                        problems.add(q.source() + ": no data for " + q.forPrometheus());
-                    }
-                }
-                for (DeployFiles.Query q : DeployFiles.alertQueries()) {
-                    checked++;
-                    JsonNode r = query(api, q.forPrometheus());
-                    if (!"success".equals(r.path("status").asText())) {
-                        problems.add(q.source() + ": " + r.path("error").asText());
-                    }
-                }
-                assertThat(problems).as("queries that failed against Prometheus (log: %s)", dir.resolve("prometheus.log"))
-                        .isEmpty();
-                System.out.printf("PrometheusIT: %d dashboard and alert expressions evaluated by %s%n", checked,
-                        prometheusBin.get());
-
-                // Prometheus itself loaded alerts.yml and evaluates every rule without error.
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-                    JsonNode groups = get(api + "rules").path("data").path("groups");
-                    List<String> rules = new ArrayList<>();
-                    groups.forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("name").asText() + "="
-                            + r.path("health").asText() + r.path("lastError").asText())));
-                    assertThat(rules).hasSize(DeployFiles.alertQueries().size()).allMatch(r -> r.endsWith("=ok"));
-                });
-
-                // Every name the files use is one that the app or the producer really exports.
-                Set<String> live = new HashSet<>();
-                get(api + "label/__name__/values").path("data").forEach(n -> live.add(n.asText()));
-                Set<String> missing = new TreeSet<>();
-                List<DeployFiles.Query> all = new ArrayList<>(DeployFiles.dashboardQueries());
-                all.addAll(DeployFiles.alertQueries());
-                all.forEach(q -> PromQl.metricNames(q.expr()).stream().filter(n -> !live.contains(n)).forEach(missing::add));
-                assertThat(missing).as("names used in deploy/ but not exported").isEmpty();
-            } finally {
-                if (prometheus != null) {
-                    prometheus.destroy();
-                    if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
-                        prometheus.destroyForcibly();
-                    }
-                }
-                producer.join(PRODUCE_FOR.toMillis() + 30_000);
-                app.close();
+            Path promConfig = prometheusConfig(http.port(), producerPort);
+            if (promtool.isPresent()) {
+                assertThat(run(promtool.get().toString(), "check", "rules", DeployFiles.ALERTS.toString()))
+                        .as("promtool check rules").isZero();
+                assertThat(run(promtool.get().toString(), "check", "config", promConfig.toString()))
+                        .as("promtool check config").isZero();
             }
+            int port = freePort();
+            prometheus = new ProcessBuilder(prometheusBin.get().toString(), "--config.file=" + promConfig,
+                    "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
+            String api = "http://127.0.0.1:" + port + "/api/v1/";
+            // Enough scrapes for rate() over the 15 s that $__rate_interval becomes.
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                    .until(() -> value(query(api, "min(count_over_time(up[30s]))")) >= 20
+                            && value(query(api, "min(up)")) == 1.0);
+
+            // The checks below can fail: a broken expression is an error, an unknown name has no data.
+            assertThat(query(api, "sum(rate(streamfit_records_total[15s])").path("status").asText()).isEqualTo("error");
+            assertThat(query(api, "streamfit_no_such_metric").path("data").path("result")).isEmpty();
+
+            List<String> problems = new ArrayList<>();
+            int checked = 0;
+            for (DeployFiles.Query q : DeployFiles.dashboardQueries()) {
+                checked++;
+                JsonNode r = query(api, q.forPrometheus());
+                if (!"success".equals(r.path("status").asText())) {
+                    problems.add(q.source() + ": " + r.path("error").asText() + " in " + q.forPrometheus());
+                } else if (r.path("data").path("result").isEmpty()) {
+                    problems.add(q.source() + ": no data for " + q.forPrometheus());
+                }
+            }
+            for (DeployFiles.Query q : DeployFiles.alertQueries()) {
+                checked++;
+                JsonNode r = query(api, q.forPrometheus());
+                if (!"success".equals(r.path("status").asText())) {
+                    problems.add(q.source() + ": " + r.path("error").asText());
+                }
+            }
+            assertThat(problems).as("queries that failed against Prometheus (log: %s)", dir.resolve("prometheus.log"))
+                    .isEmpty();
+            System.out.printf("PrometheusIT: %d dashboard and alert expressions evaluated by %s%n", checked,
+                    prometheusBin.get());
+
+            // Prometheus itself loaded alerts.yml and evaluates every rule without error.
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+                JsonNode groups = get(api + "rules").path("data").path("groups");
+                List<String> rules = new ArrayList<>();
+                groups.forEach(g -> g.path("rules").forEach(r -> rules.add(r.path("name").asText() + "="
+                        + r.path("health").asText() + r.path("lastError").asText())));
+                assertThat(rules).hasSize(DeployFiles.alertQueries().size()).allMatch(r -> r.endsWith("=ok"));
+            });
+
+            // Every name the files use is one that the app or the producer really exports.
+            Set<String> live = new HashSet<>();
+            get(api + "label/__name__/values").path("data").forEach(n -> live.add(n.asText()));
+            Set<String> missing = new TreeSet<>();
+            List<DeployFiles.Query> all = new ArrayList<>(DeployFiles.dashboardQueries());
+            all.addAll(DeployFiles.alertQueries());
+            all.forEach(q -> PromQl.metricNames(q.expr()).stream().filter(n -> !live.contains(n)).forEach(missing::add));
+            assertThat(missing).as("names used in deploy/ but not exported").isEmpty();
+        } finally {
+            if (prometheus != null) {
+                prometheus.destroy();
+                if (!prometheus.waitFor(20, TimeUnit.SECONDS)) {
+                    prometheus.destroyForcibly();
+                }
+            }
+            producer.join(PRODUCE_FOR.toMillis() + 30_000);
+            app.close();
         }
     }
 

@@ -10,17 +10,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -41,6 +42,7 @@ import org.testcontainers.utility.DockerImageName;
  * the clients the app is built with, as in deploy/docker-compose.yml) in Docker via Testcontainers,
  * with the app in this JVM using the compose stack's properties. Skipped where there is no Docker.
  */
+@Slow
 class ContainerIT {
 
     private static final int RECORDS = 2_000;
@@ -58,13 +60,9 @@ class ContainerIT {
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
                 .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")) {
             kafka.start();
-            Map<String, String> props = new HashMap<>(DeployFiles.properties(DeployFiles.APP_PROPERTIES));
-            props.put("bootstrap.servers", kafka.getBootstrapServers());
-            props.put("application.id", "container-it");
-            props.put("state.dir", dir.resolve("state").toString());
-            props.put("http.host", "127.0.0.1");
-            props.put("http.port", "0");
-            StreamfitConfig config = new StreamfitConfig(props);
+            StreamfitConfig config = TestConfigs.from(DeployFiles.properties(DeployFiles.APP_PROPERTIES))
+                    .kafka(kafka.getBootstrapServers()).app("container-it").stateDir(dir.resolve("state"))
+                    .with("http.host", "127.0.0.1").with("http.port", 0).toConfig();
             PrometheusMeterRegistry registry = Registries.prometheus();
             StreamfitMetrics metrics = new StreamfitMetrics(registry);
             StreamfitApp app = new StreamfitApp(config, metrics);

@@ -2,26 +2,19 @@ package io.streamfit.app.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * trained, predicted-only and dead-lettered records) export exactly as many Prometheus time series
  * as 100 do, through the real topology, processor, StreamfitMetrics and Prometheus registry.
  */
+@Slow
 class MetricsCardinalityTest {
 
     private static final int M = 3;
@@ -41,26 +35,14 @@ class MetricsCardinalityTest {
 
     @Test
     void exportedTimeSeriesDoNotGrowWithTheNumberOfSeries() {
-        Map<String, String> props = new HashMap<>();
-        props.put("application.id", "cardinality-test");
-        props.put("bootstrap.servers", "unused:9092");
-        props.put("state.dir", stateDir.toString());
-        props.put("model.features", String.valueOf(M));
-        props.put("model.hidden", "4");
-        // One model for all series keeps 10,000 series fast; the meters see every series either way.
-        props.put("model.scope", "global");
-        StreamfitConfig config = new StreamfitConfig(props);
         PrometheusMeterRegistry registry = Registries.prometheus();
         StreamfitMetrics metrics = new StreamfitMetrics(registry);
-        Serializer<Timestep> json = StreamfitSerdes.timestep().serializer();
         Random rnd = new Random(3);
-        try (TopologyTestDriver driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics),
-                config.streamsProperties())) {
-            TestInputTopic<byte[], byte[]> input = driver.createInputTopic(config.getString(StreamfitConfig.TOPIC_FEATURES),
-                    new ByteArraySerializer(), new ByteArraySerializer());
+        // One model for all series keeps 10,000 series fast; the meters see every series either way.
+        try (TopologyHarness topology = TopologyHarness.start(TestConfigs.regressor(M).app("cardinality-test")
+                .stateDir(stateDir).with("model.hidden", 4).with("model.scope", "global").toMap(), metrics)) {
             for (int s = 0; s < MANY; s++) {
                 String series = "series-" + s;
-                byte[] key = series.getBytes(StandardCharsets.UTF_8);
                 // Every kind of record, each from its own series: trained, predicted only, and bad
                 // (wrong m, so dead-lettered). The global model's checkpoint holds the last timestep
                 // of every series it saw, so writing it costs O(series) per record: most series are
@@ -70,7 +52,7 @@ class MetricsCardinalityTest {
                     case 1 -> record(series, rnd, M, false);
                     default -> record(series, rnd, M + 1, true);
                 };
-                input.pipeInput(key, json.serialize("features", kind));
+                topology.send(series, kind);
                 if (s == FEW - 1) {
                     // Not a test of the values: scrape now to count the series with FEW series seen.
                     fewScrape = registry.scrape();

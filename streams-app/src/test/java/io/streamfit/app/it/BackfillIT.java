@@ -7,7 +7,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,12 +22,14 @@ import java.util.concurrent.TimeUnit;
 
 import io.streamfit.app.backfill.ShuffleBuffer;
 import io.streamfit.app.cli.StreamfitCli;
-import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.kind.BatchAssembler;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
@@ -43,7 +44,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -62,6 +62,7 @@ import picocli.CommandLine;
  * {@code streamfit run} then continues from the trained model with the new records only; a
  * backfill while the service runs is refused.
  */
+@Slow
 class BackfillIT {
 
     private static final int M = 8;
@@ -88,36 +89,15 @@ class BackfillIT {
         StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(List.of("backfill"));
         all.addAll(List.of(args));
-        int code = new CommandLine(new StreamfitCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        int code = StreamfitCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute(all.toArray(String[]::new));
         return new Cli(code, out.toString(), err.toString());
     }
 
-    private static Map<String, String> props(String appId, String prefix, int partitions, String scope, Path state) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", appId);
-        p.put("state.dir", state.toString());
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "16");
-        p.put("model.scope", scope);
-        p.put("optimizer.learning.rate", "0.003");
-        p.put("topics.partitions", String.valueOf(partitions));
-        p.put("topic.features", prefix + "features");
-        p.put("topic.object.predictions", prefix + "object-predictions");
-        p.put("topic.sum.predictions", prefix + "sum-predictions");
-        p.put("topic.dead.letters", prefix + "dead-letters");
-        p.put("topic.anomaly.scores", prefix + "anomaly-scores");
-        p.put("http.port", "0");
-        return p;
-    }
-
-    private static Path write(Map<String, String> p, String name) throws Exception {
-        StringBuilder file = new StringBuilder();
-        new TreeMap<>(p).forEach((k, v) -> file.append(k).append('=').append(v).append('\n'));
-        Path path = dir.resolve(name);
-        Files.writeString(path, file.toString());
-        return path;
+    private static TestConfigs.Builder props(String appId, String prefix, int partitions, String scope, Path state) {
+        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(appId).stateDir(state)
+                .partitions(partitions).topicPrefix(prefix).with("model.hidden", 16).with("model.scope", scope)
+                .with("optimizer.learning.rate", 0.003).with("http.port", 0);
     }
 
     private static void createTopic(String name, int partitions) throws Exception {
@@ -219,8 +199,8 @@ class BackfillIT {
     @Test
     void globalModelBackfilledInShuffledEpochsIsWhereRunContinues() throws Exception {
         String app = "backfill-it";
-        Map<String, String> p = props(app, "", 4, "global", dir.resolve("state-global"));
-        Path config = write(p, "global.properties");
+        TestConfigs.Builder p = props(app, "", 4, "global", dir.resolve("state-global"));
+        Path config = p.writeTo(dir.resolve("global.properties"));
         createTopic("features", 4);
         SyntheticStream stream = new SyntheticStream(SERIES, M, SIGMA, 11, 1);
         List<Timestep> history = produce("features", stream, HISTORY);
@@ -243,7 +223,7 @@ class BackfillIT {
         assertThat(cp.getModelVersion()).isEqualTo(steps);
         assertThat(cp.getRecords()).isEqualTo(HISTORY);
         assertThat(cp.getLastTimesteps()).containsEntry("series-0", (long) HISTORY / SERIES);
-        ModelSpec spec = new StreamfitConfig(p).modelSpec();
+        ModelSpec spec = p.toConfig().modelSpec();
         List<Timestep> ordered = historyInMergedOrder("features");
         assertThat(ordered).containsExactlyInAnyOrderElementsOf(history);
         try (OnlineModel ref = Models.create(spec)) {
@@ -273,7 +253,7 @@ class BackfillIT {
 
         // (c) The service starts from the trained model and predicts only the new records.
         StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
-        StreamfitApp service = new StreamfitApp(new StreamfitConfig(p), metrics);
+        StreamfitApp service = new StreamfitApp(p.toConfig(), metrics);
         service.start();
         try {
             List<Timestep> fresh = produce("features", stream, NEW);
@@ -348,8 +328,8 @@ class BackfillIT {
         int partitions = 3;
         int series = 6;
         int history = 600;
-        Map<String, String> p = props(app, prefix, partitions, "series", dir.resolve("state-series"));
-        Path config = write(p, "series.properties");
+        TestConfigs.Builder p = props(app, prefix, partitions, "series", dir.resolve("state-series"));
+        Path config = p.writeTo(dir.resolve("series.properties"));
         createTopic(prefix + "features", partitions);
         SyntheticStream stream = new SyntheticStream(series, M, SIGMA, 5, 1);
         produce(prefix + "features", stream, history / 2);
@@ -401,7 +381,7 @@ class BackfillIT {
         assertThat(committed(app)).containsAllEntriesOf(end);
 
         StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
-        StreamfitApp service = new StreamfitApp(new StreamfitConfig(p), metrics);
+        StreamfitApp service = new StreamfitApp(p.toConfig(), metrics);
         service.start();
         try {
             int more = 60;

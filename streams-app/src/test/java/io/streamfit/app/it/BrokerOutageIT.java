@@ -5,17 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.broker.EmbeddedBroker;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.SumPrediction;
@@ -26,12 +27,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The broker goes away for 30 s and comes back (same port, same data): the app resumes by itself,
  * and every timestep produced before and after is predicted exactly once.
  */
+@Slow
 class BrokerOutageIT {
 
     private static final int M = 6;
@@ -39,33 +42,27 @@ class BrokerOutageIT {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    static final InJvmKafka broker = InJvmKafka.restartable();
+
     @Test
     void theAppRidesOutA30SecondBrokerOutage() throws Exception {
-        int port = CrashEquivalenceIT.freePort();
-        Path data = dir.resolve("broker");
-        EmbeddedBroker broker = EmbeddedBroker.start(port, data, Map.of());
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", "outage");
-        p.put("state.dir", dir.resolve("state").toString());
-        p.put("topics.partitions", "2");
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "8");
-        p.put("batch.timesteps", "4");
-        p.put("batch.max.wait.ms", "100");
+        StreamfitConfig config = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("outage")
+                .stateDir(dir.resolve("state")).partitions(2).with("model.hidden", 8).with("batch.timesteps", 4)
+                .with("batch.max.wait.ms", 100).toConfig();
         SyntheticStream stream = new SyntheticStream(4, M, 0.2, 9, 1);
         Set<String> expected = new HashSet<>();
-        StreamfitApp app = new StreamfitApp(new StreamfitConfig(p), metrics);
+        StreamfitApp app = new StreamfitApp(config, metrics);
         try {
             app.start();
             produce(broker.bootstrapServers(), stream, 2_000, expected);
             await().atMost(Duration.ofMinutes(2)).until(() -> metrics.recordsTotal() >= 1_000);
 
-            broker.close();
+            broker.stop();
             Thread.sleep(30_000);
             assertThat(app.fatalError()).as("the app survives the outage").isNull();
-            broker = EmbeddedBroker.start(port, data, Map.of());
+            broker.restart();
 
             produce(broker.bootstrapServers(), stream, 2_000, expected);
             await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(1))
@@ -84,7 +81,6 @@ class BrokerOutageIT {
             assertThat(seen).isEqualTo(expected);
         } finally {
             app.close();
-            broker.close();
         }
     }
 

@@ -11,12 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.streamfit.app.cli.StreamfitCli;
+import io.streamfit.app.testing.TestConfigs;
 
 /**
  * {@code streamfit run} in a child JVM, so that a test can kill it with SIGKILL like a crash does
@@ -42,14 +42,8 @@ final class ChildApp implements AutoCloseable {
      * log of this start is appended to {@code log}.
      */
     static ChildApp start(Map<String, String> config, Path dir, Path log, int httpPort) throws IOException {
-        Properties p = new Properties();
-        p.putAll(config);
-        p.put("http.port", String.valueOf(httpPort));
-        p.put("http.host", "127.0.0.1");
-        Path file = dir.resolve("child-" + System.nanoTime() + ".properties");
-        try (var out = Files.newBufferedWriter(file)) {
-            p.store(out, "streamfit child app");
-        }
+        Path file = TestConfigs.from(config).with("http.port", httpPort).with("http.host", "127.0.0.1")
+                .writeTo(dir.resolve("child-" + System.nanoTime() + ".properties"));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-cp", classpath, StreamfitCli.class.getName(), "run", "--config", file.toString()));

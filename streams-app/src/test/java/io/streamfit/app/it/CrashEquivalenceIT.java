@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +17,13 @@ import java.util.Random;
 import java.util.Set;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -49,6 +51,7 @@ import org.junit.jupiter.api.io.TempDir;
  * same weights and optimizer slots and the same predictions within 1e-5. TensorFlow runs
  * single-threaded (the default tf.*.op.threads=1) so both runs compute identically.
  */
+@Slow
 class CrashEquivalenceIT {
 
     private static final int SERIES = 8;
@@ -83,39 +86,32 @@ class CrashEquivalenceIT {
         }
     }
 
-    private static Map<String, String> config(String app) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", app);
-        p.put("topic.features", INPUT);
-        p.put("topic.object.predictions", app + "-objects");
-        p.put("topic.sum.predictions", app + "-sums");
-        p.put("topic.dead.letters", app + "-dead-letters");
-        p.put("topics.partitions", "4");
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "16");
-        p.put("optimizer.learning.rate", "0.003");
-        p.put("batch.timesteps", String.valueOf(BATCH));
-        // Batches close by size only, so that both runs batch identically.
-        p.put("batch.max.wait.ms", String.valueOf(Duration.ofHours(1).toMillis()));
-        p.put("batch.flush.when.idle", "false");
-        p.put("processing.guarantee", "exactly_once_v2");
-        p.put("commit.interval.ms", "100");
-        // A restarted member takes its predecessor's place at once instead of waiting out the session.
-        p.put("group.instance.id", app + "-member");
-        p.put("session.timeout.ms", "10000");
-        return p;
+    private static TestConfigs.Builder config(String app) {
+        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app).partitions(4)
+                .with("topic.features", INPUT)
+                .with("topic.object.predictions", app + "-objects")
+                .with("topic.sum.predictions", app + "-sums")
+                .with("topic.dead.letters", app + "-dead-letters")
+                .with("model.hidden", 16).with("optimizer.learning.rate", 0.003)
+                .with("batch.timesteps", BATCH)
+                // Batches close by size only, so that both runs batch identically.
+                .with("batch.max.wait.ms", Duration.ofHours(1).toMillis())
+                .with("batch.flush.when.idle", false)
+                .with("processing.guarantee", "exactly_once_v2")
+                .with("commit.interval.ms", 100)
+                // A restarted member takes its predecessor's place at once instead of waiting out the session.
+                .with("group.instance.id", app + "-member")
+                .with("session.timeout.ms", 10_000);
     }
 
     @Test
     void aRunKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun() throws Exception {
         // The uninterrupted reference, in this JVM.
-        Map<String, String> refConfig = config("eq-reference");
-        refConfig.put("state.dir", dir.resolve("reference-state").toString());
-        refConfig.put("http.port", "0");
+        StreamfitConfig refConfig = config("eq-reference").stateDir(dir.resolve("reference-state")).with("http.port", 0)
+                .toConfig();
         StreamfitMetrics refMetrics = new StreamfitMetrics(new SimpleMeterRegistry());
         long t0 = System.nanoTime();
-        try (StreamfitApp reference = new StreamfitApp(new StreamfitConfig(refConfig), refMetrics)) {
+        try (StreamfitApp reference = new StreamfitApp(refConfig, refMetrics)) {
             reference.start();
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
                     .until(() -> refMetrics.recordsTotal() >= TIMESTEPS);
@@ -123,9 +119,8 @@ class CrashEquivalenceIT {
         phase(t0, "uninterrupted reference run done");
 
         // The same stream, in a child JVM killed three times.
-        Map<String, String> crashConfig = config("eq-crash");
         Path state = dir.resolve("crash-state");
-        crashConfig.put("state.dir", state.toString());
+        Map<String, String> crashConfig = config("eq-crash").stateDir(state).toMap();
         Path log = dir.resolve("crash-app.log");
         Random random = new Random(System.nanoTime());
         long seed = random.nextLong();
@@ -293,13 +288,13 @@ class CrashEquivalenceIT {
         return out;
     }
 
-    static int freePort() throws java.io.IOException {
+    private static int freePort() throws java.io.IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static void deleteRecursively(Path root) throws java.io.IOException {
+    private static void deleteRecursively(Path root) throws java.io.IOException {
         if (!Files.exists(root)) {
             return;
         }

@@ -17,10 +17,13 @@ import java.util.Set;
 import java.util.concurrent.Future;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * accounts for every record exactly once (a prediction or a dead letter), predicts every good one
  * and leaves every weight finite.
  */
+@Slow
 class DeadLetterFuzzIT {
 
     private static final int M = 4;
@@ -57,22 +61,10 @@ class DeadLetterFuzzIT {
     static final InJvmKafka broker = new InJvmKafka();
 
     private static StreamfitConfig config(String app) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", app);
-        p.put("state.dir", dir.resolve(app).toString());
-        p.put("topic.features", app + "-features");
-        p.put("topic.object.predictions", app + "-objects");
-        p.put("topic.sum.predictions", app + "-sums");
-        p.put("topic.dead.letters", app + "-dead-letters");
-        p.put("topics.partitions", "3");
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "8");
-        p.put("max.objects", String.valueOf(MAX_OBJECTS));
-        p.put("max.record.bytes", String.valueOf(MAX_RECORD_BYTES));
-        p.put("batch.timesteps", "4");
-        p.put("batch.max.wait.ms", "50");
-        return new StreamfitConfig(p);
+        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app).stateDir(dir.resolve(app))
+                .topicPrefix(app + "-").partitions(3).with("model.hidden", 8).with("max.objects", MAX_OBJECTS)
+                .with("max.record.bytes", MAX_RECORD_BYTES).with("batch.timesteps", 4).with("batch.max.wait.ms", 50)
+                .toConfig();
     }
 
     private static String good(String series, long t, double... features) {
@@ -220,7 +212,8 @@ class DeadLetterFuzzIT {
         }
 
         List<ConsumerRecord<byte[], byte[]>> dead = Topics.readCommitted(broker.bootstrapServers(), app + "-dead-letters");
-        List<ConsumerRecord<byte[], byte[]>> sums = Topics.readCommitted(broker.bootstrapServers(), app + "-sums");
+        List<ConsumerRecord<byte[], byte[]>> sums = Topics.readCommitted(broker.bootstrapServers(),
+                app + "-sum-predictions");
         assertThat(dead.size() + sums.size()).as("records accounted for (seed %d)", seed)
                 .isEqualTo(goodCount + fuzzCount);
         assertThat(dead.size()).as("most mutations break a record").isGreaterThan(fuzzCount / 2);

@@ -12,21 +12,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.zip.GZIPInputStream;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.cli.StreamfitCli;
-import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.broker.EmbeddedBroker;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
@@ -40,6 +39,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -53,6 +53,7 @@ import picocli.CommandLine;
  * <p>The data is not in the repository: {@code examples/digits/fetch.sh} fetches it from Debian's
  * python3-sklearn package (CI does); without it this test is skipped, saying so.
  */
+@Slow
 class DigitsIT {
 
     static final long SHUFFLE_SEED = 20_261_129L;
@@ -60,6 +61,9 @@ class DigitsIT {
 
     @TempDir
     static Path dir;
+
+    @RegisterExtension
+    static final InJvmKafka broker = new InJvmKafka();
 
     record Digit(int index, float[] pixels, int label) {
     }
@@ -152,71 +156,52 @@ class DigitsIT {
         List<Digit> train = digits.subList(0, trainSize);
         List<Digit> test = digits.subList(trainSize, digits.size());
 
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, dir.resolve("broker"), Map.of())) {
-            String bootstrap = broker.bootstrapServers();
-            try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-                admin.createTopics(List.of(new NewTopic("features", 1, (short) 1))).all().get();
-            }
-            Map<String, String> props = new HashMap<>();
-            props.put("bootstrap.servers", bootstrap);
-            props.put("application.id", "digits");
-            props.put("state.dir", dir.resolve("state").toString());
-            props.put("topics.partitions", "1");
-            props.put("http.port", "0");
-            props.put("model.scope", "global");
-            props.put("model.kind", "classifier");
-            props.put("model.classes", "10");
-            props.put("model.features", "64");
-            props.put("model.hidden", "");
-            props.put("loss.weight", "1.0");
-            props.put("optimizer", "adam");
-            props.put("optimizer.learning.rate", "0.01");
-            props.put("batch.timesteps", "8");
-            props.put("batch.max.wait.ms", "50");
-            Path configFile = dir.resolve("digits.properties");
-            Properties file = new Properties();
-            file.putAll(props);
-            try (var w = Files.newBufferedWriter(configFile)) {
-                file.store(w, "DigitsIT");
-            }
-
-            produce(bootstrap, train, 1, true);
-            int code = new CommandLine(new StreamfitCli()).execute("backfill", "--config", configFile.toString(),
-                    "--epochs", String.valueOf(EPOCHS), "--from-beginning", "--shuffle-buffer", "2000", "--seed", "1",
-                    "--quiet");
-            assertThat(code).as("backfill exit code").isZero();
-            ModelCheckpoint cp = lastCheckpoint(bootstrap, "digits-model-store-changelog");
-            Map<String, Double> m = cp.getMetrics();
-            double onePass = m.get("prequential.total.correct") / m.get("prequential.total.labelled");
-            assertThat(m.get("prequential.total.labelled")).isEqualTo((double) trainSize);
-
-            StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
-            int correct = 0;
-            long firstVersion;
-            try (StreamfitApp app = new StreamfitApp(new StreamfitConfig(props), metrics)) {
-                app.start();
-                produce(bootstrap, test, trainSize + 1, false);
-                List<ObjectPrediction> predictions = predictions(bootstrap, test.size());
-                firstVersion = predictions.get(0).getModelVersion();
-                for (int i = 0; i < test.size(); i++) {
-                    ObjectPrediction p = predictions.get(i);
-                    assertThat(p.getObject()).isEqualTo("img-" + test.get(i).index());
-                    assertThat(p.getTarget()).as("no label was given").isNull();
-                    assertThat(p.getModelVersion()).isEqualTo(cp.getModelVersion());
-                    correct += p.getPredictedClass() == test.get(i).label() ? 1 : 0;
-                }
-            }
-            double heldOut = (double) correct / test.size();
-            String summary = String.format(Locale.ROOT, "digits: %d train / %d held out (shuffle seed %d); backfill %d "
-                    + "epochs, %d updates; one-pass prequential accuracy %.4f, loss %.4f; held-out accuracy %.4f (%d/%d) "
-                    + "from object-predictions at model version %d", trainSize, test.size(), SHUFFLE_SEED, EPOCHS,
-                    cp.getModelVersion(), onePass, m.get("prequential.total.logloss") / m.get("prequential.total.labelled"),
-                    heldOut, correct, test.size(), firstVersion);
-            System.out.println(summary);
-            Files.writeString(Path.of("target", "digits-result.txt"), summary + "\n");
-            assertThat(heldOut).isGreaterThanOrEqualTo(0.95);
-            assertThat(onePass).isLessThan(heldOut).isGreaterThan(0.5);
+        String bootstrap = broker.bootstrapServers();
+        try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("features", 1, (short) 1))).all().get();
         }
+        TestConfigs.Builder props = TestConfigs.classifier(64, 10).kafka(bootstrap).app("digits")
+                .stateDir(dir.resolve("state")).partitions(1).with("http.port", 0).with("model.scope", "global")
+                .with("model.hidden", "").with("loss.weight", 1.0).with("optimizer", "adam")
+                .with("optimizer.learning.rate", 0.01).with("batch.timesteps", 8).with("batch.max.wait.ms", 50);
+        Path configFile = props.writeTo(dir.resolve("digits.properties"));
+
+        produce(bootstrap, train, 1, true);
+        int code = StreamfitCli.commandLine().execute("backfill", "--config", configFile.toString(),
+                "--epochs", String.valueOf(EPOCHS), "--from-beginning", "--shuffle-buffer", "2000", "--seed", "1",
+                "--quiet");
+        assertThat(code).as("backfill exit code").isZero();
+        ModelCheckpoint cp = lastCheckpoint(bootstrap, "digits-model-store-changelog");
+        Map<String, Double> m = cp.getMetrics();
+        double onePass = m.get("prequential.total.correct") / m.get("prequential.total.labelled");
+        assertThat(m.get("prequential.total.labelled")).isEqualTo((double) trainSize);
+
+        StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        int correct = 0;
+        long firstVersion;
+        try (StreamfitApp app = new StreamfitApp(props.toConfig(), metrics)) {
+            app.start();
+            produce(bootstrap, test, trainSize + 1, false);
+            List<ObjectPrediction> predictions = predictions(bootstrap, test.size());
+            firstVersion = predictions.get(0).getModelVersion();
+            for (int i = 0; i < test.size(); i++) {
+                ObjectPrediction p = predictions.get(i);
+                assertThat(p.getObject()).isEqualTo("img-" + test.get(i).index());
+                assertThat(p.getTarget()).as("no label was given").isNull();
+                assertThat(p.getModelVersion()).isEqualTo(cp.getModelVersion());
+                correct += p.getPredictedClass() == test.get(i).label() ? 1 : 0;
+            }
+        }
+        double heldOut = (double) correct / test.size();
+        String summary = String.format(Locale.ROOT, "digits: %d train / %d held out (shuffle seed %d); backfill %d "
+                + "epochs, %d updates; one-pass prequential accuracy %.4f, loss %.4f; held-out accuracy %.4f (%d/%d) "
+                + "from object-predictions at model version %d", trainSize, test.size(), SHUFFLE_SEED, EPOCHS,
+                cp.getModelVersion(), onePass, m.get("prequential.total.logloss") / m.get("prequential.total.labelled"),
+                heldOut, correct, test.size(), firstVersion);
+        System.out.println(summary);
+        Files.writeString(Path.of("target", "digits-result.txt"), summary + "\n");
+        assertThat(heldOut).isGreaterThanOrEqualTo(0.95);
+        assertThat(onePass).isLessThan(heldOut).isGreaterThan(0.5);
     }
 
     private static void produce(String bootstrap, List<Digit> digits, long firstTimestep, boolean labelled) {

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,12 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.streamfit.app.cli.StreamfitCli;
-import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.broker.EmbeddedBroker;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.tensorflow.Result;
 import org.tensorflow.SavedModelBundle;
@@ -49,6 +50,7 @@ import picocli.CommandLine;
  * exported SavedModel, loaded back by TensorFlow, predicts a new record exactly as the service
  * predicts it (the record has no targets, so the service's model does not change).
  */
+@Slow
 class ExportIT {
 
     private static final int M = 8;
@@ -57,84 +59,75 @@ class ExportIT {
     @TempDir
     Path dir;
 
+    @RegisterExtension
+    static final InJvmKafka broker = new InJvmKafka();
+
     @Test
     void exportedModelPredictsWhatTheServicePredicts() throws Exception {
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, null, Map.of())) {
-            Map<String, String> p = new HashMap<>();
-            p.put("bootstrap.servers", broker.bootstrapServers());
-            p.put("application.id", "export-it");
-            p.put("state.dir", dir.resolve("state").toString());
-            p.put("model.features", String.valueOf(M));
-            p.put("model.hidden", "16");
-            p.put("topics.partitions", "2");
-            p.put("model.scope", "global");
-            p.put("optimizer", "neuron-mean-momentum");
-            p.put("optimizer.learning.rate", "0.003");
-            p.put("optimizer.clip.norm", "10");
-            Path config = dir.resolve("app.properties");
-            StringBuilder file = new StringBuilder();
-            p.forEach((k, v) -> file.append(k).append('=').append(v).append('\n'));
-            Files.writeString(config, file.toString());
+        TestConfigs.Builder p = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("export-it")
+                .stateDir(dir.resolve("state")).partitions(2).with("model.hidden", 16).with("model.scope", "global")
+                .with("optimizer", "neuron-mean-momentum").with("optimizer.learning.rate", 0.003)
+                .with("optimizer.clip.norm", 10);
+        Path config = p.writeTo(dir.resolve("app.properties"));
 
-            StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
-            StreamfitApp app = new StreamfitApp(new StreamfitConfig(p), metrics);
-            app.start();
-            try {
-                SyntheticStream stream = new SyntheticStream(2, M, 0.2, 5, 1);
-                List<Timestep> records = new ArrayList<>();
-                for (int i = 0; i < RECORDS; i++) {
-                    records.add(stream.next());
-                }
-                produce(broker, records);
-                await().atMost(Duration.ofMinutes(3)).until(() -> metrics.recordsTotal() >= RECORDS);
-
-                // The last checkpoint becomes visible to read_committed readers with the next commit.
-                AtomicInteger attempt = new AtomicInteger();
-                AtomicReference<Path> exported = new AtomicReference<>();
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
-                    Path out = dir.resolve("saved-" + attempt.incrementAndGet());
-                    StringWriter stdout = new StringWriter();
-                    StringWriter stderr = new StringWriter();
-                    int code = new CommandLine(new StreamfitCli()).setOut(new PrintWriter(stdout))
-                            .setErr(new PrintWriter(stderr))
-                            .execute("export", "--config", config.toString(), "--model", "global", "--out",
-                                    out.toString());
-                    assertThat(code).as("exit code; stderr: %s", stderr).isZero();
-                    exported.set(out);
-                    return stdout.toString().contains("(version " + RECORDS + ")");
-                });
-
-                // A record without targets: predicted by the exported model, not trained on.
-                Timestep next = stream.next();
-                List<Timestep.ObjectInput> unlabeled = new ArrayList<>();
-                for (Timestep.ObjectInput o : next.objects()) {
-                    unlabeled.add(new Timestep.ObjectInput(o.id(), o.features(), null, null));
-                }
-                Timestep probe = new Timestep(next.series(), next.timestep(), unlabeled, null);
-                produce(broker, List.of(probe));
-                Map<String, Double> served = servedPredictions(broker, probe);
-
-                float[] x = new float[probe.objects().size() * M];
-                for (int i = 0; i < probe.objects().size(); i++) {
-                    System.arraycopy(((FeatureVector.Dense) probe.objects().get(i).features()).values(), 0, x, i * M, M);
-                }
-                try (SavedModelBundle bundle = SavedModelBundle.load(exported.get().toString(), "serve");
-                     TFloat32 in = TFloat32.tensorOf(Shape.of(probe.objects().size(), M), DataBuffers.of(x, true, false));
-                     Result r = bundle.function("serve").call(Map.<String, Tensor>of("features", in))) {
-                    TFloat32 predictions = (TFloat32) r.get("predictions").orElseThrow();
-                    for (int i = 0; i < probe.objects().size(); i++) {
-                        String id = probe.objects().get(i).id();
-                        assertThat((double) predictions.getFloat(i)).as("object %s", id)
-                                .isCloseTo(served.get(id), within(1e-6));
-                    }
-                }
-            } finally {
-                app.close();
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp app = new StreamfitApp(p.toConfig(), metrics);
+        app.start();
+        try {
+            SyntheticStream stream = new SyntheticStream(2, M, 0.2, 5, 1);
+            List<Timestep> records = new ArrayList<>();
+            for (int i = 0; i < RECORDS; i++) {
+                records.add(stream.next());
             }
+            produce(records);
+            await().atMost(Duration.ofMinutes(3)).until(() -> metrics.recordsTotal() >= RECORDS);
+
+            // The last checkpoint becomes visible to read_committed readers with the next commit.
+            AtomicInteger attempt = new AtomicInteger();
+            AtomicReference<Path> exported = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                Path out = dir.resolve("saved-" + attempt.incrementAndGet());
+                StringWriter stdout = new StringWriter();
+                StringWriter stderr = new StringWriter();
+                int code = StreamfitCli.commandLine().setOut(new PrintWriter(stdout))
+                        .setErr(new PrintWriter(stderr))
+                        .execute("export", "--config", config.toString(), "--model", "global", "--out",
+                                out.toString());
+                assertThat(code).as("exit code; stderr: %s", stderr).isZero();
+                exported.set(out);
+                return stdout.toString().contains("(version " + RECORDS + ")");
+            });
+
+            // A record without targets: predicted by the exported model, not trained on.
+            Timestep next = stream.next();
+            List<Timestep.ObjectInput> unlabeled = new ArrayList<>();
+            for (Timestep.ObjectInput o : next.objects()) {
+                unlabeled.add(new Timestep.ObjectInput(o.id(), o.features(), null, null));
+            }
+            Timestep probe = new Timestep(next.series(), next.timestep(), unlabeled, null);
+            produce(List.of(probe));
+            Map<String, Double> served = servedPredictions(probe);
+
+            float[] x = new float[probe.objects().size() * M];
+            for (int i = 0; i < probe.objects().size(); i++) {
+                System.arraycopy(((FeatureVector.Dense) probe.objects().get(i).features()).values(), 0, x, i * M, M);
+            }
+            try (SavedModelBundle bundle = SavedModelBundle.load(exported.get().toString(), "serve");
+                 TFloat32 in = TFloat32.tensorOf(Shape.of(probe.objects().size(), M), DataBuffers.of(x, true, false));
+                 Result r = bundle.function("serve").call(Map.<String, Tensor>of("features", in))) {
+                TFloat32 predictions = (TFloat32) r.get("predictions").orElseThrow();
+                for (int i = 0; i < probe.objects().size(); i++) {
+                    String id = probe.objects().get(i).id();
+                    assertThat((double) predictions.getFloat(i)).as("object %s", id)
+                            .isCloseTo(served.get(id), within(1e-6));
+                }
+            }
+        } finally {
+            app.close();
         }
     }
 
-    private static void produce(EmbeddedBroker broker, List<Timestep> records) {
+    private static void produce( List<Timestep> records) {
         Map<String, Object> props = Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers", broker.bootstrapServers(), "acks", "all");
         var json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
@@ -146,7 +139,7 @@ class ExportIT {
     }
 
     /** The service's committed object predictions for {@code probe}, by object id. */
-    private static Map<String, Double> servedPredictions(EmbeddedBroker broker, Timestep probe) {
+    private static Map<String, Double> servedPredictions(Timestep probe) {
         Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(), "group.id", "export-it-reader",
                 "auto.offset.reset", "earliest", "isolation.level", "read_committed", "enable.auto.commit", "false");
         Map<String, Double> out = new HashMap<>();

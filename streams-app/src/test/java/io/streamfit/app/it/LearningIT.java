@@ -14,13 +14,16 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;
@@ -41,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * truth to within 1.5x the noise floor in 20,000 timesteps, and a stopped and restarted app (with
  * its local state wiped, so the model comes back from the changelog) continues the model.
  */
+@Slow
 class LearningIT {
 
     private static final double SIGMA = 0.2;
@@ -55,17 +59,11 @@ class LearningIT {
     static final InJvmKafka broker = new InJvmKafka();
 
     private static StreamfitConfig config(Path stateDir) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", "learning-it");
-        p.put("state.dir", stateDir.toString());
-        p.put("model.features", String.valueOf(M));
-        p.put("topics.partitions", "4");
-        p.put("http.port", "0");
-        // The demo's settings: the series share one ground truth, so one global model learns it.
-        p.put("model.scope", "global");
-        p.put("optimizer.learning.rate", "0.003");
-        return new StreamfitConfig(p);
+        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("learning-it").stateDir(stateDir)
+                .partitions(4).with("http.port", 0)
+                // The demo's settings: the series share one ground truth, so one global model learns it.
+                .with("model.scope", "global").with("optimizer.learning.rate", 0.003)
+                .toConfig();
     }
 
     private static void produce(SyntheticStream stream, int n) {

@@ -17,10 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.devkit.demo.SyntheticStream;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
-import io.streamfit.devkit.demo.SyntheticStream;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.SumPrediction;
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * is stopped, later a new one with empty state joins. Every timestep is predicted exactly once,
  * no model's version ever goes back, and the joining instance reports its restore time.
  */
+@Slow
 class RebalanceIT {
 
     private static final int M = 6;
@@ -51,17 +55,10 @@ class RebalanceIT {
     static final InJvmKafka broker = new InJvmKafka();
 
     private static StreamfitApp instance(String name, StreamfitMetrics metrics) throws Exception {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", "rebalance");
-        p.put("state.dir", dir.resolve(name).toString());
-        p.put("topics.partitions", "4");
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "16");
-        p.put("num.standby.replicas", "1");
-        p.put("batch.timesteps", "4");
-        p.put("batch.max.wait.ms", "100");
-        StreamfitApp app = new StreamfitApp(new StreamfitConfig(p), metrics);
+        StreamfitConfig config = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("rebalance")
+                .stateDir(dir.resolve(name)).partitions(4).with("model.hidden", 16).with("num.standby.replicas", 1)
+                .with("batch.timesteps", 4).with("batch.max.wait.ms", 100).toConfig();
+        StreamfitApp app = new StreamfitApp(config, metrics);
         app.start();
         return app;
     }

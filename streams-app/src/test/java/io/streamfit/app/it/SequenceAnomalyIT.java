@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -15,6 +14,9 @@ import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.app.testing.InJvmKafka;
+import io.streamfit.app.testing.Slow;
+import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  * threshold may be flagged. The app is stopped at timestep 800 and a new instance with empty local
  * state continues: windows, model and threshold come back from the changelogs.
  */
+@Slow
 class SequenceAnomalyIT {
 
     private static final int OBJECTS = 8;
@@ -55,20 +58,10 @@ class SequenceAnomalyIT {
     static final InJvmKafka broker = new InJvmKafka();
 
     private static StreamfitConfig config(String stateDir) {
-        Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", broker.bootstrapServers());
-        p.put("application.id", "sequence-anomaly-it");
-        p.put("state.dir", dir.resolve(stateDir).toString());
-        p.put("topics.partitions", "2");
-        p.put("http.port", "0");
-        p.put("model.kind", "seq-autoencoder");
-        p.put("model.features", "1");
-        p.put("model.window", String.valueOf(W));
-        p.put("model.hidden", "32");
-        p.put("model.lstm.difference", "true");
-        p.put("optimizer", "adam");
-        p.put("optimizer.learning.rate", "0.001");
-        return new StreamfitConfig(p);
+        return TestConfigs.sequence("seq-autoencoder", 1, W).kafka(broker.bootstrapServers())
+                .app("sequence-anomaly-it").stateDir(dir.resolve(stateDir)).partitions(2).with("http.port", 0)
+                .with("model.hidden", 32).with("model.lstm.difference", true).with("optimizer", "adam")
+                .with("optimizer.learning.rate", 0.001).toConfig();
     }
 
     /** The experiment's stream: the same seed, periods, phases and noise, object by object. */

@@ -1,5 +1,6 @@
 package io.streamfit.app.security;
 
+import io.streamfit.app.testing.Slow;
 import io.streamfit.app.names.Names;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -84,6 +85,7 @@ import picocli.CommandLine;
  *       the HTTP answers of those runs.</li>
  * </ul>
  */
+@Slow
 class SecureKafkaIT {
 
     private static final String APP_USER = "sf-app";

@@ -7,33 +7,21 @@ import static org.assertj.core.api.Assertions.within;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.ModelInfo;
-import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.kind.BatchAssembler;
-import io.streamfit.app.pipeline.LearnProcessor;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -53,47 +41,24 @@ class ClassifierTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private TestOutputTopic<String, ObjectPrediction> objects;
-    private TestOutputTopic<String, SumPrediction> sums;
-    private TestOutputTopic<byte[], byte[]> dead;
-    private StreamfitConfig config;
-    private StreamfitMetrics metrics;
+    private TopologyHarness topology;
 
     private void start(String input) {
         start(input, M);
     }
 
     private void start(String input, int features) {
-        Map<String, String> props = new HashMap<>();
-        props.put("model.kind", "classifier");
-        props.put("model.classes", String.valueOf(C));
-        props.put("model.features", String.valueOf(features));
-        props.put("model.input", input);
-        props.put("loss.weight", "0.8");
-        props.put("optimizer.learning.rate", "0.05");
-        props.put("batch.timesteps", String.valueOf(BATCH));
-        props.put("batch.max.wait.ms", "60000");
-        props.put("application.id", "classifier-test");
-        props.put("bootstrap.servers", "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve(input).toString());
-        config = new StreamfitConfig(props);
-        metrics = new StreamfitMetrics(new SimpleMeterRegistry());
-        driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), config.streamsProperties());
-        this.input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
-        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
-                StreamfitSerdes.objectPrediction().deserializer());
-        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
-                StreamfitSerdes.sumPrediction().deserializer());
-        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        topology = TopologyHarness.start(TestConfigs.classifier(features, C).app("classifier-test")
+                .stateDir(stateDir.resolve(input)).with("model.input", input).with("loss.weight", 0.8)
+                .with("optimizer.learning.rate", 0.05).with("batch.timesteps", BATCH).with("batch.max.wait.ms", 60_000)
+                .toMap());
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
-            driver = null;
+        if (topology != null) {
+            topology.close();
+            topology = null;
         }
     }
 
@@ -126,13 +91,8 @@ class ClassifierTopologyTest {
         return new Timestep("s", t, objs, t % 3 == 0 ? counts : null);
     }
 
-    private void send(Timestep ts) {
-        input.pipeInput(ts.series().getBytes(StandardCharsets.UTF_8),
-                StreamfitSerdes.timestep().serializer().serialize("features", ts));
-    }
-
     private void sendJson(long t, String objectsJson, String extra) {
-        input.pipeInput("s".getBytes(StandardCharsets.UTF_8), ("{\"timestep\":" + t + ",\"objects\":[" + objectsJson
+        topology.send("s", ("{\"timestep\":" + t + ",\"objects\":[" + objectsJson
                 + "]" + extra + "}").getBytes(StandardCharsets.UTF_8));
     }
 
@@ -141,21 +101,21 @@ class ClassifierTopologyTest {
         for (String layout : List.of("dense", "sparse")) {
             start(layout);
             Random rnd = new Random(5);
-            try (OnlineModel reference = Models.create(config.modelSpec())) {
+            try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
                 for (int round = 0; round < 3; round++) {
                     List<Timestep> steps = new ArrayList<>();
                     for (int i = 0; i < BATCH; i++) {
                         Timestep ts = record(rnd, round * BATCH + i + 1L, 3);
                         steps.add(ts);
-                        send(ts);
+                        topology.send(ts);
                     }
                     ObjectBatch batch = reference.newBatch();
                     steps.forEach(ts -> BatchAssembler.append(batch, ts));
                     StepResult expected = reference.step(batch, true);
                     assertThat(expected.updated()).isTrue();
 
-                    List<ObjectPrediction> outObjects = objects.readValuesToList();
-                    List<SumPrediction> outSums = sums.readValuesToList();
+                    List<ObjectPrediction> outObjects = topology.objects().readValuesToList();
+                    List<SumPrediction> outSums = topology.sums().readValuesToList();
                     assertThat(outObjects).hasSize(BATCH * 3);
                     assertThat(outSums).hasSize(BATCH);
                     for (int n = 0; n < outObjects.size(); n++) {
@@ -188,7 +148,7 @@ class ClassifierTopologyTest {
                     }
                 }
             }
-            assertThat(dead.isEmpty()).isTrue();
+            assertThat(topology.deadLetters().isEmpty()).isTrue();
             close();
         }
     }
@@ -203,13 +163,13 @@ class ClassifierTopologyTest {
         sendJson(4, ok, ",\"sumTarget\":[1,0]");
         sendJson(5, ok, ",\"sumTarget\":[1,-1,0]");
         sendJson(6, ok, ",\"sumTarget\":1");
-        List<TestRecord<byte[], byte[]>> letters = dead.readRecordsToList();
+        List<TestRecord<byte[], byte[]>> letters = topology.deadLetters().readRecordsToList();
         assertThat(letters).extracting(r -> new String(r.headers().lastHeader("error.reason").value(),
                 StandardCharsets.UTF_8)).containsExactly("label-out-of-range", "label-out-of-range", "unexpected-target",
                 "wrong-feature-count", "non-finite", "wrong-feature-count");
         assertThat(new String(letters.get(0).headers().lastHeader("error.message").value(), StandardCharsets.UTF_8))
                 .contains("label = 3", "[0, 3)");
-        assertThat(objects.isEmpty()).isTrue();
+        assertThat(topology.objects().isEmpty()).isTrue();
     }
 
     @Test
@@ -217,9 +177,9 @@ class ClassifierTopologyTest {
         start("auto");
         Random rnd = new Random(9);
         for (int t = 1; t <= 1500; t++) {
-            send(record(rnd, t, 4));
+            topology.send(record(rnd, t, 4));
         }
-        List<ObjectPrediction> out = objects.readValuesToList();
+        List<ObjectPrediction> out = topology.objects().readValuesToList();
         int lateRight = 0;
         int late = 0;
         for (int i = out.size() - 400; i < out.size(); i++) {
@@ -229,15 +189,15 @@ class ClassifierTopologyTest {
         double lateAccuracy = (double) lateRight / late;
         assertThat(lateAccuracy).isGreaterThan(0.9);
 
-        ModelInfo info = metrics.model(Names.GLOBAL_KEY) != null ? metrics.model(Names.GLOBAL_KEY)
-                : metrics.model("s");
+        // model.scope=series (the default): the model is the series' own.
+        ModelInfo info = topology.metrics().model("s");
         assertThat(info).isNotNull();
         assertThat(info.runningAccuracy()).isBetween(0.5, lateAccuracy);
         assertThat(info.accuracy()).isGreaterThan(0.85);
         assertThat(info.logLoss()).isLessThan(info.runningLogLoss()).isPositive();
-        assertThat(metrics.registry().get("streamfit.prequential.accuracy").gauge().value())
+        assertThat(topology.metrics().registry().get("streamfit.prequential.accuracy").gauge().value())
                 .isCloseTo(info.accuracy(), within(1e-12));
-        assertThat(metrics.registry().get("streamfit.prequential.log.loss").gauge().value())
+        assertThat(topology.metrics().registry().get("streamfit.prequential.log.loss").gauge().value())
                 .isCloseTo(info.logLoss(), within(1e-12));
     }
 
@@ -245,7 +205,7 @@ class ClassifierTopologyTest {
     void aHundredThousandSparseFeaturesMixWithDenseRecordsOfTheSameValues() {
         int m = 100_000;
         start("auto", m);
-        assertThat(config.modelSpec().sparseInput()).as("auto is sparse above m = 1024").isTrue();
+        assertThat(topology.config().modelSpec().sparseInput()).as("auto is sparse above m = 1024").isTrue();
         // Unlabelled, so the model does not change between the records: equal values, equal predictions.
         String sparse = "{\"id\":\"s\",\"features\":{\"indices\":[7,99999,31337],\"values\":[1,0.5,-2]}}";
         StringBuilder dense = new StringBuilder("{\"id\":\"d\",\"features\":[");
@@ -259,8 +219,8 @@ class ClassifierTopologyTest {
         for (int t = 3; t < 3 + BATCH - 2; t++) {
             sendJson(t, "{\"id\":\"x\",\"features\":{\"indices\":[" + t + "],\"values\":[1]}}", "");
         }
-        List<ObjectPrediction> out = objects.readValuesToList();
-        assertThat(dead.isEmpty()).isTrue();
+        List<ObjectPrediction> out = topology.objects().readValuesToList();
+        assertThat(topology.deadLetters().isEmpty()).isTrue();
         assertThat(out).hasSize(BATCH + 1);
         assertThat(out.get(1).getProbabilities()).isEqualTo(out.get(0).getProbabilities());
         assertThat(out.get(2).getProbabilities()).isEqualTo(out.get(0).getProbabilities());

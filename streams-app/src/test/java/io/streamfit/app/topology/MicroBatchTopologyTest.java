@@ -12,26 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -46,55 +37,34 @@ class MicroBatchTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private TestOutputTopic<String, ObjectPrediction> objects;
-    private TestOutputTopic<String, SumPrediction> sums;
-    private TestOutputTopic<byte[], byte[]> dead;
-    private StreamfitConfig config;
+    private TopologyHarness topology;
 
     private void start(int batch, long waitMs) {
         start(batch, waitMs, true);
     }
 
     private void start(int batch, long waitMs, boolean flushWhenIdle) {
-        Map<String, String> props = new HashMap<>();
-        props.put("batch.flush.when.idle", String.valueOf(flushWhenIdle));
-        props.put("model.features", String.valueOf(M));
-        props.put("model.hidden", "5");
-        props.put("model.activation", "tanh");
-        props.put("optimizer.learning.rate", "0.01");
-        props.put("batch.timesteps", String.valueOf(batch));
-        props.put("batch.max.wait.ms", String.valueOf(waitMs));
-        props.put("application.id", "micro-batch-test");
-        props.put("bootstrap.servers", "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        config = new StreamfitConfig(props);
-        driver = new TopologyTestDriver(StreamfitTopology.build(config, new StreamfitMetrics(new SimpleMeterRegistry())),
-                config.streamsProperties());
-        input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
-        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
-                StreamfitSerdes.objectPrediction().deserializer());
-        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
-                StreamfitSerdes.sumPrediction().deserializer());
-        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        topology = TopologyHarness.start(TestConfigs.regressor(M).app("micro-batch-test").stateDir(stateDir)
+                .with("model.hidden", 5).with("model.activation", "tanh").with("optimizer.learning.rate", 0.01)
+                .with("batch.timesteps", batch).with("batch.max.wait.ms", waitMs)
+                .with("batch.flush.when.idle", flushWhenIdle).toMap());
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (topology != null) {
+            topology.close();
         }
     }
 
     /** The model version of {@code model}'s checkpoint in the model store. */
     private long checkpointVersion(String model) {
-        return driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get(model).getModelVersion();
+        return topology.<ModelCheckpoint>storeValue(Names.MODEL_STORE, model).getModelVersion();
     }
 
     /** Timesteps buffered in the pending store (a partial batch survives a crash through it). */
     private long pendingEntries() {
-        return driver.<String, byte[]>getKeyValueStore(Names.PENDING_STORE).approximateNumEntries();
+        return topology.store(Names.PENDING_STORE).approximateNumEntries();
     }
 
     private static Timestep record(Random rnd, String series, long t, int k) {
@@ -107,11 +77,6 @@ class MicroBatchTopologyTest {
             objs.add(new Timestep.ObjectInput("o" + i, new FeatureVector.Dense(x), (double) (x[0] - 2 * x[1]), null));
         }
         return new Timestep(series, t, objs, null);
-    }
-
-    private void send(Timestep ts) {
-        input.pipeInput(ts.series().getBytes(StandardCharsets.UTF_8),
-                StreamfitSerdes.timestep().serializer().serialize("features", ts));
     }
 
     private static ObjectBatch batchOf(List<Timestep> steps) {
@@ -131,20 +96,20 @@ class MicroBatchTopologyTest {
         start(4, 60_000);
         Random rnd = new Random(11);
         List<Timestep> steps = new ArrayList<>();
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             for (int round = 0; round < 3; round++) {
                 steps.clear();
                 for (int t = 0; t < 4; t++) {
                     Timestep ts = record(rnd, "s", round * 4L + t, 1 + (t % 3));
                     steps.add(ts);
-                    send(ts);
+                    topology.send(ts);
                     if (t < 3) {
-                        assertThat(objects.isEmpty()).as("batch of round %d still filling", round).isTrue();
+                        assertThat(topology.objects().isEmpty()).as("batch of round %d still filling", round).isTrue();
                     }
                 }
                 StepResult expected = reference.step(batchOf(steps), true);
-                List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
-                List<TestRecord<String, SumPrediction>> sumOut = sums.readRecordsToList();
+                List<TestRecord<String, ObjectPrediction>> out = topology.objects().readRecordsToList();
+                List<TestRecord<String, SumPrediction>> sumOut = topology.sums().readRecordsToList();
                 assertThat(out).hasSize(expected.objectPredictions().length);
                 assertThat(sumOut).extracting(r -> r.value().getTimestep())
                         .containsExactly(round * 4L, round * 4L + 1, round * 4L + 2, round * 4L + 3);
@@ -156,7 +121,7 @@ class MicroBatchTopologyTest {
                     assertThat((float) sumOut.get(t).value().getPrediction()).isEqualTo(expected.sumPredictions()[t]);
                 }
             }
-            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
+            KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
             assertThat(store.get("s").getModelVersion()).isEqualTo(3L).isEqualTo(reference.version());
             assertThat(store.get("s").getRecords()).isEqualTo(12L);
         }
@@ -166,15 +131,17 @@ class MicroBatchTopologyTest {
     void aPartialBatchRunsWhenItsOldestTimestepHasWaitedLongEnough() {
         start(64, 50);
         Random rnd = new Random(12);
-        send(record(rnd, "a", 1, 2));
-        send(record(rnd, "a", 2, 2));
-        driver.advanceWallClockTime(Duration.ofMillis(10));
-        assertThat(sums.isEmpty()).isTrue();
+        topology.send(record(rnd, "a", 1, 2));
+        topology.send(record(rnd, "a", 2, 2));
+        topology.advanceWallClockTime(Duration.ofMillis(10));
+        assertThat(topology.sums().isEmpty()).isTrue();
         // Wall-clock punctuation measures real time; wait it out, then let the driver punctuate.
         sleep(60);
-        driver.advanceWallClockTime(Duration.ofMillis(100));
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L);
-        assertThat(objects.readRecordsToList()).hasSize(4).extracting(r -> r.value().getModelVersion()).containsOnly(0L);
+        topology.advanceWallClockTime(Duration.ofMillis(100));
+        assertThat(topology.sums().readRecordsToList()).extracting(r -> r.value().getTimestep())
+                .containsExactly(1L, 2L);
+        assertThat(topology.objects().readRecordsToList()).hasSize(4).extracting(r -> r.value().getModelVersion())
+                .containsOnly(0L);
         assertThat(checkpointVersion("a")).isEqualTo(1L);
         assertThat(pendingEntries()).isZero();
     }
@@ -184,25 +151,26 @@ class MicroBatchTopologyTest {
         start(64, 60_000, true);
         Random rnd = new Random(15);
         List<Timestep> steps = List.of(record(rnd, "a", 1, 2), record(rnd, "a", 2, 3), record(rnd, "a", 3, 1));
-        send(steps.get(0));
-        send(steps.get(1));
+        topology.send(steps.get(0));
+        topology.send(steps.get(1));
         // Each advance is one punctuation tick (1 ms). Input since the last tick: the batch keeps filling.
-        driver.advanceWallClockTime(Duration.ofMillis(1));
-        assertThat(sums.isEmpty()).as("input arrived during the tick").isTrue();
-        send(steps.get(2));
-        driver.advanceWallClockTime(Duration.ofMillis(1));
-        assertThat(sums.isEmpty()).as("input arrived during the tick").isTrue();
+        topology.advanceWallClockTime(Duration.ofMillis(1));
+        assertThat(topology.sums().isEmpty()).as("input arrived during the tick").isTrue();
+        topology.send(steps.get(2));
+        topology.advanceWallClockTime(Duration.ofMillis(1));
+        assertThat(topology.sums().isEmpty()).as("input arrived during the tick").isTrue();
         // A tick without input: the fetched input is drained, so the partial batch runs now, not after 60 s.
-        driver.advanceWallClockTime(Duration.ofMillis(1));
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        topology.advanceWallClockTime(Duration.ofMillis(1));
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             StepResult expected = reference.step(batchOf(steps), true);
-            List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+            List<TestRecord<String, ObjectPrediction>> out = topology.objects().readRecordsToList();
             assertThat(out).hasSize(6).extracting(r -> r.value().getModelVersion()).containsOnly(0L);
             for (int i = 0; i < out.size(); i++) {
                 assertThat((float) out.get(i).value().getPrediction()).isEqualTo(expected.objectPredictions()[i]);
             }
         }
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L, 3L);
+        assertThat(topology.sums().readRecordsToList()).extracting(r -> r.value().getTimestep())
+                .containsExactly(1L, 2L, 3L);
         assertThat(checkpointVersion("a")).as("one update for the three timesteps").isEqualTo(1L);
         assertThat(pendingEntries()).isZero();
     }
@@ -211,14 +179,15 @@ class MicroBatchTopologyTest {
     void withoutFlushWhenIdleAPartialBatchWaitsForItsSizeOrItsWait() {
         start(3, 60_000, false);
         Random rnd = new Random(16);
-        send(record(rnd, "a", 1, 2));
-        send(record(rnd, "a", 2, 2));
+        topology.send(record(rnd, "a", 1, 2));
+        topology.send(record(rnd, "a", 2, 2));
         for (int tick = 0; tick < 5; tick++) {
-            driver.advanceWallClockTime(Duration.ofMillis(20));
+            topology.advanceWallClockTime(Duration.ofMillis(20));
         }
-        assertThat(sums.isEmpty()).as("idle ticks do not close the batch").isTrue();
-        send(record(rnd, "a", 3, 2));
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(1L, 2L, 3L);
+        assertThat(topology.sums().isEmpty()).as("idle ticks do not close the batch").isTrue();
+        topology.send(record(rnd, "a", 3, 2));
+        assertThat(topology.sums().readRecordsToList()).extracting(r -> r.value().getTimestep())
+                .containsExactly(1L, 2L, 3L);
     }
 
     @Test
@@ -228,34 +197,35 @@ class MicroBatchTopologyTest {
         List<Timestep> steps = new ArrayList<>();
         for (int t = 0; t < 3; t++) {
             steps.add(record(rnd, "s", t, 2));
-            send(steps.get(t));
+            topology.send(steps.get(t));
         }
-        assertThat(objects.isEmpty()).isTrue();
-        KeyValueStore<String, byte[]> pending = driver.getKeyValueStore(Names.PENDING_STORE);
+        assertThat(topology.objects().isEmpty()).isTrue();
+        KeyValueStore<String, byte[]> pending = topology.store(Names.PENDING_STORE);
         assertThat(pending.approximateNumEntries()).isEqualTo(3);
 
         // A new task whose store was restored with those entries (as from the changelog after a
         // crash) finds the three timesteps and completes their batch.
         Map<String, byte[]> restored = new HashMap<>();
         pending.all().forEachRemaining(kv -> restored.put(kv.key, kv.value));
-        driver.close();
+        topology.close();
         start(4, 60_000);
-        KeyValueStore<String, byte[]> fresh = driver.getKeyValueStore(Names.PENDING_STORE);
+        KeyValueStore<String, byte[]> fresh = topology.store(Names.PENDING_STORE);
         restored.forEach(fresh::put);
-        send(steps.get(2)); // a duplicate of a pending timestep: not after the last one accepted
-        assertThat(dead.readRecord().headers().lastHeader("error.reason").value())
+        topology.send(steps.get(2)); // a duplicate of a pending timestep: not after the last one accepted
+        assertThat(topology.deadLetters().readRecord().headers().lastHeader("error.reason").value())
                 .asString(StandardCharsets.UTF_8).isEqualTo("timestep-not-increasing");
         steps.add(record(rnd, "s", 3, 2));
-        send(steps.get(3));
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        topology.send(steps.get(3));
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             StepResult expected = reference.step(batchOf(steps), true);
-            List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+            List<TestRecord<String, ObjectPrediction>> out = topology.objects().readRecordsToList();
             assertThat(out).hasSize(8);
             for (int i = 0; i < out.size(); i++) {
                 assertThat((float) out.get(i).value().getPrediction()).isEqualTo(expected.objectPredictions()[i]);
             }
         }
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getTimestep()).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(topology.sums().readRecordsToList()).extracting(r -> r.value().getTimestep())
+                .containsExactly(0L, 1L, 2L, 3L);
         assertThat(pendingEntries()).isZero();
     }
 
@@ -263,14 +233,16 @@ class MicroBatchTopologyTest {
     void eachSeriesBatchesForItsOwnModel() {
         start(2, 60_000);
         Random rnd = new Random(14);
-        send(record(rnd, "a", 1, 1));
-        send(record(rnd, "b", 1, 1));
-        assertThat(sums.isEmpty()).isTrue();
-        send(record(rnd, "b", 2, 1));
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
+        topology.send(record(rnd, "a", 1, 1));
+        topology.send(record(rnd, "b", 1, 1));
+        assertThat(topology.sums().isEmpty()).isTrue();
+        topology.send(record(rnd, "b", 2, 1));
+        assertThat(topology.sums().readRecordsToList())
+                .extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
                 .containsExactly("b@1", "b@2");
-        send(record(rnd, "a", 2, 1));
-        assertThat(sums.readRecordsToList()).extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
+        topology.send(record(rnd, "a", 2, 1));
+        assertThat(topology.sums().readRecordsToList())
+                .extracting(r -> r.value().getSeries() + "@" + r.value().getTimestep())
                 .containsExactly("a@1", "a@2");
     }
 

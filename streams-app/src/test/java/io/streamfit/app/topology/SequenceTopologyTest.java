@@ -12,16 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.WindowCodec;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -29,13 +28,8 @@ import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -51,49 +45,31 @@ class SequenceTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private TestOutputTopic<String, AnomalyScore> scores;
-    private TestOutputTopic<String, String> scoresJson;
-    private TestOutputTopic<String, ObjectPrediction> objects;
-    private TestOutputTopic<String, SumPrediction> sums;
-    private TestOutputTopic<byte[], byte[]> dead;
-    private StreamfitConfig config;
+    private TopologyHarness topology;
+
+    private static TestConfigs.Builder base(String kind, Map<String, String> extra) {
+        return TestConfigs.sequence(kind, M, W).app("sequence-test").with("model.hidden", 4)
+                .with("optimizer.learning.rate", 0.01).withAll(extra);
+    }
 
     private static Map<String, String> props(String kind, Map<String, String> extra) {
-        Map<String, String> p = new HashMap<>();
-        p.put("model.kind", kind);
-        p.put("model.features", String.valueOf(M));
-        p.put("model.window", String.valueOf(W));
-        p.put("model.hidden", "4");
-        p.put("optimizer.learning.rate", "0.01");
-        p.put("application.id", "sequence-test");
-        p.put("bootstrap.servers", "unused:9092");
-        p.putAll(extra);
-        return p;
+        return base(kind, extra).toMap();
     }
 
     private void start(String kind, Map<String, String> extra) {
-        Map<String, String> p = props(kind, extra);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        config = new StreamfitConfig(p);
-        driver = new TopologyTestDriver(StreamfitTopology.build(config, new StreamfitMetrics(new SimpleMeterRegistry())),
-                config.streamsProperties());
-        input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
-        scores = driver.createOutputTopic("anomaly-scores", new StringDeserializer(),
-                StreamfitSerdes.anomalyScore().deserializer());
-        scoresJson = driver.createOutputTopic("anomaly-scores", new StringDeserializer(), new StringDeserializer());
-        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
-                StreamfitSerdes.objectPrediction().deserializer());
-        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
-                StreamfitSerdes.sumPrediction().deserializer());
-        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        topology = TopologyHarness.start(base(kind, extra).stateDir(stateDir).toMap());
+    }
+
+    /** The anomaly scores as the topology writes them: JSON text. */
+    private TestOutputTopic<String, String> scoresJson() {
+        String topic = topology.config().topics().anomalyScores().name();
+        return topology.output(topic, new StringDeserializer(), new StringDeserializer());
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (topology != null) {
+            topology.close();
         }
     }
 
@@ -109,11 +85,6 @@ class SequenceTopologyTest {
                     null));
         }
         return new Timestep("s", t, objs, sumTarget == null ? null : new double[] {sumTarget});
-    }
-
-    private void send(Timestep ts) {
-        input.pipeInput("s".getBytes(StandardCharsets.UTF_8),
-                StreamfitSerdes.timestep().serializer().serialize("features", ts));
     }
 
     private static float[] features(Timestep ts, String id) {
@@ -138,14 +109,14 @@ class SequenceTopologyTest {
         for (int t = 0; t < 8; t++) {
             // o1 joins one timestep later than o0, so its windows are full one timestep later.
             history.add(record(rnd, t, t == 0 ? List.of("o0") : List.of("o0", "o1"), false, null));
-            send(history.get(t));
+            topology.send(history.get(t));
         }
-        List<AnomalyScore> out = scores.readValuesToList();
+        List<AnomalyScore> out = topology.scores().readValuesToList();
         // o0 has W = 3 timesteps at t = 2, then every 2nd: 4, 6; o1 (from t = 1) at t = 3, 5, 7.
         assertThat(out).extracting(s -> s.getObject() + "@" + s.getTimestep())
                 .containsExactly("o0@2", "o1@3", "o0@4", "o1@5", "o0@6", "o1@7");
 
-        KeyValueStore<String, byte[]> windows = driver.getKeyValueStore(Names.WINDOW_STORE);
+        KeyValueStore<String, byte[]> windows = topology.store(Names.WINDOW_STORE);
         ObjectWindowState o0 = WindowCodec.decode(windows.get("s\u0000o0"));
         assertThat(o0.getFormatVersion()).as("written in the current format").isEqualTo(WindowCodec.FORMAT);
         assertThat(o0.getCount()).as("timesteps of o0").isEqualTo(8);
@@ -163,11 +134,11 @@ class SequenceTopologyTest {
         List<Timestep> history = new ArrayList<>();
         for (int t = 0; t < W + 1; t++) {
             history.add(record(rnd, t, List.of("a", "b"), false, null));
-            send(history.get(t));
+            topology.send(history.get(t));
         }
-        List<AnomalyScore> out = scores.readValuesToList();
+        List<AnomalyScore> out = topology.scores().readValuesToList();
         assertThat(out).hasSize(4);
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             for (int t = W - 1; t <= W; t++) {
                 ObjectBatch batch = new ObjectBatch(W * M);
                 batch.beginTimestep();
@@ -183,7 +154,7 @@ class SequenceTopologyTest {
             assertThat(out.get(2).getScore()).as("the model learned from the first windows")
                     .isNotEqualTo(out.get(0).getScore());
         }
-        ModelCheckpoint cp = driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get("s");
+        ModelCheckpoint cp = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s");
         assertThat(cp.getModelVersion()).isEqualTo(2);
     }
 
@@ -193,15 +164,15 @@ class SequenceTopologyTest {
         Random rnd = new Random(3);
         int t = 0;
         for (; t < W - 1 + 10; t++) {
-            send(record(rnd, t, List.of("o"), false, null));
+            topology.send(record(rnd, t, List.of("o"), false, null));
         }
-        List<String> warm = scoresJson.readValuesToList();
+        List<String> warm = scoresJson().readValuesToList();
         assertThat(warm).hasSize(10).allSatisfy(json -> assertThat(json).contains("\"threshold\":null")
                 .contains("\"anomaly\":false"));
         for (; t < 60; t++) {
-            send(record(rnd, t, List.of("o"), false, null));
+            topology.send(record(rnd, t, List.of("o"), false, null));
         }
-        List<AnomalyScore> usual = scores.readValuesToList();
+        List<AnomalyScore> usual = topology.scores().readValuesToList();
         assertThat(usual).allSatisfy(s -> assertThat(s.getThreshold()).isNotNull().isPositive());
         // About 1 in 10 usual windows is above a p90 threshold (fewer while the model still learns), far from all.
         assertThat(usual.stream().filter(AnomalyScore::getAnomaly).count()).isLessThanOrEqualTo(usual.size() / 4);
@@ -211,8 +182,8 @@ class SequenceTopologyTest {
         float[] x = features(shifted, "o");
         x[0] += 50;
         x[1] -= 50;
-        send(shifted);
-        AnomalyScore flagged = scores.readValue();
+        topology.send(shifted);
+        AnomalyScore flagged = topology.scores().readValue();
         assertThat(flagged.getScore()).isGreaterThan(flagged.getThreshold());
         assertThat(flagged.getAnomaly()).isTrue();
     }
@@ -226,32 +197,32 @@ class SequenceTopologyTest {
             history.add(record(rnd, t, List.of("a", "b"), false, null));
         }
         start("seq-autoencoder", extra);
-        history.forEach(this::send);
-        List<AnomalyScore> uninterrupted = scores.readValuesToList();
-        driver.close();
+        history.forEach(topology::send);
+        List<AnomalyScore> uninterrupted = topology.scores().readValuesToList();
+        topology.close();
 
         stateDir = stateDir.resolve("second");
         start("seq-autoencoder", extra);
-        history.subList(0, 9).forEach(this::send);
-        List<AnomalyScore> out = new ArrayList<>(scores.readValuesToList());
+        history.subList(0, 9).forEach(topology::send);
+        List<AnomalyScore> out = new ArrayList<>(topology.scores().readValuesToList());
         // What the changelogs give a new owner of the task: the model store and the window store.
         Map<String, ModelCheckpoint> models = new HashMap<>();
         Map<String, byte[]> windows = new HashMap<>();
-        driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).all()
+        topology.<ModelCheckpoint>store(Names.MODEL_STORE).all()
                 .forEachRemaining(kv -> models.put(kv.key, kv.value));
-        driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE).all()
+        topology.<byte[]>store(Names.WINDOW_STORE).all()
                 .forEachRemaining(kv -> windows.put(kv.key, kv.value));
         assertThat(windows).containsOnlyKeys("s\u0000a", "s\u0000b");
         assertThat(models.get("s").getThreshold()).as("the threshold's state in the checkpoint").isNotNull();
         assertThat(models.get("s").getMetrics()).as("no legacy threshold entries").doesNotContainKey("anomaly.size");
-        driver.close();
+        topology.close();
 
         stateDir = stateDir.resolve("third");
         start("seq-autoencoder", extra);
-        models.forEach(driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE)::put);
-        windows.forEach(driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE)::put);
-        history.subList(9, 20).forEach(this::send);
-        out.addAll(scores.readValuesToList());
+        models.forEach(topology.<ModelCheckpoint>store(Names.MODEL_STORE)::put);
+        windows.forEach(topology.<byte[]>store(Names.WINDOW_STORE)::put);
+        history.subList(9, 20).forEach(topology::send);
+        out.addAll(topology.scores().readValuesToList());
 
         assertThat(out).hasSameSizeAs(uninterrupted).hasSize(2 * (20 - W + 1));
         assertThat(out).isEqualTo(uninterrupted);
@@ -265,23 +236,23 @@ class SequenceTopologyTest {
         List<Timestep> history = new ArrayList<>();
         for (int t = 0; t < W - 1; t++) {
             history.add(record(rnd, t, List.of("a", "b"), true, null));
-            send(history.get(t));
+            topology.send(history.get(t));
         }
-        assertThat(objects.isEmpty()).as("no object has W timesteps yet").isTrue();
-        assertThat(sums.isEmpty()).isTrue();
+        assertThat(topology.objects().isEmpty()).as("no object has W timesteps yet").isTrue();
+        assertThat(topology.sums().isEmpty()).isTrue();
         // c is new: no window, so no prediction; the record's sumTarget covers c too, so it is not used.
         history.add(record(rnd, W - 1, List.of("a", "b", "c"), true, 99.0));
-        send(history.get(W - 1));
+        topology.send(history.get(W - 1));
 
-        List<ObjectPrediction> out = objects.readValuesToList();
+        List<ObjectPrediction> out = topology.objects().readValuesToList();
         assertThat(out).extracting(ObjectPrediction::getObject).containsExactly("a", "b");
-        SumPrediction sum = sums.readValue();
+        SumPrediction sum = topology.sums().readValue();
         assertThat(sum.getObjects()).isEqualTo(2);
         Timestep last = history.get(W - 1);
         float targetA = (float) (double) last.objects().get(0).target();
         float targetB = (float) (double) last.objects().get(1).target();
         assertThat(sum.getSumTarget()).isCloseTo((double) (targetA + targetB), org.assertj.core.api.Assertions.within(1e-5));
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             ObjectBatch batch = new ObjectBatch(W * M);
             batch.beginTimestep();
             batch.addDense(window(history, W - 1, "a"), 0, true, targetA);
@@ -295,7 +266,7 @@ class SequenceTopologyTest {
         }
         // JSON writes a float-valued double with float precision.
         assertThat((float) (double) out.get(0).getTarget()).isEqualTo(targetA);
-        assertThat(driver.<String, ModelCheckpoint>getKeyValueStore(Names.MODEL_STORE).get("s")
+        assertThat(topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s")
                 .getModelVersion()).isEqualTo(1);
     }
 
@@ -313,9 +284,9 @@ class SequenceTopologyTest {
                     new Timestep.ObjectInput("s", new FeatureVector.Sparse(new int[] {0}, new float[] {x[0]}), null,
                             null)), null);
             history.add(both);
-            send(both);
+            topology.send(both);
         }
-        List<AnomalyScore> out = scores.readValuesToList();
+        List<AnomalyScore> out = topology.scores().readValuesToList();
         assertThat(out).hasSize(2);
         assertThat(out.get(0).getScore()).isEqualTo(out.get(1).getScore());
     }
@@ -324,11 +295,11 @@ class SequenceTopologyTest {
     void aRecordWithTwoObjectsOfOneIdIsADeadLetterAndLeavesTheWindowsAlone() {
         start("seq-autoencoder", Map.of());
         Random rnd = new Random(7);
-        send(record(rnd, 0, List.of("a", "a"), false, null));
-        TestRecord<byte[], byte[]> d = dead.readRecord();
+        topology.send(record(rnd, 0, List.of("a", "a"), false, null));
+        TestRecord<byte[], byte[]> d = topology.deadLetters().readRecord();
         assertThat(new String(d.headers().lastHeader("error.reason").value(), StandardCharsets.UTF_8))
                 .isEqualTo("duplicate-object");
-        assertThat(driver.<String, byte[]>getKeyValueStore(Names.WINDOW_STORE).approximateNumEntries())
+        assertThat(topology.<byte[]>store(Names.WINDOW_STORE).approximateNumEntries())
                 .isZero();
     }
 

@@ -8,34 +8,23 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -49,42 +38,18 @@ class StreamfitTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private TestOutputTopic<String, ObjectPrediction> objects;
-    private TestOutputTopic<String, SumPrediction> sums;
-    private TestOutputTopic<byte[], byte[]> dead;
-    private StreamfitConfig config;
-    private StreamfitMetrics metrics;
+    private TopologyHarness topology;
 
     private void start(Map<String, String> extra) {
-        Map<String, String> props = new HashMap<>();
-        props.put("model.features", String.valueOf(M));
-        props.put("model.hidden", "5");
-        props.put("model.activation", "tanh");
-        props.put("optimizer.learning.rate", "0.01");
-        props.put("application.id", "topology-test");
-        props.put("bootstrap.servers", "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.putAll(extra);
-        config = new StreamfitConfig(props);
-        metrics = new StreamfitMetrics(new SimpleMeterRegistry());
-        Properties p = config.streamsProperties();
-        driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), p);
-        String in = config.globalScope() ? Names.globalRouteTopic(config.applicationId()) : "features";
-        input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
-        objects = driver.createOutputTopic("object-predictions", new StringDeserializer(),
-                StreamfitSerdes.objectPrediction().deserializer());
-        sums = driver.createOutputTopic("sum-predictions", new StringDeserializer(),
-                StreamfitSerdes.sumPrediction().deserializer());
-        dead = driver.createOutputTopic("dead-letters", new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        assertThat(in).isNotEmpty();
+        topology = TopologyHarness.start(TestConfigs.regressor(M).app("topology-test").stateDir(stateDir)
+                .with("model.hidden", 5).with("model.activation", "tanh").with("optimizer.learning.rate", 0.01)
+                .withAll(extra).toMap());
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (topology != null) {
+            topology.close();
         }
     }
 
@@ -99,10 +64,6 @@ class StreamfitTopologyTest {
                     targets ? (double) (x[0] - 2 * x[1] + 0.5f) : null, null));
         }
         return new Timestep("s", t, objs, sumTarget == null ? null : new double[] {sumTarget});
-    }
-
-    private void send(String key, Timestep ts) {
-        input.pipeInput(key.getBytes(StandardCharsets.UTF_8), StreamfitSerdes.timestep().serializer().serialize("features", ts));
     }
 
     private static ObjectBatch batchOf(Timestep ts) {
@@ -123,8 +84,8 @@ class StreamfitTopologyTest {
     void emitsOnePredictionPerObjectAndOneSumPerRecordAsInTheContract() {
         start(Map.of());
         Random rnd = new Random(1);
-        send("plant-7", record(rnd, 1042, 3, true, 25.1));
-        List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+        topology.send("plant-7", record(rnd, 1042, 3, true, 25.1));
+        List<TestRecord<String, ObjectPrediction>> out = topology.objects().readRecordsToList();
         assertThat(out).hasSize(3);
         assertThat(out).extracting(TestRecord::key).containsOnly("plant-7");
         assertThat(out).extracting(r -> r.value().getObject()).containsExactly("o0", "o1", "o2");
@@ -133,38 +94,39 @@ class StreamfitTopologyTest {
         assertThat(first.getTimestep()).isEqualTo(1042L);
         assertThat(first.getTarget()).isNotNull();
         assertThat(first.getModelVersion()).isZero();
-        TestRecord<String, SumPrediction> sum = sums.readRecord();
+        TestRecord<String, SumPrediction> sum = topology.sums().readRecord();
         assertThat(sum.key()).isEqualTo("plant-7");
         assertThat(sum.value().getObjects()).isEqualTo(3);
         assertThat(sum.value().getSumTarget()).isEqualTo(25.1);
         assertThat(sum.value().getModelVersion()).isZero();
         double total = out.stream().mapToDouble(r -> r.value().getPrediction()).sum();
         assertThat(sum.value().getPrediction()).isCloseTo(total, within(1e-5));
-        assertThat(sums.isEmpty()).isTrue();
-        assertThat(dead.isEmpty()).isTrue();
+        assertThat(topology.sums().isEmpty()).isTrue();
+        assertThat(topology.deadLetters().isEmpty()).isTrue();
 
         // The model learned from the record: the next record's predictions carry version 1.
-        send("plant-7", record(rnd, 1043, 2, false, null));
-        assertThat(objects.readRecordsToList()).extracting(r -> r.value().getModelVersion()).containsOnly(1L);
-        TestRecord<String, SumPrediction> unsupervised = sums.readRecord();
+        topology.send("plant-7", record(rnd, 1043, 2, false, null));
+        assertThat(topology.objects().readRecordsToList()).extracting(r -> r.value().getModelVersion())
+                .containsOnly(1L);
+        TestRecord<String, SumPrediction> unsupervised = topology.sums().readRecord();
         assertThat(unsupervised.value().getSumTarget()).isNull();
         assertThat(unsupervised.value().getModelVersion()).isEqualTo(1L);
         // No targets: predicted only, no update.
-        send("plant-7", record(rnd, 1044, 2, false, null));
-        assertThat(sums.readRecord().value().getModelVersion()).isEqualTo(1L);
-        objects.readRecordsToList();
+        topology.send("plant-7", record(rnd, 1044, 2, false, null));
+        assertThat(topology.sums().readRecord().value().getModelVersion()).isEqualTo(1L);
+        topology.objects().readRecordsToList();
     }
 
     @Test
     void predictionsComeFromTheModelBeforeItLearnedTheRecord() {
         start(Map.of());
         Random rnd = new Random(2);
-        try (OnlineModel reference = Models.create(config.modelSpec())) {
+        try (OnlineModel reference = Models.create(topology.config().modelSpec())) {
             for (int t = 0; t < 30; t++) {
                 Timestep ts = record(rnd, t, 1 + t % 4, t % 5 != 4, t % 3 == 0 ? 1.5 : null);
-                send("s", ts);
+                topology.send("s", ts);
                 StepResult expected = reference.step(batchOf(ts), true);
-                List<TestRecord<String, ObjectPrediction>> out = objects.readRecordsToList();
+                List<TestRecord<String, ObjectPrediction>> out = topology.objects().readRecordsToList();
                 assertThat(out).hasSize(ts.objects().size());
                 for (int i = 0; i < out.size(); i++) {
                     // The JSON carries the float32 prediction exactly (shortest float decimal).
@@ -172,9 +134,10 @@ class StreamfitTopologyTest {
                             .as("record %d object %d", t, i)
                             .isEqualTo(expected.objectPredictions()[i]);
                 }
-                assertThat((float) sums.readRecord().value().getPrediction()).isEqualTo(expected.sumPredictions()[0]);
+                assertThat((float) topology.sums().readRecord().value().getPrediction())
+                        .isEqualTo(expected.sumPredictions()[0]);
             }
-            KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
+            KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
             assertThat(store.get("s").getModelVersion()).isEqualTo(reference.version());
         }
     }
@@ -184,25 +147,25 @@ class StreamfitTopologyTest {
         start(Map.of());
         Random rnd = new Random(3);
         byte[] state;
-        try (OnlineModel trained = Models.create(config.modelSpec())) {
+        try (OnlineModel trained = Models.create(topology.config().modelSpec())) {
             for (int t = 0; t < 7; t++) {
                 trained.step(batchOf(record(rnd, t, 2, true, null)), true);
             }
             state = trained.exportState();
             assertThat(trained.version()).isEqualTo(7);
         }
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
+        KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
         store.put("s", ModelCheckpoint.newBuilder().setFormatVersion(1).setModelKey("s")
-                .setSpecFingerprint(config.modelSpec().fingerprint()).setModelVersion(7)
+                .setSpecFingerprint(topology.config().modelSpec().fingerprint()).setModelVersion(7)
                 .setModelState(ByteBuffer.wrap(state)).setMetrics(Map.of()).setLastTimesteps(Map.of("s", 6L))
                 .setRecords(7).setUpdatedAtMs(0).build());
-        send("s", record(rnd, 6, 2, true, null));
-        assertThat(dead.readRecord().headers().lastHeader("error.reason").value())
+        topology.send("s", record(rnd, 6, 2, true, null));
+        assertThat(topology.deadLetters().readRecord().headers().lastHeader("error.reason").value())
                 .asString(StandardCharsets.UTF_8).isEqualTo("timestep-not-increasing");
-        send("s", record(rnd, 7, 2, true, null));
-        assertThat(sums.readRecord().value().getModelVersion()).isEqualTo(7L);
-        send("s", record(rnd, 8, 2, true, null));
-        assertThat(sums.readRecord().value().getModelVersion()).isEqualTo(8L);
+        topology.send("s", record(rnd, 7, 2, true, null));
+        assertThat(topology.sums().readRecord().value().getModelVersion()).isEqualTo(7L);
+        topology.send("s", record(rnd, 8, 2, true, null));
+        assertThat(topology.sums().readRecord().value().getModelVersion()).isEqualTo(8L);
         assertThat(store.get("s").getModelVersion()).isEqualTo(9L);
         assertThat(store.get("s").getRecords()).isEqualTo(9L);
     }
@@ -211,10 +174,10 @@ class StreamfitTopologyTest {
     void badRecordsGoToDeadLettersAndTouchNothing() {
         start(Map.of());
         Random rnd = new Random(4);
-        send("s", record(rnd, 1, 2, true, null));
-        objects.readRecordsToList();
-        sums.readRecordsToList();
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
+        topology.send("s", record(rnd, 1, 2, true, null));
+        topology.objects().readRecordsToList();
+        topology.sums().readRecordsToList();
+        KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
         ModelCheckpoint before = store.get("s");
 
         Map<String, byte[]> bad = new java.util.LinkedHashMap<>();
@@ -228,9 +191,9 @@ class StreamfitTopologyTest {
                 .getBytes(StandardCharsets.UTF_8));
         Headers original = new RecordHeaders().add("trace", "t-1".getBytes(StandardCharsets.UTF_8));
         for (byte[] value : bad.values()) {
-            input.pipeInput(new TestRecord<>("s".getBytes(StandardCharsets.UTF_8), value, original));
+            topology.input().pipeInput(new TestRecord<>("s".getBytes(StandardCharsets.UTF_8), value, original));
         }
-        List<TestRecord<byte[], byte[]>> letters = dead.readRecordsToList();
+        List<TestRecord<byte[], byte[]>> letters = topology.deadLetters().readRecordsToList();
         assertThat(letters).hasSize(bad.size());
         List<String> reasons = new ArrayList<>();
         for (int i = 0; i < letters.size(); i++) {
@@ -245,13 +208,13 @@ class StreamfitTopologyTest {
             assertThat(header(letter, "error.message")).isNotBlank();
         }
         assertThat(reasons).containsExactlyElementsOf(bad.keySet());
-        assertThat(objects.isEmpty()).isTrue();
-        assertThat(sums.isEmpty()).isTrue();
+        assertThat(topology.objects().isEmpty()).isTrue();
+        assertThat(topology.sums().isEmpty()).isTrue();
         ModelCheckpoint after = store.get("s");
         assertThat(after.getModelVersion()).isEqualTo(before.getModelVersion());
         assertThat(after.getModelState()).isEqualTo(before.getModelState());
         assertThat(after.getRecords()).isEqualTo(before.getRecords());
-        assertThat(metrics.deadLetters()).isEqualTo(bad.size());
+        assertThat(topology.metrics().deadLetters()).isEqualTo(bad.size());
     }
 
     @Test
@@ -259,13 +222,13 @@ class StreamfitTopologyTest {
         start(Map.of("model.scope", "global"));
         Random rnd = new Random(5);
         // The route topic has one partition; the test driver pipes it through in-process.
-        send("a", record(rnd, 1, 2, true, null));
-        send("b", record(rnd, 1, 2, true, null));
-        send("a", record(rnd, 2, 2, true, null));
-        List<TestRecord<String, SumPrediction>> out = sums.readRecordsToList();
+        topology.send("a", record(rnd, 1, 2, true, null));
+        topology.send("b", record(rnd, 1, 2, true, null));
+        topology.send("a", record(rnd, 2, 2, true, null));
+        List<TestRecord<String, SumPrediction>> out = topology.sums().readRecordsToList();
         assertThat(out).extracting(TestRecord::key).containsExactly("a", "b", "a");
         assertThat(out).extracting(r -> r.value().getModelVersion()).containsExactly(0L, 1L, 2L);
-        KeyValueStore<String, ModelCheckpoint> store = driver.getKeyValueStore(Names.MODEL_STORE);
+        KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
         assertThat(store.get("global").getLastTimesteps()).containsEntry("a", 2L).containsEntry("b", 1L);
         assertThat(store.get("a")).isNull();
     }

@@ -1,0 +1,154 @@
+package io.streamfit.app.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.Topic;
+import io.streamfit.schemas.TopicRegistry;
+import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The service's topology ({@link StreamfitTopology#build}) in a {@link TopologyTestDriver}, with
+ * the Streams properties the service runs with (exactly-once, the dead-letter handlers), typed
+ * topics named as the configuration names them, and the metrics it reports to.
+ *
+ * <p>{@code try (TopologyHarness h = TopologyHarness.start(TestConfigs.regressor(3).stateDir(dir).toMap()))},
+ * or start one per test and close it in {@code @AfterEach}.
+ */
+public final class TopologyHarness implements AutoCloseable {
+
+    private final StreamfitConfig config;
+    private final StreamfitMetrics metrics;
+    private final TopologyTestDriver driver;
+    private final TopicRegistry topics;
+    private final TestInputTopic<byte[], byte[]> input;
+    private final TestOutputTopic<String, ObjectPrediction> objects;
+    private final TestOutputTopic<String, SumPrediction> sums;
+    private final TestOutputTopic<String, AnomalyScore> scores;
+    private final TestOutputTopic<byte[], byte[]> deadLetters;
+
+    private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics) {
+        this.config = config;
+        this.metrics = metrics;
+        this.driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), config.streamsProperties());
+        this.topics = config.topics();
+        // Raw bytes in, as the topology's source reads them: tests send bad records as well as good ones.
+        this.input = driver.createInputTopic(topics.features().name(), new ByteArraySerializer(),
+                new ByteArraySerializer());
+        this.objects = output(topics.objectPredictions());
+        this.sums = output(topics.sumPredictions());
+        this.scores = output(topics.anomalyScores());
+        this.deadLetters = output(topics.deadLetters());
+    }
+
+    /**
+     * Builds the configuration from {@code properties} and starts the driver on the topology.
+     *
+     * @throws IllegalArgumentException without {@code state.dir}: the stores would go to Kafka's
+     *         default directory, which every test and process on the machine shares
+     */
+    public static TopologyHarness start(Map<String, String> properties) {
+        return start(properties, new StreamfitMetrics(new SimpleMeterRegistry()));
+    }
+
+    /** As {@link #start(Map)}, reporting to {@code metrics}: e.g. over a Prometheus registry, to scrape it. */
+    public static TopologyHarness start(Map<String, String> properties, StreamfitMetrics metrics) {
+        if (!properties.containsKey("state.dir")) {
+            throw new IllegalArgumentException("give the harness a state.dir of its own (a @TempDir), not Kafka's "
+                    + "shared default");
+        }
+        return new TopologyHarness(new StreamfitConfig(properties), metrics);
+    }
+
+    public StreamfitConfig config() {
+        return config;
+    }
+
+    public StreamfitMetrics metrics() {
+        return metrics;
+    }
+
+    /** The features topic as raw key and value bytes. */
+    public TestInputTopic<byte[], byte[]> input() {
+        return input;
+    }
+
+    public TestOutputTopic<String, ObjectPrediction> objects() {
+        return objects;
+    }
+
+    public TestOutputTopic<String, SumPrediction> sums() {
+        return sums;
+    }
+
+    /** Anomaly scores ({@code model.kind=seq-autoencoder} only). */
+    public TestOutputTopic<String, AnomalyScore> scores() {
+        return scores;
+    }
+
+    public TestOutputTopic<byte[], byte[]> deadLetters() {
+        return deadLetters;
+    }
+
+    /** Another reader of an output topic, e.g. with a String deserializer to see the JSON as written. */
+    public <K, V> TestOutputTopic<K, V> output(String topic, Deserializer<K> keys, Deserializer<V> values) {
+        return driver.createOutputTopic(topic, keys, values);
+    }
+
+    private <K, V> TestOutputTopic<K, V> output(Topic<K, V> topic) {
+        return output(topic.name(), topic.keySerde().deserializer(), topic.valueSerde().deserializer());
+    }
+
+    /** Sends {@code ts} keyed by its series, in the input format (JSON). */
+    public void send(Timestep ts) {
+        send(ts.series(), ts);
+    }
+
+    /** Sends {@code ts} under {@code key}, which the topology takes for the series. */
+    public void send(String key, Timestep ts) {
+        Topic<String, Timestep> features = topics.features();
+        send(key, features.valueSerde().serializer().serialize(features.name(), ts));
+    }
+
+    /** Sends a value as it is, e.g. hand-written JSON or broken bytes. */
+    public void send(String key, byte[] value) {
+        input.pipeInput(key.getBytes(StandardCharsets.UTF_8), value);
+    }
+
+    /** A state store by its name, {@link StreamfitTopology#MODEL_STORE} and the like. */
+    public <V> KeyValueStore<String, V> store(String name) {
+        return driver.getKeyValueStore(name);
+    }
+
+    /** The value under {@code key} in store {@code name}, or {@code null}. */
+    public <V> V storeValue(String name, String key) {
+        return this.<V>store(name).get(key);
+    }
+
+    /**
+     * Moves the driver's wall clock on by {@code d} and runs the wall-clock punctuations that fall
+     * due: those of the micro-batches ({@code batch.max.wait.ms}, {@code batch.flush.when.idle}).
+     */
+    public void advanceWallClockTime(Duration d) {
+        driver.advanceWallClockTime(d);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
