@@ -131,7 +131,7 @@ public final class ConfigDocs {
         if (key.defaultValue == null) {
             return "(none)";
         }
-        String text = key.defaultValue instanceof Double d ? StreamfitConfig.formatNumber(d)
+        String text = key.defaultValue instanceof Double d ? StreamfitConfigDef.formatNumber(d)
                 : key.defaultValue instanceof List<?> list ? String.join(",", list.stream().map(String::valueOf)
                         .toList())
                 : String.valueOf(key.defaultValue);

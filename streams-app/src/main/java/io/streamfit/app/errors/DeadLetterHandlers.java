@@ -17,7 +17,7 @@ import org.apache.kafka.streams.errors.ErrorHandlerContext;
 public final class DeadLetterHandlers {
 
     /** Config key (set by streamfit in the Streams properties) naming the dead-letter topic. */
-    static final String TOPIC_CONFIG = io.streamfit.app.config.StreamfitConfig.DEAD_LETTERS_TOPIC_FOR_HANDLERS;
+    static final String TOPIC_CONFIG = io.streamfit.app.config.KafkaProperties.DEAD_LETTERS_TOPIC_FOR_HANDLERS;
     /** Config key holding the {@link StreamfitMetrics} instance, when there is one. */
     public static final String METRICS_CONFIG = "streamfit.metrics";
 

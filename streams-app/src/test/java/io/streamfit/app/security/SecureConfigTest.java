@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.streamfit.app.config.ConfigLoader;
+import io.streamfit.app.config.KafkaProperties;
 import io.streamfit.app.config.StreamfitConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,8 +63,8 @@ class SecureConfigTest {
                 .doesNotContainKeys("state.dir", "model.features");
 
         Map<String, String> shown = cfg.redactedKafkaProperties();
-        assertThat(shown).containsEntry("sasl.jaas.config", StreamfitConfig.HIDDEN)
-                .containsEntry("ssl.truststore.password", StreamfitConfig.HIDDEN)
+        assertThat(shown).containsEntry("sasl.jaas.config", KafkaProperties.HIDDEN)
+                .containsEntry("ssl.truststore.password", KafkaProperties.HIDDEN)
                 .containsEntry("security.protocol", "SASL_SSL")
                 .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.p12");
         assertThat(shown.toString()).doesNotContain(JAAS_PASSWORD, TRUST_PASSWORD);
@@ -76,22 +77,22 @@ class SecureConfigTest {
         StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(null, Map.of(), env));
         assertThat(cfg.streamsProperties()).containsEntry("security.protocol", "SSL")
                 .containsEntry("ssl.keystore.password", "ks-pw");
-        assertThat(cfg.redactedKafkaProperties()).containsEntry("ssl.keystore.password", StreamfitConfig.HIDDEN);
+        assertThat(cfg.redactedKafkaProperties()).containsEntry("ssl.keystore.password", KafkaProperties.HIDDEN);
     }
 
     @Test
     void secretKeysAreRecognisedByKafkasTypesAndByName() {
-        assertThat(StreamfitConfig.isSecret("sasl.jaas.config")).isTrue();
-        assertThat(StreamfitConfig.isSecret("ssl.key.password")).isTrue();
-        assertThat(StreamfitConfig.isSecret("ssl.keystore.key")).isTrue();
+        assertThat(KafkaProperties.isSecret("sasl.jaas.config")).isTrue();
+        assertThat(KafkaProperties.isSecret("ssl.key.password")).isTrue();
+        assertThat(KafkaProperties.isSecret("ssl.keystore.key")).isTrue();
         // Streams' client prefixes.
-        assertThat(StreamfitConfig.isSecret("producer.sasl.jaas.config")).isTrue();
-        assertThat(StreamfitConfig.isSecret("main.consumer.ssl.truststore.password")).isTrue();
-        assertThat(StreamfitConfig.isSecret("listener.name.x.scram-sha-512.sasl.jaas.config")).isTrue();
-        assertThat(StreamfitConfig.isSecret("sasl.oauthbearer.client.credentials.client.secret")).isTrue();
-        assertThat(StreamfitConfig.isSecret("security.protocol")).isFalse();
-        assertThat(StreamfitConfig.isSecret("ssl.truststore.location")).isFalse();
-        assertThat(StreamfitConfig.isSecret("bootstrap.servers")).isFalse();
-        assertThat(StreamfitConfig.isSecret("sasl.mechanism")).isFalse();
+        assertThat(KafkaProperties.isSecret("producer.sasl.jaas.config")).isTrue();
+        assertThat(KafkaProperties.isSecret("main.consumer.ssl.truststore.password")).isTrue();
+        assertThat(KafkaProperties.isSecret("listener.name.x.scram-sha-512.sasl.jaas.config")).isTrue();
+        assertThat(KafkaProperties.isSecret("sasl.oauthbearer.client.credentials.client.secret")).isTrue();
+        assertThat(KafkaProperties.isSecret("security.protocol")).isFalse();
+        assertThat(KafkaProperties.isSecret("ssl.truststore.location")).isFalse();
+        assertThat(KafkaProperties.isSecret("bootstrap.servers")).isFalse();
+        assertThat(KafkaProperties.isSecret("sasl.mechanism")).isFalse();
     }
 }

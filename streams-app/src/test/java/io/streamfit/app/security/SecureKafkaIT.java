@@ -32,6 +32,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.cli.StreamfitCli;
 import io.streamfit.app.config.ConfigLoader;
+import io.streamfit.app.config.KafkaProperties;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
@@ -292,7 +293,7 @@ class SecureKafkaIT {
         String log = logText();
         // The start-up line shows the security settings, with the secrets hidden.
         assertThat(log).contains("Kafka client settings:", "security.protocol=SASL_SSL",
-                "sasl.jaas.config=" + StreamfitConfig.HIDDEN, "ssl.truststore.password=" + StreamfitConfig.HIDDEN);
+                "sasl.jaas.config=" + KafkaProperties.HIDDEN, "ssl.truststore.password=" + KafkaProperties.HIDDEN);
         // Kafka's own configuration dumps were captured too.
         assertThat(log).contains("ProducerConfig values", "ConsumerConfig values");
         assertNoSecretIn("the log", log);

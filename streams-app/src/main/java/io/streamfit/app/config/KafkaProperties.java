@@ -1,0 +1,170 @@
+package io.streamfit.app.config;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The Kafka side of the configuration: the keys that are not streamfit's, which pass through to
+ * Kafka Streams and its clients unchanged, over the few defaults where streamfit needs other
+ * values than Kafka's. Kept apart from {@link StreamfitConfig} because these keys are Kafka's to
+ * define and validate, and because they carry the credentials: whatever prints them goes through
+ * {@link #redacted()}.
+ */
+public final class KafkaProperties {
+
+    /** Defaults for the Kafka keys that streamfit sets differently from Kafka. */
+    public static final String DEFAULT_APPLICATION_ID = "streamfit";
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
+
+    /** Streams property through which the exception handlers learn the dead-letter topic. */
+    public static final String DEAD_LETTERS_TOPIC_FOR_HANDLERS = "streamfit.dead.letters.topic";
+
+    /** What {@link #redacted()} shows in place of a secret. */
+    public static final String HIDDEN = "[hidden]";
+
+    private static final List<String> SECRET_WORDS = List.of("password", "secret", "credential", "token", "jaas",
+            "ssl.keystore.key", "ssl.keystore.certificate.chain", "basic.auth.user.info");
+
+    private static final List<ConfigDef> KAFKA_DEFS = List.of(StreamsConfig.configDef(),
+            org.apache.kafka.clients.producer.ProducerConfig.configDef(),
+            org.apache.kafka.clients.consumer.ConsumerConfig.configDef(),
+            org.apache.kafka.clients.admin.AdminClientConfig.configDef());
+
+    private final Map<String, String> passThrough;
+    private final int batchTimesteps;
+    private final long batchMaxWaitMs;
+    private final String deadLettersTopic;
+
+    /**
+     * @param originals        every key of the configuration, variables resolved
+     * @param streamfitKeys    the keys streamfit defines, which do not pass through
+     * @param batchTimesteps   {@code batch.timesteps}, which decides whether Streams polls briefly
+     * @param batchMaxWaitMs   {@code batch.max.wait.ms}, which sizes that poll
+     * @param deadLettersTopic {@code topic.dead.letters}, for the exception handlers
+     */
+    KafkaProperties(Map<String, Object> originals, Set<String> streamfitKeys, int batchTimesteps,
+                    long batchMaxWaitMs, String deadLettersTopic) {
+        Map<String, String> rest = new HashMap<>();
+        // originals() has the ${provider:path:key} variables resolved (config.providers); the
+        // provider keys themselves stay here, so no client resolves (or logs) them a second time.
+        String providers = AbstractConfig.CONFIG_PROVIDERS_CONFIG;
+        originals.forEach((k, v) -> {
+            if (!streamfitKeys.contains(k) && v != null && !k.equals(providers)
+                    && !k.startsWith(providers + ".")) {
+                rest.put(k, v.toString());
+            }
+        });
+        this.passThrough = Map.copyOf(rest);
+        this.batchTimesteps = batchTimesteps;
+        this.batchMaxWaitMs = batchMaxWaitMs;
+        this.deadLettersTopic = deadLettersTopic;
+    }
+
+    /** Keys that are not streamfit's, unchanged. */
+    Map<String, String> passThrough() {
+        return passThrough;
+    }
+
+    String applicationId() {
+        return passThrough.getOrDefault(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+    }
+
+    String bootstrapServers() {
+        return passThrough.getOrDefault(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
+    }
+
+    /**
+     * Properties for {@link org.apache.kafka.streams.KafkaStreams}: the pass-through keys over
+     * streamfit's defaults (exactly-once v2, application id, bootstrap servers, large records).
+     */
+    Properties streams() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // Checkpoints of big models exceed Kafka's 1 MB default record size.
+        p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 * 1024 * 1024));
+        // Streams lingers 100 ms by default; sum-predictions (one small record per input) rarely fill a
+        // batch, so that linger is added to their latency. 5 ms cost no throughput in the e2e benchmark.
+        p.put(StreamsConfig.producerPrefix("linger.ms"), "5");
+        if (batchTimesteps > 1) {
+            // A partial micro-batch runs from a wall-clock punctuation, and Streams punctuates only
+            // between polls: a poll that waits 100 ms (the default) for new input holds the batch as
+            // long. Poll in steps of a quarter of the wait, at most 5 ms: an idle service then spends
+            // about 2.5% of a core more than with 100 ms polls (1 ms polls: about 10%).
+            long pollMs = Math.max(1, Math.min(batchMaxWaitMs / 4, 5));
+            p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(pollMs));
+        }
+        // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start.
+        p.put("processing.exception.handler.global.enabled", "true");
+        // Ours, not Kafka's log-and-fail: whatever slips past the processor's own checks becomes a dead letter.
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.streamfit.app.errors.DeadLetterDeserializationHandler.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.streamfit.app.errors.DeadLetterProcessingHandler.class.getName());
+        p.put(DEAD_LETTERS_TOPIC_FOR_HANDLERS, deadLettersTopic);
+        p.putAll(passThrough);
+        return p;
+    }
+
+    /**
+     * The pass-through keys fit to print: the value of every secret (see {@link #isSecret}) is
+     * replaced by {@link #HIDDEN}.
+     */
+    Map<String, String> redacted() {
+        Map<String, String> out = new TreeMap<>();
+        passThrough.forEach((k, v) -> out.put(k, isSecret(k) ? HIDDEN : v));
+        return out;
+    }
+
+    /**
+     * The pass-through keys that every Kafka client of streamfit takes besides Streams itself
+     * (the demo's producer, the admin client): connection and security settings, those of
+     * {@link org.apache.kafka.clients.CommonClientConfigs}, SASL and SSL.
+     */
+    Map<String, Object> client() {
+        Map<String, Object> out = new HashMap<>();
+        Set<String> common = org.apache.kafka.clients.admin.AdminClientConfig.configNames();
+        passThrough.forEach((k, v) -> {
+            if (common.contains(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Whether a key holds a secret: a key of type PASSWORD in Kafka's client or Streams
+     * definitions (also behind a {@code producer.}, {@code consumer.}, {@code admin.} ... prefix),
+     * such as {@code sasl.jaas.config} and {@code ssl.*.password}, or any key whose name speaks of
+     * a password, secret, credentials, token or JAAS (for plugins whose keys Kafka does not know).
+     */
+    public static boolean isSecret(String key) {
+        String k = key.toLowerCase(Locale.ROOT);
+        if (SECRET_WORDS.stream().anyMatch(k::contains)) {
+            return true;
+        }
+        for (ConfigDef def : KAFKA_DEFS) {
+            for (String name = key; ; name = name.substring(name.indexOf('.') + 1)) {
+                ConfigDef.ConfigKey ck = def.configKeys().get(name);
+                if (ck != null && ck.type == Type.PASSWORD) {
+                    return true;
+                }
+                if (name.indexOf('.') < 0) {
+                    break;
+                }
+            }
+        }
+        return false;
+    }
+}

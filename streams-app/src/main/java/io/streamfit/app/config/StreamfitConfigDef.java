@@ -1,0 +1,216 @@
+package io.streamfit.app.config;
+
+import static io.streamfit.app.config.StreamfitConfig.*;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+
+import io.streamfit.app.kind.ModelKind;
+import io.streamfit.app.kind.registry.ModelKinds;
+import io.streamfit.model.Activation;
+import io.streamfit.model.InputLayout;
+import io.streamfit.model.LearningRateSchedule;
+import io.streamfit.model.ModelSpec;
+import io.streamfit.model.OptimizerParam;
+import io.streamfit.model.Optimizers;
+import io.streamfit.schemas.TopicRegistry;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+
+/**
+ * The definition of every streamfit key: its type, default, validation and documentation. It is
+ * the one source of truth for both {@link StreamfitConfig}'s validation and docs/configuration.md
+ * ({@link ConfigDocs}), so a key is described once. Keys that other registries own are generated
+ * here rather than listed: the {@code optimizer.*} parameters from {@link Optimizers}, the kinds'
+ * own keys and the valid {@code model.kind} values from {@link ModelKinds}, so that a new optimizer
+ * or kind needs no edit in this package.
+ */
+final class StreamfitConfigDef {
+
+    /** One shared instance, so that the docs render the very definitions that validate a configuration. */
+    static final ConfigDef DEF = new ConfigDef()
+            .define(MODEL_KIND, Type.STRING, ModelKinds.DEFAULT, ValidString.in(ModelKinds.names().toArray(String[]::new)),
+                    Importance.HIGH, kindDoc())
+            .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000), Importance.HIGH,
+                    "m, the number of features per object. Records with another m go to the dead-letter topic. "
+                            + "Above a few thousand, use sparse input (model.input).")
+            .define(MODEL_INPUT, Type.STRING, ModelSpec.INPUT_AUTO,
+                    ValidString.in(InputLayout.configNames().toArray(String[]::new)), Importance.LOW,
+                    "How features enter the first layer: dense (an [objects, m] matrix; sparse records are "
+                            + "expanded), sparse (only the non-zero values, gathered from the weights; dense records are "
+                            + "reduced to their non-zeros), or auto (sparse when m > 1024). Dense and sparse records "
+                            + "mix in one stream either way.")
+            .define(MODEL_HIDDEN, Type.LIST, "64", Importance.HIGH,
+                    "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model.")
+            .define(MODEL_ACTIVATION, Type.STRING, Activation.RELU.configName(),
+                    ValidString.in(Activation.configNames().toArray(String[]::new)), Importance.MEDIUM,
+                    "Activation of the hidden layers.")
+            .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
+                    "series: one model per series key (scales out with partitions); global: one model for all "
+                            + "series, routed through the one-partition topic <application.id>-global-route.")
+            .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
+            .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
+                    "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
+            // Optimizer section: optimizer.<k> is the model's optimizer parameter k; those keys are
+            // defined from Optimizers' declarations in defineOptimizerParams, below.
+            .define(OPTIMIZER, Type.STRING, Optimizers.ADAM, ValidString.in(Optimizers.names().toArray(String[]::new)),
+                    Importance.HIGH, "Optimizer: " + String.join(", ", Optimizers.names()) + ".")
+            .define(OPTIMIZER_LEARNING_RATE, Type.DOUBLE, 0.001, Range.atLeast(1e-12), Importance.HIGH,
+                    "Learning rate (> 0), before the schedule.")
+            .define(OPTIMIZER_SCHEDULE, Type.STRING, LearningRateSchedule.CONSTANT,
+                    ValidString.in(LearningRateSchedule.Kind.configNames().toArray(String[]::new)), Importance.MEDIUM,
+                    "Learning-rate schedule by update count t: constant; exponential lr * rate^(t / steps); "
+                            + "inverse-time lr / (1 + rate * t / steps).")
+            .define(BATCH_TIMESTEPS, Type.INT, 1, Range.between(1, 4096), Importance.MEDIUM,
+                    "Timesteps per update (micro-batch), per model: a batch is predicted in one call, then "
+                            + "trained on in one update. 1 trains on every timestep.")
+            .define(BATCH_MAX_WAIT_MS, Type.LONG, 50L, Range.atLeast(0), Importance.LOW,
+                    "Longest a timestep waits for its micro-batch, in ms (wall clock); then the partial batch runs.")
+            .define(BATCH_FLUSH_WHEN_IDLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Also run a partial micro-batch as soon as its task has processed every record fetched so far "
+                            + "(no input for one punctuation tick, about 1 ms): batches then grow with the load "
+                            + "instead of always waiting out batch.max.wait.ms. false: only full or timed-out batches run. "
+                            + "With batch.timesteps > 1 streamfit sets Kafka's poll.ms to a quarter of "
+                            + "batch.max.wait.ms, at most 5 ms, unless it is set, since Streams punctuates only "
+                            + "between polls (an idle instance then spends about 2.5% of a core).")
+            .define(MAX_OBJECTS, Type.INT, 4096, Range.atLeast(1), Importance.MEDIUM,
+                    "A record with more objects goes to the dead-letter topic.")
+            .define(MAX_RECORD_BYTES, Type.INT, 8 * 1024 * 1024, Range.atLeast(1), Importance.LOW,
+                    "A record value larger than this (bytes) goes to the dead-letter topic unparsed.")
+            .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
+                    "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
+            .define(TF_INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+                    "TensorFlow intra-op threads per model (0 = TensorFlow's default); TensorFlow keeps one "
+                            + "intra-op pool per process, which the first model sizes. 1 with tf.inter.op.threads=1 "
+                            + "makes training deterministic, and with 1 Adam uses the fused ApplyAdam kernel.")
+            .define(TF_INTER_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+                    "TensorFlow inter-op threads per model (0 = TensorFlow's default).")
+            .define(TOPIC_FEATURES, Type.STRING, TopicRegistry.FEATURES, Importance.MEDIUM, "Input topic.")
+            .define(TOPIC_OBJECT_PREDICTIONS, Type.STRING, TopicRegistry.OBJECT_PREDICTIONS, Importance.MEDIUM,
+                    "Output topic: one prediction per object per input record.")
+            .define(TOPIC_SUM_PREDICTIONS, Type.STRING, TopicRegistry.SUM_PREDICTIONS, Importance.MEDIUM,
+                    "Output topic: one sum prediction per input record.")
+            .define(TOPIC_ANOMALY_SCORES, Type.STRING, TopicRegistry.ANOMALY_SCORES, Importance.LOW,
+                    "Output topic of the sequence autoencoder.")
+            .define(TOPIC_DEAD_LETTERS, Type.STRING, TopicRegistry.DEAD_LETTERS, Importance.MEDIUM,
+                    "Bad input, with the reason in headers.")
+            .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
+                    "Create streamfit's missing topics at start.")
+            .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of the topics streamfit creates.")
+            .define(TOPICS_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Replication factor of the topics streamfit creates.")
+            .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
+                    "Bind address of the HTTP server (metrics, health, model info).")
+            .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+                    "Port of the HTTP server; 0 picks a free port.");
+
+    static {
+        defineOptimizerParams(DEF);
+        // The kinds' own keys (model.classes, model.window, anomaly.*, ...) come from their plug-ins.
+        ModelKinds.configKeys().forEach(DEF::define);
+    }
+
+    private StreamfitConfigDef() {
+    }
+
+    /** The doc of model.kind: every registered kind with its one-line description. */
+    private static String kindDoc() {
+        StringBuilder doc = new StringBuilder("Model kind:");
+        for (ModelKind k : ModelKinds.all()) {
+            doc.append(' ').append(k.name()).append(" (").append(k.description()).append(");");
+        }
+        doc.setCharAt(doc.length() - 1, '.');
+        return doc.toString();
+    }
+
+    /**
+     * Defines key {@code optimizer.<k>} for every parameter k that {@link Optimizers} declares:
+     * a flag as a boolean, a number as a double within the parameter's range. Where every optimizer
+     * that takes k has the same default, that is the key's; where they differ the key has none
+     * (null: each optimizer takes its own) and the doc lists them.
+     */
+    private static void defineOptimizerParams(ConfigDef def) {
+        for (OptimizerParam p : Optimizers.params()) {
+            SortedMap<String, Double> defaults = Optimizers.defaultsByOptimizer(p.key());
+            Set<Double> distinct = new HashSet<>(defaults.values());
+            Double shared = distinct.size() == 1 ? distinct.iterator().next() : null;
+            Importance importance = p.advanced() ? Importance.LOW : Importance.MEDIUM;
+            String doc = optimizerParamDoc(p, defaults, shared == null);
+            if (p.type() == OptimizerParam.Type.FLAG) {
+                def.define(OPTIMIZER_PREFIX + p.key(), Type.BOOLEAN, shared == null ? null : shared == 1.0,
+                        importance, doc);
+            } else {
+                // ConfigDef's ranges are closed: an open end passes here and the model rejects it
+                // (checked in the constructor through Optimizers.create, with the key optimizer).
+                OptimizerParam.Range r = p.range();
+                Range range = r.max() == Double.POSITIVE_INFINITY ? Range.atLeast(r.min()) : Range.between(r.min(),
+                        r.max());
+                def.define(OPTIMIZER_PREFIX + p.key(), Type.DOUBLE, shared, shared == null ? optional(range) : range,
+                        importance, doc);
+            }
+        }
+    }
+
+    /**
+     * E.g. "adam, rmsprop: epsilon added to the denominator; &gt; 0. Default: 1e-8 for adam,
+     * 1e-10 for rmsprop."
+     */
+    private static String optimizerParamDoc(OptimizerParam p, SortedMap<String, Double> defaults,
+                                            boolean perOptimizer) {
+        StringBuilder doc = new StringBuilder(Optimizers.COMMON_PARAMS.contains(p.key()) ? "Every optimizer"
+                : String.join(", ", defaults.keySet()));
+        doc.append(": ").append(p.doc());
+        if (p.type() == OptimizerParam.Type.NUMBER) {
+            doc.append("; ").append(p.range());
+        }
+        doc.append('.');
+        if (perOptimizer) {
+            Map<String, List<String>> byValue = new LinkedHashMap<>();
+            defaults.forEach((optimizer, value) -> byValue.computeIfAbsent(p.type() == OptimizerParam.Type.FLAG
+                    ? String.valueOf(value == 1.0) : formatNumber(value), v -> new ArrayList<>()).add(optimizer));
+            List<String> parts = new ArrayList<>();
+            byValue.forEach((value, optimizers) -> parts.add(value + " for " + and(optimizers)));
+            doc.append(" Default: ").append(String.join(", ", parts)).append('.');
+        }
+        return doc.toString();
+    }
+
+    private static String and(List<String> items) {
+        return items.size() == 1 ? items.get(0)
+                : String.join(", ", items.subList(0, items.size() - 1)) + " and " + items.get(items.size() - 1);
+    }
+
+    /** A number as people write it: 0 and 1000 without ".0", 1e-8 rather than 1.0E-8. */
+    static String formatNumber(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v).replace(".0E", "e").replace("E", "e");
+    }
+
+    /** A validator for optional numbers: null passes, anything else must lie in {@code range}. */
+    private static ConfigDef.Validator optional(Range range) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value != null) {
+                    range.ensureValid(name, value);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return range + " or unset";
+            }
+        };
+    }
+}
