@@ -37,9 +37,10 @@ final class StreamfitConfigDef {
 
     /** One shared instance, so that the docs render the very definitions that validate a configuration. */
     static final ConfigDef DEF = new ConfigDef()
-            .define(MODEL_KIND, Type.STRING, ModelKinds.DEFAULT, ValidString.in(ModelKinds.names().toArray(String[]::new)),
-                    Importance.HIGH, kindDoc())
-            .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000), Importance.HIGH,
+            .define(MODEL_KIND, Type.STRING, ModelKinds.DEFAULT,
+                    ValidString.in(ModelKinds.names().toArray(String[]::new)), Importance.HIGH, kindDoc())
+            .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000),
+                    Importance.HIGH,
                     "m, the number of features per object. Records with another m go to the dead-letter topic. "
                             + "Above a few thousand, use sparse input (model.input).")
             .define(MODEL_INPUT, Type.STRING, ModelSpec.INPUT_AUTO,
@@ -77,7 +78,8 @@ final class StreamfitConfigDef {
             .define(BATCH_FLUSH_WHEN_IDLE, Type.BOOLEAN, true, Importance.LOW,
                     "Also run a partial micro-batch as soon as its task has processed every record fetched so far "
                             + "(no input for one punctuation tick, about 1 ms): batches then grow with the load "
-                            + "instead of always waiting out batch.max.wait.ms. false: only full or timed-out batches run. "
+                            + "instead of always waiting out batch.max.wait.ms. false: only full or timed-out batches "
+                            + "run. "
                             + "With batch.timesteps > 1 streamfit sets Kafka's poll.ms to a quarter of "
                             + "batch.max.wait.ms, at most 5 ms, unless it is set, since Streams punctuates only "
                             + "between polls (an idle instance then spends about 2.5% of a core).")
