@@ -24,17 +24,17 @@ class EndToEndIT {
     @Test
     void drainsEveryTopologyAndMeasuresLatency(@TempDir Path stateDir) throws Exception {
         EndToEnd bench = new EndToEnd();
-        bench.stateDir = stateDir;
-        bench.records = 300;
-        bench.series = 4;
-        bench.partitions = 2;
-        bench.guarantees = List.of("exactly_once_v2");
-        bench.batchTimesteps = List.of(1, 64);
-        bench.latencySeconds = 3;
-        bench.latencyRate = 20;
-        bench.warmUpRecords = 100;
-        bench.latencyWarmUpSeconds = 1;
-        bench.latencyWarmUpMaxSeconds = 2;
+        bench.options.stateDir = stateDir;
+        bench.options.records = 300;
+        bench.options.series = 4;
+        bench.options.partitions = 2;
+        bench.options.guarantees = List.of("exactly_once_v2");
+        bench.options.batchTimesteps = List.of(1, 64);
+        bench.options.latencySeconds = 3;
+        bench.options.latencyRate = 20;
+        bench.options.warmUpRecords = 100;
+        bench.options.latencyWarmUpSeconds = 1;
+        bench.options.latencyWarmUpMaxSeconds = 2;
         List<EndToEnd.Row> rows = bench.runAll();
 
         assertThat(rows).extracting(EndToEnd.Row::topology)
@@ -63,7 +63,7 @@ class EndToEndIT {
             assertThat(batched.note()).isEmpty();
             assertThat(batched.recordsPerSecond()).isPositive();
         }
-        assertThat(EndToEnd.report(rows)).contains("ratio exactly_once_v2 batch.timesteps=1: c/a = ");
+        assertThat(EndToEndReport.table(rows)).contains("ratio exactly_once_v2 batch.timesteps=1: c/a = ");
         try (Stream<Path> roots = Files.list(stateDir)) {
             assertThat(roots).as("--state-dir holds the runs' state").anyMatch(d -> d.getFileName().toString()
                     .startsWith("streamfit-e2e-"));

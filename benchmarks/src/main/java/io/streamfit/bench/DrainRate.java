@@ -1,0 +1,135 @@
+package io.streamfit.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Properties;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.bench.EndToEnd.Row;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * The drain-rate half of the end-to-end benchmark. Every topology drains the same preloaded input
+ * topic under a fresh application.id, so the rates of a, b and c differ by the topology alone. The
+ * rate counts the records between the 10th and 90th percentile of the output records'
+ * LogAppendTime ({@link Stats#middleRate}), the broker's clock, so that neither start-up nor the
+ * last commit's tail counts.
+ */
+final class DrainRate {
+
+    /** The preloaded topic every drain reads. */
+    static final String INPUT = "e2e-features";
+
+    private final EndToEndCluster cluster;
+    private final EndToEndOptions options;
+
+    DrainRate(EndToEndCluster cluster, EndToEndOptions options) {
+        this.cluster = cluster;
+        this.options = options;
+    }
+
+    /** Writes the records every drain reads, once, before any topology runs. */
+    void preload() throws Exception {
+        cluster.createTopic(INPUT, false);
+        long t0 = System.nanoTime();
+        cluster.produce(INPUT, options.records, 0);
+        System.out.printf(Locale.ROOT, "preloaded %d records (k=%d, m=%d, %d series, %d partitions) in %.1f s%n",
+                options.records, options.objects, options.features, options.series, options.partitions,
+                (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * An unmeasured byte-copy drain of a small topic first, so that the first measured topology
+     * does not pay for loading and compiling Kafka's code paths alone.
+     */
+    void warmUp() throws Exception {
+        String id = cluster.nextRunId("warm-up");
+        String in = id + "-in";
+        String out = id + "-out";
+        cluster.createTopic(in, false);
+        cluster.createTopic(out, true);
+        int n = Math.min(options.records, options.warmUpRecords);
+        cluster.produce(in, n, 0);
+        drain(PassThroughTopologies.copyBytes(in, out), cluster.passThroughProps(id, options.guarantees.get(0)),
+                out, n);
+    }
+
+    /** Drains the input through a baseline; a failure is a row, so that the other runs still report. */
+    Row passThrough(String name, String guarantee, PassThroughFactory factory) throws Exception {
+        String id = cluster.nextRunId(name.substring(0, 1));
+        String out = id + "-out";
+        cluster.createTopic(out, true);
+        Properties props = cluster.passThroughProps(id, guarantee);
+        int records = options.records;
+        try {
+            double rate = drain(factory.build(INPUT, out), props, out, records);
+            return EndToEndReport.print(new Row(name, guarantee, "-", records, rate, -1, -1, ""));
+        } catch (RuntimeException e) {
+            return EndToEndReport.print(new Row(name, guarantee, "-", records, Double.NaN, -1, -1,
+                    "FAILED: " + e.getMessage()));
+        }
+    }
+
+    /**
+     * Drains the input through streamfit. A batch.timesteps the config rejects is reported as
+     * skipped, never as a number; a dead letter fails the run, since the rate would count a record
+     * the model never learned from.
+     */
+    Row streamfit(String guarantee, int batch) throws Exception {
+        String id = cluster.nextRunId("c");
+        StreamfitConfig config;
+        try {
+            config = cluster.streamfitConfig(id, guarantee, batch, INPUT);
+        } catch (ConfigException e) {
+            return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), 0, Double.NaN, -1, -1,
+                    "SKIPPED: config rejects it: " + e.getMessage()));
+        }
+        cluster.createStreamfitTopics(config, true);
+        StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        int records = options.records;
+        try {
+            double rate = drain(StreamfitTopology.build(config, metrics), config.streamsProperties(),
+                    config.topics().sumPredictions().name(), records);
+            String note = metrics.deadLetters() == 0 ? "" : "FAILED: " + metrics.deadLetters() + " dead letters";
+            return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, rate, -1, -1,
+                    note));
+        } catch (RuntimeException e) {
+            return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, Double.NaN,
+                    -1, -1, "FAILED: " + e.getMessage()));
+        }
+    }
+
+    /** Runs the topology until every record's output is committed; the steady rate in records/s. */
+    private double drain(Topology topology, Properties props, String countedTopic, int expected) throws Exception {
+        try (OutputCollector collector = new OutputCollector(cluster.bootstrapServers(), countedTopic, expected,
+                Duration.ofSeconds(options.idleTimeoutSeconds))) {
+            KafkaStreams streams = new KafkaStreams(topology, props);
+            try {
+                long t0 = System.nanoTime();
+                streams.start();
+                collector.await();
+                long[] ts = collector.timestamps();
+                System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
+                        props.get(StreamsConfig.APPLICATION_ID_CONFIG), ts.length, (System.nanoTime() - t0) / 1e9,
+                        Arrays.stream(ts).max().orElse(0) - Arrays.stream(ts).min().orElse(0));
+            } finally {
+                streams.close(Duration.ofSeconds(30));
+                streams.cleanUp();
+            }
+            return Stats.middleRate(collector.timestamps());
+        }
+    }
+
+    /** A pass-through topology from an input to an output topic. */
+    @FunctionalInterface
+    interface PassThroughFactory {
+        Topology build(String input, String output);
+    }
+}
