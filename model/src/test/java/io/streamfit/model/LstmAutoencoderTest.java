@@ -72,9 +72,13 @@ class LstmAutoencoderTest {
             assertThat(model.version()).isZero();
             StepResult r = model.step(b, true);
             assertThat(r.updated()).isTrue();
-            assertThat(r.objectPredictions()).containsExactly(before);
-            assertThat(r.loss()).isCloseTo((before[0] + before[1] + before[2]) / 3.0, within(1e-6));
-            assertThat(r.sumPredictions()[0]).isCloseTo(before[0] + before[1] + before[2], within(1e-6f));
+            // Not bit for bit: the training graph keeps the intermediates that the gradients read, the
+            // predict-only graph does not, and they may get other kernels for the same maths.
+            FloatTolerance.assertUlpsClose(r.objectPredictions(), before, FloatTolerance.OTHER_KERNEL_ULPS, 1f,
+                    "scores of the training step");
+            float[] scores = r.objectPredictions();
+            assertThat(r.loss()).isCloseTo((scores[0] + scores[1] + scores[2]) / 3.0, within(1e-6));
+            assertThat(r.sumPredictions()[0]).isCloseTo(scores[0] + scores[1] + scores[2], within(1e-6f));
             assertThat(model.version()).isEqualTo(1);
             for (int s = 0; s < 100; s++) {
                 model.step(b, true);
@@ -98,9 +102,13 @@ class LstmAutoencoderTest {
             }
             permuted.endTimestep();
             float[] q = model.step(permuted, false).objectPredictions();
+            float[] permutedP = new float[order.length];
             for (int k = 0; k < order.length; k++) {
-                assertThat(q[k]).isCloseTo(p[order[k]], within(1e-7f));
+                permutedP[k] = p[order[k]];
             }
+            // Not bit for bit: a matrix product may take another code path for a row at another
+            // position (a vector block or the tail).
+            FloatTolerance.assertUlpsClose(q, permutedP, FloatTolerance.OTHER_KERNEL_ULPS, 1f, "permuted scores");
         }
     }
 

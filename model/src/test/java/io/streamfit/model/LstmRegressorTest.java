@@ -122,9 +122,13 @@ class LstmRegressorTest {
             }
             permuted.endTimestep();
             float[] q = model.step(permuted, false).objectPredictions();
+            float[] permutedP = new float[order.length];
             for (int k = 0; k < order.length; k++) {
-                assertThat(q[k]).isCloseTo(p[order[k]], within(1e-6f));
+                permutedP[k] = p[order[k]];
             }
+            // Not bit for bit (1 ulp apart with oneDNN on a Xeon with AVX-512): a matrix product may
+            // take another code path for a row at another position (a vector block or the tail).
+            FloatTolerance.assertUlpsClose(q, permutedP, FloatTolerance.OTHER_KERNEL_ULPS, 1f, "permuted predictions");
         }
     }
 
@@ -165,9 +169,14 @@ class LstmRegressorTest {
             float[] before = model.step(b, false).objectPredictions();
             StepResult trained = model.step(b, true);
             assertThat(trained.updated()).isTrue();
-            assertThat(trained.objectPredictions()).containsExactly(before);
+            // Not bit for bit: the training graph keeps the intermediates that the gradients read, the
+            // predict-only graph does not, and they may get other kernels for the same maths.
+            FloatTolerance.assertUlpsClose(trained.objectPredictions(), before, FloatTolerance.OTHER_KERNEL_ULPS, 1f,
+                    "predictions of the training step");
             assertThat(model.version()).isEqualTo(1);
-            assertThat(model.step(b, false).objectPredictions()).isNotEqualTo(before);
+            // The update moves the predictions by more than the tolerance: it could not hide them.
+            assertThat(FloatTolerance.maxUlpsApart(model.step(b, false).objectPredictions(), before, 1f))
+                    .isGreaterThan(10.0 * FloatTolerance.OTHER_KERNEL_ULPS);
         }
     }
 

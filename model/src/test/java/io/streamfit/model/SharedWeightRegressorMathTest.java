@@ -30,7 +30,9 @@ class SharedWeightRegressorMathTest {
             Map<String, float[]> after = model.weights();
 
             assertThat(result.updated()).isTrue();
-            assertThat(result.loss()).isCloseTo(expected.loss(), within(1e-5));
+            // Relative above 1: the loss reaches about 64 in these cases, where 1e-5 absolute is under
+            // 3 float ulps, less than the rounding of the float32 sums it is made of.
+            assertThat(result.loss()).isCloseTo(expected.loss(), FloatTolerance.scaledWithin(1e-5, expected.loss()));
             assertThat(expected.loss()).isGreaterThan(1e-3); // a vacuous zero loss would prove nothing
             for (int i = 0; i < batch.objects(); i++) {
                 assertThat((double) result.objectPredictions()[i]).as("prediction %d", i)
@@ -42,7 +44,10 @@ class SharedWeightRegressorMathTest {
                 float[] wa = after.get(e.getKey());
                 for (int j = 0; j < wb.length; j++) {
                     double grad = ((double) wb[j] - wa[j]) / LR;
-                    assertThat(grad).as("gradient of %s[%d]", e.getKey(), j).isCloseTo(e.getValue()[j], within(1e-5));
+                    // Relative above 1: gradients reach about 23, read back through weights of about
+                    // 11 whose float rounding alone moves the gradient by about 1e-6.
+                    assertThat(grad).as("gradient of %s[%d]", e.getKey(), j)
+                            .isCloseTo(e.getValue()[j], FloatTolerance.scaledWithin(1e-5, e.getValue()[j]));
                 }
             }
         }
@@ -79,9 +84,15 @@ class SharedWeightRegressorMathTest {
         try (SharedWeightRegressor model = new SharedWeightRegressor(spec)) {
             float[] p = model.step(batch, false).objectPredictions();
             StepResult q = model.step(permuted, false);
+            float[] permutedP = new float[perm.length];
             for (int j = 0; j < perm.length; j++) {
-                assertThat(q.objectPredictions()[j]).isCloseTo(p[perm[j]], within(1e-6f));
+                permutedP[j] = p[perm[j]];
             }
+            // Not bit for bit: a matrix product may take another code path for a row at another
+            // position (a vector block or the tail); in ulps, as these predictions reach about 6,
+            // where 1e-6 absolute is 2 ulps.
+            FloatTolerance.assertUlpsClose(q.objectPredictions(), permutedP, FloatTolerance.OTHER_KERNEL_ULPS, 1f,
+                    "permuted predictions");
             assertThat(p[0]).isNotCloseTo(p[1], within(1e-4f)); // distinct values, or the test is vacuous
         }
     }
@@ -95,11 +106,19 @@ class SharedWeightRegressorMathTest {
                 ObjectBatch batch = Batches.mixed(M, 100 + s);
                 StepResult p = predicted.step(batch, false);
                 StepResult t = trained.step(batch, true);
-                assertThat(t.objectPredictions()).containsExactly(p.objectPredictions());
-                assertThat(t.sumPredictions()).containsExactly(p.sumPredictions());
+                // Equal maths, not equal kernels: the training graph keeps the forward pass's
+                // intermediates for the gradients, the predict-only graph does not, and oneDNN
+                // computes the two differently (3 ulps apart on a Xeon with AVX-512).
+                FloatTolerance.assertUlpsClose(t.objectPredictions(), p.objectPredictions(),
+                        FloatTolerance.OTHER_KERNEL_ULPS, 1f, "object predictions, round " + s);
+                FloatTolerance.assertUlpsClose(t.sumPredictions(), p.sumPredictions(),
+                        FloatTolerance.OTHER_KERNEL_ULPS, 1f, "sum predictions, round " + s);
                 // keep both on the same state for the next round
                 predicted.importState(trained.exportState());
-                assertThat(predicted.step(batch, false).objectPredictions()).isNotEqualTo(p.objectPredictions());
+                // The update moves the predictions by far more than the tolerance: predictions after
+                // it would have failed the comparison above.
+                assertThat(FloatTolerance.maxUlpsApart(predicted.step(batch, false).objectPredictions(),
+                        p.objectPredictions(), 1f)).isGreaterThan(100.0 * FloatTolerance.OTHER_KERNEL_ULPS);
             }
         }
     }
