@@ -10,11 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.names.Names;
-import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.seq.StreamingQuantile;
 import io.streamfit.schemas.AvroSerde;
 import io.streamfit.schemas.FeatureVector;
@@ -25,11 +23,6 @@ import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.SumPrediction;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -49,34 +42,24 @@ class LegacyStateTopologyTest {
     @TempDir
     Path stateDir;
 
-    private TopologyTestDriver driver;
-    private TestInputTopic<byte[], byte[]> input;
-    private StreamfitConfig config;
+    private TopologyHarness topology;
     private int starts;
 
     private void start(Map<String, String> settings) {
-        Map<String, String> p = new HashMap<>(settings);
-        p.put("model.features", String.valueOf(M));
-        p.put("model.hidden", "4");
-        p.put("optimizer.learning.rate", "0.01");
-        p.put("application.id", "legacy-state-test");
-        p.put("bootstrap.servers", "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("run-" + starts++).toString());
-        config = new StreamfitConfig(p);
-        driver = new TopologyTestDriver(StreamfitTopology.build(config, new StreamfitMetrics(new SimpleMeterRegistry())),
-                config.streamsProperties());
-        input = driver.createInputTopic("features", new ByteArraySerializer(), new ByteArraySerializer());
+        topology = TopologyHarness.start(TestConfigs.regressor(M).app("legacy-state-test")
+                .stateDir(stateDir.resolve("run-" + starts++)).with("model.hidden", 4)
+                .with("optimizer.learning.rate", 0.01).withAll(settings).toMap());
     }
 
     private void stop() {
-        driver.close();
-        driver = null;
+        topology.close();
+        topology = null;
     }
 
     @AfterEach
     void close() {
-        if (driver != null) {
-            driver.close();
+        if (topology != null) {
+            topology.close();
         }
     }
 
@@ -94,18 +77,18 @@ class LegacyStateTopologyTest {
     }
 
     private void send(Timestep ts) {
-        input.pipeInput("s".getBytes(StandardCharsets.UTF_8),
+        topology.input().pipeInput("s".getBytes(StandardCharsets.UTF_8),
                 StreamfitSerdes.timestep().serializer().serialize("features", ts), 1_000_000L + 10 * ts.timestep());
     }
 
     private <V> Map<String, V> contents(String store) {
         Map<String, V> out = new HashMap<>();
-        driver.<String, V>getKeyValueStore(store).all().forEachRemaining(kv -> out.put(kv.key, kv.value));
+        topology.<V>store(store).all().forEachRemaining(kv -> out.put(kv.key, kv.value));
         return out;
     }
 
     private <V> void restore(String store, Map<String, V> values) {
-        KeyValueStore<String, V> s = driver.getKeyValueStore(store);
+        KeyValueStore<String, V> s = topology.store(store);
         values.forEach(s::put);
     }
 
@@ -171,13 +154,11 @@ class LegacyStateTopologyTest {
     }
 
     private List<AnomalyScore> scores() {
-        return driver.createOutputTopic("anomaly-scores", new StringDeserializer(),
-                StreamfitSerdes.anomalyScore().deserializer()).readValuesToList();
+        return topology.scores().readValuesToList();
     }
 
     private List<TestRecord<String, SumPrediction>> sums() {
-        return driver.createOutputTopic("sum-predictions", new StringDeserializer(),
-                StreamfitSerdes.sumPrediction().deserializer()).readRecordsToList();
+        return topology.sums().readRecordsToList();
     }
 
     @Test
