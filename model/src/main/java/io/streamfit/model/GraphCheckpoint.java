@@ -1,5 +1,6 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -89,10 +90,13 @@ final class GraphCheckpoint {
     private final List<Place> places = new ArrayList<>();
     /** Per dtype group, in order of first appearance in checkpoint order: the bytes of its snapshot. */
     private final long[] groupBytes;
-    /** The snapshot per dtype group, of the state as it is when the run reads it. */
-    private final List<Operand<?>> snapshot = new ArrayList<>();
-    /** The same, read after the run's update ({@link GuardedUpdate#settled}). */
+    /** A run that reads the state as it is: the snapshot per dtype group. */
+    private final Fetches snapshot = new Fetches();
+    private final Fetch[] snapshotFetches;
+    /** The snapshot per dtype group, read after the run's update ({@link GuardedUpdate#settled}). */
     private final List<Operand<?>> snapshotAfterUpdate = new ArrayList<>();
+    /** Where the training run's plan holds {@link #snapshotAfterUpdate}; see {@link #fetchAfterUpdate}. */
+    private Fetch[] afterUpdateFetches;
     /**
      * The whole checkpoint in the format of the class doc, headers written once; the values are
      * those of the last snapshot copied in, the update count and CRC are written per export.
@@ -173,9 +177,10 @@ final class GraphCheckpoint {
         Ops snap = restore.withSubScope("snapshot");
         Ops afterUpdate = restore.withSubScope("snapshot_after_update").withControlDependencies(List.of(settled));
         Operand<TInt32> flat = snap.constant(new int[] {-1});
-        for (List<Slot> group : members) {
-            snapshot.add(concatenated(snap, group, flat));
-            snapshotAfterUpdate.add(concatenated(afterUpdate, group, flat));
+        this.snapshotFetches = new Fetch[members.size()];
+        for (int g = 0; g < members.size(); g++) {
+            snapshotFetches[g] = snapshot.add(concatenated(snap, members.get(g), flat));
+            snapshotAfterUpdate.add(concatenated(afterUpdate, members.get(g), flat));
         }
     }
 
@@ -239,10 +244,8 @@ final class GraphCheckpoint {
     byte[] export(Session session, long updates) {
         if (!imageCurrent) {
             exportRuns++;
-            Session.Runner runner = session.runner();
-            snapshot.forEach(runner::fetch);
-            try (Result result = runner.run()) {
-                fill(result, 0);
+            try (Result result = snapshot.addTo(session.runner()).run()) {
+                fill(result, snapshotFetches);
             }
         }
         byte[] out = image.clone();
@@ -258,31 +261,43 @@ final class GraphCheckpoint {
     }
 
     /**
-     * Adds to a training run the fetches of the state it leaves ({@code n} fetches, n the number of
-     * dtypes, after the runner's others); read them with {@link #captureAfterUpdate}. Until then the
-     * state is taken to have changed: a run that fails leaves no stale export behind.
+     * Adds to {@code training}, the plan of the model's training run, the fetches of the state that
+     * run leaves (one per dtype); a run of it then calls {@link #beforeUpdateRun} and
+     * {@link #captureAfterUpdate}. Call once, when the graph is built.
      */
-    void fetchAfterUpdate(Session.Runner runner) {
-        imageCurrent = false;
-        snapshotAfterUpdate.forEach(runner::fetch);
+    void fetchAfterUpdate(Fetches training) {
+        Fetch[] fetches = new Fetch[snapshotAfterUpdate.size()];
+        for (int g = 0; g < fetches.length; g++) {
+            fetches[g] = training.add(snapshotAfterUpdate.get(g));
+        }
+        afterUpdateFetches = fetches;
     }
 
     /**
-     * Keeps the state that a run with {@link #fetchAfterUpdate} left, for the next {@link #export};
-     * call it before {@code result} is closed.
-     *
-     * @param first index in {@code result} of the first fetch {@link #fetchAfterUpdate} added
+     * Call before a training run: until {@link #captureAfterUpdate} the state is taken to have
+     * changed, so a run that fails leaves no stale export behind.
      */
-    void captureAfterUpdate(Result result, int first) {
-        fill(result, first);
+    void beforeUpdateRun() {
+        imageCurrent = false;
+    }
+
+    /**
+     * Keeps the state that a training run ({@link #fetchAfterUpdate}) left, for the next
+     * {@link #export}; call it before {@code result} is closed.
+     */
+    void captureAfterUpdate(Result result) {
+        if (afterUpdateFetches == null) {
+            throw new IllegalStateException("no training run fetches the state: fetchAfterUpdate first");
+        }
+        fill(result, afterUpdateFetches);
         imageCurrent = true;
     }
 
-    /** Copies the snapshot fetches starting at {@code first} into the image. */
-    private void fill(Result result, int first) {
+    /** Copies the snapshot of every dtype group, fetched as {@code groups}, into the image. */
+    private void fill(Result result, Fetch[] groups) {
         ByteDataBuffer[] data = new ByteDataBuffer[groupBytes.length];
         for (int g = 0; g < data.length; g++) {
-            RawTensor raw = result.get(first + g).asRawTensor();
+            RawTensor raw = groups[g].in(result).asRawTensor();
             if (raw.numBytes() != groupBytes[g]) {
                 throw new IllegalStateException("checkpoint snapshot " + g + " holds " + raw.numBytes()
                         + " bytes, the variables " + groupBytes[g]);
@@ -291,7 +306,8 @@ final class GraphCheckpoint {
             // any later run can update it in place.
             data[g] = raw.data();
         }
-        for (Place p : places) {
+        for (int i = 0; i < places.size(); i++) {
+            Place p = places.get(i);
             data[p.group].slice(p.from, p.length).read(image, p.at, p.length);
         }
     }
