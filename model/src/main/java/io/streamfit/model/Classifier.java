@@ -1,5 +1,6 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -58,8 +59,8 @@ public final class Classifier extends FeedForwardModel {
     private final Placeholder<TFloat32> countTarget;
     private final Placeholder<TFloat32> countMask;
 
-    private final Operand<TFloat32> probabilities;
-    private final Operand<TFloat32> expectedCounts;
+    private final Fetch probabilities;
+    private final Fetch expectedCounts;
 
     private final FeedTensor<TInt32> labelsFeed = new FeedTensor<>(TInt32.class);
     private final FeedTensor<TFloat32> labelMaskFeed = new FeedTensor<>(TFloat32.class);
@@ -84,8 +85,8 @@ public final class Classifier extends FeedForwardModel {
                     Placeholder.shape(Shape.of(-1, classes)));
             countMask = tf.withName("count_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
 
-            probabilities = tf.withName("probabilities").nn.softmax(output);
-            expectedCounts = tf.withName("expected_counts").math.unsortedSegmentSum(probabilities, segment, timesteps);
+            Operand<TFloat32> p = tf.withName("probabilities").nn.softmax(output);
+            Operand<TFloat32> expected = tf.withName("expected_counts").math.unsortedSegmentSum(p, segment, timesteps);
 
             Ops l = tf.withSubScope("cross_entropy");
             Operand<TInt32> axis1 = l.constant(1);
@@ -94,14 +95,16 @@ public final class Classifier extends FeedForwardModel {
             Operand<TFloat32> crossEntropy = l.math.neg(
                     l.reduceSum(l.math.mul(oneHot, l.nn.logSoftmax(output)), axis1));
             Operand<TFloat32> countError = l.math.mean(
-                    l.math.square(l.math.sub(expectedCounts, countTarget)), axis1);
+                    l.math.square(l.math.sub(expected, countTarget)), axis1);
             loss = CombinedLoss.weighted(tf, (float) spec.lossWeight(), crossEntropy, labelMask, countError, countMask,
                     segment, timesteps);
+            probabilities = stepFetch(p);
+            expectedCounts = stepFetch(expected);
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
         }
-        openWith(loss);
+        open(loss);
     }
 
     /** C, the number of classes. */
@@ -112,11 +115,13 @@ public final class Classifier extends FeedForwardModel {
     /**
      * {@inheritDoc}
      *
-     * @throws IllegalArgumentException if a label is not in [0, C) or explicit class counts are
-     *                                  not C numbers
+     * @throws IllegalArgumentException if the batch has another feature count than the spec, a
+     *                                  label is not in [0, C) or explicit class counts are not C
+     *                                  numbers
      */
     @Override
-    protected void validate(ObjectBatch batch) {
+    protected void checkBatch(ObjectBatch batch) {
+        super.checkBatch(batch);
         int[] y = batch.labels();
         float[] mask = batch.labelMask();
         int[] segment = batch.segment();
@@ -132,12 +137,6 @@ public final class Classifier extends FeedForwardModel {
                         + " class counts, the classifier has " + classes + " classes");
             }
         }
-    }
-
-    @Override
-    protected int fetchOutputs(Session.Runner runner) {
-        runner.fetch(probabilities).fetch(expectedCounts);
-        return 2;
     }
 
     @Override
@@ -163,8 +162,8 @@ public final class Classifier extends FeedForwardModel {
                                 boolean clipped) {
         int n = batch.objects();
         int b = batch.timesteps();
-        float[] p = read(result, 0, n * classes);
-        float[] expected = read(result, 1, b * classes);
+        float[] p = probabilities.floats(result, n * classes);
+        float[] expected = expectedCounts.floats(result, b * classes);
         float[] predicted = new float[n];
         float[] sums = new float[b];
         for (int i = 0; i < n; i++) {

@@ -27,8 +27,8 @@ import org.tensorflow.types.TInt32;
  * What the shared-weight models (regressor and classifier) share: one MLP with one set of weights
  * applied to every object of every timestep (objects are the batch dimension), its first layer
  * dense or sparse ({@link InputLayer}, {@link ModelSpec#sparseInput()}), the per-object segment
- * ids and the timestep count, the test-then-train step as one session run, the weights, and the
- * SavedModel export of an inference-only copy of the network.
+ * ids and the timestep count, the weights, and the SavedModel export of an inference-only copy
+ * of the network.
  *
  * <h2>Network</h2>
  * Each hidden layer i of {@link ModelSpec#hidden()} is {@code h = act(h W_i + b_i)}; then a
@@ -38,7 +38,8 @@ import org.tensorflow.types.TInt32;
  * {@code dense_i_kernel}, {@code dense_i_bias}, {@code output_kernel}, {@code output_bias}.
  *
  * <p>A subclass builds its placeholders, predictions and loss on {@link #output} in its
- * constructor, then calls {@link #openWith}.
+ * constructor, declares the predictions a step fetches ({@link #stepFetch}), then calls
+ * {@link #open}.
  */
 abstract class FeedForwardModel extends GraphModel {
 
@@ -56,7 +57,6 @@ abstract class FeedForwardModel extends GraphModel {
     private final FeedTensor<TInt32> segmentFeed = new FeedTensor<>(TInt32.class);
     private final FeedTensor<TInt32> timestepsFeed = new FeedTensor<>(TInt32.class);
     private final int[] timestepCount = new int[1];
-    private Operand<TFloat32> loss;
 
     /**
      * Builds the input, the hidden layers and the head of {@code outputs} units.
@@ -112,12 +112,6 @@ abstract class FeedForwardModel extends GraphModel {
         return in == null ? input.apply(scope, kernel, bias) : scope.math.add(scope.linalg.matMul(in, kernel), bias);
     }
 
-    /** Builds the training step for {@code loss} and opens the session ({@link GraphModel#open}). */
-    protected void openWith(Operand<TFloat32> loss) {
-        this.loss = loss;
-        open(loss);
-    }
-
     /** A dense batch, or a sparse one when {@link ModelSpec#sparseInput()}. */
     @Override
     public ObjectBatch newBatch() {
@@ -127,80 +121,26 @@ abstract class FeedForwardModel extends GraphModel {
     /**
      * {@inheritDoc}
      *
-     * <p>One session run: the predictions and, when training, the loss and the update. The
-     * predictions come from the forward pass that the update's gradients were computed on, so
-     * they are the model's predictions before the update. Batches of either layout are taken.
+     * <p>Batches of either layout are taken.
      *
-     * @throws IllegalArgumentException if the batch has another feature count than the spec, or
-     *                                  targets this model cannot take (see the subclass)
+     * @throws IllegalArgumentException if the batch has another feature count than the spec
      */
     @Override
-    public final StepResult step(ObjectBatch batch, boolean train) {
-        ensureOpen();
+    protected void checkBatch(ObjectBatch batch) {
         if (batch.features() != features) {
             throw new IllegalArgumentException("batch has " + batch.features() + " features per object, model has "
                     + features);
         }
-        validate(batch);
-        int b = batch.timesteps();
-        if (b == 0) {
-            return result(null, batch, Double.NaN, false, null, false);
-        }
-        boolean update = train && batch.anySupervised();
-        timestepCount[0] = b;
+    }
+
+    /** The features in the batch's layout, the timestep of every object and the timestep count. */
+    @Override
+    protected void feedInputs(Session.Runner runner, ObjectBatch batch) {
+        timestepCount[0] = batch.timesteps();
         int n = batch.objects();
-        Session.Runner runner = session().runner()
-                .feed(segment, FeedTensor.write(segmentFeed, batch.segment(), n, n))
+        runner.feed(segment, FeedTensor.write(segmentFeed, batch.segment(), n, n))
                 .feed(timesteps, FeedTensor.write(timestepsFeed, timestepCount, 1));
         input.feed(runner, batch);
-        int first = fetchOutputs(runner);
-        if (update) {
-            feedTargets(runner, batch);
-            runner.fetch(loss);
-            withUpdate(runner);
-        }
-        try (Result result = runner.run()) {
-            double lossValue = Double.NaN;
-            String skipped = null;
-            boolean wasClipped = false;
-            if (update) {
-                lossValue = ((TFloat32) result.get(first)).getFloat();
-                skipped = skipped(result, first + 1);
-                wasClipped = skipped == null && clipped(result, first + 1);
-                keepState(result, first + 1);
-            }
-            boolean applied = update && skipped == null;
-            if (applied) {
-                updated();
-            }
-            return result(result, batch, lossValue, applied, skipped, wasClipped);
-        }
-    }
-
-    /** Checks the batch's targets before anything runs; throws IllegalArgumentException with context. */
-    protected void validate(ObjectBatch batch) {
-    }
-
-    /** Adds the fetches of the predictions to {@code runner}; returns how many. */
-    protected abstract int fetchOutputs(Session.Runner runner);
-
-    /** Feeds the targets and masks of {@code batch} that the loss reads. */
-    protected abstract void feedTargets(Session.Runner runner, ObjectBatch batch);
-
-    /**
-     * The step's result from the fetches of {@link #fetchOutputs} (first in {@code result}); the
-     * result is {@code null} for a batch without timesteps.
-     */
-    protected abstract StepResult result(Result result, ObjectBatch batch, double loss, boolean updated,
-                                         String skipped, boolean clipped);
-
-    /** Reads {@code length} floats of fetch {@code index} into a new array. */
-    protected static float[] read(Result result, int index, int length) {
-        float[] out = new float[length];
-        if (result != null) {
-            ((TFloat32) result.get(index)).asRawTensor().data().asFloats().read(out, 0, length);
-        }
-        return out;
     }
 
     /**

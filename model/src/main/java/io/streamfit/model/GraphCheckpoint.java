@@ -1,15 +1,11 @@
 package io.streamfit.model;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import io.streamfit.model.Fetches.Fetch;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32;
 import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operand;
@@ -33,7 +29,9 @@ import org.tensorflow.types.family.TType;
 
 /**
  * Exports and imports every variable of a finished graph (model weights and optimizer slots and
- * step counters alike) together with the model's update count, as one self-checking byte array.
+ * step counters alike) together with the model's update count, as one self-checking byte array in
+ * the layout of {@link CheckpointFormat}; this class holds the graph side, the ops that read and
+ * write the variables.
  *
  * <p>Variables are found generically, as the graph's {@code VariableV2} operations sorted by name,
  * so optimizer state that tensorflow-framework keeps in variables is included without knowing the
@@ -44,33 +42,12 @@ import org.tensorflow.types.family.TType;
  * snapshot op per dtype that concatenates that dtype's variables, flattened, in checkpoint order.
  * A second set of snapshot ops waits for the update ({@link GuardedUpdate#settled}) so that a
  * training run fetches the state it leaves behind ({@link #fetchAfterUpdate}); an export after it
- * ({@link #captureAfterUpdate}) then needs no session run, only copying and the CRC. Since every
- * variable's shape is fixed, every byte of the format but the values, the update count and the CRC
- * is known when this object is built: exports fill one preformatted image.
- *
- * <p>Byte format, version 1 (also in {@link SharedWeightRegressor}'s public doc and in
- * {@code docs/state-format.md}: change all together, and bump {@link #FORMAT_VERSION}); every
- * number little-endian:
- * <pre>
- *   4 bytes   magic "SFCK" (0x53 0x46 0x43 0x4B)
- *   int32     format version (1)
- *   int32     L, then L bytes: the spec fingerprint, UTF-8 ({@link ModelSpec#fingerprint()})
- *   int64     update count (the model version)
- *   int32     V, the number of variables; then V times, in name order:
- *               int32 L, then L bytes: variable name, UTF-8
- *               int32 dtype, TensorFlow's DataType number (1 = float32)
- *               int32 rank, then rank x int64: the dimensions
- *               int32 L, then L bytes: the values, row-major, TensorFlow's host layout
- *                     (little-endian on the x86-64 and aarch64 builds TensorFlow Java ships)
- *   int32     CRC-32 of every byte before it
- * </pre>
+ * ({@link #captureAfterUpdate}) then needs no session run, only copying into the format's
+ * preformatted image and the CRC.
  *
  * <p>Not thread-safe; use it under the owning model's single thread.
  */
 final class GraphCheckpoint {
-
-    static final byte[] MAGIC = {'S', 'F', 'C', 'K'};
-    static final int FORMAT_VERSION = 1;
 
     private record Slot(String name, Output<?> variable, DataType dtype, Shape shape,
                         Placeholder<?> value, Assign<?> assign) {
@@ -78,28 +55,24 @@ final class GraphCheckpoint {
 
     /**
      * Where one variable's values lie: bytes {@code [from, from + length)} of its dtype's snapshot
-     * tensor ({@code group}), copied to {@code [at, at + length)} of the image.
+     * tensor ({@code group}).
      */
-    private record Place(int group, long from, int at, int length) {
+    private record Place(int group, long from, int length) {
     }
 
-    private final String fingerprint;
-    private final byte[] fingerprintBytes;
+    private final CheckpointFormat format;
     private final List<Slot> slots = new ArrayList<>();
     private final List<Place> places = new ArrayList<>();
     /** Per dtype group, in order of first appearance in checkpoint order: the bytes of its snapshot. */
     private final long[] groupBytes;
-    /** The snapshot per dtype group, of the state as it is when the run reads it. */
-    private final List<Operand<?>> snapshot = new ArrayList<>();
-    /** The same, read after the run's update ({@link GuardedUpdate#settled}). */
+    /** A run that reads the state as it is: the snapshot per dtype group. */
+    private final Fetches snapshot = new Fetches();
+    private final Fetch[] snapshotFetches;
+    /** The snapshot per dtype group, read after the run's update ({@link GuardedUpdate#settled}). */
     private final List<Operand<?>> snapshotAfterUpdate = new ArrayList<>();
-    /**
-     * The whole checkpoint in the format of the class doc, headers written once; the values are
-     * those of the last snapshot copied in, the update count and CRC are written per export.
-     */
-    private final byte[] image;
-    private final int updatesAt;
-    /** Whether {@link #image} holds the variables' current values. */
+    /** Where the training run's plan holds {@link #snapshotAfterUpdate}; see {@link #fetchAfterUpdate}. */
+    private Fetch[] afterUpdateFetches;
+    /** Whether the format's image holds the variables' current values. */
     private boolean imageCurrent;
     /** Exports that had to run the session (for tests: an export after a step must not). */
     private long exportRuns;
@@ -116,8 +89,6 @@ final class GraphCheckpoint {
      *                                  layout in the format
      */
     GraphCheckpoint(Graph graph, Ops tf, String fingerprint, Op settled) {
-        this.fingerprint = fingerprint;
-        this.fingerprintBytes = fingerprint.getBytes(StandardCharsets.UTF_8);
         List<GraphOperation> variables = new ArrayList<>();
         graph.operations().forEachRemaining(op -> {
             if (Optimizer.VARIABLE_V2.equals(op.type())) {
@@ -136,9 +107,7 @@ final class GraphCheckpoint {
         Map<DataType, Integer> groups = new LinkedHashMap<>();
         List<List<Slot>> members = new ArrayList<>();
         List<Long> sizes = new ArrayList<>();
-        int at = MAGIC.length + 4 + 4 + fingerprintBytes.length;
-        int updatesAt = at;
-        at += 8 + 4;
+        List<CheckpointFormat.Entry> entries = new ArrayList<>();
         for (Slot s : slots) {
             int group = groups.computeIfAbsent(s.dtype, d -> {
                 members.add(new ArrayList<>());
@@ -146,36 +115,21 @@ final class GraphCheckpoint {
                 return members.size() - 1;
             });
             int length = Math.toIntExact(elementBytes(s) * s.shape.size());
-            at += 4 + s.name.getBytes(StandardCharsets.UTF_8).length + 4 + 4 + 8 * s.shape.numDimensions() + 4;
-            places.add(new Place(group, sizes.get(group), at, length));
-            at += length;
+            entries.add(new CheckpointFormat.Entry(s.name, s.dtype.getNumber(), s.shape, length));
+            places.add(new Place(group, sizes.get(group), length));
             members.get(group).add(s);
             sizes.set(group, sizes.get(group) + length);
         }
-        this.updatesAt = updatesAt;
+        this.format = new CheckpointFormat(fingerprint, entries);
         this.groupBytes = sizes.stream().mapToLong(Long::longValue).toArray();
-        this.image = new byte[at + 4];
-        ByteBuffer out = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
-        out.put(MAGIC).putInt(FORMAT_VERSION).putInt(fingerprintBytes.length).put(fingerprintBytes);
-        out.putLong(0L).putInt(slots.size());
-        for (int i = 0; i < slots.size(); i++) {
-            Slot s = slots.get(i);
-            byte[] name = s.name.getBytes(StandardCharsets.UTF_8);
-            out.putInt(name.length).put(name);
-            out.putInt(s.dtype.getNumber()).putInt(s.shape.numDimensions());
-            for (long d : s.shape.asArray()) {
-                out.putLong(d);
-            }
-            out.putInt(places.get(i).length);
-            out.position(out.position() + places.get(i).length);
-        }
 
         Ops snap = restore.withSubScope("snapshot");
         Ops afterUpdate = restore.withSubScope("snapshot_after_update").withControlDependencies(List.of(settled));
         Operand<TInt32> flat = snap.constant(new int[] {-1});
-        for (List<Slot> group : members) {
-            snapshot.add(concatenated(snap, group, flat));
-            snapshotAfterUpdate.add(concatenated(afterUpdate, group, flat));
+        this.snapshotFetches = new Fetch[members.size()];
+        for (int g = 0; g < members.size(); g++) {
+            snapshotFetches[g] = snapshot.add(concatenated(snap, members.get(g), flat));
+            snapshotAfterUpdate.add(concatenated(afterUpdate, members.get(g), flat));
         }
     }
 
@@ -212,18 +166,16 @@ final class GraphCheckpoint {
         }
     }
 
+    /** The variable of {@code op} with the placeholder and the assign that import it. */
     private static Slot slot(Ops restore, GraphOperation op) {
-        DataType dtype = op.attributes().getAttrType("dtype");
-        Shape shape = op.attributes().getAttrShape("shape");
-        Output<?> variable = op.output(0);
-        return slotOf(restore, op.name(), variable, dtype, shape);
+        return slotOf(restore, op.name(), op.output(0), op.attributes().getAttrShape("shape"),
+                op.attributes().getAttrType("dtype"));
     }
 
-    private static <T extends TType> Slot slotOf(Ops restore, String name, Output<T> variable, DataType dtype,
-                                                 Shape shape) {
+    private static <T extends TType> Slot slotOf(Ops restore, String name, Output<T> variable, Shape shape,
+                                                 DataType dtype) {
         Placeholder<T> value = restore.placeholder(variable.type(), Placeholder.shape(shape));
-        Assign<T> assign = restore.assign(variable, value);
-        return new Slot(name, variable, dtype, shape, value, assign);
+        return new Slot(name, variable, dtype, shape, value, restore.assign(variable, value));
     }
 
     /** The variable names in checkpoint order. */
@@ -232,24 +184,18 @@ final class GraphCheckpoint {
     }
 
     /**
-     * Serialises all variables and {@code updates} in the format of the class doc. Needs no session
-     * run when the last run that could change a variable was a training run whose state was kept
-     * ({@link #captureAfterUpdate}); otherwise one run with one fetch per dtype.
+     * Serialises all variables and {@code updates} in the format of {@link CheckpointFormat}. Needs
+     * no session run when the last run that could change a variable was a training run whose state
+     * was kept ({@link #captureAfterUpdate}); otherwise one run with one fetch per dtype.
      */
     byte[] export(Session session, long updates) {
         if (!imageCurrent) {
             exportRuns++;
-            Session.Runner runner = session.runner();
-            snapshot.forEach(runner::fetch);
-            try (Result result = runner.run()) {
-                fill(result, 0);
+            try (Result result = snapshot.addTo(session.runner()).run()) {
+                fill(result, snapshotFetches);
             }
         }
-        byte[] out = image.clone();
-        ByteBuffer buffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(updatesAt, updates);
-        buffer.putInt(out.length - 4, crc(out, out.length - 4));
-        return out;
+        return format.encode(updates);
     }
 
     /** How many {@link #export} calls ran the session (the others copied the state a step fetched). */
@@ -258,31 +204,43 @@ final class GraphCheckpoint {
     }
 
     /**
-     * Adds to a training run the fetches of the state it leaves ({@code n} fetches, n the number of
-     * dtypes, after the runner's others); read them with {@link #captureAfterUpdate}. Until then the
-     * state is taken to have changed: a run that fails leaves no stale export behind.
+     * Adds to {@code training}, the plan of the model's training run, the fetches of the state that
+     * run leaves (one per dtype); a run of it then calls {@link #beforeUpdateRun} and
+     * {@link #captureAfterUpdate}. Call once, when the graph is built.
      */
-    void fetchAfterUpdate(Session.Runner runner) {
-        imageCurrent = false;
-        snapshotAfterUpdate.forEach(runner::fetch);
+    void fetchAfterUpdate(Fetches training) {
+        Fetch[] fetches = new Fetch[snapshotAfterUpdate.size()];
+        for (int g = 0; g < fetches.length; g++) {
+            fetches[g] = training.add(snapshotAfterUpdate.get(g));
+        }
+        afterUpdateFetches = fetches;
     }
 
     /**
-     * Keeps the state that a run with {@link #fetchAfterUpdate} left, for the next {@link #export};
-     * call it before {@code result} is closed.
-     *
-     * @param first index in {@code result} of the first fetch {@link #fetchAfterUpdate} added
+     * Call before a training run: until {@link #captureAfterUpdate} the state is taken to have
+     * changed, so a run that fails leaves no stale export behind.
      */
-    void captureAfterUpdate(Result result, int first) {
-        fill(result, first);
+    void beforeUpdateRun() {
+        imageCurrent = false;
+    }
+
+    /**
+     * Keeps the state that a training run ({@link #fetchAfterUpdate}) left, for the next
+     * {@link #export}; call it before {@code result} is closed.
+     */
+    void captureAfterUpdate(Result result) {
+        if (afterUpdateFetches == null) {
+            throw new IllegalStateException("no training run fetches the state: fetchAfterUpdate first");
+        }
+        fill(result, afterUpdateFetches);
         imageCurrent = true;
     }
 
-    /** Copies the snapshot fetches starting at {@code first} into the image. */
-    private void fill(Result result, int first) {
+    /** Copies the snapshot of every dtype group, fetched as {@code groups}, into the image. */
+    private void fill(Result result, Fetch[] groups) {
         ByteDataBuffer[] data = new ByteDataBuffer[groupBytes.length];
         for (int g = 0; g < data.length; g++) {
-            RawTensor raw = result.get(first + g).asRawTensor();
+            RawTensor raw = groups[g].in(result).asRawTensor();
             if (raw.numBytes() != groupBytes[g]) {
                 throw new IllegalStateException("checkpoint snapshot " + g + " holds " + raw.numBytes()
                         + " bytes, the variables " + groupBytes[g]);
@@ -291,8 +249,10 @@ final class GraphCheckpoint {
             // any later run can update it in place.
             data[g] = raw.data();
         }
-        for (Place p : places) {
-            data[p.group].slice(p.from, p.length).read(image, p.at, p.length);
+        byte[] image = format.image();
+        for (int i = 0; i < places.size(); i++) {
+            Place p = places.get(i);
+            data[p.group].slice(p.from, p.length).read(image, format.valuesAt(i), p.length);
         }
     }
 
@@ -305,40 +265,14 @@ final class GraphCheckpoint {
      *                                  another spec fingerprint, or of other variables
      */
     long importInto(Session session, byte[] state) {
-        ByteBuffer in = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
-        if (state.length < MAGIC.length + 8 || !Arrays.equals(state, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
-            throw new IllegalArgumentException("not a streamfit model checkpoint (bad magic bytes, "
-                    + state.length + " bytes)");
-        }
-        in.position(MAGIC.length);
-        int format = in.getInt();
-        if (format != FORMAT_VERSION) {
-            throw new IllegalArgumentException("unsupported checkpoint format version " + format
-                    + "; this build reads version " + FORMAT_VERSION);
-        }
-        int stored = in.getInt(state.length - 4);
-        int actual = crc(state, state.length - 4);
-        if (stored != actual) {
-            throw new IllegalArgumentException("corrupt checkpoint: CRC-32 mismatch (" + state.length + " bytes)");
-        }
-        String otherFingerprint = new String(bytes(in), StandardCharsets.UTF_8);
-        if (!otherFingerprint.equals(fingerprint)) {
-            throw new IllegalArgumentException("checkpoint is of another model: its spec fingerprint is '"
-                    + otherFingerprint + "', this model's is '" + fingerprint + "'");
-        }
-        long updates = in.getLong();
-        int count = in.getInt();
-        if (count != slots.size()) {
-            throw new IllegalArgumentException("checkpoint holds " + count + " variables, the model has "
-                    + slots.size());
-        }
-        List<Tensor> tensors = new ArrayList<>(count);
+        CheckpointFormat.Reader in = format.read(state);
+        List<Tensor> tensors = new ArrayList<>(slots.size());
         // From here a failed run may have assigned some of the variables.
         imageCurrent = false;
         try {
             Session.Runner runner = session.runner();
             for (Slot s : slots) {
-                Tensor t = readVariable(in, s);
+                Tensor t = newTensor(s.variable.type(), s.shape, in.nextValues());
                 tensors.add(t);
                 runner.feed(s.value, t).addTarget(s.assign);
             }
@@ -348,23 +282,7 @@ final class GraphCheckpoint {
                 t.close();
             }
         }
-        return updates;
-    }
-
-    private Tensor readVariable(ByteBuffer in, Slot s) {
-        String name = new String(bytes(in), StandardCharsets.UTF_8);
-        int dtype = in.getInt();
-        long[] dims = new long[in.getInt()];
-        for (int d = 0; d < dims.length; d++) {
-            dims[d] = in.getLong();
-        }
-        if (!name.equals(s.name) || dtype != s.dtype.getNumber() || !Arrays.equals(dims, s.shape.asArray())) {
-            throw new IllegalArgumentException("checkpoint variable '" + name + "' (dtype " + dtype + ", shape "
-                    + Arrays.toString(dims) + ") does not match the model's '" + s.name + "' (dtype "
-                    + s.dtype.getNumber() + ", shape " + s.shape + ")");
-        }
-        byte[] values = bytes(in);
-        return newTensor(s.variable.type(), s.shape, values);
+        return in.updates();
     }
 
     private static <T extends TType> T newTensor(Class<T> type, Shape shape, byte[] values) {
@@ -378,9 +296,7 @@ final class GraphCheckpoint {
         return t;
     }
 
-    /**
-     * The current values of every float32 variable, in checkpoint order (copies).
-     */
+    /** The current values of every float32 variable, in checkpoint order (copies). */
     Map<String, float[]> readFloats(Session session) {
         Session.Runner runner = session.runner();
         List<Slot> floats = slots.stream().filter(s -> s.dtype == DataType.DT_FLOAT).toList();
@@ -400,22 +316,5 @@ final class GraphCheckpoint {
         float[] values = new float[Math.toIntExact(t.shape().size())];
         t.asRawTensor().data().asFloats().read(values);
         return values;
-    }
-
-    private static byte[] bytes(ByteBuffer in) {
-        int n = in.getInt();
-        if (n < 0 || n > in.remaining()) {
-            throw new IllegalArgumentException("corrupt checkpoint: length " + n + " at offset "
-                    + (in.position() - 4) + " exceeds the " + in.remaining() + " bytes left");
-        }
-        byte[] b = new byte[n];
-        in.get(b);
-        return b;
-    }
-
-    private static int crc(byte[] bytes, int length) {
-        CRC32 crc = new CRC32();
-        crc.update(bytes, 0, length);
-        return (int) crc.getValue();
     }
 }

@@ -1,5 +1,6 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,19 +10,20 @@ import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.op.core.Variable;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
 
 /**
  * What every TensorFlow model of streamfit shares: the graph, the trained layers as the optimizers
  * see them ({@link DenseParams}), the guarded training step ({@link GuardedUpdate}), the session,
- * the checkpoint ({@link GraphCheckpoint}) and the version. A subclass builds its network and loss
- * in its constructor, registering each layer with {@link #register}, then calls {@link #open}.
+ * the checkpoint ({@link GraphCheckpoint}), the version, and the one {@link #step} of every kind.
+ * A subclass builds its network and loss in its constructor, registering each layer with
+ * {@link #register} and declaring the outputs a step fetches with {@link #stepFetch}, then calls
+ * {@link #open}; for the step it feeds the batch ({@link #feedInputs}, {@link #feedTargets}) and
+ * turns the fetched outputs into a {@link StepResult} ({@link #result}).
  *
  * <p>Not thread-safe: one model belongs to one thread at a time.
  */
@@ -35,6 +37,17 @@ abstract class GraphModel implements OnlineModel {
     private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
     private Placeholder<TInt64> updateCount;
     private GuardedUpdate update;
+    /** What every step run fetches: the subclass's {@link #stepFetch}es. */
+    private final Fetches predicting = new Fetches();
+    /**
+     * What a training step run fetches: those of {@link #predicting} at the same positions, then
+     * the loss (when reported), the guard's checks and the state the run leaves.
+     */
+    private Fetches training;
+    private Fetch lossFetch;
+    private Fetch lossFinite;
+    private Fetch gradientsFinite;
+    private Fetch clipped;
 
     private Session session;
     private GraphCheckpoint checkpoint;
@@ -77,14 +90,23 @@ abstract class GraphModel implements OnlineModel {
     }
 
     /**
+     * Declares an operand that every {@link #step} run fetches (the predictions, whether or not it
+     * trains); read it from the result given to {@link #result}. Call before {@link #open}.
+     */
+    protected Fetch stepFetch(Operand<?> operand) {
+        return predicting.add(operand);
+    }
+
+    /**
      * Builds the guarded training step for {@code loss} with the spec's optimizer, regularisation
      * and learning-rate schedule ({@link GuardedUpdate}), then the checkpoint and the session, and
      * initialises the variables. Call once, last in the subclass constructor; it closes the graph
      * when it fails.
      *
-     * @return the op that applies one update
+     * @param reportLoss whether a training step fetches {@code loss} for {@link StepResult#loss()};
+     *                   false: the subclass computes the reported loss itself ({@link #result} gets NaN)
      */
-    protected Op open(Operand<TFloat32> loss) {
+    protected void open(Operand<TFloat32> loss, boolean reportLoss) {
         try {
             PairOptimizer optimizer = Optimizers.create(spec.optimizer(), SessionConfig.fusedKernels(spec));
             Regularization regularization = Optimizers.regularization(spec.optimizer());
@@ -94,66 +116,112 @@ abstract class GraphModel implements OnlineModel {
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint(), update.settled);
+            training = predicting.extended();
+            lossFetch = reportLoss ? training.add(loss) : null;
+            lossFinite = training.add(update.lossFinite);
+            gradientsFinite = training.add(update.gradientsFinite);
+            clipped = training.add(update.clipped);
+            checkpoint.fetchAfterUpdate(training);
             session = new Session(graph, SessionConfig.of(spec));
             session.initialize();
-            return update.train;
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
         }
     }
 
-    /**
-     * Adds the update to {@code runner}: the update count feed, fetches after the caller's (loss
-     * finite, gradients finite, clipped: read them with {@link #skipped} and {@link #clipped}; then
-     * the state the run leaves: pass the result to {@link #keepState}) and the training target.
-     * Add no fetches after these.
-     */
-    protected Session.Runner withUpdate(Session.Runner runner) {
-        runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version()))
-                .fetch(update.lossFinite)
-                .fetch(update.gradientsFinite)
-                .fetch(update.clipped);
-        checkpoint.fetchAfterUpdate(runner);
-        return runner.addTarget(update.train);
+    /** {@link #open(Operand, boolean) open(loss, true)}: the reported loss is {@code loss}. */
+    protected void open(Operand<TFloat32> loss) {
+        open(loss, true);
     }
 
     /**
-     * Keeps the state a {@link #withUpdate} run left (updated or not) so that the next
-     * {@link #exportState} needs no session run; call it before closing the result. Without it the
-     * export runs the session itself. {@code first}: index of the run's first {@link #withUpdate}
-     * fetch.
+     * {@inheritDoc}
+     *
+     * <p>One session run: the predictions and, when training, the loss and the guarded update
+     * ({@link GuardedUpdate}), whose skip and clipping the result reports. The predictions come
+     * from the forward pass that the update's gradients were computed on, so they are the model's
+     * predictions before the update. The same run fetches the state it leaves, so that the next
+     * {@link #exportState} needs no run of its own.
+     *
+     * @throws IllegalArgumentException if the batch does not fit the model ({@link #checkBatch})
      */
-    protected void keepState(Result result, int first) {
-        checkpoint.captureAfterUpdate(result, first + 3);
-    }
-
-    /** Why the update of a {@link #withUpdate} run was skipped, or null; {@code first}: index of its first fetch. */
-    protected static String skipped(Result result, int first) {
-        if (!((TBool) result.get(first)).getBoolean()) {
-            return StepResult.SKIP_NON_FINITE_LOSS;
+    @Override
+    public final StepResult step(ObjectBatch batch, boolean train) {
+        ensureOpen();
+        checkBatch(batch);
+        if (nothingToRun(batch)) {
+            return result(null, batch, Double.NaN, false, null, false);
         }
-        if (!((TBool) result.get(first + 1)).getBoolean()) {
-            return StepResult.SKIP_NON_FINITE_GRADIENT;
+        boolean updating = train && supervised(batch);
+        Session.Runner runner = session.runner();
+        feedInputs(runner, batch);
+        if (updating) {
+            feedTargets(runner, batch);
+            runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version));
+            training.addTo(runner).addTarget(update.train);
+            checkpoint.beforeUpdateRun();
+        } else {
+            predicting.addTo(runner);
         }
-        return null;
+        try (Result result = runner.run()) {
+            double loss = Double.NaN;
+            String skipped = null;
+            boolean wasClipped = false;
+            if (updating) {
+                loss = lossFetch == null ? Double.NaN : lossFetch.scalarFloat(result);
+                if (!lossFinite.scalarBoolean(result)) {
+                    skipped = StepResult.SKIP_NON_FINITE_LOSS;
+                } else if (!gradientsFinite.scalarBoolean(result)) {
+                    skipped = StepResult.SKIP_NON_FINITE_GRADIENT;
+                }
+                wasClipped = skipped == null && clipped.scalarBoolean(result);
+                checkpoint.captureAfterUpdate(result);
+            }
+            boolean applied = updating && skipped == null;
+            if (applied) {
+                version++;
+            }
+            return result(result, batch, loss, applied, skipped, wasClipped);
+        }
     }
 
-    /** Whether the gradients of a {@link #withUpdate} run were clipped. */
-    protected static boolean clipped(Result result, int first) {
-        return ((TBool) result.get(first + 2)).getBoolean();
+    /** Checks that {@code batch} fits the model before anything runs; throws IllegalArgumentException with context. */
+    protected abstract void checkBatch(ObjectBatch batch);
+
+    /** Whether {@code batch} holds nothing to run the session on; its result is that of {@link #result} without one. */
+    protected boolean nothingToRun(ObjectBatch batch) {
+        return batch.timesteps() == 0;
     }
 
+    /** Whether a training step on {@code batch} updates: when it holds any target. */
+    protected boolean supervised(ObjectBatch batch) {
+        return batch.anySupervised();
+    }
+
+    /** Feeds what the forward pass reads of {@code batch}. */
+    protected abstract void feedInputs(Session.Runner runner, ObjectBatch batch);
+
+    /** Feeds the targets and masks of {@code batch} that the loss reads (training runs only). */
+    protected abstract void feedTargets(Session.Runner runner, ObjectBatch batch);
+
+    /**
+     * The step's result from the run's {@link #stepFetch} fetches; {@code result} is null when
+     * there was no run ({@link #nothingToRun}), and is closed after this returns.
+     *
+     * @param loss    the fetched loss of a training run, else NaN (always NaN without
+     *                {@code reportLoss}, see {@link #open(Operand, boolean)})
+     * @param updated whether the update was applied
+     * @param skipped why a training run's update was not applied, or null
+     * @param clipped whether the applied gradients were clipped
+     */
+    protected abstract StepResult result(Result result, ObjectBatch batch, double loss, boolean updated,
+                                         String skipped, boolean clipped);
 
     /** The session; valid after {@link #open}. */
     protected Session session() {
         ensureOpen();
         return session;
-    }
-
-    /** Records one applied update. */
-    protected void updated() {
-        version++;
     }
 
     /**
@@ -180,7 +248,7 @@ abstract class GraphModel implements OnlineModel {
      *
      * <p>After a step, this copies the state that the step's own session run fetched (one
      * concatenated tensor per dtype, {@link GraphCheckpoint}); after an import, or before the first
-     * training step, it runs the session once. Only {@link #withUpdate} runs and imports write
+     * training step, it runs the session once. Only training {@link #step} runs and imports write
      * variables, which is what makes the kept state current.
      */
     @Override

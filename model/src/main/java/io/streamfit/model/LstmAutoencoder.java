@@ -1,5 +1,6 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,12 +31,19 @@ import org.tensorflow.types.TFloat32;
  * training loss is the mean score of the batch's objects: every window is its own target, so
  * every object is supervised and targets in the batch are ignored.
  *
+ * <h2>Step</h2>
+ * The object predictions of a {@link #step} are the windows' scores before the update; the
+ * per-timestep sums are sums of scores. With {@code train} and at least one object, one update on
+ * the mean score follows in the same session run, whether or not the batch holds targets. The
+ * loss is the mean score.
+ *
  * <p>Not thread-safe; the graph is built once and every {@link #step} is one session run.
  */
 public final class LstmAutoencoder extends SequenceModel {
 
+    /** What the {@code serve} signature returns. */
     private final Operand<TFloat32> scores;
-    private final Operand<TFloat32> loss;
+    private final Fetch scoresFetch;
     private final Operand<TFloat32> reconstruction;
 
     /**
@@ -44,6 +52,7 @@ public final class LstmAutoencoder extends SequenceModel {
      */
     public LstmAutoencoder(ModelSpec spec) {
         super(spec, ModelSpec.KIND_SEQ_AUTOENCODER);
+        Operand<TFloat32> loss;
         try {
             LstmCell.State s = encode();
             int width = encodedWidth();
@@ -75,49 +84,23 @@ public final class LstmAutoencoder extends SequenceModel {
             }
             reconstruction = tf.withName("reconstruction").reshape(tf.stack(chronological, Stack.axis(1L)),
                     tf.constant(new int[] {-1, window * features}));
+            scoresFetch = stepFetch(scores);
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
         }
-        open(loss);
+        // The reported loss is the mean of the fetched scores summed in double (result()), as it
+        // always was: the graph's float32 mean can differ in the last bits, and would cost a fetch.
+        open(loss, false);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>The object predictions are the windows' scores (reconstruction MSE, &gt;= 0) before the
-     * update; the per-timestep sums are sums of scores. With {@code train} and at least one
-     * object, one update on the mean score follows in the same session run, whether or not the
-     * batch holds targets. The loss is the mean score.
-     *
-     * @throws IllegalArgumentException if the batch's feature count is not W * m
-     */
+    /** The scores, their sums per timestep, and their mean as the loss of a training step. */
     @Override
-    public StepResult step(ObjectBatch batch, boolean train) {
-        checkBatch(batch);
+    protected StepResult result(Result result, ObjectBatch batch, double loss, boolean updated, String skipped,
+                                boolean clipped) {
         int n = batch.objects();
-        float[] score = new float[n];
+        float[] score = scoresFetch.floats(result, n);
         float[] sums = new float[batch.timesteps()];
-        if (n == 0) {
-            return new StepResult(score, sums, Double.NaN, false);
-        }
-        int width = window * features;
-        Session.Runner runner = session().runner()
-                .feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width))
-                .fetch(scores);
-        if (train) {
-            withUpdate(runner);
-        }
-        String skipped = null;
-        boolean wasClipped = false;
-        try (Result result = runner.run()) {
-            ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(score, 0, n);
-            if (train) {
-                skipped = skipped(result, 1);
-                wasClipped = skipped == null && clipped(result, 1);
-                keepState(result, 1);
-            }
-        }
         double mean = 0;
         for (int t = 0; t < sums.length; t++) {
             for (int i = batch.firstObject(t); i < batch.firstObject(t + 1); i++) {
@@ -125,11 +108,26 @@ public final class LstmAutoencoder extends SequenceModel {
                 mean += score[i];
             }
         }
-        boolean applied = train && skipped == null;
-        if (applied) {
-            updated();
-        }
-        return new StepResult(score, sums, train ? mean / n : Double.NaN, applied, skipped, wasClipped);
+        // A training run reports applied or skipped; only then is there a loss to report.
+        boolean trained = updated || skipped != null;
+        return new StepResult(score, sums, trained ? mean / n : Double.NaN, updated, skipped, clipped);
+    }
+
+    /** Nothing to run without objects, whatever the timesteps. */
+    @Override
+    protected boolean nothingToRun(ObjectBatch batch) {
+        return batch.objects() == 0;
+    }
+
+    /** Every window is its own target, so every training step tries an update. */
+    @Override
+    protected boolean supervised(ObjectBatch batch) {
+        return true;
+    }
+
+    /** None: targets in the batch are ignored. */
+    @Override
+    protected void feedTargets(Session.Runner runner, ObjectBatch batch) {
     }
 
     /**
@@ -145,9 +143,9 @@ public final class LstmAutoencoder extends SequenceModel {
         if (n == 0) {
             return out;
         }
-        try (Result result = session().runner()
-                .feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width))
-                .fetch(reconstruction).run()) {
+        Session.Runner runner = session().runner();
+        feedInputs(runner, batch);
+        try (Result result = runner.fetch(reconstruction).run()) {
             ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(out);
         }
         return out;

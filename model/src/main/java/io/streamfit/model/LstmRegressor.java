@@ -1,11 +1,11 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
@@ -39,9 +39,10 @@ public final class LstmRegressor extends SequenceModel {
     private final Placeholder<TFloat32> sumMask;
     private final Placeholder<TInt32> timesteps;
 
+    /** What the {@code serve} signature returns. */
     private final Operand<TFloat32> predictions;
-    private final Operand<TFloat32> sumPredictions;
-    private final Operand<TFloat32> loss;
+    private final Fetch predictionsFetch;
+    private final Fetch sumPredictions;
 
     private final FeedTensor<TInt32> segmentFeed = new FeedTensor<>(TInt32.class);
     private final FeedTensor<TInt32> timestepsFeed = new FeedTensor<>(TInt32.class);
@@ -57,6 +58,7 @@ public final class LstmRegressor extends SequenceModel {
      */
     public LstmRegressor(ModelSpec spec) {
         super(spec, ModelSpec.KIND_LSTM_REGRESSOR);
+        Operand<TFloat32> loss;
         try {
             segment = tf.withName("segment").placeholder(TInt32.class, Placeholder.shape(Shape.of(-1)));
             objectTarget = tf.withName("object_target").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
@@ -68,9 +70,12 @@ public final class LstmRegressor extends SequenceModel {
             LstmCell.State s = encode();
             Dense output = dense("output", encodedWidth(), 1, spec.seed() + 1000);
             predictions = tf.withName("prediction").reshape(output.apply(tf, s.h()), tf.constant(new int[] {-1}));
-            sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
-            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sumPredictions, objectTarget, objectMask,
+            Operand<TFloat32> sums = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment,
+                    timesteps);
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sums, objectTarget, objectMask,
                     sumTarget, sumMask, segment, timesteps);
+            predictionsFetch = stepFetch(predictions);
+            sumPredictions = stepFetch(sums);
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
@@ -78,56 +83,31 @@ public final class LstmRegressor extends SequenceModel {
         open(loss);
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * @throws IllegalArgumentException if the batch's feature count is not W * m
-     */
+    /** The windows, the timestep of every object and the timestep count. */
     @Override
-    public StepResult step(ObjectBatch batch, boolean train) {
-        checkBatch(batch);
+    protected void feedInputs(Session.Runner runner, ObjectBatch batch) {
+        super.feedInputs(runner, batch);
+        int n = batch.objects();
+        timestepCount[0] = batch.timesteps();
+        runner.feed(segment, FeedTensor.write(segmentFeed, batch.segment(), n, n))
+                .feed(timesteps, FeedTensor.write(timestepsFeed, timestepCount, 1));
+    }
+
+    @Override
+    protected void feedTargets(Session.Runner runner, ObjectBatch batch) {
         int n = batch.objects();
         int b = batch.timesteps();
-        float[] objectPredictions = new float[n];
-        float[] sums = new float[b];
-        if (b == 0) {
-            return new StepResult(objectPredictions, sums, Double.NaN, false);
-        }
-        boolean update = train && batch.anySupervised();
-        int width = window * features;
-        timestepCount[0] = b;
-        Session.Runner runner = session().runner()
-                .feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width))
-                .feed(segment, FeedTensor.write(segmentFeed, batch.segment(), n, n))
-                .feed(timesteps, FeedTensor.write(timestepsFeed, timestepCount, 1))
-                .fetch(predictions)
-                .fetch(sumPredictions);
-        if (update) {
-            runner.feed(objectTarget, FeedTensor.write(objectTargetFeed, batch.objectTarget(), n, n))
-                    .feed(objectMask, FeedTensor.write(objectMaskFeed, batch.objectMask(), n, n))
-                    .feed(sumTarget, FeedTensor.write(sumTargetFeed, batch.sumTarget(), b, b))
-                    .feed(sumMask, FeedTensor.write(sumMaskFeed, batch.sumMask(), b, b))
-                    .fetch(loss);
-            withUpdate(runner);
-        }
-        double lossValue = Double.NaN;
-        String skipped = null;
-        boolean wasClipped = false;
-        try (Result result = runner.run()) {
-            ((TFloat32) result.get(0)).asRawTensor().data().asFloats().read(objectPredictions, 0, n);
-            ((TFloat32) result.get(1)).asRawTensor().data().asFloats().read(sums, 0, b);
-            if (update) {
-                lossValue = ((TFloat32) result.get(2)).getFloat();
-                skipped = skipped(result, 3);
-                wasClipped = skipped == null && clipped(result, 3);
-                keepState(result, 3);
-            }
-        }
-        boolean applied = update && skipped == null;
-        if (applied) {
-            updated();
-        }
-        return new StepResult(objectPredictions, sums, lossValue, applied, skipped, wasClipped);
+        runner.feed(objectTarget, FeedTensor.write(objectTargetFeed, batch.objectTarget(), n, n))
+                .feed(objectMask, FeedTensor.write(objectMaskFeed, batch.objectMask(), n, n))
+                .feed(sumTarget, FeedTensor.write(sumTargetFeed, batch.sumTarget(), b, b))
+                .feed(sumMask, FeedTensor.write(sumMaskFeed, batch.sumMask(), b, b));
+    }
+
+    @Override
+    protected StepResult result(Result result, ObjectBatch batch, double loss, boolean updated, String skipped,
+                                boolean clipped) {
+        return new StepResult(predictionsFetch.floats(result, batch.objects()),
+                sumPredictions.floats(result, batch.timesteps()), loss, updated, skipped, clipped);
     }
 
     @Override

@@ -1,11 +1,6 @@
 package io.streamfit.model;
 
-import static io.streamfit.model.OptimizerParam.flag;
-import static io.streamfit.model.OptimizerParam.number;
-
-import io.streamfit.model.OptimizerParam.Range;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,15 +13,17 @@ import java.util.function.Function;
 /**
  * The one place that maps an optimizer name ({@code optimizer} in the configuration) and its
  * hyperparameters to a {@link PairOptimizer}, a {@link Regularization} and a
- * {@link LearningRateSchedule}, and the one place that declares those hyperparameters.
+ * {@link LearningRateSchedule}, and the public face of the declarations of those
+ * hyperparameters.
  *
- * <p>Every parameter is declared once in {@code PARAMS} (key, number or flag, valid range, one
- * line of documentation); every optimizer names the parameters it takes, with its defaults, in
- * its {@code register(name, defaults, factory)} line; {@code COMMON} holds those that every
- * optimizer takes. The service derives its {@code optimizer.<key>} configuration keys (type,
- * default, validator, documentation) and its configuration reference from these, so adding an
- * optimizer is one {@code register} line and adding a parameter is one {@code PARAMS} entry plus
- * its default where it is taken. The defaults of the optimizer-specific parameters are those of
+ * <p>Every parameter is declared once in {@link OptimizerParams#ALL} (key, number or flag, valid
+ * range, one line of documentation), its key here as a {@code PARAM_} constant; every optimizer
+ * names the parameters it takes, with its defaults, in its {@code register(name, defaults,
+ * factory)} line here; {@link OptimizerParams#COMMON} holds those that every optimizer takes. The
+ * service derives its {@code optimizer.<key>} configuration keys (type, default, validator,
+ * documentation) and its configuration reference from these, so adding an optimizer is one
+ * {@code register} line and adding a parameter is one declaration plus its default where it is
+ * taken. The defaults of the optimizer-specific parameters are those of
  * tensorflow-framework 1.1.0's classes of the same name. The learning rate of every optimizer is
  * {@link ModelSpec.OptimizerSpec#learningRate()}.
  */
@@ -60,54 +57,8 @@ public final class Optimizers {
     public static final String PARAM_DECAY_RATE = "decay.rate";
     public static final String PARAM_DECAY_STEPS = "decay.steps";
 
-    /**
-     * Every parameter, in the order the configuration reference lists them. The ranges are also
-     * what the service's configuration validates, where the end points of open intervals pass
-     * and the model rejects them (so {@code optimizer.epsilon=0} passes as long as no optimizer
-     * that takes epsilon is chosen).
-     */
-    private static final List<OptimizerParam> PARAMS = List.of(
-            number(PARAM_MOMENTUM, Range.closedOpen(0.0, 1.0), true, "momentum coefficient"),
-            flag(PARAM_NESTEROV, true, "use Nesterov momentum"),
-            number(PARAM_BETA1, Range.closedOpen(0.0, 1.0), true, "decay of the first moment"),
-            number(PARAM_BETA2, Range.closedOpen(0.0, 1.0), true, "decay of the second moment"),
-            number(PARAM_EPSILON, Range.positive(), true, "epsilon added to the denominator"),
-            number(PARAM_INITIAL_ACCUMULATOR, Range.positive(), true,
-                    "starting value of the squared-gradient accumulator"),
-            number(PARAM_RHO, Range.closedOpen(0.0, 1.0), true, "decay of the mean square"),
-            flag(PARAM_CENTERED, true, "divide by the estimated variance instead of the mean square"),
-            // -1e6: a bound that the configuration has always had; FTRL-Proximal's own power is -0.5.
-            number(PARAM_LEARNING_RATE_POWER, Range.closed(-1e6, 0.0), true,
-                    "learning-rate power p, -0.5 being the 1/sqrt(n) step of FTRL-Proximal"),
-            number(PARAM_FTRL_L1, Range.atLeast(0.0), true, "its own l1 strength, on weights only"),
-            number(PARAM_FTRL_L2, Range.atLeast(0.0), true, "its own l2 strength, on weights only"),
-            number(PARAM_FTRL_L2_SHRINKAGE, Range.atLeast(0.0), true, "l2 shrinkage strength, on weights only"),
-            number(PARAM_L1, Range.atLeast(0.0), false,
-                    "adds l1 * sign(W) to the gradient of the weights W (never biases)"),
-            number(PARAM_L2, Range.atLeast(0.0), false, "adds l2 * W to the gradient of the weights W (never biases)"),
-            number(PARAM_WEIGHT_DECAY, Range.atLeast(0.0), false,
-                    "decoupled weight decay, W -= lr_t * decay * W after each step (never biases)"),
-            number(PARAM_CLIP_NORM, Range.atLeast(0.0), false,
-                    "scale all gradients down so that their global L2 norm is at most this (0 = off)"),
-            number(PARAM_DECAY_RATE, Range.atLeast(0.0), true,
-                    "decay rate of a non-constant schedule (exponential: in (0, 1])"),
-            // 1e-9 rather than an open 0: the configuration has always rejected smaller periods.
-            number(PARAM_DECAY_STEPS, Range.atLeast(1e-9), true, "period of a non-constant schedule, in updates"));
-
-    /**
-     * The parameters every optimizer takes, with their defaults: regularisation and clipping (all
-     * off), applied around the update rule by {@link Regularization}, and the rate and period of a
-     * non-constant schedule ({@code SCHEDULE_PARAMS}).
-     */
-    private static final Map<String, Double> COMMON = sorted(Map.of(PARAM_L1, 0.0, PARAM_L2, 0.0,
-            PARAM_WEIGHT_DECAY, 0.0, PARAM_CLIP_NORM, 0.0, PARAM_DECAY_RATE, LearningRateSchedule.RATE_DEFAULT,
-            PARAM_DECAY_STEPS, LearningRateSchedule.STEPS_DEFAULT));
-
-    /** Common parameters that only a non-constant learning-rate schedule uses. */
-    private static final Set<String> SCHEDULE_PARAMS = Set.of(PARAM_DECAY_RATE, PARAM_DECAY_STEPS);
-
     /** Parameters every optimizer takes (regularisation, clipping, schedule). */
-    public static final Set<String> COMMON_PARAMS = COMMON.keySet();
+    public static final Set<String> COMMON_PARAMS = OptimizerParams.COMMON.keySet();
 
     /** Builds an update rule from its validated parameters; {@code fused}: it may use fused in-place kernels. */
     private interface Factory {
@@ -128,16 +79,9 @@ public final class Optimizers {
     private record Entry(Map<String, Double> defaults, Factory factory) {
     }
 
-    private static final Map<String, OptimizerParam> BY_KEY = new LinkedHashMap<>();
     private static final Map<String, Entry> REGISTRY = new TreeMap<>();
 
     static {
-        for (OptimizerParam p : PARAMS) {
-            if (BY_KEY.put(p.key(), p) != null) {
-                throw new IllegalStateException("optimizer parameter " + p.key() + " declared twice");
-            }
-        }
-        checkDefaults("every optimizer", COMMON);
         register(SGD, Map.of(), (v, fused) -> new SgdOptimizer());
         register(MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9, PARAM_NESTEROV, 0.0), (v, fused) -> new MomentumOptimizer(
                 v.number(PARAM_MOMENTUM), v.flag(PARAM_NESTEROV)));
@@ -155,7 +99,7 @@ public final class Optimizers {
                         v.number(PARAM_FTRL_L1), v.number(PARAM_FTRL_L2), v.number(PARAM_FTRL_L2_SHRINKAGE)));
         register(NEURON_MEAN_MOMENTUM, Map.of(PARAM_MOMENTUM, 0.9), (v, fused) -> new NeuronMeanMomentum(
                 v.number(PARAM_MOMENTUM)));
-        for (OptimizerParam p : PARAMS) {
+        for (OptimizerParam p : OptimizerParams.ALL) {
             if (defaultsByOptimizer(p.key()).isEmpty()) {
                 throw new IllegalStateException("optimizer parameter " + p.key() + " is taken by no optimizer");
             }
@@ -166,32 +110,14 @@ public final class Optimizers {
     }
 
     private static void register(String name, Map<String, Double> defaults, Factory factory) {
-        checkDefaults("optimizer '" + name + "'", defaults);
+        OptimizerParams.checkDefaults("optimizer '" + name + "'", defaults);
         for (String key : defaults.keySet()) {
-            if (COMMON.containsKey(key)) {
+            if (OptimizerParams.COMMON.containsKey(key)) {
                 throw new IllegalStateException("optimizer '" + name + "' lists " + key
                         + ", which every optimizer takes already");
             }
         }
-        REGISTRY.put(name, new Entry(sorted(defaults), factory));
-    }
-
-    /** A mistake in a declaration fails every use of this class, so that no test can miss it. */
-    private static void checkDefaults(String owner, Map<String, Double> defaults) {
-        defaults.forEach((key, value) -> {
-            OptimizerParam p = BY_KEY.get(key);
-            if (p == null) {
-                throw new IllegalStateException(owner + ": parameter " + key + " is not declared in PARAMS");
-            }
-            if (!p.accepts(value)) {
-                throw new IllegalStateException(owner + ": default " + value + " of " + key + " is not "
-                        + p.describeValid());
-            }
-        });
-    }
-
-    private static Map<String, Double> sorted(Map<String, Double> m) {
-        return Collections.unmodifiableMap(new TreeMap<>(m));
+        REGISTRY.put(name, new Entry(OptimizerParams.sorted(defaults), factory));
     }
 
     /** The known optimizer names, sorted. */
@@ -210,7 +136,7 @@ public final class Optimizers {
 
     /** Every parameter, optimizer-specific and common, in the order of the configuration reference. */
     public static List<OptimizerParam> params() {
-        return PARAMS;
+        return OptimizerParams.ALL;
     }
 
     /**
@@ -220,13 +146,14 @@ public final class Optimizers {
      * @throws IllegalArgumentException for an undeclared key
      */
     public static SortedMap<String, Double> defaultsByOptimizer(String key) {
-        if (!BY_KEY.containsKey(key)) {
+        if (OptimizerParams.get(key) == null) {
             throw new IllegalArgumentException("unknown optimizer parameter '" + key + "'; expected one of "
-                    + BY_KEY.keySet());
+                    + OptimizerParams.keys());
         }
         SortedMap<String, Double> out = new TreeMap<>();
         REGISTRY.forEach((name, entry) -> {
-            Double d = COMMON.containsKey(key) ? COMMON.get(key) : entry.defaults.get(key);
+            Double d = OptimizerParams.COMMON.containsKey(key) ? OptimizerParams.COMMON.get(key)
+                    : entry.defaults.get(key);
             if (d != null) {
                 out.put(name, d);
             }
@@ -256,10 +183,10 @@ public final class Optimizers {
             }
         }
         boolean scheduled = !LearningRateSchedule.CONSTANT.equals(schedule);
-        COMMON.forEach((key, fallback) -> {
+        OptimizerParams.COMMON.forEach((key, fallback) -> {
             Double given = configured.apply(key);
             double v = given == null ? fallback : given;
-            if (SCHEDULE_PARAMS.contains(key) ? scheduled : v != fallback) {
+            if (OptimizerParams.SCHEDULE.contains(key) ? scheduled : v != fallback) {
                 params.put(key, v);
             }
         });
@@ -293,9 +220,9 @@ public final class Optimizers {
         Entry entry = entry(spec.name());
         // A misspelt key would otherwise silently fall back to its default.
         for (String key : spec.params().keySet()) {
-            if (!entry.defaults.containsKey(key) && !COMMON.containsKey(key)) {
+            if (!entry.defaults.containsKey(key) && !OptimizerParams.COMMON.containsKey(key)) {
                 Set<String> known = new TreeSet<>(entry.defaults.keySet());
-                known.addAll(COMMON.keySet());
+                known.addAll(OptimizerParams.COMMON.keySet());
                 throw new IllegalArgumentException("unknown parameter '" + key + "' for optimizer '"
                         + spec.name() + "'; expected one of " + known);
             }
@@ -304,7 +231,7 @@ public final class Optimizers {
         Map<String, Double> values = new TreeMap<>(entry.defaults);
         values.replaceAll((key, fallback) -> {
             double v = spec.param(key, fallback);
-            OptimizerParam p = BY_KEY.get(key);
+            OptimizerParam p = OptimizerParams.get(key);
             if (!p.accepts(v)) {
                 throw new IllegalArgumentException("optimizer '" + spec.name() + "' parameter " + key + " must be "
                         + p.describeValid() + ", got " + v);
@@ -327,7 +254,7 @@ public final class Optimizers {
     }
 
     private static double common(ModelSpec.OptimizerSpec spec, String key) {
-        return spec.param(key, COMMON.get(key));
+        return spec.param(key, OptimizerParams.COMMON.get(key));
     }
 
     private static Entry entry(String name) {

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
+import org.tensorflow.Session;
 import org.tensorflow.framework.initializers.Glorot;
 import org.tensorflow.framework.initializers.VarianceScaling;
 import org.tensorflow.ndarray.Shape;
@@ -19,8 +20,9 @@ import org.tensorflow.types.TInt32;
 
 /**
  * What the LSTM models share on top of {@link GraphModel} (training op, session, checkpoint,
- * version): the window input and the unrolled encoder. A subclass builds its head and loss on
- * {@link #encoderInputs} in its constructor, then calls {@link #open}.
+ * version, step): the window input and the unrolled encoder. A subclass builds its head and loss
+ * on {@link #encoderInputs} in its constructor, declares what a step fetches
+ * ({@link #stepFetch}), then calls {@link #open}.
  *
  * <p>Input: an {@link ObjectBatch} of {@code W * m} features per object, each row one object's
  * window, row-major [W, m], oldest timestep first ({@link SequenceOptions}). Objects are the batch
@@ -37,7 +39,7 @@ abstract class SequenceModel extends GraphModel {
     protected final Placeholder<TFloat32> x;
     /** The encoder's input per timestep, oldest first, each [N, m] (differenced when configured). */
     protected final List<Operand<TFloat32>> encoderInputs;
-    protected final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
+    private final FeedTensor<TFloat32> xFeed = new FeedTensor<>(TFloat32.class);
     private final Operand<TInt32> batchSize;
 
     /**
@@ -203,7 +205,12 @@ abstract class SequenceModel extends GraphModel {
                 Map.of(servingOutputName(), servingOutput()));
     }
 
-    /** Checks the batch's feature count: W * m. */
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if the batch's feature count is not W * m
+     */
+    @Override
     protected void checkBatch(ObjectBatch batch) {
         ensureOpen();
         if (batch.features() != window * features) {
@@ -211,6 +218,14 @@ abstract class SequenceModel extends GraphModel {
                     + spec.kind() + "' takes windows of " + window + " timesteps x " + features + " features = "
                     + window * features);
         }
+    }
+
+    /** The windows, one row of W * m per object. */
+    @Override
+    protected void feedInputs(Session.Runner runner, ObjectBatch batch) {
+        int n = batch.objects();
+        int width = window * features;
+        runner.feed(x, FeedTensor.write(xFeed, batch.x(), n * width, n, width));
     }
 
     /** Names of the trained variables, (kernel, bias) pairs in build order. */

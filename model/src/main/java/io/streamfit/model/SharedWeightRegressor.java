@@ -1,5 +1,6 @@
 package io.streamfit.model;
 
+import io.streamfit.model.Fetches.Fetch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,8 +85,8 @@ public final class SharedWeightRegressor extends FeedForwardModel {
     private final Placeholder<TFloat32> sumTarget;
     private final Placeholder<TFloat32> sumMask;
 
-    private final Operand<TFloat32> predictions;
-    private final Operand<TFloat32> sumPredictions;
+    private final Fetch predictions;
+    private final Fetch sumPredictions;
 
     private final FeedTensor<TFloat32> objectTargetFeed = new FeedTensor<>(TFloat32.class);
     private final FeedTensor<TFloat32> objectMaskFeed = new FeedTensor<>(TFloat32.class);
@@ -106,21 +107,17 @@ public final class SharedWeightRegressor extends FeedForwardModel {
             objectMask = tf.withName("object_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
             sumTarget = tf.withName("sum_target").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
             sumMask = tf.withName("sum_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
-            predictions = tf.withName("prediction").reshape(output, tf.constant(new int[] {-1}));
-            sumPredictions = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment, timesteps);
-            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sumPredictions, objectTarget,
-                    objectMask, sumTarget, sumMask, segment, timesteps);
+            Operand<TFloat32> p = tf.withName("prediction").reshape(output, tf.constant(new int[] {-1}));
+            Operand<TFloat32> sums = tf.withName("sum_prediction").math.unsortedSegmentSum(p, segment, timesteps);
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), p, sums, objectTarget, objectMask, sumTarget,
+                    sumMask, segment, timesteps);
+            predictions = stepFetch(p);
+            sumPredictions = stepFetch(sums);
         } catch (RuntimeException | Error e) {
             graph.close();
             throw e;
         }
-        openWith(loss);
-    }
-
-    @Override
-    protected int fetchOutputs(Session.Runner runner) {
-        runner.fetch(predictions).fetch(sumPredictions);
-        return 2;
+        open(loss);
     }
 
     @Override
@@ -136,8 +133,8 @@ public final class SharedWeightRegressor extends FeedForwardModel {
     @Override
     protected StepResult result(Result result, ObjectBatch batch, double loss, boolean updated, String skipped,
                                 boolean clipped) {
-        return new StepResult(read(result, 0, batch.objects()), read(result, 1, batch.timesteps()), loss, updated,
-                skipped, clipped);
+        return new StepResult(predictions.floats(result, batch.objects()),
+                sumPredictions.floats(result, batch.timesteps()), loss, updated, skipped, clipped);
     }
 
     /**

@@ -186,10 +186,11 @@ class CheckpointExportTest {
                 byte[] initial = checkpoint.export(session, 1);
                 assertThat(initial).isEqualTo(LegacyCheckpointExport.export(graph, session, "fp", 1));
 
-                Session.Runner runner = session.runner();
-                checkpoint.fetchAfterUpdate(runner);
-                try (var result = runner.addTarget(settled).run()) {
-                    checkpoint.captureAfterUpdate(result, 0);
+                Fetches training = new Fetches();
+                checkpoint.fetchAfterUpdate(training);
+                checkpoint.beforeUpdateRun();
+                try (var result = training.addTo(session.runner()).addTarget(settled).run()) {
+                    checkpoint.captureAfterUpdate(result);
                 }
                 long runs = checkpoint.exportRuns();
                 byte[] bumped = checkpoint.export(session, 2);

@@ -41,7 +41,7 @@ final class LegacyCheckpointExport {
         }
         try (Result result = runner.run()) {
             byte[][] names = new byte[variables.size()][];
-            int size = GraphCheckpoint.MAGIC.length + 4 + 4 + fingerprintBytes.length + 8 + 4;
+            int size = CheckpointFormat.MAGIC.length + 4 + 4 + fingerprintBytes.length + 8 + 4;
             for (int i = 0; i < variables.size(); i++) {
                 names[i] = variables.get(i).name().getBytes(StandardCharsets.UTF_8);
                 size += 4 + names[i].length + 4 + 4 + 8 * shape(variables.get(i)).numDimensions() + 4
@@ -49,7 +49,7 @@ final class LegacyCheckpointExport {
             }
             size += 4;
             ByteBuffer out = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-            out.put(GraphCheckpoint.MAGIC).putInt(1).putInt(fingerprintBytes.length).put(fingerprintBytes);
+            out.put(CheckpointFormat.MAGIC).putInt(1).putInt(fingerprintBytes.length).put(fingerprintBytes);
             out.putLong(updates).putInt(variables.size());
             for (int i = 0; i < variables.size(); i++) {
                 GraphOperation op = variables.get(i);

@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * Reads the float32 variables (weights and optimizer slots) out of a model state in the
- * documented checkpoint byte format (SFCK version 1, see the model module's GraphCheckpoint), so
+ * documented checkpoint byte format (SFCK version 1, see the model module's CheckpointFormat), so
  * a test can compare two models' numbers without building a graph.
  */
 final class CheckpointWeights {

@@ -1,0 +1,204 @@
+package io.streamfit.model;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.CRC32;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * The byte layout of a model checkpoint: the one place that writes and parses it.
+ * {@link GraphCheckpoint} moves the values between it and the graph.
+ *
+ * <p>Byte format, version 1 (also in {@link SharedWeightRegressor}'s public doc and in
+ * {@code docs/state-format.md}: change all together, and bump {@link #FORMAT_VERSION}); every
+ * number little-endian:
+ * <pre>
+ *   4 bytes   magic "SFCK" (0x53 0x46 0x43 0x4B)
+ *   int32     format version (1)
+ *   int32     L, then L bytes: the spec fingerprint, UTF-8 ({@link ModelSpec#fingerprint()})
+ *   int64     update count (the model version)
+ *   int32     V, the number of variables; then V times, in name order:
+ *               int32 L, then L bytes: variable name, UTF-8
+ *               int32 dtype, TensorFlow's DataType number (1 = float32)
+ *               int32 rank, then rank x int64: the dimensions
+ *               int32 L, then L bytes: the values, row-major, TensorFlow's host layout
+ *                     (little-endian on the x86-64 and aarch64 builds TensorFlow Java ships)
+ *   int32     CRC-32 of every byte before it
+ * </pre>
+ *
+ * <p>Since a model's variables have fixed names, dtypes and shapes, every byte but the values, the
+ * update count and the CRC is known when the model is built: this object holds one preformatted
+ * image, headers written once, whose value ranges the exporter fills, and {@link #encode} adds the
+ * rest. Not thread-safe.
+ */
+final class CheckpointFormat {
+
+    static final byte[] MAGIC = {'S', 'F', 'C', 'K'};
+    static final int FORMAT_VERSION = 1;
+
+    /**
+     * One variable as the format holds it.
+     *
+     * @param dtype  TensorFlow's DataType number
+     * @param shape  fully known
+     * @param length bytes of its values
+     */
+    record Entry(String name, int dtype, Shape shape, int length) {
+    }
+
+    private final String fingerprint;
+    private final List<Entry> entries;
+    /** The whole checkpoint; values as last filled in, update count and CRC written per export. */
+    private final byte[] image;
+    private final int updatesAt;
+    /** Where each entry's values start in {@link #image}. */
+    private final int[] valuesAt;
+
+    /** Lays out the image of a checkpoint of {@code entries}, in their order, and writes its headers. */
+    CheckpointFormat(String fingerprint, List<Entry> entries) {
+        this.fingerprint = fingerprint;
+        this.entries = List.copyOf(entries);
+        byte[] fingerprintBytes = fingerprint.getBytes(StandardCharsets.UTF_8);
+        int at = MAGIC.length + 4 + 4 + fingerprintBytes.length;
+        this.updatesAt = at;
+        at += 8 + 4;
+        this.valuesAt = new int[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            at += 4 + e.name.getBytes(StandardCharsets.UTF_8).length + 4 + 4 + 8 * e.shape.numDimensions() + 4;
+            valuesAt[i] = at;
+            at += e.length;
+        }
+        this.image = new byte[at + 4];
+        ByteBuffer out = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        out.put(MAGIC).putInt(FORMAT_VERSION).putInt(fingerprintBytes.length).put(fingerprintBytes);
+        out.putLong(0L).putInt(entries.size());
+        for (Entry e : entries) {
+            byte[] name = e.name.getBytes(StandardCharsets.UTF_8);
+            out.putInt(name.length).put(name);
+            out.putInt(e.dtype).putInt(e.shape.numDimensions());
+            for (long d : e.shape.asArray()) {
+                out.putLong(d);
+            }
+            out.putInt(e.length);
+            out.position(out.position() + e.length);
+        }
+    }
+
+    /** The image to fill: entry i's values go to {@code [valuesAt(i), valuesAt(i) + length)}. */
+    byte[] image() {
+        return image;
+    }
+
+    /** Where entry {@code i}'s values start in {@link #image()}. */
+    int valuesAt(int i) {
+        return valuesAt[i];
+    }
+
+    /** A checkpoint: a copy of the image with {@code updates} and the CRC written. */
+    byte[] encode(long updates) {
+        byte[] out = image.clone();
+        ByteBuffer buffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(updatesAt, updates);
+        buffer.putInt(out.length - 4, crc(out, out.length - 4));
+        return out;
+    }
+
+    /**
+     * Checks {@code state}'s header (magic, version, CRC, fingerprint, variable count); read its
+     * variables from the returned reader, in order.
+     *
+     * @throws IllegalArgumentException if {@code state} is corrupt, of another format version, of
+     *                                  another spec fingerprint, or of another number of variables
+     */
+    Reader read(byte[] state) {
+        ByteBuffer in = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
+        if (state.length < MAGIC.length + 8 || !Arrays.equals(state, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+            throw new IllegalArgumentException("not a streamfit model checkpoint (bad magic bytes, "
+                    + state.length + " bytes)");
+        }
+        in.position(MAGIC.length);
+        int format = in.getInt();
+        if (format != FORMAT_VERSION) {
+            throw new IllegalArgumentException("unsupported checkpoint format version " + format
+                    + "; this build reads version " + FORMAT_VERSION);
+        }
+        int stored = in.getInt(state.length - 4);
+        int actual = crc(state, state.length - 4);
+        if (stored != actual) {
+            throw new IllegalArgumentException("corrupt checkpoint: CRC-32 mismatch (" + state.length + " bytes)");
+        }
+        String otherFingerprint = new String(bytes(in), StandardCharsets.UTF_8);
+        if (!otherFingerprint.equals(fingerprint)) {
+            throw new IllegalArgumentException("checkpoint is of another model: its spec fingerprint is '"
+                    + otherFingerprint + "', this model's is '" + fingerprint + "'");
+        }
+        long updates = in.getLong();
+        int count = in.getInt();
+        if (count != entries.size()) {
+            throw new IllegalArgumentException("checkpoint holds " + count + " variables, the model has "
+                    + entries.size());
+        }
+        return new Reader(in, updates);
+    }
+
+    /** The variables of a checkpoint whose header {@link #read} checked. */
+    final class Reader {
+
+        private final ByteBuffer in;
+        private final long updates;
+        private int next;
+
+        private Reader(ByteBuffer in, long updates) {
+            this.in = in;
+            this.updates = updates;
+        }
+
+        /** The update count stored in the checkpoint. */
+        long updates() {
+            return updates;
+        }
+
+        /**
+         * The values of the next variable, after checking that its name, dtype and shape are those
+         * of the next entry.
+         *
+         * @throws IllegalArgumentException if they are not, or the checkpoint is corrupt
+         */
+        byte[] nextValues() {
+            Entry e = entries.get(next++);
+            String name = new String(bytes(in), StandardCharsets.UTF_8);
+            int dtype = in.getInt();
+            long[] dims = new long[in.getInt()];
+            for (int d = 0; d < dims.length; d++) {
+                dims[d] = in.getLong();
+            }
+            if (!name.equals(e.name) || dtype != e.dtype || !Arrays.equals(dims, e.shape.asArray())) {
+                throw new IllegalArgumentException("checkpoint variable '" + name + "' (dtype " + dtype + ", shape "
+                        + Arrays.toString(dims) + ") does not match the model's '" + e.name + "' (dtype "
+                        + e.dtype + ", shape " + e.shape + ")");
+            }
+            return bytes(in);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer in) {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException("corrupt checkpoint: length " + n + " at offset "
+                    + (in.position() - 4) + " exceeds the " + in.remaining() + " bytes left");
+        }
+        byte[] b = new byte[n];
+        in.get(b);
+        return b;
+    }
+
+    private static int crc(byte[] bytes, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, length);
+        return (int) crc.getValue();
+    }
+}
