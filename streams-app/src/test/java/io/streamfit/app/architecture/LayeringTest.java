@@ -21,9 +21,9 @@ class LayeringTest {
 
     @BeforeAll
     static void importMainClasses() {
+        // Jars too: in a reactor build past the package phase, schemas and model come as jars.
         classes = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_JARS)
                 .importPackages("io.streamfit");
     }
 
