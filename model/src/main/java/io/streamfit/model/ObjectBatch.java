@@ -337,7 +337,9 @@ public final class ObjectBatch {
         if (n > segment.length) {
             int cap = Math.max(n, segment.length * 2);
             if (!sparse) {
-                x = Arrays.copyOf(x, cap * features);
+                // Exact: a wrapped product would size x too small, and i * features would then wrap
+                // into another object's row instead of failing.
+                x = Arrays.copyOf(x, Math.multiplyExact(cap, features));
             }
             segment = Arrays.copyOf(segment, cap);
             objectTarget = Arrays.copyOf(objectTarget, cap);
