@@ -67,7 +67,7 @@ ENV TF_CPP_MIN_LOG_LEVEL=2 \
     JAVA_OPTS="-XX:MaxRAMPercentage=75"
 # The producer keeps no state, so an unnamed non-root user does.
 USER 10001:10001
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/app/streamfit-devtools.jar:/app/lib/*' io.streamfit.devtools.DevCli \"$@\"", "streamfit"]
+ENTRYPOINT ["sh", "-c", "exec java -XX:+ExitOnOutOfMemoryError $JAVA_OPTS -cp '/app/streamfit-devtools.jar:/app/lib/*' io.streamfit.devtools.DevCli \"$@\"", "streamfit"]
 CMD ["--help"]
 
 # ---- runtime (the default target: the last stage) ----------------------------------------------
@@ -102,5 +102,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=90s --retries=3 \
     CMD curl -fsS "http://127.0.0.1:${STREAMFIT_HTTP_PORT:-8080}/health" >/dev/null || exit 1
 
 # exec: java is PID 1's replacement and gets SIGTERM, so the app commits and closes cleanly.
-ENTRYPOINT ["sh", "-c", "exec java $JAVA_OPTS -cp '/app/streamfit-app.jar:/app/lib/*' io.streamfit.app.cli.StreamfitCli \"$@\"", "streamfit"]
+# -XX:+ExitOnOutOfMemoryError, outside JAVA_OPTS so that overriding those keeps it: after an
+# OutOfMemoryError the JVM exits and the orchestrator restarts it, instead of running on with a
+# dead stream thread and a half-working process.
+ENTRYPOINT ["sh", "-c", "exec java -XX:+ExitOnOutOfMemoryError $JAVA_OPTS -cp '/app/streamfit-app.jar:/app/lib/*' io.streamfit.app.cli.StreamfitCli \"$@\"", "streamfit"]
 CMD ["run", "--config", "/etc/streamfit/streamfit.properties"]

@@ -44,7 +44,9 @@ final class BatchFeatures {
     /** Makes room for {@code objects} objects: the dense matrix grows with the objects, triples as they come. */
     void growObjects(int objects) {
         if (!sparse) {
-            x = Arrays.copyOf(x, objects * features);
+            // Exact: a wrapped product would size x too small, and i * features would then wrap into
+            // another object's row instead of failing.
+            x = Arrays.copyOf(x, Math.multiplyExact(objects, features));
         }
     }
 

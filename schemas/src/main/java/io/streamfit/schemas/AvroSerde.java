@@ -37,7 +37,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@code BinaryMessageDecoder} does): then Avro knows how many bytes are left and fails a
  * declared string, bytes or array length that exceeds them before allocating it. Through a stream
  * it allocates whatever length a corrupt value declares, up to the {@code org.apache.avro.limits.*}
- * system properties (about 2 GiB by default).
+ * system properties (about 2 GiB unless {@link AvroLimits} set them). The features topic's values
+ * are not read here but by {@link TimestepAvroReader}, within the model's limits.
  *
  * <p>One object is the {@link Serde}, its {@link Serializer} and its {@link Deserializer}; it is
  * stateless and thread-safe (Avro keeps its buffers per thread), so one instance serves every
@@ -53,7 +54,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
     public static final byte MAGIC_1 = (byte) 0x01;
 
     /** Header bytes: the marker and the 8-byte fingerprint. */
-    private static final int HEADER = 10;
+    static final int HEADER = 10;
 
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
@@ -118,23 +119,10 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
      *                                {@code unparsable}
      */
     public T decode(byte[] data) {
-        if (data.length == 0) {
-            throw new InvalidRecordException(InvalidRecordException.EMPTY, "$", "empty value");
-        }
-        if (!isSingleObjectEncoded(data)) {
-            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    "not Avro single-object encoding (expected header 0xC3 0x01)");
-        }
-        if (data.length < HEADER) {
-            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    "malformed Avro " + type.getSimpleName() + ": " + data.length + " bytes, shorter than the "
-                            + HEADER + "-byte header");
-        }
-        long fingerprint = ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long fingerprint = fingerprint(data, type.getSimpleName());
         DatumReader<T> reader = readers.get(fingerprint);
         if (reader == null) {
-            throw new InvalidRecordException(InvalidRecordException.UNKNOWN_SCHEMA, "$",
-                    type.getSimpleName() + ": no known schema has fingerprint " + String.format("0x%016x", fingerprint));
+            throw unknownSchema(type.getSimpleName(), fingerprint);
         }
         // Not reused across calls: over a byte array a decoder is a few small objects, and a reused
         // one would keep the last (possibly large) value reachable.
@@ -160,6 +148,33 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
                     trailing + " trailing bytes after the Avro " + type.getSimpleName());
         }
         return value;
+    }
+
+    /**
+     * The writer schema fingerprint in the header of {@code data}, a value of type {@code typeName}.
+     *
+     * @throws InvalidRecordException {@code empty}, or {@code unparsable} when the marker or the
+     *                                header is missing
+     */
+    static long fingerprint(byte[] data, String typeName) {
+        if (data.length == 0) {
+            throw new InvalidRecordException(InvalidRecordException.EMPTY, "$", "empty value");
+        }
+        if (!isSingleObjectEncoded(data)) {
+            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
+                    "not Avro single-object encoding (expected header 0xC3 0x01)");
+        }
+        if (data.length < HEADER) {
+            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
+                    "malformed Avro " + typeName + ": " + data.length + " bytes, shorter than the "
+                            + HEADER + "-byte header");
+        }
+        return ByteBuffer.wrap(data, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    static InvalidRecordException unknownSchema(String typeName, long fingerprint) {
+        return new InvalidRecordException(InvalidRecordException.UNKNOWN_SCHEMA, "$",
+                typeName + ": no known schema has fingerprint " + String.format("0x%016x", fingerprint));
     }
 
     /** Bytes {@code in} has not read yet. */

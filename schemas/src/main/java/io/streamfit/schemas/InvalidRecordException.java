@@ -12,8 +12,10 @@ import org.apache.kafka.common.errors.SerializationException;
  * {@code $} is the whole value). Messages name fields and JSON token kinds, never field values,
  * so a dead letter's header does not copy payload data.
  *
- * <p>Semantic checks that depend on the model (feature count m, NaN/Inf, sparse index range,
- * empty {@code objects}, the object limit) are not decoding errors and are not raised here.
+ * <p>Semantic checks that depend on the model (NaN/Inf, sparse index range, empty {@code objects})
+ * are not decoding errors and are not raised here. The object limit and the feature count are,
+ * when the decoder is given {@link TimestepLimits}: they are checked while parsing, so that a record
+ * past them is not decoded in full; their codes are those the processor's own checks use.
  */
 public class InvalidRecordException extends SerializationException {
 
@@ -21,7 +23,10 @@ public class InvalidRecordException extends SerializationException {
 
     /** The value is zero bytes, or JSON with only whitespace. */
     public static final String EMPTY = "empty";
-    /** Not well-formed JSON (garbage, truncated, trailing content) or undecodable Avro bytes. */
+    /**
+     * Not well-formed JSON (garbage, truncated, trailing content), undecodable Avro bytes, or an id or
+     * series that is not well-formed UTF-8.
+     */
     public static final String UNPARSABLE = "unparsable";
     /** A required field is absent or {@code null}. */
     public static final String MISSING_FIELD = "missing-field";
@@ -33,8 +38,18 @@ public class InvalidRecordException extends SerializationException {
     public static final String LENGTH_MISMATCH = "length-mismatch";
     /** An integer that does not fit its type (a {@code timestep} beyond long, a {@code label} beyond int). */
     public static final String OUT_OF_RANGE = "out-of-range";
-    /** The value exceeds the parser's limits (number length, nesting depth, string length). */
+    /**
+     * The value exceeds the parser's limits (number length, nesting depth, string length), or an id
+     * or series is longer than {@link TimestepLimits#maxIdBytes()}.
+     */
     public static final String TOO_LARGE = "too-large";
+    /** More objects than {@link TimestepLimits#maxObjects()}. */
+    public static final String TOO_MANY_OBJECTS = "too-many-objects";
+    /**
+     * Dense features of another length than m, more sparse entries than m, or more {@code sumTarget}
+     * values than {@link TimestepLimits#maxSumTargets()}.
+     */
+    public static final String WRONG_FEATURE_COUNT = "wrong-feature-count";
     /** Avro single-object encoding with a schema fingerprint this service does not know. */
     public static final String UNKNOWN_SCHEMA = "unknown-schema";
 

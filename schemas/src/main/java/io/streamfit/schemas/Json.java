@@ -40,7 +40,7 @@ final class Json {
         }
         JsonCursor cursor = null;
         try (JsonParser p = FACTORY.createParser(data, off, len)) {
-            cursor = new JsonCursor(p);
+            cursor = new JsonCursor(p, data, off, len);
             JsonToken t = p.nextToken();
             if (t == null) {
                 throw new InvalidRecordException(InvalidRecordException.EMPTY, "$", "no JSON value");

@@ -20,6 +20,10 @@ final class JsonCursor {
     private static final int MAX_DEPTH = 8;
 
     final JsonParser p;
+    /** The input, {@code data[offset, end)}: ids are checked in their raw bytes before Jackson decodes them. */
+    private final byte[] data;
+    private final int offset;
+    private final int end;
     private final String[] names = new String[MAX_DEPTH];
     private final int[] indices = new int[MAX_DEPTH];
     private int depth;
@@ -28,8 +32,11 @@ final class JsonCursor {
     private int[] ints = new int[32];
     private double[] doubles = new double[8];
 
-    JsonCursor(JsonParser p) {
+    JsonCursor(JsonParser p, byte[] data, int offset, int length) {
         this.p = p;
+        this.data = data;
+        this.offset = offset;
+        this.end = offset + length;
     }
 
     // ---- path -------------------------------------------------------------------------------
@@ -129,6 +136,135 @@ final class JsonCursor {
         return t == JsonToken.VALUE_NULL ? null : requiredString(t);
     }
 
+    /**
+     * A string of at most {@code maxBytes} UTF-8 bytes, well-formed UTF-8 in the input and without
+     * escaped unpaired surrogates (which UTF-8 cannot carry), for ids and series.
+     */
+    String requiredId(JsonToken t, int maxBytes) throws IOException {
+        if (t != JsonToken.VALUE_STRING) {
+            return requiredString(t);
+        }
+        if (checkRawString(maxBytes)) {
+            return p.getText();
+        }
+        String s = p.getText();
+        checkDecoded(s, maxBytes);
+        return s;
+    }
+
+    String optionalId(JsonToken t, int maxBytes) throws IOException {
+        return t == JsonToken.VALUE_NULL ? null : requiredId(t, maxBytes);
+    }
+
+    /**
+     * Checks the string token the parser stands on in the input bytes, before Jackson decodes it
+     * (it does so lazily, on {@code getText}): a long id then fails at its limit without being
+     * buffered, and a malformed byte fails instead of becoming some character. Syntax errors (a bad
+     * escape, no closing quote) are left to Jackson, which reports them on {@code getText}.
+     *
+     * @return false when the token is not where the parser's location says (never with
+     *         {@link Json#parse}): then nothing was checked
+     */
+    private boolean checkRawString(int maxBytes) {
+        long location = p.currentTokenLocation().getByteOffset();
+        int start = (int) Math.min(Integer.MAX_VALUE, location + offset);
+        if (location < 0 || start >= end || data[start] != '"') {
+            return false;
+        }
+        long bytes = 0;
+        int i = start + 1;
+        while (i < end) {
+            int b = data[i];
+            if (b == '"') {
+                return true;
+            }
+            int n;
+            if (b == '\\') {
+                if (i + 1 >= end) {
+                    return true;
+                }
+                if (data[i + 1] != 'u') {
+                    i += 2;
+                    n = 1;
+                } else {
+                    int unit = hex4(i + 2);
+                    if (unit < 0) {
+                        return true;
+                    }
+                    i += 6;
+                    if (unit >= 0xD800 && unit <= 0xDBFF) {
+                        int low = i + 1 < end && data[i] == '\\' && data[i + 1] == 'u' ? hex4(i + 2) : -1;
+                        if (low < 0xDC00 || low > 0xDFFF) {
+                            throw error(InvalidRecordException.UNPARSABLE,
+                                    "escapes an unpaired surrogate, which UTF-8 cannot encode");
+                        }
+                        i += 6;
+                        n = 4;
+                    } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                        throw error(InvalidRecordException.UNPARSABLE,
+                                "escapes an unpaired surrogate, which UTF-8 cannot encode");
+                    } else {
+                        n = unit < 0x80 ? 1 : unit < 0x800 ? 2 : 3;
+                    }
+                }
+            } else if (b >= 0) {
+                i++;
+                n = 1;
+            } else {
+                n = StrictUtf8.sequenceLength(data, i, end);
+                if (n < 0) {
+                    throw error(InvalidRecordException.UNPARSABLE,
+                            "not well-formed UTF-8 at byte " + (bytes + 1) + " of the string");
+                }
+                i += n;
+            }
+            bytes += n;
+            if (bytes > maxBytes) {
+                throw tooLong(maxBytes);
+            }
+        }
+        return true;
+    }
+
+    /** The checks of {@link #checkRawString} on a decoded string, where the raw bytes are out of reach. */
+    private void checkDecoded(String s, int maxBytes) {
+        long bytes = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw error(InvalidRecordException.UNPARSABLE, "has an unpaired surrogate, which UTF-8 cannot encode");
+            } else {
+                bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+            }
+            if (bytes > maxBytes) {
+                throw tooLong(maxBytes);
+            }
+        }
+    }
+
+    private InvalidRecordException tooLong(int maxBytes) {
+        return error(InvalidRecordException.TOO_LARGE, "longer than max.id.bytes=" + maxBytes + " bytes");
+    }
+
+    /** The 4 hex digits at {@code data[i]} as a UTF-16 code unit, or -1. */
+    private int hex4(int i) {
+        if (i + 4 > end) {
+            return -1;
+        }
+        int v = 0;
+        for (int k = i; k < i + 4; k++) {
+            int d = Character.digit(data[k], 16);
+            if (d < 0) {
+                return -1;
+            }
+            v = v << 4 | d;
+        }
+        return v;
+    }
+
     long requiredLong(JsonToken t) throws IOException {
         if (t == JsonToken.VALUE_NUMBER_INT) {
             try {
@@ -213,6 +349,14 @@ final class JsonCursor {
      * and is reused by every array of this parse; only the exact-length result is allocated.
      */
     float[] floatArray() throws IOException {
+        return floatArray(Integer.MAX_VALUE, null, null);
+    }
+
+    /**
+     * As {@link #floatArray()}, failing with {@code reason} at element {@code max} ("more than
+     * {@code limit}"), so that neither the parse nor the buffer goes past the limit.
+     */
+    float[] floatArray(int max, String reason, String limit) throws IOException {
         enter();
         float[] buf = floats;
         int n = 0;
@@ -225,8 +369,11 @@ final class JsonCursor {
             if (t != JsonToken.VALUE_NUMBER_FLOAT && t != JsonToken.VALUE_NUMBER_INT) {
                 throw wrongType("a number", t);
             }
+            if (n == max) {
+                throw error(reason, "more than " + limit);
+            }
             if (n == buf.length) {
-                buf = floats = Arrays.copyOf(buf, n * 2);
+                buf = floats = Arrays.copyOf(buf, grown(n, max));
             }
             // Parses straight to float (no double rounding step), so written floats read back exactly.
             buf[n++] = p.getFloatValue();
@@ -236,6 +383,11 @@ final class JsonCursor {
     }
 
     int[] intArray() throws IOException {
+        return intArray(Integer.MAX_VALUE, null, null);
+    }
+
+    /** The integers of a JSON array, failing with {@code reason} at element {@code max}, as {@link #floatArray(int, String, String)}. */
+    int[] intArray(int max, String reason, String limit) throws IOException {
         enter();
         int[] buf = ints;
         int n = 0;
@@ -248,8 +400,11 @@ final class JsonCursor {
             if (t != JsonToken.VALUE_NUMBER_INT) {
                 throw wrongType("an integer", t);
             }
+            if (n == max) {
+                throw error(reason, "more than " + limit);
+            }
             if (n == buf.length) {
-                buf = ints = Arrays.copyOf(buf, n * 2);
+                buf = ints = Arrays.copyOf(buf, grown(n, max));
             }
             buf[n++] = intValue();
         }
@@ -258,6 +413,11 @@ final class JsonCursor {
     }
 
     double[] doubleArray(boolean nonFiniteStrings) throws IOException {
+        return doubleArray(nonFiniteStrings, Integer.MAX_VALUE, null, null);
+    }
+
+    /** The numbers of a JSON array, failing with {@code reason} at element {@code max}, as {@link #floatArray(int, String, String)}. */
+    double[] doubleArray(boolean nonFiniteStrings, int max, String reason, String limit) throws IOException {
         enter();
         double[] buf = doubles;
         int n = 0;
@@ -270,13 +430,21 @@ final class JsonCursor {
             if (t == JsonToken.VALUE_NULL) {
                 throw wrongType("a number", t);
             }
+            if (n == max) {
+                throw error(reason, "more than " + limit);
+            }
             if (n == buf.length) {
-                buf = doubles = Arrays.copyOf(buf, n * 2);
+                buf = doubles = Arrays.copyOf(buf, grown(n, max));
             }
             buf[n++] = requiredDouble(t, nonFiniteStrings);
         }
         exit();
         return Arrays.copyOf(buf, n);
+    }
+
+    /** The next scratch size: doubled, but never past a limit that the array may not exceed anyway. */
+    private static int grown(int n, int max) {
+        return (int) Math.min(Math.max(8L, 2L * n), max);
     }
 
     /** A JSON array of numbers as the boxed list Avro-generated classes hold. */

@@ -44,6 +44,14 @@ public final class StreamfitSerdes {
         return TIMESTEP;
     }
 
+    /**
+     * Features topic values, read within {@code limits} (JSON or Avro single-object encoding, detected
+     * per record), written as JSON: the record screen's decoder.
+     */
+    public static TimestepSerde timestep(TimestepLimits limits) {
+        return TIMESTEP.withLimits(limits);
+    }
+
     /** Features topic values: reads JSON or Avro single-object encoding, writes Avro single-object encoding. */
     public static TimestepSerde timestepAvro() {
         return TIMESTEP_AVRO;

@@ -14,6 +14,8 @@ import java.util.List;
  * and {@code label} (and sparse {@code indices}), which must be JSON integers; {@code null} for an
  * optional field means absent; unknown fields are skipped at any level so that producers can add
  * fields first. {@code sumTarget} may be a number (read as a one-element array) or an array.
+ * Within {@link TimestepLimits}, parsing stops at the first object, id or number past a limit; ids
+ * and series are checked in their raw bytes (strict UTF-8, length) before Jackson decodes them.
  *
  * <p>Writing emits the contract's field names in its order, leaving out absent optionals; a
  * one-element {@code sumTarget} is written as a plain number, longer ones (and an empty one) as
@@ -23,7 +25,7 @@ import java.util.List;
  */
 public final class TimestepJson {
 
-    static final JsonCodec<Timestep> CODEC = new Codec();
+    static final JsonCodec<Timestep> CODEC = new Codec(TimestepLimits.NONE);
 
     private TimestepJson() {
     }
@@ -42,6 +44,11 @@ public final class TimestepJson {
         return Json.parse(data, offset, length, CODEC);
     }
 
+    /** The codec that reads within {@code limits}; stateless, like every codec. */
+    static JsonCodec<Timestep> codec(TimestepLimits limits) {
+        return limits.equals(TimestepLimits.NONE) ? CODEC : new Codec(limits);
+    }
+
     /** The record as the contract's JSON, UTF-8. */
     public static byte[] toBytes(Timestep timestep) {
         return Json.write(timestep, CODEC);
@@ -52,6 +59,12 @@ public final class TimestepJson {
         private static final int SERIES = 1, TIMESTEP = 2, OBJECTS = 4, SUM_TARGET = 8;
         private static final int ID = 1, FEATURES = 2, TARGET = 4, LABEL = 8;
         private static final int INDICES = 1, VALUES = 2;
+
+        private final TimestepLimits limits;
+
+        Codec(TimestepLimits limits) {
+            this.limits = limits;
+        }
 
         @Override
         public Timestep read(JsonCursor in) throws IOException {
@@ -68,7 +81,7 @@ public final class TimestepJson {
                 switch (name) {
                     case "series" -> {
                         seen = in.seen(seen, SERIES);
-                        series = in.optionalString(t);
+                        series = in.optionalId(t, limits.maxIdBytes());
                     }
                     case "timestep" -> {
                         seen = in.seen(seen, TIMESTEP);
@@ -95,7 +108,7 @@ public final class TimestepJson {
             return new Timestep(series, timestep, objects, sumTarget);
         }
 
-        private static List<Timestep.ObjectInput> readObjects(JsonCursor in, JsonToken t) throws IOException {
+        private List<Timestep.ObjectInput> readObjects(JsonCursor in, JsonToken t) throws IOException {
             if (t == JsonToken.VALUE_NULL) {
                 throw in.error(InvalidRecordException.MISSING_FIELD, "required field is null");
             }
@@ -110,6 +123,10 @@ public final class TimestepJson {
                 if (t == JsonToken.END_ARRAY) {
                     break;
                 }
+                if (i == limits.maxObjects()) {
+                    throw in.error(InvalidRecordException.TOO_MANY_OBJECTS,
+                            "more than max.objects=" + limits.maxObjects() + " objects");
+                }
                 if (t != JsonToken.START_OBJECT) {
                     throw in.wrongType("an object", t);
                 }
@@ -119,7 +136,7 @@ public final class TimestepJson {
             return objects;
         }
 
-        private static Timestep.ObjectInput readObject(JsonCursor in) throws IOException {
+        private Timestep.ObjectInput readObject(JsonCursor in) throws IOException {
             in.enter();
             int seen = 0;
             String id = null;
@@ -133,7 +150,7 @@ public final class TimestepJson {
                 switch (name) {
                     case "id" -> {
                         seen = in.seen(seen, ID);
-                        id = in.requiredString(t);
+                        id = in.requiredId(t, limits.maxIdBytes());
                     }
                     case "features" -> {
                         seen = in.seen(seen, FEATURES);
@@ -160,9 +177,18 @@ public final class TimestepJson {
             return new Timestep.ObjectInput(id, features, target, label);
         }
 
-        private static FeatureVector readFeatures(JsonCursor in, JsonToken t) throws IOException {
+        private FeatureVector readFeatures(JsonCursor in, JsonToken t) throws IOException {
             if (t == JsonToken.START_ARRAY) {
-                return new FeatureVector.Dense(in.floatArray());
+                if (!limits.checksFeatures()) {
+                    return new FeatureVector.Dense(in.floatArray());
+                }
+                int m = limits.features();
+                float[] dense = in.floatArray(m, InvalidRecordException.WRONG_FEATURE_COUNT, "m=" + m + " values");
+                if (dense.length != m) {
+                    throw in.error(InvalidRecordException.WRONG_FEATURE_COUNT,
+                            dense.length + " values, the model takes m=" + m);
+                }
+                return new FeatureVector.Dense(dense);
             }
             if (t == JsonToken.VALUE_NULL) {
                 throw in.error(InvalidRecordException.MISSING_FIELD, "required field is null");
@@ -182,12 +208,18 @@ public final class TimestepJson {
                     case "indices" -> {
                         seen = in.seen(seen, INDICES);
                         requireArray(in, v);
-                        indices = in.intArray();
+                        indices = limits.checksFeatures()
+                                ? in.intArray(limits.features(), InvalidRecordException.WRONG_FEATURE_COUNT,
+                                        "m=" + limits.features() + " indices")
+                                : in.intArray();
                     }
                     case "values" -> {
                         seen = in.seen(seen, VALUES);
                         requireArray(in, v);
-                        values = in.floatArray();
+                        values = limits.checksFeatures()
+                                ? in.floatArray(limits.features(), InvalidRecordException.WRONG_FEATURE_COUNT,
+                                        "m=" + limits.features() + " values")
+                                : in.floatArray();
                     }
                     default -> in.p.skipChildren();
                 }
@@ -215,12 +247,13 @@ public final class TimestepJson {
             }
         }
 
-        private static double[] readSumTarget(JsonCursor in, JsonToken t) throws IOException {
+        private double[] readSumTarget(JsonCursor in, JsonToken t) throws IOException {
             if (t == JsonToken.VALUE_NULL) {
                 return null;
             }
             if (t == JsonToken.START_ARRAY) {
-                return in.doubleArray(false);
+                return in.doubleArray(false, limits.maxSumTargets(), InvalidRecordException.WRONG_FEATURE_COUNT,
+                        limits.maxSumTargets() + " values");
             }
             if (t == JsonToken.VALUE_NUMBER_FLOAT || t == JsonToken.VALUE_NUMBER_INT) {
                 return new double[] {in.p.getDoubleValue()};

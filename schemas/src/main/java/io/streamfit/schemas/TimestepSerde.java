@@ -13,6 +13,10 @@ import org.apache.kafka.common.serialization.Serializer;
  * text can start with that byte pair), anything else is parsed as the contract's JSON. Writing
  * uses the encoding chosen at construction. Obtain instances from {@link StreamfitSerdes}.
  *
+ * <p>Reading stays within the serde's {@link TimestepLimits}: a record past a limit fails at that
+ * point, before the rest of it is decoded, in either encoding. Avro input is read by
+ * {@link TimestepAvroReader}, not Avro's generic reader, for that reason.
+ *
  * <p>One object is the serde, its serializer and its deserializer; stateless and thread-safe.
  * {@code null} maps to {@code null} both ways (a tombstone on the features topic is the caller's
  * to reject); every other undecodable value is an {@link InvalidRecordException}.
@@ -30,9 +34,27 @@ public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep
     static final AvroSerde<TimestepRecord> AVRO = AvroSerde.of(TimestepRecord.class);
 
     private final Encoding writeEncoding;
+    private final TimestepLimits limits;
+    private final JsonCodec<Timestep> json;
 
     TimestepSerde(Encoding writeEncoding) {
+        this(writeEncoding, TimestepLimits.NONE);
+    }
+
+    TimestepSerde(Encoding writeEncoding, TimestepLimits limits) {
         this.writeEncoding = Objects.requireNonNull(writeEncoding, "writeEncoding");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.json = TimestepJson.codec(limits);
+    }
+
+    /** This serde, reading within {@code limits}. */
+    public TimestepSerde withLimits(TimestepLimits limits) {
+        return new TimestepSerde(writeEncoding, limits);
+    }
+
+    /** The limits this serde reads within ({@link TimestepLimits#NONE} unless set). */
+    public TimestepLimits limits() {
+        return limits;
     }
 
     /** The encoding this serde writes. */
@@ -48,13 +70,14 @@ public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep
     /**
      * Decodes JSON or Avro single-object bytes, whichever they are.
      *
-     * @throws InvalidRecordException when the bytes are not a structurally valid record
+     * @throws InvalidRecordException when the bytes are not a structurally valid record within this
+     *                                serde's limits
      */
     public Timestep decode(byte[] data) {
         if (AvroSerde.isSingleObjectEncoded(data)) {
-            return TimestepAvro.fromRecord(AVRO.decode(data));
+            return TimestepAvroReader.read(data, limits);
         }
-        return TimestepJson.parse(data);
+        return Json.parse(data, 0, data.length, json);
     }
 
     @Override
@@ -89,6 +112,6 @@ public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep
 
     @Override
     public String toString() {
-        return "TimestepSerde[read JSON|AVRO, write " + writeEncoding + "]";
+        return "TimestepSerde[read JSON|AVRO, write " + writeEncoding + ", " + limits + "]";
     }
 }

@@ -118,6 +118,30 @@ class AvroSerdeTest {
     }
 
     @Test
+    void stateValuesDeclaringMoreThanTheirBytesFailBeforeAvroAllocatesIt() {
+        // ModelCheckpoint: formatVersion 1, modelKey "k", specFingerprint "f", modelVersion 1, then
+        // a model blob, the metrics map and the lastTimesteps map, each declaring far more than follows.
+        byte[] header = Arrays.copyOf(StreamfitSerdes.modelCheckpoint().encode(ModelCheckpoint.newBuilder()
+                .setFormatVersion(1).setModelKey("k").setSpecFingerprint("f").setModelVersion(1)
+                .setModelState(ByteBuffer.wrap(new byte[0])).setMetrics(Map.of()).setLastTimesteps(Map.of())
+                .setRecords(0).setUpdatedAtMs(0).build()), 10);
+        byte[] prefix = {2, 2, 'k', 2, 'f', 2};
+        AvroBytes hugeBlob = new AvroBytes().raw(header).raw(prefix).varint(1_000_000_000L).raw(new byte[16]);
+        AvroBytes hugeMap = new AvroBytes().raw(header).raw(prefix).varint(0).varint(1_000_000_000L).raw(new byte[16]);
+        AvroBytes hugeBlocks = new AvroBytes().raw(header).raw(prefix).varint(0).varint(0).varint(-1_000_000_000L)
+                .varint(16).raw(new byte[16]);
+
+        for (AvroBytes value : List.of(hugeBlob, hugeMap, hugeBlocks)) {
+            byte[] bytes = value.bytes();
+            InvalidRecordException e = catchThrowableOfType(InvalidRecordException.class,
+                    () -> StreamfitSerdes.modelCheckpoint().decode(bytes));
+            assertThat(e.reason()).isIn(InvalidRecordException.UNPARSABLE, InvalidRecordException.TOO_LARGE);
+            assertThat(Allocations.of(() -> catchThrowableOfType(InvalidRecordException.class,
+                    () -> StreamfitSerdes.modelCheckpoint().decode(bytes)))).isLessThan(64 * 1024);
+        }
+    }
+
+    @Test
     void modelCheckpointRoundTrips() {
         ModelCheckpoint cp = ModelCheckpoint.newBuilder()
                 .setFormatVersion(1)

@@ -178,8 +178,8 @@ public final class Backfill {
                     inputTopic, options.epochs(), byPartition(range.start()), byPartition(range.end()),
                     existing.size());
 
-            HistoryScreen screen = new HistoryScreen(TimestepValidator.forKind(kind, config.maxObjects()),
-                    config.maxRecordBytes(), config.globalScope());
+            HistoryScreen screen = new HistoryScreen(TimestepValidator.forKind(kind, config.maxObjects(),
+                    config.maxRecordBytes()), config.maxRecordBytes(), config.maxIdBytes(), config.globalScope());
             try (BackfillTrainer trainer = new BackfillTrainer(kind, options.batchTimesteps(), config.metricsWindow(),
                     existing)) {
                 Passes passes = new Passes(consumer, range, screen, trainer, options, listener, inputTopic);

@@ -42,7 +42,12 @@ final class HistoryScreen {
      * @param globalScope    whether one model learns every series ({@code model.scope=global})
      */
     HistoryScreen(TimestepValidator validator, int maxRecordBytes, boolean globalScope) {
-        this.screen = new RecordScreen(validator, maxRecordBytes);
+        this(validator, maxRecordBytes, maxRecordBytes, globalScope);
+    }
+
+    /** As {@link #HistoryScreen(TimestepValidator, int, boolean)}, with ids of at most {@code maxIdBytes} ({@code max.id.bytes}). */
+    HistoryScreen(TimestepValidator validator, int maxRecordBytes, int maxIdBytes, boolean globalScope) {
+        this.screen = new RecordScreen(validator, maxRecordBytes, maxIdBytes);
         this.globalScope = globalScope;
     }
 

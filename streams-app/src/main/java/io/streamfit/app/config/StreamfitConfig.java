@@ -66,6 +66,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String BATCH_FLUSH_WHEN_IDLE = "batch.flush.when.idle";
     public static final String MAX_OBJECTS = "max.objects";
     public static final String MAX_RECORD_BYTES = "max.record.bytes";
+    public static final String MAX_ID_BYTES = "max.id.bytes";
     public static final String METRICS_WINDOW = "metrics.window";
     public static final String TF_INTRA_OP_THREADS = "tf.intra.op.threads";
     public static final String TF_INTER_OP_THREADS = "tf.inter.op.threads";
@@ -175,6 +176,11 @@ public final class StreamfitConfig extends AbstractConfig {
 
     public int maxRecordBytes() {
         return getInt(MAX_RECORD_BYTES);
+    }
+
+    /** The longest series or object id, in UTF-8 bytes ({@code max.id.bytes}). */
+    public int maxIdBytes() {
+        return getInt(MAX_ID_BYTES);
     }
 
     public int batchTimesteps() {

@@ -87,6 +87,10 @@ final class StreamfitConfigDef {
                     "A record with more objects goes to the dead-letter topic.")
             .define(MAX_RECORD_BYTES, Type.INT, 8 * 1024 * 1024, Range.atLeast(1), Importance.LOW,
                     "A record value larger than this (bytes) goes to the dead-letter topic unparsed.")
+            .define(MAX_ID_BYTES, Type.INT, 256, Range.between(1, 1 << 20), Importance.LOW,
+                    "The longest series or object id, in UTF-8 bytes (the record key, series and objects[].id): "
+                            + "a record with a longer one goes to the dead-letter topic, checked while it is "
+                            + "decoded. Ids key the models and their state.")
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
             .define(TF_INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,

@@ -12,6 +12,8 @@ public record Rejection(String reason, String message) {
     public static final String WRONG_FEATURE_COUNT = "wrong-feature-count";
     public static final String NON_FINITE = "non-finite";
     public static final String INDEX_OUT_OF_RANGE = "index-out-of-range";
+    /** Sparse features that name one index twice (the values would add up, possibly to infinity). */
+    public static final String DUPLICATE_INDEX = "duplicate-index";
     public static final String NO_OBJECTS = "no-objects";
     public static final String TOO_MANY_OBJECTS = "too-many-objects";
     public static final String TIMESTEP_NOT_INCREASING = "timestep-not-increasing";

@@ -53,6 +53,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param globalScope    one model for every series ({@code model.scope=global})
      * @param maxObjects     the most objects a record may have
      * @param maxRecordBytes larger record values are rejected unparsed
+     * @param maxIdBytes     the longest key, series or object id, in UTF-8 bytes
      * @param batchTimesteps timesteps per micro-batch (>= 1)
      * @param batchMaxWaitMs longest a timestep waits for its batch (>= 0)
      * @param flushWhenIdle  a partial batch runs once the task drained its fetched input
@@ -60,12 +61,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param maxLiveModels  models kept in memory per task (>= 1)
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
-                           int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow,
-                           int maxLiveModels) {
+                           int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                           int metricsWindow, int maxLiveModels) {
         public Settings {
-            if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
+            if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || maxIdBytes < 1
+                    || batchMaxWaitMs < 0) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
-                        + maxLiveModels + ", " + maxRecordBytes + ", " + batchMaxWaitMs);
+                        + maxLiveModels + ", " + maxRecordBytes + ", " + maxIdBytes + ", " + batchMaxWaitMs);
             }
         }
     }
@@ -91,8 +93,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
         this.metrics = metrics;
-        this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects()),
-                settings.maxRecordBytes());
+        this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
+                settings.maxRecordBytes()), settings.maxRecordBytes(), settings.maxIdBytes());
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
     }

@@ -1,21 +1,22 @@
 package io.streamfit.app.screen;
 
-import java.nio.charset.StandardCharsets;
-
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.StrictUtf8;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * The checks every input record passes before it may reach a model, in order: a value at all,
- * at most {@code max.record.bytes}, decodable ({@link StreamfitSerdes#timestep()}), a series (the
- * record key wins over the value's {@code series}), and the model's {@link TimestepValidator}.
- * The stream processor and {@code backfill} both screen here, so they accept and reject the same
- * records for the same reasons. The timestep order is theirs to check: it depends on what they
- * have already seen.
+ * at most {@code max.record.bytes}, a key (the series) of well-formed UTF-8 and at most
+ * {@code max.id.bytes}, decodable within the model's limits ({@link StreamfitSerdes#timestep(
+ * io.streamfit.schemas.TimestepLimits)}: object count, id length, feature count, checked while
+ * parsing), a series (the record key wins over the value's {@code series}), and the model's
+ * {@link TimestepValidator}. The stream processor and {@code backfill} both screen here, so they
+ * accept and reject the same records for the same reasons. The timestep order is theirs to check:
+ * it depends on what they have already seen.
  */
 public final class RecordScreen {
 
@@ -25,15 +26,29 @@ public final class RecordScreen {
 
     private final TimestepValidator validator;
     private final int maxRecordBytes;
-    private final Deserializer<Timestep> decoder = StreamfitSerdes.timestep().deserializer();
+    private final int maxIdBytes;
+    private final Deserializer<Timestep> decoder;
 
     /**
+     * A screen whose ids are bounded only by the record size.
+     *
      * @param validator      the model's checks (m, finite numbers, object count, supervision)
      * @param maxRecordBytes larger record values are rejected unparsed ({@code max.record.bytes})
      */
     public RecordScreen(TimestepValidator validator, int maxRecordBytes) {
+        this(validator, maxRecordBytes, maxRecordBytes);
+    }
+
+    /**
+     * @param validator      the model's checks (m, finite numbers, object count, supervision)
+     * @param maxRecordBytes larger record values are rejected unparsed ({@code max.record.bytes})
+     * @param maxIdBytes     the longest key, series or object id in UTF-8 bytes ({@code max.id.bytes})
+     */
+    public RecordScreen(TimestepValidator validator, int maxRecordBytes, int maxIdBytes) {
         this.validator = validator;
         this.maxRecordBytes = maxRecordBytes;
+        this.maxIdBytes = maxIdBytes;
+        this.decoder = StreamfitSerdes.timestep(validator.decodeLimits(maxIdBytes)).deserializer();
     }
 
     public Outcome screen(String topic, Headers headers, byte[] key, byte[] value) {
@@ -44,6 +59,19 @@ public final class RecordScreen {
             return reject(Rejection.TOO_LARGE, "record value has " + value.length
                     + " bytes, more than max.record.bytes=" + maxRecordBytes);
         }
+        String keySeries = null;
+        if (key != null) {
+            if (key.length > maxIdBytes) {
+                return reject(Rejection.TOO_LARGE, "record key has " + key.length + " bytes, more than max.id.bytes="
+                        + maxIdBytes);
+            }
+            // Strict: a lenient decoder would map different malformed keys to one series.
+            keySeries = StrictUtf8.decode(key, 0, key.length);
+            if (keySeries == null) {
+                return reject(Rejection.UNPARSABLE, "record key: not well-formed UTF-8 at byte "
+                        + (StrictUtf8.invalidAt(key, 0, key.length) + 1));
+            }
+        }
         Timestep ts;
         try {
             ts = decoder.deserialize(topic, headers, value);
@@ -52,7 +80,7 @@ public final class RecordScreen {
         } catch (RuntimeException e) {
             return reject(Rejection.UNPARSABLE, String.valueOf(e.getMessage()));
         }
-        String series = key != null ? new String(key, StandardCharsets.UTF_8) : ts.series();
+        String series = keySeries != null ? keySeries : ts.series();
         if (series == null || series.isEmpty()) {
             return reject(Rejection.MISSING_SERIES, "neither the record key nor 'series' is set");
         }

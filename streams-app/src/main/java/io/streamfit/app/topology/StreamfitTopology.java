@@ -73,8 +73,8 @@ public final class StreamfitTopology {
             learnParent = Names.ROUTE_SOURCE;
         }
         LearnProcessor.Settings settings = new LearnProcessor.Settings(kind, config.globalScope(), config.maxObjects(),
-                config.maxRecordBytes(), config.batchTimesteps(), config.batchMaxWaitMs(), config.batchFlushWhenIdle(),
-                config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK);
+                config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
+                config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK);
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), Names.LEARN);
         topology.addStateStore(pendingStore(), Names.LEARN);

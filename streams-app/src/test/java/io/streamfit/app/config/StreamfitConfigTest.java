@@ -42,6 +42,7 @@ class StreamfitConfigTest {
         assertThat(spec.seed()).isEqualTo(42L);
         assertThat(c.globalScope()).isFalse();
         assertThat(c.maxObjects()).isEqualTo(4096);
+        assertThat(c.maxIdBytes()).isEqualTo(256);
         assertThat(c.topics().features().name()).isEqualTo("features");
         assertThat(c.topics().deadLetters().name()).isEqualTo("dead-letters");
         Properties p = c.streamsProperties();
@@ -85,6 +86,10 @@ class StreamfitConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("optimizer");
         assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.scope", "object")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("model.scope");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "max.id.bytes", "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("max.id.bytes");
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "max.id.bytes", "1024")).maxIdBytes())
+                .isEqualTo(1024);
     }
 
     @Test

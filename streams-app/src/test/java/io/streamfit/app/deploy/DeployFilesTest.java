@@ -237,6 +237,37 @@ class DeployFilesTest {
         assertThat(producer.path("image").asText()).isNotEqualTo(app.path("image").asText());
     }
 
+    @Test
+    void everyWayOfRunningTheJvmExitsOnAnOutOfMemoryError() throws IOException {
+        // An OutOfMemoryError passes every catch of bad input; a JVM that stays up after it runs on
+        // without the stream thread it killed. Exiting lets Docker, Kubernetes or the user restart it.
+        String flag = "-XX:+ExitOnOutOfMemoryError";
+        String df = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+        Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT .*$").matcher(df);
+        int entrypoints = 0;
+        while (entrypoint.find()) {
+            // Before $JAVA_OPTS, which compose and Kubernetes replace.
+            assertThat(entrypoint.group()).contains("exec java " + flag + " $JAVA_OPTS ");
+            entrypoints++;
+        }
+        assertThat(entrypoints).as("the service's and the dev tools' entrypoints").isEqualTo(2);
+
+        String launcher = Files.readString(DeployFiles.ROOT.resolve("streamfit"), StandardCharsets.UTF_8);
+        Matcher exec = Pattern.compile("(?m)^exec \"\\$JAVA\" (.*)$").matcher(launcher);
+        assertThat(exec.find()).as("the launcher's exec line").isTrue();
+        assertThat(exec.group(1)).as("outside STREAMFIT_JAVA_OPTS, which replaces its default").startsWith(flag + " ");
+
+        JsonNode container = DeployFiles.k8sObjects().get("StatefulSet").get(0).path("spec").path("template")
+                .path("spec").path("containers").get(0);
+        List<String> javaOpts = new ArrayList<>();
+        container.path("env").forEach(e -> {
+            if (e.path("name").asText().equals("JAVA_OPTS")) {
+                javaOpts.add(e.path("value").asText());
+            }
+        });
+        assertThat(javaOpts).singleElement().asString().contains(flag);
+    }
+
     // ---- Kubernetes -------------------------------------------------------------------------------
 
     @Test

@@ -9,6 +9,7 @@ import io.streamfit.app.errors.Rejection;
 import io.streamfit.app.kind.Supervision;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.Timestep;
+import io.streamfit.schemas.TimestepLimits;
 import org.junit.jupiter.api.Test;
 
 class TimestepValidatorTest {
@@ -58,5 +59,63 @@ class TimestepValidatorTest {
         assertThat(validator.check(ts(List.of(new Timestep.ObjectInput("o",
                 new FeatureVector.Dense(new float[] {1, 2, 3}), null, 2)), null)).reason())
                 .isEqualTo(Rejection.UNEXPECTED_LABEL);
+    }
+
+    private static Timestep sparse(int[] indices, float[] values) {
+        return ts(List.of(new Timestep.ObjectInput("o", new FeatureVector.Sparse(indices, values), null, null)), null);
+    }
+
+    @Test
+    void aRepeatedSparseIndexIsRejectedWhereverItRepeats() {
+        // Summed in the batch, two values near the float limit would be infinity.
+        Rejection rising = validator.check(sparse(new int[] {0, 1, 1}, new float[] {1, 3e38f, 3e38f}));
+        Rejection unordered = validator.check(sparse(new int[] {2, 0, 1, 0}, new float[] {1, 1, 1, 1}));
+
+        assertThat(rising.reason()).isEqualTo(Rejection.DUPLICATE_INDEX);
+        assertThat(rising.message()).isEqualTo("objects[0].features.indices[2] repeats indices[1]");
+        assertThat(unordered.reason()).isEqualTo(Rejection.DUPLICATE_INDEX);
+        assertThat(unordered.message()).isEqualTo("objects[0].features.indices[3] repeats indices[1]");
+        assertThat(validator.check(sparse(new int[] {2, 0, 1}, new float[] {1, 1, 1}))).isNull();
+        assertThat(validator.check(sparse(new int[] {}, new float[] {}))).isNull();
+    }
+
+    @Test
+    void withADenseModelInputARecordMayNotExpandBeyondWhatItsSizeCouldCarryDense() {
+        // max.record.bytes = 20 carries at most 10 dense values: 4 objects x m = 3 is 12.
+        TimestepValidator dense = new TimestepValidator(3, 8, Supervision.TARGETS,
+                TimestepValidator.denseBound(20), Integer.MAX_VALUE);
+        List<Timestep.ObjectInput> four = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            four.add(new Timestep.ObjectInput("o" + i, new FeatureVector.Sparse(new int[] {0}, new float[] {1}), null,
+                    null));
+        }
+
+        Rejection r = dense.check(ts(four, null));
+
+        assertThat(r.reason()).isEqualTo(Rejection.TOO_LARGE);
+        assertThat(r.message()).startsWith("4 objects x m=3 = 12 dense values, more than the 10");
+        assertThat(dense.check(ts(four.subList(0, 3), null))).isNull();
+        assertThat(validator.check(ts(four, null))).as("no bound: the model takes sparse input").isNull();
+    }
+
+    @Test
+    void theDenseBoundNeverRejectsARecordThatCameDense() {
+        // The densest JSON of k x m values is "[0,0,...]": 2 bytes per value, so k x m <= bytes / 2.
+        int m = 7;
+        int k = 9;
+        StringBuilder json = new StringBuilder("{\"timestep\":1,\"objects\":[");
+        for (int i = 0; i < k; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"id\":\"\",\"features\":[0").append(",0".repeat(m - 1))
+                    .append("]}");
+        }
+        int bytes = json.append("]}").length();
+        assertThat(TimestepValidator.denseBound(bytes)).isGreaterThanOrEqualTo((long) k * m);
+    }
+
+    @Test
+    void decodeLimitsCarryTheModelsBounds() {
+        TimestepLimits limits = new TimestepValidator(3, 4, Supervision.TARGETS, Long.MAX_VALUE, 1).decodeLimits(99);
+
+        assertThat(limits).isEqualTo(new TimestepLimits(4, 99, 3, 1));
     }
 }
