@@ -14,8 +14,18 @@ import java.util.Map;
  * <p>Object errors are pooled over the objects of a timestep; the fading applies per timestep.
  * Classifiers add accuracy (predicted class equals the label) and log-loss (minus the natural log
  * of the probability given to the label) of their labelled objects, faded and pooled the same way.
+ *
+ * <p>Non-finite errors are left out and counted ({@link #nonFinite()}). One infinite or NaN error
+ * in a sum makes it non-finite for good: fading multiplies it by alpha, which never brings it back,
+ * and the sums are checkpointed, so a restart would not either. So a timestep's object errors, its
+ * sum error or its classification entry whose (pooled) error is non-finite, or would overflow a
+ * sum, never enter the sums, and a checkpoint whose stored sums are non-finite restores with
+ * those sums reset.
  */
 public final class PrequentialStats {
+
+    /** Checkpoint name of {@link #nonFinite()}; checkpoints of earlier versions lack it (zero). */
+    public static final String NON_FINITE = "prequential.nonfinite";
 
     private final double alpha;
 
@@ -33,6 +43,7 @@ public final class PrequentialStats {
     private long totalCorrect;
     private double totalLogLoss;
     private long totalLabelled;
+    private long nonFinite;
 
     /** @param window the effective window in timesteps (at least 1) */
     public PrequentialStats(int window) {
@@ -52,16 +63,28 @@ public final class PrequentialStats {
      */
     public void add(double objectSqErr, int objectsScored, double sumSqErr, boolean sumScored) {
         if (objectsScored > 0) {
-            fadedObjectSq = alpha * fadedObjectSq + objectSqErr;
-            fadedObjectCount = alpha * fadedObjectCount + objectsScored;
-            totalObjectSq += objectSqErr;
-            totalObjects += objectsScored;
+            double faded = alpha * fadedObjectSq + objectSqErr;
+            double total = totalObjectSq + objectSqErr;
+            if (Double.isFinite(faded) && Double.isFinite(total)) {
+                fadedObjectSq = faded;
+                fadedObjectCount = alpha * fadedObjectCount + objectsScored;
+                totalObjectSq = total;
+                totalObjects += objectsScored;
+            } else {
+                nonFinite += objectsScored;
+            }
         }
         if (sumScored) {
-            fadedSumSq = alpha * fadedSumSq + sumSqErr;
-            fadedSumCount = alpha * fadedSumCount + 1;
-            totalSumSq += sumSqErr;
-            totalSums++;
+            double faded = alpha * fadedSumSq + sumSqErr;
+            double total = totalSumSq + sumSqErr;
+            if (Double.isFinite(faded) && Double.isFinite(total)) {
+                fadedSumSq = faded;
+                fadedSumCount = alpha * fadedSumCount + 1;
+                totalSumSq = total;
+                totalSums++;
+            } else {
+                nonFinite++;
+            }
         }
     }
 
@@ -76,11 +99,18 @@ public final class PrequentialStats {
         if (labelled <= 0) {
             return;
         }
+        double faded = alpha * fadedLogLoss + logLoss;
+        double total = totalLogLoss + logLoss;
+        if (!Double.isFinite(faded) || !Double.isFinite(total)) {
+            // Accuracy and log-loss share their denominator, so the timestep's labels leave both.
+            nonFinite += labelled;
+            return;
+        }
         fadedCorrect = alpha * fadedCorrect + correct;
-        fadedLogLoss = alpha * fadedLogLoss + logLoss;
+        fadedLogLoss = faded;
         fadedLabelled = alpha * fadedLabelled + labelled;
         totalCorrect += correct;
-        totalLogLoss += logLoss;
+        totalLogLoss = total;
         totalLabelled += labelled;
     }
 
@@ -136,6 +166,27 @@ public final class PrequentialStats {
         return totalSums;
     }
 
+    /**
+     * Counts {@code count} errors that the caller found non-finite and did not score (a kind whose
+     * errors are not in these statistics, such as an anomaly score, counts its own here).
+     */
+    public void addNonFinite(int count) {
+        if (count > 0) {
+            nonFinite += count;
+        }
+    }
+
+    /**
+     * Scored items whose error is in none of the statistics: object errors, sum errors and labelled
+     * objects left out because their error was non-finite or would overflow a sum (an object error
+     * counts all its timestep's objects, whose errors were pooled), those a caller counted with
+     * {@link #addNonFinite}, and the items of running totals that a restored checkpoint held as
+     * non-finite.
+     */
+    public long nonFinite() {
+        return nonFinite;
+    }
+
     /** The state as named numbers, for the checkpoint. */
     public Map<String, Double> toMap() {
         Map<String, Double> m = new HashMap<>();
@@ -156,24 +207,75 @@ public final class PrequentialStats {
             m.put("prequential.total.logloss", totalLogLoss);
             m.put("prequential.total.labelled", (double) totalLabelled);
         }
+        if (nonFinite > 0) {
+            // Written only once there is one, so the checkpoints of healthy models keep their layout.
+            m.put(NON_FINITE, (double) nonFinite);
+        }
         return m;
     }
 
-    /** Restores the state written by {@link #toMap()}; missing names count as zero. */
+    /**
+     * Restores the state written by {@link #toMap()}; missing names count as zero. A sum stored as
+     * non-finite (or with a non-finite or negative count) restores as zero together with its count,
+     * so that one poisoned checkpoint does not poison every later one: a faded sum simply starts
+     * again; a running total also adds its count to {@link #nonFinite()}, since those items are no
+     * longer in it.
+     */
     public void restore(Map<String, Double> m) {
-        fadedObjectSq = m.getOrDefault("prequential.faded.object.sq", 0.0);
-        fadedObjectCount = m.getOrDefault("prequential.faded.object.count", 0.0);
-        fadedSumSq = m.getOrDefault("prequential.faded.sum.sq", 0.0);
-        fadedSumCount = m.getOrDefault("prequential.faded.sum.count", 0.0);
-        totalObjectSq = m.getOrDefault("prequential.total.object.sq", 0.0);
-        totalObjects = m.getOrDefault("prequential.total.objects", 0.0).longValue();
-        totalSumSq = m.getOrDefault("prequential.total.sum.sq", 0.0);
-        totalSums = m.getOrDefault("prequential.total.sums", 0.0).longValue();
-        fadedCorrect = m.getOrDefault("prequential.faded.correct", 0.0);
-        fadedLogLoss = m.getOrDefault("prequential.faded.logloss", 0.0);
-        fadedLabelled = m.getOrDefault("prequential.faded.labelled", 0.0);
-        totalCorrect = m.getOrDefault("prequential.total.correct", 0.0).longValue();
-        totalLogLoss = m.getOrDefault("prequential.total.logloss", 0.0);
-        totalLabelled = m.getOrDefault("prequential.total.labelled", 0.0).longValue();
+        double storedNonFinite = get(m, NON_FINITE);
+        nonFinite = usable(storedNonFinite) ? (long) storedNonFinite : 0;
+
+        double sq = get(m, "prequential.faded.object.sq");
+        double count = get(m, "prequential.faded.object.count");
+        boolean ok = Double.isFinite(sq) && usable(count);
+        fadedObjectSq = ok ? sq : 0;
+        fadedObjectCount = ok ? count : 0;
+
+        sq = get(m, "prequential.faded.sum.sq");
+        count = get(m, "prequential.faded.sum.count");
+        ok = Double.isFinite(sq) && usable(count);
+        fadedSumSq = ok ? sq : 0;
+        fadedSumCount = ok ? count : 0;
+
+        sq = get(m, "prequential.total.object.sq");
+        count = get(m, "prequential.total.objects");
+        ok = Double.isFinite(sq) && usable(count);
+        totalObjectSq = ok ? sq : 0;
+        totalObjects = ok ? (long) count : 0;
+        nonFinite += ok || !usable(count) ? 0 : (long) count;
+
+        sq = get(m, "prequential.total.sum.sq");
+        count = get(m, "prequential.total.sums");
+        ok = Double.isFinite(sq) && usable(count);
+        totalSumSq = ok ? sq : 0;
+        totalSums = ok ? (long) count : 0;
+        nonFinite += ok || !usable(count) ? 0 : (long) count;
+
+        double correct = get(m, "prequential.faded.correct");
+        double logLoss = get(m, "prequential.faded.logloss");
+        count = get(m, "prequential.faded.labelled");
+        ok = usable(correct) && Double.isFinite(logLoss) && usable(count);
+        fadedCorrect = ok ? correct : 0;
+        fadedLogLoss = ok ? logLoss : 0;
+        fadedLabelled = ok ? count : 0;
+
+        correct = get(m, "prequential.total.correct");
+        logLoss = get(m, "prequential.total.logloss");
+        count = get(m, "prequential.total.labelled");
+        ok = usable(correct) && Double.isFinite(logLoss) && usable(count);
+        totalCorrect = ok ? (long) correct : 0;
+        totalLogLoss = ok ? logLoss : 0;
+        totalLabelled = ok ? (long) count : 0;
+        nonFinite += ok || !usable(count) ? 0 : (long) count;
+    }
+
+    private static double get(Map<String, Double> m, String name) {
+        Double v = m.get(name);
+        return v == null ? 0.0 : v;
+    }
+
+    /** A stored count or weight: finite and not negative. */
+    private static boolean usable(double count) {
+        return Double.isFinite(count) && count >= 0;
     }
 }

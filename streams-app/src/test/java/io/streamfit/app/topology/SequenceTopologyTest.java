@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.state.WindowCodec;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
@@ -27,6 +28,7 @@ import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.ThresholdState;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -186,6 +188,45 @@ class SequenceTopologyTest {
         AnomalyScore flagged = topology.scores().readValue();
         assertThat(flagged.getScore()).isGreaterThan(flagged.getThreshold());
         assertThat(flagged.getAnomaly()).isTrue();
+    }
+
+    @Test
+    void aWindowWhoseScoreIsNotFiniteGetsNoOutputStaysOutOfTheThresholdAndIsCounted() {
+        start("seq-autoencoder", Map.of("anomaly.warmup", "5", "anomaly.window", "20"));
+        Random rnd = new Random(8);
+        int t = 0;
+        for (; t < 12; t++) {
+            topology.send(record(rnd, t, List.of("a", "b"), false, null));
+        }
+        assertThat(topology.scores().readValuesToList()).hasSize(2 * (12 - W + 1));
+        ThresholdState before = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s").getThreshold();
+
+        // Finite, so the screen lets it through, but its square overflows float32: b's next W
+        // windows score +Infinity.
+        Timestep huge = record(rnd, t++, List.of("a", "b"), false, null);
+        features(huge, "b")[0] = 1e20f;
+        topology.send(huge);
+        for (; t < 12 + W + 2; t++) {
+            topology.send(record(rnd, t, List.of("a", "b"), false, null));
+        }
+
+        List<String> json = scoresJson().readValuesToList();
+        assertThat(json).allSatisfy(s -> assertThat(s).doesNotContain("Infinity").doesNotContain("NaN"));
+        // a scores every timestep; b's windows ending at 12, 13 and 14 hold the huge value.
+        assertThat(json).extracting(SequenceTopologyTest::objectAtTimestep).containsExactly(
+                "a@12", "a@13", "a@14", "a@15", "b@15", "a@16", "b@16");
+        ModelCheckpoint cp = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s");
+        assertThat(cp.getMetrics()).containsEntry(PrequentialStats.NON_FINITE, (double) W);
+        assertThat(cp.getThreshold().getSeen()).as("only the 7 finite scores entered")
+                .isEqualTo(before.getSeen() + 7);
+        assertThat(cp.getThreshold().getScores()).allSatisfy(v -> assertThat(v).isFinite());
+    }
+
+    private static String objectAtTimestep(String json) {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("\"timestep\":(\\d+),\"object\":\"(\\w+)\"").matcher(json);
+        assertThat(m.find()).as(json).isTrue();
+        return m.group(2) + "@" + m.group(1);
     }
 
     @Test

@@ -101,7 +101,14 @@ public final class SeqAutoencoderKind extends SequenceKind {
         };
     }
 
-    /** One anomaly score per scored window of the record, judged against the model's running threshold. */
+    /**
+     * One anomaly score per scored window of the record, judged against the model's running
+     * threshold. A window whose score is not finite (a diverged model, or inputs so large that the
+     * squared error overflows float32) gets no output and stays out of the threshold: it has no
+     * verdict, the topic's {@code score} is a non-null double, and JSON has no NaN or infinity.
+     * It is counted in the model's prequential statistics instead
+     * ({@link PrequentialStats#nonFinite()}, {@code prequential.nonfinite} in its checkpoint).
+     */
     private static void emitScores(BatchItem item, List<Timestep.ObjectInput> objects, ObjectBatch batch, int t,
                                    StepResult result, long modelVersion, PrequentialStats stats, ModelExtras extras,
                                    Outputs out) {
@@ -110,17 +117,20 @@ public final class SeqAutoencoderKind extends SequenceKind {
         int first = batch.firstObject(t);
         for (int i = 0; i < objects.size(); i++) {
             double score = scores[first + i];
-            double current = threshold.threshold();
-            // A diverged model has no verdict; its NaN must not poison the threshold's window.
-            boolean anomaly = !Double.isNaN(score) && threshold.observe(score).anomaly();
+            if (!Double.isFinite(score)) {
+                stats.addNonFinite(1);
+                continue;
+            }
+            StreamingQuantile.Verdict verdict = threshold.observe(score);
+            double current = verdict.threshold();
             out.anomalyScore(item.series(), AnomalyScore.newBuilder()
                     .setSeries(item.series())
                     .setTimestep(item.timestep().timestep())
                     .setObject(objects.get(i).id())
                     .setScore(score)
                     // +Infinity during the warm-up: JSON has no infinity, and "no threshold yet" is what it means.
-                    .setThreshold(Double.isInfinite(current) ? null : current)
-                    .setAnomaly(anomaly)
+                    .setThreshold(Double.isFinite(current) ? current : null)
+                    .setAnomaly(verdict.anomaly())
                     .setModelVersion(modelVersion)
                     .build(), item.timestamp());
         }
