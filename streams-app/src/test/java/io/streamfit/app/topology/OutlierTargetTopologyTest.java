@@ -100,6 +100,48 @@ class OutlierTargetTopologyTest {
         assertThat(poisoned.cps().get(0).getLearning().getObjectTargets().getValues()).doesNotContain(POISON);
     }
 
+    /**
+     * A task that restarts from its stores (as from the changelogs after a crash) predicts bit for
+     * bit as one that never stopped: the restored scale rejects a poison target that an empty one,
+     * still warming up, would have trained on.
+     */
+    @Test
+    void theScaleSurvivesARestartBitForBit() {
+        Map<String, String> props = TestConfigs.regressor(M).app("restart").with("model.hidden", 8)
+                .with("optimizer.learning.rate", 0.01).toMap();
+        List<Double> uninterrupted = new ArrayList<>();
+        List<Double> restarted = new ArrayList<>();
+        Map<String, String> one = new java.util.HashMap<>(props);
+        one.put("state.dir", stateDir.resolve("one").toString());
+        try (TopologyHarness h = TopologyHarness.start(one)) {
+            Random rnd = new Random(21);
+            for (int t = 0; t < 200; t++) {
+                h.send(record(rnd, t, t == 110, null));
+                h.objects().readValuesToList().forEach(p -> uninterrupted.add(p.getPrediction()));
+            }
+        }
+        Map<String, String> two = new java.util.HashMap<>(props);
+        two.put("state.dir", stateDir.resolve("two").toString());
+        Random rnd = new Random(21);
+        ModelCheckpoint saved;
+        try (TopologyHarness h = TopologyHarness.start(two)) {
+            for (int t = 0; t < 100; t++) {
+                h.send(record(rnd, t, false, null));
+                h.objects().readValuesToList().forEach(p -> restarted.add(p.getPrediction()));
+            }
+            saved = h.storeValue(Names.MODEL_STORE, "s");
+        }
+        two.put("state.dir", stateDir.resolve("three").toString());
+        try (TopologyHarness h = TopologyHarness.start(two)) {
+            h.<ModelCheckpoint>store(Names.MODEL_STORE).put("s", saved);
+            for (int t = 100; t < 200; t++) {
+                h.send(record(rnd, t, t == 110, null));
+                h.objects().readValuesToList().forEach(p -> restarted.add(p.getPrediction()));
+            }
+        }
+        assertThat(restarted).hasSize(200 * K).containsExactlyElementsOf(uninterrupted);
+    }
+
     @Test
     void aPoisonSumTargetIsMaskedAndTheObjectsStillTrain() {
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
