@@ -10,7 +10,10 @@ import java.util.Arrays;
  *
  * <p>Only accepted values enter the window, so a run of outliers cannot widen the band that
  * rejects them; the first {@code warmup} values are accepted unconditionally, because there is no
- * scale yet. Where half the window or more is one value the MAD is 0; the spread then falls back
+ * scale yet. A regime change is not an outlier, though: when {@code max(warmup, 16)} values in a
+ * row are rejected, the scale starts again from those values (the data moved for good, and a model that
+ * refused every target from now on would never learn the new level). A few scattered outliers, or
+ * a burst shorter than the warm-up, never get there. Where half the window or more is one value the MAD is 0; the spread then falls back
  * to {@code 1.2533} times the mean absolute deviation from the median (the normal-consistent
  * factor), and to a relative {@code 1e-6} of the median only where every value is equal.
  *
@@ -24,6 +27,11 @@ public final class RobustScale {
 
     /** 1 / Phi^-1(3/4): MAD times this estimates sigma for normal data. */
     static final double MAD_TO_SIGMA = 1.4826;
+    /**
+     * The fewest rejected values in a row that make a regime change, whatever the warm-up: a
+     * shorter run is a burst of outliers, not a new level.
+     */
+    static final int MIN_REGIME_RUN = 16;
     /** sqrt(pi / 2): the mean absolute deviation times this estimates sigma for normal data. */
     static final double MEAN_ABS_TO_SIGMA = 1.2533;
 
@@ -31,6 +39,9 @@ public final class RobustScale {
     private final int warmup;
     private final double[] window;
     private final double[] scratch;
+    /** The values rejected in a row since the last accepted one, oldest first. */
+    private final double[] rejectedRun;
+    private int rejectedInRow;
     private int size;
     private int next;
     private long seen;
@@ -57,6 +68,7 @@ public final class RobustScale {
         this.warmup = warmup;
         this.window = new double[capacity];
         this.scratch = new double[capacity];
+        this.rejectedRun = new double[Math.max(warmup, MIN_REGIME_RUN)];
     }
 
     /** Recomputes the median and spread from the window (call once before a batch's {@link #accept}s). */
@@ -93,19 +105,45 @@ public final class RobustScale {
     /**
      * Whether {@code value} is within the band of the last {@link #refresh()} (always while that
      * rested on fewer than {@code warmup} values); an accepted value enters the window, a rejected
-     * one leaves no trace.
+     * one only counts towards a regime change ({@code max(warmup, 16)} rejected in a row: then the
+     * window restarts from them and this value is accepted).
      */
     public boolean accept(double value) {
         // The warm-up is over once the frozen statistics rest on enough values, not merely the window.
         if (basis >= warmup && !(Math.abs(value - median) <= threshold * spread)) {
-            return false;
+            if (!Double.isFinite(value)) {
+                return false;
+            }
+            rejectedRun[rejectedInRow++] = value;
+            if (rejectedInRow < rejectedRun.length) {
+                return false;
+            }
+            restartFromRejected();
+            return true;
         }
+        rejectedInRow = 0;
+        add(value);
+        return true;
+    }
+
+    /** The data moved for good: the window becomes the run of rejected values, and warms up again. */
+    private void restartFromRejected() {
+        size = 0;
+        next = 0;
+        for (int i = 0; i < rejectedInRow; i++) {
+            add(rejectedRun[i]);
+        }
+        rejectedInRow = 0;
+        // Frozen statistics of the old regime must not judge the rest of this batch.
+        basis = 0;
+    }
+
+    private void add(double value) {
         window[next] = value;
         next = (next + 1) % window.length;
         size = Math.min(size + 1, window.length);
         seen++;
         stale = true;
-        return true;
     }
 
     /** The median of the last {@link #refresh()}. */
@@ -133,8 +171,20 @@ public final class RobustScale {
         return out;
     }
 
-    /** Replaces the state with a window of {@code values} (oldest first) and {@code seen}. */
-    public void restore(double[] values, long seen) {
+    /** The values rejected in a row since the last accepted one, oldest first (a copy). */
+    public double[] rejectedInRow() {
+        return Arrays.copyOf(rejectedRun, rejectedInRow);
+    }
+
+    /**
+     * Replaces the state with a window of {@code values} (oldest first), {@code seen}, and the
+     * run of {@code rejected} values (oldest first; at most the warm-up's worth is kept).
+     */
+    public void restore(double[] values, long seen, double[] rejected) {
+        rejectedInRow = 0;
+        for (int i = Math.max(0, rejected.length - (rejectedRun.length - 1)); i < rejected.length; i++) {
+            rejectedRun[rejectedInRow++] = rejected[i];
+        }
         size = 0;
         next = 0;
         int from = Math.max(0, values.length - window.length);

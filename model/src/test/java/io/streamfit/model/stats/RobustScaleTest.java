@@ -64,7 +64,7 @@ class RobustScaleTest {
             a.accept(rnd.nextGaussian() * (i % 7 == 0 ? 20 : 1));
         }
         RobustScale b = new RobustScale(4, 32, 8);
-        b.restore(a.values(), a.seen());
+        b.restore(a.values(), a.seen(), a.rejectedInRow());
         assertThat(b.values()).containsExactly(a.values());
         assertThat(b.seen()).isEqualTo(a.seen());
         for (int i = 0; i < 50; i++) {
@@ -72,6 +72,58 @@ class RobustScaleTest {
             a.refresh();
             b.refresh();
             assertThat(b.accept(v)).isEqualTo(a.accept(v));
+        }
+        assertThat(b.values()).containsExactly(a.values());
+    }
+
+    @Test
+    void aRunAsLongAsTheWarmUpOfRejectedValuesIsARegimeChangeAndRestartsTheScale() {
+        RobustScale s = new RobustScale(10, 64, 16);
+        Random rnd = new Random(5);
+        for (int i = 0; i < 64; i++) {
+            s.refresh();
+            s.accept(rnd.nextGaussian());
+        }
+        // A burst shorter than the warm-up is rejected throughout and leaves the scale as it was.
+        for (int i = 0; i < 15; i++) {
+            s.refresh();
+            assertThat(s.accept(1000 + rnd.nextGaussian())).isFalse();
+        }
+        s.refresh();
+        assertThat(s.accept(rnd.nextGaussian())).as("an ordinary value ends the run").isTrue();
+        assertThat(s.rejectedInRow()).isEmpty();
+        // The level moves for good: the 16th rejected value in a row restarts the scale at the new level.
+        for (int i = 0; i < 15; i++) {
+            s.refresh();
+            assertThat(s.accept(1000 + rnd.nextGaussian())).isFalse();
+        }
+        assertThat(s.rejectedInRow()).hasSize(15);
+        s.refresh();
+        assertThat(s.accept(1000 + rnd.nextGaussian())).isTrue();
+        s.refresh();
+        assertThat(s.median()).isCloseTo(1000, within(2.0));
+        assertThat(s.accept(1000 + rnd.nextGaussian())).isTrue();
+        assertThat(s.accept(0)).as("the old level is now the outlier").isFalse();
+    }
+
+    @Test
+    void theRunOfRejectedValuesSurvivesARestore() {
+        RobustScale a = new RobustScale(10, 32, 8);
+        for (int i = 0; i < 32; i++) {
+            a.refresh();
+            a.accept(i % 2);
+        }
+        for (int i = 0; i < 5; i++) {
+            a.refresh();
+            a.accept(500);
+        }
+        RobustScale b = new RobustScale(10, 32, 8);
+        b.restore(a.values(), a.seen(), a.rejectedInRow());
+        assertThat(b.rejectedInRow()).containsExactly(a.rejectedInRow()).hasSize(5);
+        for (int i = 0; i < 4; i++) {
+            a.refresh();
+            b.refresh();
+            assertThat(b.accept(500)).isEqualTo(a.accept(500));
         }
         assertThat(b.values()).containsExactly(a.values());
     }

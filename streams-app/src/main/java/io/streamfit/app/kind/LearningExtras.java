@@ -82,23 +82,30 @@ public final class LearningExtras implements ModelExtras {
     }
 
     private static ScaleWindow window(RobustScale scale) {
-        double[] v = scale.values();
-        Double[] boxed = new Double[v.length];
+        return ScaleWindow.newBuilder().setSeen(scale.seen()).setValues(boxed(scale.values()))
+                .setRejectedInRow(boxed(scale.rejectedInRow())).build();
+    }
+
+    private static List<Double> boxed(double[] v) {
+        Double[] out = new Double[v.length];
         for (int i = 0; i < v.length; i++) {
-            boxed[i] = v[i];
+            out[i] = v[i];
         }
-        return ScaleWindow.newBuilder().setSeen(scale.seen()).setValues(List.of(boxed)).build();
+        return List.of(out);
+    }
+
+    private static double[] unboxed(List<Double> values) {
+        double[] v = new double[values.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = values.get(i);
+        }
+        return v;
     }
 
     private static void restore(ScaleWindow w, RobustScale scale) {
         if (w == null) {
             return;
         }
-        List<Double> values = w.getValues();
-        double[] v = new double[values.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = values.get(i);
-        }
-        scale.restore(v, w.getSeen());
+        scale.restore(unboxed(w.getValues()), w.getSeen(), unboxed(w.getRejectedInRow()));
     }
 }
