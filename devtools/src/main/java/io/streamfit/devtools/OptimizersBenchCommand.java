@@ -48,6 +48,16 @@ final class OptimizersBenchCommand implements Callable<Integer> {
             description = "Optimizers to run, comma-separated (default: all).")
     List<String> optimizers;
 
+    @Option(names = "--runs", split = ",",
+            description = "Optimizer and learning rate pairs to run instead, e.g. sgd@0.01,adam@0.001; 'conventional' "
+                    + "is the set of conventional rates the README's stability table uses.")
+    List<String> runs;
+
+    /** Each optimizer at the learning rates people start from: the README's stability table. */
+    static final List<String> CONVENTIONAL = List.of("sgd@0.01", "sgd@0.1", "momentum@0.01", "momentum@0.1",
+            "neuron-mean-momentum@0.01", "neuron-mean-momentum@0.1", "adagrad@0.1", "rmsprop@0.01", "adam@0.001",
+            "adam@0.01", "ftrl@0.1");
+
     @Mixin
     SyntheticData data;
 
@@ -61,7 +71,7 @@ final class OptimizersBenchCommand implements Callable<Integer> {
 
     /** Prequential errors of one run. */
     record Outcome(String optimizer, double learningRate, double objectRmse, double sumRmse, long skipped,
-                   long clipped, double microsPerStep) {
+                   long clipped, long nonFinite, double microsPerStep) {
     }
 
     @Override
@@ -71,28 +81,39 @@ final class OptimizersBenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<String> names = optimizers == null || optimizers.isEmpty() ? List.copyOf(Optimizers.names()) : optimizers;
+        if (runs != null && !runs.isEmpty()) {
+            names = runs.size() == 1 && runs.get(0).equals("conventional") ? CONVENTIONAL : runs;
+        }
         SyntheticStream probe = data.stream();
         out.printf(Locale.ROOT, "%d timesteps of %d series with %s objects, m=%d, noise sigma=%s, seed %d; "
                         + "RMSE over the last %d timesteps%n%n", timesteps, data.series,
                 java.util.Arrays.toString(probe.objectsPerSeries()), data.features, data.noise, data.seed, window);
-        out.println("| optimizer | learning rate | object RMSE | sum RMSE | skipped updates | µs per step |");
-        out.println("|---|---|---|---|---|---|");
+        out.println("| optimizer | learning rate | object RMSE | sum RMSE | skipped updates | clipped updates "
+                + "| non-finite predictions | µs per step |");
+        out.println("|---|---|---|---|---|---|---|---|");
         out.flush();
         for (String name : names) {
             Outcome o = run(name);
-            out.printf(Locale.ROOT, "| `%s` | %s | %.4f | %.4f | %d | %.0f |%n", o.optimizer(), o.learningRate(),
-                    o.objectRmse(), o.sumRmse(), o.skipped(), o.microsPerStep());
+            out.printf(Locale.ROOT, "| `%s` | %s | %.4f | %.4f | %d | %d | %d | %.0f |%n", o.optimizer(),
+                    o.learningRate(), o.objectRmse(), o.sumRmse(), o.skipped(), o.clipped(), o.nonFinite(),
+                    o.microsPerStep());
             out.flush();
         }
-        out.printf(Locale.ROOT, "| noise floor | | %.4f | %.4f | | |%n", probe.sigma(), probe.sumNoiseFloor());
+        out.printf(Locale.ROOT, "| noise floor | | %.4f | %.4f | | | | |%n", probe.sigma(), probe.sumNoiseFloor());
         out.flush();
         return 0;
     }
 
+    /** Runs {@code optimizer}, or {@code optimizer@learningRate}. */
     Outcome run(String optimizer) throws java.io.IOException {
         Map<String, String> defaults = new HashMap<>();
         defaults.put(StreamfitConfig.MODEL_FEATURES, String.valueOf(data.features));
         Map<String, String> props = ConfigLoader.load(config, defaults, Map.of());
+        int at = optimizer.indexOf('@');
+        if (at >= 0) {
+            props.put(StreamfitConfig.OPTIMIZER_LEARNING_RATE, optimizer.substring(at + 1));
+            optimizer = optimizer.substring(0, at);
+        }
         props.put(StreamfitConfig.OPTIMIZER, optimizer);
         StreamfitConfig cfg = new StreamfitConfig(props);
         SyntheticStream stream = data.stream();
@@ -102,6 +123,7 @@ final class OptimizersBenchCommand implements Callable<Integer> {
         double sumSq = 0;
         long skipped = 0;
         long clipped = 0;
+        long nonFinite = 0;
         long nanos = 0;
         try (OnlineModel model = Models.create(cfg.modelSpec())) {
             for (int t = 0; t < timesteps; t++) {
@@ -124,6 +146,11 @@ final class OptimizersBenchCommand implements Callable<Integer> {
                 if (r.clipped()) {
                     clipped++;
                 }
+                for (float p : r.objectPredictions()) {
+                    if (!Float.isFinite(p)) {
+                        nonFinite++;
+                    }
+                }
                 if (t >= timesteps - window) {
                     float[] p = r.objectPredictions();
                     for (int i = 0; i < p.length; i++) {
@@ -137,6 +164,6 @@ final class OptimizersBenchCommand implements Callable<Integer> {
             }
         }
         return new Outcome(optimizer, cfg.modelSpec().optimizer().learningRate(), Math.sqrt(objectSq / objects),
-                Math.sqrt(sumSq / window), skipped, clipped, nanos / 1e3 / timesteps);
+                Math.sqrt(sumSq / window), skipped, clipped, nonFinite, nanos / 1e3 / timesteps);
     }
 }

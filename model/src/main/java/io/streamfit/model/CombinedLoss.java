@@ -26,10 +26,13 @@ final class CombinedLoss {
     }
 
     /**
-     * The loss with squared errors, {@code l_i = (p_i - y_i)^2} and {@code L_t = (P_t - S_t)^2},
-     * under the sub-scope {@code loss}, its value named {@code loss/value}.
+     * The regression loss, {@code l_i = rho(p_i - y_i)} and {@code L_t = rho(r_t)}, with
+     * {@code rho} the squared or Huber function of {@code options} and {@code r_t = P_t - S_t},
+     * divided by {@code k_t} (the objects of timestep t) under {@link LossOptions#SUM_MEAN}; under
+     * the sub-scope {@code loss}, its value named {@code loss/value}.
      *
      * @param w              the object term's weight, in [0, 1]
+     * @param options        the residual function and the sum term's normalisation
      * @param predictions    [N] per object
      * @param sumPredictions [T] per timestep
      * @param objectTarget   [N]; only read where {@code objectMask} is 1
@@ -39,13 +42,37 @@ final class CombinedLoss {
      * @param segment        [N] the timestep of each object
      * @param timesteps      scalar T
      */
-    static Operand<TFloat32> build(Ops tf, float w, Operand<TFloat32> predictions, Operand<TFloat32> sumPredictions,
-                                   Operand<TFloat32> objectTarget, Operand<TFloat32> objectMask,
-                                   Operand<TFloat32> sumTarget, Operand<TFloat32> sumMask, Operand<TInt32> segment,
-                                   Operand<TInt32> timesteps) {
+    static Operand<TFloat32> build(Ops tf, float w, LossOptions options, Operand<TFloat32> predictions,
+                                   Operand<TFloat32> sumPredictions, Operand<TFloat32> objectTarget,
+                                   Operand<TFloat32> objectMask, Operand<TFloat32> sumTarget,
+                                   Operand<TFloat32> sumMask, Operand<TInt32> segment, Operand<TInt32> timesteps) {
         Ops l = tf.withSubScope("loss");
-        return combine(l, w, l.math.square(l.math.sub(predictions, objectTarget)), objectMask,
-                l.math.square(l.math.sub(sumPredictions, sumTarget)), sumMask, segment, timesteps);
+        Operand<TFloat32> sumResidual = l.math.sub(sumPredictions, sumTarget);
+        if (options.sumMean()) {
+            // The sum of k predictions moves k times as fast as one of them: dividing its residual by
+            // k makes the term the error of the mean prediction, in object units, whose gradient does
+            // not grow with k (and whose Huber band is the objects' one).
+            // From the segment ids, off the weights' path: gradients have no OnesLike.
+            Operand<TFloat32> k = l.math.unsortedSegmentSum(l.fill(l.shape(segment), l.constant(1f)), segment,
+                    timesteps);
+            sumResidual = l.math.div(sumResidual, l.math.maximum(k, l.constant(1f)));
+        }
+        return combine(l, w, rho(l, options, l.math.sub(predictions, objectTarget)), objectMask,
+                rho(l, options, sumResidual), sumMask, segment, timesteps);
+    }
+
+    /**
+     * {@code r^2}, or the Huber function {@code q (2|r| - q)} with {@code q = min(|r|, delta)}:
+     * {@code r^2} inside the band and {@code delta (2|r| - delta)} outside, so the gradient is
+     * {@code 2r} clipped to {@code +-2 delta}.
+     */
+    static Operand<TFloat32> rho(Ops l, LossOptions options, Operand<TFloat32> r) {
+        if (!options.huber()) {
+            return l.math.square(r);
+        }
+        Operand<TFloat32> a = l.math.abs(r);
+        Operand<TFloat32> q = l.math.minimum(a, l.constant((float) options.huberDelta()));
+        return l.math.mul(q, l.math.sub(l.math.add(a, a), q));
     }
 
     /**

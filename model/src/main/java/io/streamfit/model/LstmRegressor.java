@@ -72,8 +72,8 @@ public final class LstmRegressor extends SequenceModel {
             predictions = tf.withName("prediction").reshape(output.apply(tf, s.h()), tf.constant(new int[] {-1}));
             Operand<TFloat32> sums = tf.withName("sum_prediction").math.unsortedSegmentSum(predictions, segment,
                     timesteps);
-            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), predictions, sums, objectTarget, objectMask,
-                    sumTarget, sumMask, segment, timesteps);
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), spec.loss(), predictions, sums, objectTarget,
+                    objectMask, sumTarget, sumMask, segment, timesteps);
             predictionsFetch = stepFetch(predictions);
             sumPredictions = stepFetch(sums);
         } catch (RuntimeException | Error e) {

@@ -30,6 +30,8 @@ import java.util.TreeMap;
  *                        {@link #INPUT_SPARSE} (COO triples gathered row by row, memory O(nnz)) or
  *                        {@link #INPUT_AUTO} (sparse when m &gt; {@link #AUTO_SPARSE_ABOVE}); {@code null}
  *                        means auto. The sequence kinds always take dense windows
+ * @param loss            the regression loss and the sum term's normalisation ({@link LossOptions});
+ *                        {@code null} means {@link LossOptions#DEFAULT}
  */
 public record ModelSpec(
         String kind,
@@ -43,7 +45,8 @@ public record ModelSpec(
         int interOpThreads,
         SequenceOptions sequence,
         int classes,
-        String input) {
+        String input,
+        LossOptions loss) {
 
     public static final String KIND_REGRESSOR = "regressor";
     /** LSTM encoder-decoder scoring each window by its reconstruction error ({@link LstmAutoencoder}). */
@@ -71,6 +74,7 @@ public record ModelSpec(
         hidden = hidden == null ? new int[0] : hidden.clone();
         sequence = sequence == null ? SequenceOptions.DEFAULT : sequence;
         input = input == null ? INPUT_AUTO : InputLayout.fromConfig(input).configName();
+        loss = loss == null ? LossOptions.DEFAULT : loss;
         if (KIND_CLASSIFIER.equals(kind) ? classes < 2 : classes != 0) {
             throw new IllegalArgumentException(KIND_CLASSIFIER.equals(kind)
                     ? "model.kind 'classifier' needs at least 2 classes, got " + classes
@@ -90,6 +94,14 @@ public record ModelSpec(
         if (!(lossWeight >= 0.0 && lossWeight <= 1.0)) {
             throw new IllegalArgumentException("lossWeight must be in [0, 1], got " + lossWeight);
         }
+    }
+
+    /** A spec with the default loss options (the shape of specs before the loss options). */
+    public ModelSpec(String kind, int features, int[] hidden, String activation, double lossWeight,
+                     OptimizerSpec optimizer, long seed, int intraOpThreads, int interOpThreads,
+                     SequenceOptions sequence, int classes, String input) {
+        this(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads, interOpThreads,
+                sequence, classes, input, LossOptions.DEFAULT);
     }
 
     /** A spec without classes and with automatic input (the shape of specs before the classifier). */
@@ -154,7 +166,13 @@ public record ModelSpec(
     /** This spec with {@code input} ({@link #INPUT_DENSE}, {@link #INPUT_SPARSE} or {@link #INPUT_AUTO}). */
     public ModelSpec withInput(String input) {
         return new ModelSpec(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads,
-                interOpThreads, sequence, classes, input);
+                interOpThreads, sequence, classes, input, loss);
+    }
+
+    /** This spec with the loss options {@code loss}. */
+    public ModelSpec withLoss(LossOptions loss) {
+        return new ModelSpec(kind, features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads,
+                interOpThreads, sequence, classes, input, loss);
     }
 
     /**
@@ -195,12 +213,15 @@ public record ModelSpec(
                 // of the versions before the classifier and its old checkpoints fit. The input layout
                 // is not in it: dense and sparse models have the same variables, so a model can switch
                 // model.input and keep its checkpoint.
-                + (classes > 0 ? "|classes=" + classes : "");
+                + (classes > 0 ? "|classes=" + classes : "")
+                // The squared loss prints nothing, so the fingerprints of earlier versions stay valid.
+                + loss.fingerprint();
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ModelSpec s && s.fingerprint().equals(fingerprint()) && s.sparseInput() == sparseInput()
+                && s.loss.equals(loss)
                 && s.intraOpThreads == intraOpThreads && s.interOpThreads == interOpThreads;
     }
 
@@ -252,7 +273,10 @@ public record ModelSpec(
         @Override
         public String toString() {
             // The constant schedule prints nothing, so fingerprints of earlier versions stay valid.
-            return name + "(lr=" + learningRate + (params.isEmpty() ? "" : ", " + new TreeMap<>(params))
+            // A clip of 0 was the default before clipping had one, and fingerprints never printed it.
+            TreeMap<String, Double> printed = new TreeMap<>(params);
+            printed.remove(Optimizers.PARAM_CLIP_NORM, Optimizers.CLIP_NORM_LEGACY);
+            return name + "(lr=" + learningRate + (printed.isEmpty() ? "" : ", " + printed)
                     + (LearningRateSchedule.CONSTANT.equals(schedule) ? "" : ", schedule=" + schedule) + ")";
         }
     }

@@ -66,19 +66,20 @@ final class OptimizerParams {
             number(PARAM_WEIGHT_DECAY, Range.atLeast(0.0), false,
                     "decoupled weight decay, W -= lr_t * decay * W after each step (never biases)"),
             number(PARAM_CLIP_NORM, Range.atLeast(0.0), false,
-                    "scale all gradients down so that their global L2 norm is at most this (0 = off)"),
+                    "scale all gradients down so that their global L2 norm is at most this (0 = off; unset: "
+                            + Optimizers.CLIP_NORM_DEFAULT + ", see the README's Optimizers)"),
             number(PARAM_DECAY_RATE, Range.atLeast(0.0), true,
                     "decay rate of a non-constant schedule (exponential: in (0, 1])"),
             // 1e-9 rather than an open 0: the configuration has always rejected smaller periods.
             number(PARAM_DECAY_STEPS, Range.atLeast(1e-9), true, "period of a non-constant schedule, in updates"));
 
     /**
-     * The parameters every optimizer takes, with their defaults: regularisation and clipping (all
-     * off), applied around the update rule by {@link Regularization}, and the rate and period of a
+     * The parameters every optimizer takes, with their defaults: regularisation (off) and clipping
+     * ({@link Optimizers#CLIP_NORM_DEFAULT}), applied around the update rule by {@link Regularization}, and the rate and period of a
      * non-constant schedule ({@link #SCHEDULE}).
      */
     static final Map<String, Double> COMMON = sorted(Map.of(PARAM_L1, 0.0, PARAM_L2, 0.0,
-            PARAM_WEIGHT_DECAY, 0.0, PARAM_CLIP_NORM, 0.0, PARAM_DECAY_RATE, LearningRateSchedule.RATE_DEFAULT,
+            PARAM_WEIGHT_DECAY, 0.0, PARAM_CLIP_NORM, Optimizers.CLIP_NORM_DEFAULT, PARAM_DECAY_RATE, LearningRateSchedule.RATE_DEFAULT,
             PARAM_DECAY_STEPS, LearningRateSchedule.STEPS_DEFAULT));
 
     /** Common parameters that only a non-constant learning-rate schedule uses. */

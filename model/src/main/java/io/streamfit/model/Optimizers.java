@@ -54,6 +54,18 @@ public final class Optimizers {
     public static final String PARAM_L2 = "l2";
     public static final String PARAM_WEIGHT_DECAY = "weight.decay";
     public static final String PARAM_CLIP_NORM = "clip.norm";
+    /**
+     * The gradient-norm clip of a spec that does not give {@link #PARAM_CLIP_NORM}. Not 0 (the
+     * value of the versions before it, which a spec still gets by giving 0): a single poison target
+     * or a learning rate at the edge of stability otherwise multiplies into the weights unbounded.
+     * It is the clip of TensorFlow's and PyTorch's usual recipes, and on the demo stream it scales
+     * no step of a healthy model (see the README's optimizer table), only the steps that would
+     * blow up. A spec's fingerprint never prints this default nor the old 0, so checkpoints of
+     * either load into the other.
+     */
+    public static final double CLIP_NORM_DEFAULT = 1.0;
+    /** The clip that versions before {@link #CLIP_NORM_DEFAULT} applied: none. */
+    public static final double CLIP_NORM_LEGACY = 0.0;
     public static final String PARAM_DECAY_RATE = "decay.rate";
     public static final String PARAM_DECAY_STEPS = "decay.steps";
 
@@ -185,6 +197,15 @@ public final class Optimizers {
         boolean scheduled = !LearningRateSchedule.CONSTANT.equals(schedule);
         OptimizerParams.COMMON.forEach((key, fallback) -> {
             Double given = configured.apply(key);
+            if (PARAM_CLIP_NORM.equals(key)) {
+                // Given (even as the old default 0) it enters, so that 0 still means off; not given,
+                // it stays out and the model applies CLIP_NORM_DEFAULT. OptimizerSpec.toString hides
+                // a 0, which keeps the fingerprints of both spellings as they were.
+                if (given != null) {
+                    params.put(key, given);
+                }
+                return;
+            }
             double v = given == null ? fallback : given;
             if (OptimizerParams.SCHEDULE.contains(key) ? scheduled : v != fallback) {
                 params.put(key, v);
@@ -241,7 +262,7 @@ public final class Optimizers {
         return entry.factory.create(new Values(values), fused);
     }
 
-    /** The regularisation and clipping of {@code spec} (all off by default). */
+    /** The regularisation and clipping of {@code spec} (by default no regularisation, clipping at {@link #CLIP_NORM_DEFAULT}). */
     public static Regularization regularization(ModelSpec.OptimizerSpec spec) {
         return new Regularization(common(spec, PARAM_L1), common(spec, PARAM_L2), common(spec, PARAM_WEIGHT_DECAY),
                 common(spec, PARAM_CLIP_NORM));

@@ -109,8 +109,8 @@ public final class SharedWeightRegressor extends FeedForwardModel {
             sumMask = tf.withName("sum_mask").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1)));
             Operand<TFloat32> p = tf.withName("prediction").reshape(output, tf.constant(new int[] {-1}));
             Operand<TFloat32> sums = tf.withName("sum_prediction").math.unsortedSegmentSum(p, segment, timesteps);
-            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), p, sums, objectTarget, objectMask, sumTarget,
-                    sumMask, segment, timesteps);
+            loss = CombinedLoss.build(tf, (float) spec.lossWeight(), spec.loss(), p, sums, objectTarget, objectMask,
+                    sumTarget, sumMask, segment, timesteps);
             predictions = stepFetch(p);
             sumPredictions = stepFetch(sums);
         } catch (RuntimeException | Error e) {

@@ -71,12 +71,14 @@ final class ReferenceMlp {
         }
 
         double[] count = new double[b];
+        double[] objects = new double[b];
         double[] sum = new double[b];
         double[] objSq = new double[b];
         for (int i = 0; i < n; i++) {
             int t = batch.segment()[i];
             double m = batch.objectMask()[i];
             count[t] += m;
+            objects[t]++;
             sum[t] += p[i];
             objSq[t] += m * (p[i] - batch.objectTarget()[i]) * (p[i] - batch.objectTarget()[i]);
         }
@@ -85,7 +87,8 @@ final class ReferenceMlp {
         for (int t = 0; t < b; t++) {
             double s = batch.sumMask()[t];
             double objLoss = count[t] > 0 ? objSq[t] / count[t] : 0.0;
-            double sumErr = sum[t] - batch.sumTarget()[t];
+            // LossOptions.SUM_MEAN, the default: the residual of the mean prediction.
+            double sumErr = (sum[t] - batch.sumTarget()[t]) / Math.max(1, objects[t]);
             total += w * objLoss + (1 - w) * s * sumErr * sumErr;
             if (count[t] > 0 || s > 0) {
                 supervised++;
@@ -103,7 +106,8 @@ final class ReferenceMlp {
             if (count[t] > 0) {
                 d += w * m * 2 * (p[i] - batch.objectTarget()[i]) / count[t];
             }
-            d += (1 - w) * batch.sumMask()[t] * 2 * (sum[t] - batch.sumTarget()[t]);
+            double k = Math.max(1, objects[t]);
+            d += (1 - w) * batch.sumMask()[t] * 2 * (sum[t] - batch.sumTarget()[t]) / (k * k);
             delta[i] = new double[] {d / denom};
         }
         Map<String, double[]> grads = new LinkedHashMap<>();

@@ -118,7 +118,7 @@ class RegularizationAndScheduleTest {
         double limit = 0.05;
         try (SharedWeightRegressor clippedModel = new SharedWeightRegressor(spec(Map.of("clip.norm", limit), "constant"));
              SharedWeightRegressor loose = new SharedWeightRegressor(spec(Map.of("clip.norm", 1e6), "constant"));
-             SharedWeightRegressor plain = new SharedWeightRegressor(spec(Map.of(), "constant"))) {
+             SharedWeightRegressor plain = new SharedWeightRegressor(spec(Map.of("clip.norm", 0.0), "constant"))) {
             ObjectBatch batch = Batches.mixed(M, 4);
             Map<String, float[]> before = clippedModel.weights();
             StepResult r = clippedModel.step(batch, true);

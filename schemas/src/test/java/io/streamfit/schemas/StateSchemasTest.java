@@ -33,7 +33,7 @@ class StateSchemasTest {
      */
     @Test
     void theStoreSchemasAreTheOnesTheirChangelogsHold() {
-        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x50650b79df95dcbdL);
+        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x22b737ee5ef1bac5L);
         assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0x821116b093a3a982L);
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
                 .isEqualTo(0x2aa474a0f1e351f3L);

@@ -156,7 +156,7 @@ final class BackfillTrainer implements AutoCloseable {
             batch = slot.model.newBatch();
         }
         batch.clear();
-        BatchLogic.Assembled assembled = logic.assemble(batch, slot.pending);
+        BatchLogic.Assembled assembled = logic.assemble(batch, slot.pending, slot.extras);
         long versionBefore = slot.model.version();
         StepResult result = slot.model.step(batch, assembled.train());
         steps++;

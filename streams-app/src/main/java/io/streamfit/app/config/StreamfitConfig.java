@@ -10,6 +10,7 @@ import java.util.Properties;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.registry.ModelKinds;
+import io.streamfit.model.LossOptions;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Optimizers;
 import io.streamfit.schemas.TopicRegistry;
@@ -38,6 +39,9 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String MODEL_SCOPE = "model.scope";
     public static final String MODEL_SEED = "model.seed";
     public static final String LOSS_WEIGHT = "loss.weight";
+    public static final String LOSS_FUNCTION = "loss.function";
+    public static final String LOSS_HUBER_DELTA = "loss.huber.delta";
+    public static final String LOSS_SUM_NORMALIZATION = "loss.sum.normalization";
     public static final String OPTIMIZER = "optimizer";
     public static final String OPTIMIZER_LEARNING_RATE = "optimizer.learning.rate";
     public static final String OPTIMIZER_MOMENTUM = "optimizer.momentum";
@@ -112,7 +116,17 @@ public final class StreamfitConfig extends AbstractConfig {
     private CommonSettings commonSettings() {
         return new CommonSettings(features(), hidden(), getString(MODEL_ACTIVATION), getDouble(LOSS_WEIGHT),
                 optimizerSpec(), getLong(MODEL_SEED), getInt(TF_INTRA_OP_THREADS), getInt(TF_INTER_OP_THREADS),
-                getString(MODEL_INPUT), batchTimesteps());
+                getString(MODEL_INPUT), batchTimesteps(), lossOptions());
+    }
+
+    /** The regression loss of {@code loss.function}, {@code loss.huber.delta}, {@code loss.sum.normalization}. */
+    private LossOptions lossOptions() {
+        try {
+            return new LossOptions(getString(LOSS_FUNCTION), getDouble(LOSS_HUBER_DELTA),
+                    getString(LOSS_SUM_NORMALIZATION));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(LOSS_HUBER_DELTA, getDouble(LOSS_HUBER_DELTA), e.getMessage());
+        }
     }
 
     /** The configured model kind: the model spec and everything kind-specific the pipeline runs. */

@@ -15,6 +15,7 @@ import io.streamfit.app.kind.registry.ModelKinds;
 import io.streamfit.model.Activation;
 import io.streamfit.model.InputLayout;
 import io.streamfit.model.LearningRateSchedule;
+import io.streamfit.model.LossOptions;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OptimizerParam;
 import io.streamfit.model.Optimizers;
@@ -60,6 +61,21 @@ final class StreamfitConfigDef {
             .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
+            .define(LOSS_FUNCTION, Type.STRING, LossOptions.SQUARED, ValidString.in(LossOptions.SQUARED,
+                    LossOptions.HUBER), Importance.MEDIUM,
+                    "Regression kinds (regressor, lstm-regressor): the loss of a residual r, of objects and sums. "
+                            + "squared: r^2. huber: r^2 within loss.huber.delta, delta * (2|r| - delta) beyond, so "
+                            + "one wrong target pulls with a bounded force (2 delta) instead of one that grows with "
+                            + "its error. huber enters the model fingerprint; squared does not.")
+            .define(LOSS_HUBER_DELTA, Type.DOUBLE, LossOptions.HUBER_DELTA_DEFAULT, Range.atLeast(1e-12),
+                    Importance.LOW, "loss.function=huber: the residual, in target units, beyond which the loss "
+                            + "grows linearly (> 0).")
+            .define(LOSS_SUM_NORMALIZATION, Type.STRING, LossOptions.SUM_MEAN, ValidString.in(LossOptions.SUM_MEAN,
+                    LossOptions.SUM_NONE), Importance.LOW,
+                    "Regression kinds: mean divides the sum residual by the timestep's object count k, so the sum "
+                            + "term is the loss of the mean prediction against sumTarget / k: in object units, with a "
+                            + "gradient that does not grow with k. none: the raw sum residual (versions before "
+                            + "this key). Not part of the model fingerprint: checkpoints load under either.")
             // Optimizer section: optimizer.<k> is the model's optimizer parameter k; those keys are
             // defined from Optimizers' declarations in defineOptimizerParams, below.
             .define(OPTIMIZER, Type.STRING, Optimizers.ADAM, ValidString.in(Optimizers.names().toArray(String[]::new)),
@@ -151,6 +167,11 @@ final class StreamfitConfigDef {
             Double shared = distinct.size() == 1 ? distinct.iterator().next() : null;
             Importance importance = p.advanced() ? Importance.LOW : Importance.MEDIUM;
             String doc = optimizerParamDoc(p, defaults, shared == null);
+            if (Optimizers.PARAM_CLIP_NORM.equals(p.key())) {
+                // Unset must stay distinguishable from a given 0 (off, as before the default existed):
+                // the model applies Optimizers.CLIP_NORM_DEFAULT to an absent clip (see its doc).
+                shared = null;
+            }
             if (p.type() == OptimizerParam.Type.FLAG) {
                 def.define(OPTIMIZER_PREFIX + p.key(), Type.BOOLEAN, shared == null ? null : shared == 1.0,
                         importance, doc);

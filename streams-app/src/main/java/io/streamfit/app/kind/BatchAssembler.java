@@ -23,9 +23,26 @@ public final class BatchAssembler {
      * @param ts a record that passed the record screen and its kind's {@link Supervision}
      */
     public static void append(ObjectBatch batch, Timestep ts) {
+        append(batch, ts, null);
+    }
+
+    /**
+     * Appends {@code ts} as the next timestep of {@code batch} for the model whose kind state is
+     * {@code learning}: a target or sum target its outlier rule rejects is left out of the
+     * supervision (the object stays in the batch and is predicted).
+     *
+     * @param learning the model's state, or {@code null} for none
+     * @return the targets left out as outliers
+     */
+    public static int append(ObjectBatch batch, Timestep ts, LearningExtras learning) {
+        int outliers = 0;
         batch.beginTimestep();
         for (Timestep.ObjectInput o : ts.objects()) {
             boolean hasTarget = o.target() != null;
+            if (hasTarget && learning != null && !learning.acceptObjectTarget(o.target())) {
+                hasTarget = false;
+                outliers++;
+            }
             float target = hasTarget ? o.target().floatValue() : 0f;
             if (o.features() instanceof FeatureVector.Dense d) {
                 batch.addDense(d.values(), 0, hasTarget, target);
@@ -38,7 +55,12 @@ public final class BatchAssembler {
         }
         double[] sum = ts.sumTarget();
         if (sum != null && sum.length == 1) {
-            batch.setSumTarget((float) sum[0]);
+            if (learning == null || learning.acceptSumTarget(sum[0], ts.objects().size())) {
+                batch.setSumTarget((float) sum[0]);
+            } else {
+                // Left unset, the sum is derived from the objects' accepted targets when each has one.
+                outliers++;
+            }
         } else if (sum != null) {
             // The validator let a vector through only for a classifier, one count per class.
             float[] counts = new float[sum.length];
@@ -48,5 +70,6 @@ public final class BatchAssembler {
             batch.setSumCounts(counts);
         }
         batch.endTimestep();
+        return outliers;
     }
 }

@@ -26,6 +26,16 @@ public interface BatchLogic {
      */
     Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items);
 
+    /**
+     * Fills {@code batch} for the model whose kind state is {@code extras}: kinds whose batch
+     * depends on what the model has seen (feature scaling, outlier targets) read and update it
+     * here. A failed model call discards the model with its extras, so an update here leaves no
+     * trace then either.
+     */
+    default Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items, ModelExtras extras) {
+        return assemble(batch, items);
+    }
+
     /** A micro-batch ready for the model call. */
     interface Assembled {
 

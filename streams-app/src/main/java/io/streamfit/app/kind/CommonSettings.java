@@ -1,5 +1,6 @@
 package io.streamfit.app.kind;
 
+import io.streamfit.model.LossOptions;
 import io.streamfit.model.ModelSpec;
 
 /**
@@ -16,13 +17,23 @@ import io.streamfit.model.ModelSpec;
  * @param interOpThreads TensorFlow inter-op threads (0 = TensorFlow's choice)
  * @param input          {@code model.input}: dense, sparse or auto
  * @param batchTimesteps {@code batch.timesteps}, timesteps per micro-batch (>= 1)
+ * @param loss           {@code loss.*}: the regression kinds' loss function and sum normalisation
  */
 public record CommonSettings(int features, int[] hidden, String activation, double lossWeight,
                              ModelSpec.OptimizerSpec optimizer, long seed, int intraOpThreads, int interOpThreads,
-                             String input, int batchTimesteps) {
+                             String input, int batchTimesteps, LossOptions loss) {
 
     public CommonSettings {
         hidden = hidden.clone();
+        loss = loss == null ? LossOptions.DEFAULT : loss;
+    }
+
+    /** Settings with the default loss options. */
+    public CommonSettings(int features, int[] hidden, String activation, double lossWeight,
+                          ModelSpec.OptimizerSpec optimizer, long seed, int intraOpThreads, int interOpThreads,
+                          String input, int batchTimesteps) {
+        this(features, hidden, activation, lossWeight, optimizer, seed, intraOpThreads, interOpThreads, input,
+                batchTimesteps, LossOptions.DEFAULT);
     }
 
     @Override

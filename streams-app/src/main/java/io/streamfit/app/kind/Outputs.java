@@ -21,6 +21,13 @@ public interface Outputs {
     /** One input timestep is done: the model trained on it, or only predicted it. */
     void outcome(boolean trained);
 
+    /**
+     * A part of the supervision the kind left out of training, by reason (one of the metrics'
+     * known skip reasons, e.g. an outlier target); counted, never emitted.
+     */
+    default void skippedUpdate(String reason) {
+    }
+
     /** Outputs that go nowhere (backfill scores its first pass but emits nothing). */
     Outputs DISCARD = new Outputs() {
         @Override

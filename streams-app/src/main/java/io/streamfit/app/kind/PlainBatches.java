@@ -3,6 +3,7 @@ package io.streamfit.app.kind;
 import java.util.List;
 
 import io.streamfit.app.metrics.PrequentialStats;
+import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 
@@ -28,9 +29,20 @@ public final class PlainBatches implements BatchLogic {
 
     @Override
     public Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items) {
-        for (BatchItem item : items) {
-            BatchAssembler.append(batch, item.timestep());
+        return assemble(batch, items, ModelExtras.NONE);
+    }
+
+    @Override
+    public Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items, ModelExtras extras) {
+        LearningExtras learning = extras instanceof LearningExtras l ? l : null;
+        if (learning != null) {
+            learning.beginBatch();
         }
+        int outliers = 0;
+        for (BatchItem item : items) {
+            outliers += BatchAssembler.append(batch, item.timestep(), learning);
+        }
+        int skipped = outliers;
         return new Assembled() {
             @Override
             public boolean hasObjects() {
@@ -48,6 +60,9 @@ public final class PlainBatches implements BatchLogic {
                 for (int t = 0; t < items.size(); t++) {
                     mapping.emit(items.get(t), batch, t, result, modelVersion, stats, out);
                     out.outcome(result.updated() && batch.supervised(t));
+                }
+                for (int i = 0; i < skipped; i++) {
+                    out.skippedUpdate(StreamfitMetrics.SKIP_OUTLIER_TARGET);
                 }
             }
         };

@@ -28,12 +28,15 @@ public final class StreamfitMetrics {
     public static final String SKIP_NON_FINITE_GRADIENT = "non_finite_gradient";
     public static final String SKIP_CLIPPED = "clipped";
     public static final String SKIP_ROLLED_BACK = "rolled_back";
+    /** A target or sum target far outside the model's robust scale: predicted, not trained on (per target). */
+    public static final String SKIP_OUTLIER_TARGET = "outlier_target";
     /**
      * Reasons registered at zero from the start: an alert on {@code increase(...)} and a dashboard
      * panel need a series before the first skip, and Prometheus cannot see a counter that does not exist.
      */
     public static final java.util.List<String> KNOWN_SKIP_REASONS = java.util.List.of(
-            SKIP_NON_FINITE_LOSS, SKIP_NON_FINITE_GRADIENT, SKIP_CLIPPED, SKIP_ROLLED_BACK);
+            SKIP_NON_FINITE_LOSS, SKIP_NON_FINITE_GRADIENT, SKIP_CLIPPED, SKIP_ROLLED_BACK,
+            SKIP_OUTLIER_TARGET);
 
     private final MeterRegistry registry;
     private final Counter trained;

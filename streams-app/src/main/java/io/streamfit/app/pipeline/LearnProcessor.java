@@ -179,7 +179,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             batch = slot.model.newBatch();
         }
         batch.clear();
-        BatchLogic.Assembled assembled = logic.assemble(batch, items);
+        BatchLogic.Assembled assembled = logic.assemble(batch, items, slot.extras);
         long versionBefore = slot.model.version();
         StepResult result = null;
         if (assembled.hasObjects()) {

@@ -50,6 +50,11 @@ final class ProcessorOutputs implements Outputs {
     }
 
     @Override
+    public void skippedUpdate(String reason) {
+        metrics.recordSkippedUpdate(reason);
+    }
+
+    @Override
     public void outcome(boolean trained) {
         if (trained) {
             metrics.recordTrained();

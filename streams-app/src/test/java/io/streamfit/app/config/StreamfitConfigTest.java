@@ -219,7 +219,8 @@ class StreamfitConfigTest {
             "rho, DOUBLE, 0.9, LOW", "centered, BOOLEAN, false, LOW", "learning.rate.power, DOUBLE, -0.5, LOW",
             "ftrl.l1, DOUBLE, 0.0, LOW", "ftrl.l2, DOUBLE, 0.0, LOW", "ftrl.l2.shrinkage, DOUBLE, 0.0, LOW",
             "l1, DOUBLE, 0.0, MEDIUM", "l2, DOUBLE, 0.0, MEDIUM", "weight.decay, DOUBLE, 0.0, MEDIUM",
-            "clip.norm, DOUBLE, 0.0, MEDIUM", "decay.rate, DOUBLE, 0.96, LOW", "decay.steps, DOUBLE, 1000.0, LOW"})
+            // clip.norm has no key default on purpose: unset means Optimizers.CLIP_NORM_DEFAULT, a given 0 off.
+            "clip.norm, DOUBLE, null, MEDIUM", "decay.rate, DOUBLE, 0.96, LOW", "decay.steps, DOUBLE, 1000.0, LOW"})
     void optimizerKeysKeepTheirTypeDefaultAndImportance(String param, ConfigDef.Type type, String dflt,
                                                         ConfigDef.Importance importance) {
         ConfigDef.ConfigKey key = StreamfitConfig.configDef().configKeys().get("optimizer." + param);
@@ -251,6 +252,31 @@ class StreamfitConfigTest {
             assertThatThrownBy(() -> new StreamfitConfig(props)).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("configuration " + failingKey + ":");
         }
+    }
+
+    /**
+     * The gradient clip and the sum normalisation changed defaults: a configuration that leaves
+     * them unset, and one that spells out the old behaviour, keep the fingerprint they had, so
+     * their saved models load; huber prints.
+     */
+    @Test
+    void theChangedDefaultsKeepEveryEarlierFingerprint() {
+        String before = "regressor|m=4|hidden=[64]|act=relu|w=0.5|opt=adam(lr=0.001, {beta1=0.9, beta2=0.999, "
+                + "epsilon=1.0E-8})|seed=42";
+        StreamfitConfig unset = new StreamfitConfig(Map.of("model.features", "4"));
+        StreamfitConfig old = new StreamfitConfig(Map.of("model.features", "4", "optimizer.clip.norm", "0",
+                "loss.sum.normalization", "none"));
+        assertThat(unset.modelSpec().fingerprint()).isEqualTo(before);
+        assertThat(old.modelSpec().fingerprint()).isEqualTo(before);
+        assertThat(Optimizers.regularization(unset.modelSpec().optimizer()).clipNorm())
+                .isEqualTo(Optimizers.CLIP_NORM_DEFAULT);
+        assertThat(Optimizers.regularization(old.modelSpec().optimizer()).clipNorm()).isZero();
+        assertThat(old.modelSpec().loss()).isEqualTo(io.streamfit.model.LossOptions.LEGACY);
+        assertThat(new StreamfitConfig(Map.of("model.features", "4", "loss.function", "huber", "loss.huber.delta",
+                "0.5")).modelSpec().fingerprint()).isEqualTo(before + "|loss=huber(delta=0.5)");
+        assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "4", "model.kind", "classifier",
+                "model.classes", "3", "loss.function", "huber"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("loss.function");
     }
 
     /** Checkpoints are matched by fingerprint: the same configuration must keep giving the same one. */

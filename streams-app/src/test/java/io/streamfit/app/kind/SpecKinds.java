@@ -26,6 +26,9 @@ public final class SpecKinds {
         m.put("model.hidden", Arrays.stream(spec.hidden()).mapToObj(String::valueOf).collect(Collectors.joining(",")));
         m.put("model.activation", spec.isSequence() ? "relu" : spec.activation());
         m.put("loss.weight", String.valueOf(spec.lossWeight()));
+        m.put("loss.function", spec.loss().function());
+        m.put("loss.huber.delta", String.valueOf(spec.loss().huberDelta()));
+        m.put("loss.sum.normalization", spec.loss().sumNormalization());
         m.put("model.seed", String.valueOf(spec.seed()));
         m.put("model.input", spec.input());
         m.put("tf.intra.op.threads", String.valueOf(spec.intraOpThreads()));
@@ -58,7 +61,7 @@ public final class SpecKinds {
         StreamfitConfig config = new StreamfitConfig(configOf(spec));
         CommonSettings common = new CommonSettings(spec.features(), spec.hidden(), spec.activation(),
                 spec.lossWeight(), spec.optimizer(), spec.seed(), spec.intraOpThreads(), spec.interOpThreads(),
-                spec.input(), 1);
+                spec.input(), 1, spec.loss());
         ConfiguredKind kind = ModelKinds.configure(spec.kind(), common, config);
         if (!kind.spec().equals(spec)) {
             throw new IllegalArgumentException("the configuration " + configOf(spec) + " builds " + kind.spec()

@@ -100,6 +100,45 @@ class LegacyStateTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a window store value");
     }
 
+    /**
+     * A checkpoint of the schema before {@code learning} (threshold, no learning state) decodes with
+     * no learning state, and a regressor's extras restore from it to an empty scale that warms up
+     * again, while the model restores as it was (same fingerprint under today's defaults).
+     */
+    @Test
+    void aCheckpointWithoutTheLearningStateLoadsIntoARegressorWithEmptyScales() throws Exception {
+        org.apache.avro.Schema v2;
+        try (java.io.InputStream in = StreamfitSerdes.class.getResourceAsStream("history/ModelCheckpoint-2.avsc")) {
+            v2 = new org.apache.avro.Schema.Parser().parse(in);
+        }
+        StreamfitConfig config = new StreamfitConfig(Map.of("model.features", "3", "application.id", "legacy",
+                "bootstrap.servers", "unused:9092"));
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(v2);
+        old.put("formatVersion", 1);
+        old.put("modelKey", "s");
+        old.put("specFingerprint", config.modelSpec().fingerprint());
+        old.put("modelVersion", 7L);
+        old.put("modelState", ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        old.put("metrics", Map.of());
+        old.put("lastTimesteps", Map.of("s", 9L));
+        old.put("records", 9L);
+        old.put("updatedAtMs", 1L);
+        old.put("threshold", null);
+        ByteBuffer b = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), v2).encode(old);
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+
+        ModelCheckpoint cp = StreamfitSerdes.modelCheckpoint().decode(bytes);
+        assertThat(cp.getLearning()).isNull();
+        assertThat(cp.getModelVersion()).isEqualTo(7L);
+        io.streamfit.app.kind.ModelExtras extras = config.kind().newExtras();
+        extras.restore(cp);
+        ModelCheckpoint.Builder saved = ModelCheckpoint.newBuilder();
+        extras.save(saved);
+        assertThat(saved.getLearning().getObjectTargets().getValues()).isEmpty();
+    }
+
     @Test
     void theLegacyCheckpointSchemaIsTheOneTheSerdeKeeps() {
         // The copy here and the schema kept in the schemas module must be the same (docs aside).

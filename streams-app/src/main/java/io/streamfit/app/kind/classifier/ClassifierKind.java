@@ -72,6 +72,10 @@ public final class ClassifierKind implements ModelKind {
         if (classes == null || classes < 2) {
             throw new ConfigException(MODEL_CLASSES, classes, "model.kind classifier needs model.classes >= 2");
         }
+        if (c.loss().huber()) {
+            throw new ConfigException("loss.function", c.loss().function(),
+                    "model.kind classifier learns by cross-entropy; loss.function applies to the regression kinds");
+        }
         ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
                 c.seed(), c.intraOpThreads(), c.interOpThreads(), null, classes, c.input());
         return new Configured(this, spec, new LabelSupervision(classes));

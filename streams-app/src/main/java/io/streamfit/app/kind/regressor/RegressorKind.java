@@ -2,6 +2,8 @@ package io.streamfit.app.kind.regressor;
 
 import io.streamfit.app.kind.BatchItem;
 import io.streamfit.app.kind.BatchLogic;
+import io.streamfit.app.kind.LearningExtras;
+import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.ModelKind;
@@ -16,7 +18,15 @@ import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import java.util.List;
+import java.util.Set;
+
 import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * {@code regressor}: the shared-weight MLP ({@link io.streamfit.model.SharedWeightRegressor}) on
@@ -26,6 +36,17 @@ import org.apache.kafka.common.config.AbstractConfig;
 public final class RegressorKind implements ModelKind {
 
     public static final String NAME = ModelSpec.KIND_REGRESSOR;
+    public static final String OUTLIER_THRESHOLD = "outlier.targets.threshold";
+    public static final String OUTLIER_WINDOW = "outlier.targets.window";
+    public static final String OUTLIER_WARMUP = "outlier.targets.warmup";
+    /**
+     * Far enough that no target of a normal distribution ever reaches it (10 sigma: p ~ 1e-23) and a
+     * heavy tail rarely does, near enough that a unit slip (a value in mm among metres) or a sentinel
+     * (1e9, -999999) is caught.
+     */
+    public static final double OUTLIER_THRESHOLD_DEFAULT = 10.0;
+    public static final int OUTLIER_WINDOW_DEFAULT = 256;
+    public static final int OUTLIER_WARMUP_DEFAULT = 32;
 
     @Override
     public String name() {
@@ -38,13 +59,49 @@ public final class RegressorKind implements ModelKind {
     }
 
     @Override
-    public ConfiguredKind configure(CommonSettings c, AbstractConfig config) {
-        ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
-                c.seed(), c.intraOpThreads(), c.interOpThreads(), null, 0, c.input());
-        return new Configured(this, spec);
+    public List<ConfigDef.ConfigKey> configKeys() {
+        return List.copyOf(new ConfigDef()
+                .define(OUTLIER_THRESHOLD, Type.DOUBLE, OUTLIER_THRESHOLD_DEFAULT, Range.atLeast(0.0), Importance.MEDIUM,
+                        "regressor: a target (or a sumTarget divided by its object count) further than this many "
+                                + "robust standard deviations (1.4826 * the median absolute deviation) from the "
+                                + "median of the model's recently accepted ones is predicted but not trained on, and "
+                                + "counted in streamfit_skipped_updates_total{reason=\"outlier_target\"}. Only "
+                                + "accepted targets move the scale, so a burst of bad ones cannot widen it; a real "
+                                + "shift of the targets by that much is rejected too (set 0 then). 0 = off.")
+                .define(OUTLIER_WINDOW, Type.INT, OUTLIER_WINDOW_DEFAULT, Range.atLeast(8), Importance.LOW,
+                        "regressor: accepted targets (and per-object sums) the outlier scale keeps, the newest.")
+                .define(OUTLIER_WARMUP, Type.INT, OUTLIER_WARMUP_DEFAULT, Range.atLeast(1), Importance.LOW,
+                        "regressor: targets accepted unconditionally before the outlier rule applies (at most "
+                                + OUTLIER_WINDOW + ").")
+                .configKeys().values());
     }
 
-    private record Configured(ModelKind kind, ModelSpec spec) implements ConfiguredKind {
+    @Override
+    public Set<String> exclusiveKeys() {
+        return Set.of(OUTLIER_THRESHOLD, OUTLIER_WINDOW, OUTLIER_WARMUP);
+    }
+
+    @Override
+    public ConfiguredKind configure(CommonSettings c, AbstractConfig config) {
+        double threshold = config.getDouble(OUTLIER_THRESHOLD);
+        int window = config.getInt(OUTLIER_WINDOW);
+        int warmup = config.getInt(OUTLIER_WARMUP);
+        if (threshold > 0 && warmup > window) {
+            throw new ConfigException(OUTLIER_WARMUP, warmup, "must be at most " + OUTLIER_WINDOW + " (" + window + ")");
+        }
+        LearningExtras.OutlierRule rule = new LearningExtras.OutlierRule(threshold, window, warmup);
+        ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
+                c.seed(), c.intraOpThreads(), c.interOpThreads(), null, 0, c.input(), c.loss());
+        return new Configured(this, spec, rule);
+    }
+
+    private record Configured(ModelKind kind, ModelSpec spec, LearningExtras.OutlierRule rule)
+            implements ConfiguredKind {
+        @Override
+        public ModelExtras newExtras() {
+            return new LearningExtras(rule);
+        }
+
         @Override
         public Supervision supervision() {
             return Supervision.TARGETS;
@@ -72,7 +129,8 @@ public final class RegressorKind implements ModelKind {
         for (int i = 0; i < ts.objects().size(); i++) {
             Timestep.ObjectInput o = ts.objects().get(i);
             float prediction = preds[first + i];
-            if (o.target() != null) {
+            // An outlier target is shown with its prediction but scored as little as trained on.
+            if (o.target() != null && batch.objectMask()[first + i] != 0f) {
                 double e = prediction - o.target();
                 objectSq += e * e;
                 scored++;
@@ -87,9 +145,12 @@ public final class RegressorKind implements ModelKind {
                     .build(), item.timestamp());
         }
         boolean known = batch.sumMask()[t] != 0f;
-        Double sumTarget = known ? (ts.hasSumTarget() ? ts.sumTarget()[0] : (double) batch.sumTarget()[t]) : null;
+        Double sumTarget = ts.hasSumTarget() ? (Double) ts.sumTarget()[0]
+                : known ? (Double) (double) batch.sumTarget()[t] : null;
         double sum = result.sumPredictions()[t];
-        stats.add(objectSq, scored, known ? (sum - sumTarget) * (sum - sumTarget) : 0, known);
+        // A record's own sum that was masked as an outlier may differ from the one the batch trained on.
+        boolean scoredSum = known && (!ts.hasSumTarget() || batch.sumTarget()[t] == (float) ts.sumTarget()[0]);
+        stats.add(objectSq, scored, scoredSum ? (sum - sumTarget) * (sum - sumTarget) : 0, scoredSum);
         out.sumPrediction(series, SumPrediction.newBuilder()
                 .setSeries(series)
                 .setTimestep(ts.timestep())

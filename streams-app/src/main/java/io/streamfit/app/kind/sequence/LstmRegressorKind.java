@@ -39,7 +39,7 @@ public final class LstmRegressorKind extends SequenceKind {
     @Override
     ModelSpec spec(CommonSettings c, SequenceOptions options) {
         return new ModelSpec(NAME, c.features(), c.hidden(), "linear", c.lossWeight(), c.optimizer(), c.seed(),
-                c.intraOpThreads(), c.interOpThreads(), options);
+                c.intraOpThreads(), c.interOpThreads(), options).withLoss(c.loss());
     }
 
     @Override
