@@ -1,6 +1,10 @@
 package io.streamfit.bench;
 
+import java.util.Map;
+
+import io.streamfit.model.LossOptions;
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.Optimizers;
 import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
@@ -18,8 +22,12 @@ final class TensorFlowStep implements StepEngine {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         StepShape shape = data.shape();
+        // The same step as the PyTorch engine's: the raw sum residual and no gradient clip, so both
+        // compute one loss and one update (streamfit's defaults normalise the sum and clip at 1).
         ModelSpec spec = new ModelSpec(ModelSpec.KIND_REGRESSOR, shape.features(), new int[] {shape.hidden()}, "relu",
-                LOSS_WEIGHT, ModelSpec.OptimizerSpec.of("adam", LEARNING_RATE), seed, threads, 1);
+                LOSS_WEIGHT, new ModelSpec.OptimizerSpec("adam", LEARNING_RATE,
+                        Map.of(Optimizers.PARAM_CLIP_NORM, Optimizers.CLIP_NORM_LEGACY)), seed, threads, 1)
+                .withLoss(LossOptions.LEGACY);
         this.model = Models.create(spec);
         this.batch = data.toObjectBatch();
     }
