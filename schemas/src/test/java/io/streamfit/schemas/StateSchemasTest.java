@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
+import io.streamfit.schemas.avro.PendingHeader;
 import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.ThresholdState;
 import java.nio.ByteBuffer;
@@ -34,7 +35,7 @@ class StateSchemasTest {
     @Test
     void theStoreSchemasAreTheOnesTheirChangelogsHold() {
         assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x22b737ee5ef1bac5L);
-        assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0x821116b093a3a982L);
+        assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0xb0dcbe058db9b779L);
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
                 .isEqualTo(0x2aa474a0f1e351f3L);
         assertThat(fingerprint(ThresholdState.getClassSchema())).as("ThresholdState").isEqualTo(0xb7a2b07e6b2db62fL);
@@ -44,6 +45,33 @@ class StateSchemasTest {
     void theKeptCheckpointSchemaIsTheOneEarlierVersionsWrote() {
         // The ModelCheckpoint schema of every release before the threshold field.
         assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-1.avsc"))).isEqualTo(0x7459bb10bfd8601cL);
+    }
+
+    @Test
+    void theKeptPendingSchemaIsTheOneFormatVersion1Wrote() {
+        // The PendingTimestep schema of every release before the input's key, headers and position.
+        assertThat(fingerprint(StreamfitSerdes.history("PendingTimestep-1.avsc"))).isEqualTo(0x821116b093a3a982L);
+    }
+
+    @Test
+    void aPendingValueOfTheFirstSchemaDecodesWithTheDefaults() throws Exception {
+        Schema v1 = StreamfitSerdes.history("PendingTimestep-1.avsc");
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("formatVersion", 1);
+        old.put("timestamp", 7L);
+        old.put("series", "s");
+        old.put("rawValue", ByteBuffer.wrap(new byte[] {'{', '}'}));
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        PendingTimestep p = StreamfitSerdes.pendingTimestep().decode(bytes);
+
+        assertThat(p.getFormatVersion()).isEqualTo(1);
+        assertThat(p.getSeries()).isEqualTo("s");
+        assertThat(p.getKey()).isNull();
+        assertThat(p.getHeaders()).isEmpty();
+        assertThat(p.getTopic()).isEmpty();
+        assertThat(p.getPartition()).isEqualTo(-1);
+        assertThat(p.getOffset()).isEqualTo(-1L);
     }
 
     @Test
@@ -76,7 +104,9 @@ class StateSchemasTest {
         ModelCheckpoint cp = ModelCheckpoint.newBuilder().setFormatVersion(1).setModelKey("k").setSpecFingerprint("f")
                 .setModelVersion(1).setModelState(ByteBuffer.wrap(new byte[] {1})).setMetrics(Map.of())
                 .setLastTimesteps(Map.of()).setRecords(1).setUpdatedAtMs(2).setThreshold(threshold).build();
-        PendingTimestep pending = new PendingTimestep(1, 7L, "s\u00e9", ByteBuffer.wrap(new byte[] {'{', '}'}));
+        PendingTimestep pending = new PendingTimestep(2, 7L, "s\u00e9", ByteBuffer.wrap(new byte[] {'{', '}'}),
+                ByteBuffer.wrap(new byte[] {'k'}), List.of(new PendingHeader("trace", ByteBuffer.wrap(new byte[] {1})),
+                        new PendingHeader("empty", null)), "features", 3, 42L);
         ObjectWindowState window = new ObjectWindowState(1, 3L, 2, 1, List.of(1f, Float.NaN));
 
         assertThat(StreamfitSerdes.modelCheckpoint().decode(StreamfitSerdes.modelCheckpoint().encode(cp)))
@@ -92,7 +122,7 @@ class StateSchemasTest {
     @Test
     void aHugeDeclaredBytesLengthFailsWithoutAllocatingIt() {
         byte[] small = StreamfitSerdes.pendingTimestep().encode(
-                new PendingTimestep(1, 0L, "s", ByteBuffer.wrap(new byte[0])));
+                new PendingTimestep(1, 0L, "s", ByteBuffer.wrap(new byte[0]), null, List.of(), "", -1, -1L));
         // header, formatVersion 1, timestamp 0, series "s", then rawValue claiming 2e9 bytes
         byte[] hostile = Arrays.copyOf(small, 10 + 4 + 5);
         byte[] body = {2, 0, 2, 's', (byte) 0x80, (byte) 0xD0, (byte) 0xAC, (byte) 0xF3, 0x0E};

@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.streamfit.app.errors.DeadLetterHandlers;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -27,7 +28,11 @@ public final class KafkaProperties {
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
 
     /** Streams property through which the exception handlers learn the dead-letter topic. */
-    public static final String DEAD_LETTERS_TOPIC_FOR_HANDLERS = "streamfit.dead.letters.topic";
+    public static final String DEAD_LETTERS_TOPIC_FOR_HANDLERS = DeadLetterHandlers.TOPIC_CONFIG;
+
+    /** The producer's defaults of the two limits on one record's size. */
+    private static final long DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+    private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
 
     /** What {@link #redacted()} shows in place of a secret. */
     public static final String HIDDEN = "[hidden]";
@@ -112,9 +117,40 @@ public final class KafkaProperties {
                 io.streamfit.app.errors.DeadLetterDeserializationHandler.class.getName());
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
                 io.streamfit.app.errors.DeadLetterProcessingHandler.class.getName());
+        // Kafka's default fails the client on an output it cannot write, and the replay fails the same way.
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.streamfit.app.errors.DeadLetterProductionHandler.class.getName());
         p.put(DEAD_LETTERS_TOPIC_FOR_HANDLERS, deadLettersTopic);
         p.putAll(passThrough);
         return p;
+    }
+
+    /**
+     * The largest record the Streams producer sends: its {@code max.request.size} and
+     * {@code buffer.memory} (as {@link #streams()} sets them, a {@code producer.} prefix winning),
+     * whichever is smaller.
+     */
+    int producerRecordCeiling() {
+        Properties p = streams();
+        long request = producerLong(p, "max.request.size", DEFAULT_MAX_REQUEST_SIZE);
+        long memory = producerLong(p, "buffer.memory", DEFAULT_BUFFER_MEMORY);
+        return (int) Math.min(Integer.MAX_VALUE, Math.min(request, memory));
+    }
+
+    private static long producerLong(Properties p, String key, long fallback) {
+        Object v = p.get(StreamsConfig.producerPrefix(key));
+        if (v == null) {
+            v = p.get(key);
+        }
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.toString().trim());
+        } catch (NumberFormatException e) {
+            // The producer refuses it at start, with the key; until then, its default.
+            return fallback;
+        }
     }
 
     /**

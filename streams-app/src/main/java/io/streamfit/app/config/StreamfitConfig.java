@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
+import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.registry.ModelKinds;
@@ -253,6 +254,22 @@ public final class StreamfitConfig extends AbstractConfig {
         return getDouble(key);
     }
 
+
+    /**
+     * The {@code max.message.bytes} of the topics streamfit creates: room for its largest possible
+     * output ({@link OutputLimits#maxMessageBytes}), within what the producer sends.
+     */
+    public int outputMaxMessageBytes() {
+        return OutputLimits.maxMessageBytes(maxRecordBytes(), kind.spec().classes(), kafka.producerRecordCeiling());
+    }
+
+    /**
+     * New output limits that take every topic to accept {@link #outputMaxMessageBytes()} until told
+     * otherwise (by the broker's topic configurations, or its refusals).
+     */
+    public OutputLimits outputLimits() {
+        return new OutputLimits(outputMaxMessageBytes(), kafka.producerRecordCeiling());
+    }
 
     /** The topic names as configured. */
     public TopicRegistry topics() {

@@ -21,18 +21,22 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
     private String topic;
     private StreamfitMetrics metrics;
+    private OutputLimits limits;
+    private String routeTopic;
 
     @Override
     public void configure(Map<String, ?> configs) {
         topic = DeadLetterHandlers.topic(configs);
         metrics = DeadLetterHandlers.metrics(configs);
+        limits = DeadLetterHandlers.limits(configs);
+        routeTopic = DeadLetterHandlers.routeTopic(configs);
     }
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {
         LOG.warn("Record {}-{}@{} does not deserialize ({}); it goes to {}", context.topic(), context.partition(),
                 context.offset(), DeadLetterHandlers.describe(error), topic);
-        return Response.resume(DeadLetterHandlers.deadLetter(topic, context, Rejection.DESERIALIZATION_ERROR, error,
-                metrics));
+        return Response.resume(DeadLetterHandlers.deadLetter(topic, limits, routeTopic, context,
+                Rejection.DESERIALIZATION_ERROR, error, metrics));
     }
 }

@@ -21,11 +21,15 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
 
     private String topic;
     private StreamfitMetrics metrics;
+    private OutputLimits limits;
+    private String routeTopic;
 
     @Override
     public void configure(Map<String, ?> configs) {
         topic = DeadLetterHandlers.topic(configs);
         metrics = DeadLetterHandlers.metrics(configs);
+        limits = DeadLetterHandlers.limits(configs);
+        routeTopic = DeadLetterHandlers.routeTopic(configs);
     }
 
     /**
@@ -56,7 +60,7 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
         }
         LOG.error("Processor {} failed on {}-{}@{}; the record goes to {}", context.processorNodeId(),
                 context.topic(), context.partition(), context.offset(), topic, error);
-        return Response.resume(DeadLetterHandlers.deadLetter(topic, context, Rejection.PROCESSING_ERROR, error,
-                metrics));
+        return Response.resume(DeadLetterHandlers.deadLetter(topic, limits, routeTopic, context,
+                Rejection.PROCESSING_ERROR, error, metrics));
     }
 }

@@ -27,4 +27,8 @@ public record Rejection(String reason, String message) {
     public static final String DUPLICATE_OBJECT = "duplicate-object";
     public static final String PROCESSING_ERROR = "processing-error";
     public static final String DESERIALIZATION_ERROR = "deserialization-error";
+    /** An output made from the record is larger than its topic or the producer takes. */
+    public static final String OUTPUT_TOO_LARGE = "output-too-large";
+    /** An output made from the record failed to serialize (a bug: outputs are streamfit's own). */
+    public static final String SERIALIZATION_ERROR = "serialization-error";
 }

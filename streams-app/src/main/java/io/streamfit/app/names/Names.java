@@ -25,8 +25,13 @@ public final class Names {
     public static final String DEAD_LETTER_SINK = "dead-letters-sink";
     public static final String ANOMALY_SINK = "anomaly-scores-sink";
 
+    /**
+     * Prefix of the headers streamfit sets for itself. Any that arrive on input are removed before
+     * anything reads them (a producer could forge them), and no dead letter carries them.
+     */
+    public static final String INTERNAL_HEADER_PREFIX = "streamfit.";
     /** Headers that keep the original position of a record routed through the global topic. */
-    public static final String ORIGIN_HEADER_PREFIX = "streamfit.origin.";
+    public static final String ORIGIN_HEADER_PREFIX = INTERNAL_HEADER_PREFIX + "origin.";
     public static final String ORIGIN_TOPIC_HEADER = ORIGIN_HEADER_PREFIX + "topic";
     public static final String ORIGIN_PARTITION_HEADER = ORIGIN_HEADER_PREFIX + "partition";
     public static final String ORIGIN_OFFSET_HEADER = ORIGIN_HEADER_PREFIX + "offset";

@@ -3,6 +3,7 @@ package io.streamfit.app.pipeline;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
@@ -102,7 +103,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     @Override
     public void init(ProcessorContext<byte[], Output> context) {
         this.context = context;
-        outputs = new ProcessorOutputs(context, metrics);
+        outputs = new ProcessorOutputs(context, metrics, settings.globalScope());
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE), settings.kind(),
@@ -119,9 +120,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     public void process(Record<byte[], byte[]> record) {
         inputSinceTick = true;
         recover();
+        Origin origin = outputs.origin(record);
         RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
         if (screened.rejection() != null) {
-            outputs.reject(record, screened.rejection());
+            outputs.reject(origin, screened.rejection());
             return;
         }
         Timestep ts = screened.timestep();
@@ -129,13 +131,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         ModelSlot slot = models.get(router.modelKey(series));
         long last = slot.lastTimestep(series);
         if (ts.timestep() <= last) {
-            outputs.reject(record, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
+            outputs.reject(origin, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
                     "timestep " + ts.timestep() + " of series '" + series + "' is not after " + last));
             return;
         }
         slot.lastTimesteps.put(series, ts.timestep());
-        if (batcher.add(slot.key, new PendingTimestep(series, ts, record.timestamp(), record.value(),
-                System.nanoTime()))) {
+        if (batcher.add(slot.key, new PendingTimestep(series, ts, origin, System.nanoTime()))) {
             run(slot);
         }
     }
@@ -190,7 +191,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 return;
             }
         }
-        assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+        outputs.batch(items);
+        try {
+            assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+        } finally {
+            outputs.batchDone();
+        }
         assembled.commit();
         slot.records += items.size();
         slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();

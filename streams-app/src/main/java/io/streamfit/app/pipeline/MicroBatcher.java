@@ -89,10 +89,10 @@ final class MicroBatcher {
                 int sep = kv.key.lastIndexOf(SEPARATOR);
                 PendingTimestep.Stored s = PendingTimestep.Stored.decode(kv.value);
                 try {
-                    Timestep ts = decoder.deserialize("", s.rawValue());
+                    Timestep ts = decoder.deserialize("", s.origin().value());
                     byKey.computeIfAbsent(kv.key.substring(0, sep), k -> new TreeMap<>())
                             .put(Integer.parseInt(kv.key.substring(sep + 1)),
-                                    new PendingTimestep(s.series(), ts, s.timestamp(), s.rawValue(), now));
+                                    new PendingTimestep(s.series(), ts, s.origin(), now));
                 } catch (RuntimeException e) {
                     // It was valid when it was buffered; a different decoder version is the only way here.
                     LOG.warn("Dropping pending timestep {} that no longer decodes: {}", kv.key, e.getMessage());

@@ -1,5 +1,8 @@
 package io.streamfit.app.pipeline;
 
+import io.streamfit.app.errors.Origin;
+import io.streamfit.app.errors.OutputLimits;
+import io.streamfit.app.errors.Traced;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
@@ -7,36 +10,67 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
- * What the learning processor forwards: one type per output stream, so that every sink knows the
+ * What streamfit's processors forward: one type per output stream, so that every sink knows the
  * type it serializes and the compiler knows what goes where. Keys are bytes: the series in UTF-8
- * (what {@code Serdes.String()} writes) for predictions and scores, the original key for dead letters.
+ * (what {@code Serdes.String()} writes) for predictions and scores, the original key for dead
+ * letters and routed records.
+ *
+ * <p>Every output knows the input record it came from ({@link Traced}): when it cannot be written,
+ * the production exception handler dead-letters that input. For predictions and scores the input
+ * is looked up only then, among the timesteps of the micro-batch that made them.
  */
-public sealed interface Output {
+public sealed interface Output extends Traced {
 
     /** The record the sink writes. */
     Object payload();
 
-    record ObjectOut(ObjectPrediction payload) implements Output {
+    /** Finds the input of an output among the timesteps of the micro-batch being emitted. */
+    @FunctionalInterface
+    interface Origins {
+        Origin of(String series, long timestep);
     }
 
-    record SumOut(SumPrediction payload) implements Output {
+    record ObjectOut(ObjectPrediction payload, int keyBytes, Origins origins) implements Output {
+        @Override
+        public Origin origin() {
+            return origins.of(payload.getSeries(), payload.getTimestep());
+        }
     }
 
-    record AnomalyOut(AnomalyScore payload) implements Output {
+    record SumOut(SumPrediction payload, int keyBytes, Origins origins) implements Output {
+        @Override
+        public Origin origin() {
+            return origins.of(payload.getSeries(), payload.getTimestep());
+        }
+    }
+
+    record AnomalyOut(AnomalyScore payload, int keyBytes, Origins origins) implements Output {
+        @Override
+        public Origin origin() {
+            return origins.of(payload.getSeries(), payload.getTimestep());
+        }
     }
 
     /** The original value bytes of a record that could not be used. */
-    record DeadLetterOut(byte[] payload) implements Output {
+    record DeadLetterOut(byte[] payload, int keyBytes, Origin origin) implements Output {
+    }
+
+    /** {@code model.scope=global}: an input record on its way through the one-partition route topic. */
+    record RouteOut(byte[] payload, int keyBytes, Origin origin) implements Output {
     }
 
     /**
-     * A sink's serializer: unwraps an output of type {@code type} and writes its payload with
-     * {@code inner}.
+     * A sink's serializer: unwraps an output of type {@code type}, writes its payload with
+     * {@code inner}, and checks that the record fits its topic ({@link OutputLimits#check}), so
+     * that one that does not fails here, where the production exception handler sees it before
+     * the producer does.
      *
+     * @param limits the limits to check, or {@code null} to check none
      * @throws IllegalArgumentException at serialization, for an output of another type (a wiring bug)
+     * @throws io.streamfit.app.errors.OutputTooLargeException at serialization, for a record too large
      */
     static <T> Serializer<Output> serializer(Class<? extends Output> type, Class<T> payloadType,
-                                             Serializer<T> inner) {
+                                             Serializer<T> inner, OutputLimits limits) {
         return new Serializer<>() {
             @Override
             public byte[] serialize(String topic, Output data) {
@@ -52,7 +86,11 @@ public sealed interface Output {
                     throw new IllegalArgumentException("sink of " + type.getSimpleName() + " got a "
                             + data.getClass().getSimpleName());
                 }
-                return inner.serialize(topic, headers, payloadType.cast(data.payload()));
+                byte[] bytes = inner.serialize(topic, headers, payloadType.cast(data.payload()));
+                if (limits != null) {
+                    limits.check(topic, data.keyBytes(), bytes, headers);
+                }
+                return bytes;
             }
 
             @Override

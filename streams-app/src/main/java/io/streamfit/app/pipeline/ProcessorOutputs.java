@@ -1,9 +1,10 @@
 package io.streamfit.app.pipeline;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
+import java.util.List;
 
 import io.streamfit.app.errors.DeadLetters;
+import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -12,6 +13,7 @@ import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
@@ -21,32 +23,51 @@ import org.slf4j.LoggerFactory;
 /**
  * The learning processor's outputs: each typed record to its sink, and the record counters. Dead
  * letters go through here too, so every output of the task leaves by one door.
+ *
+ * <p>Every dead letter carries its input record whole: key, value and headers as they arrived
+ * (without {@code streamfit.*} headers), and the position the service itself read it at
+ * ({@link #origin}).
  */
 final class ProcessorOutputs implements Outputs {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorOutputs.class);
+    private static final Output.Origins NO_BATCH = (series, timestep) -> unknown(series);
 
     private final ProcessorContext<byte[], Output> context;
     private final StreamfitMetrics metrics;
+    private final boolean routed;
+    /** The inputs of the micro-batch whose outputs are being emitted. */
+    private Output.Origins origins = NO_BATCH;
 
-    ProcessorOutputs(ProcessorContext<byte[], Output> context, StreamfitMetrics metrics) {
+    /**
+     * @param routed whether the processor reads the route topic of {@code model.scope=global}, whose
+     *               records carry the stamp of their original position
+     */
+    ProcessorOutputs(ProcessorContext<byte[], Output> context, StreamfitMetrics metrics, boolean routed) {
         this.context = context;
         this.metrics = metrics;
+        this.routed = routed;
     }
 
     @Override
     public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
-        context.forward(new Record<>(key(series), new Output.ObjectOut(prediction), timestamp), Names.OBJECT_SINK);
+        byte[] key = key(series);
+        context.forward(new Record<>(key, new Output.ObjectOut(prediction, key.length, origins), timestamp),
+                Names.OBJECT_SINK);
     }
 
     @Override
     public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
-        context.forward(new Record<>(key(series), new Output.SumOut(prediction), timestamp), Names.SUM_SINK);
+        byte[] key = key(series);
+        context.forward(new Record<>(key, new Output.SumOut(prediction, key.length, origins), timestamp),
+                Names.SUM_SINK);
     }
 
     @Override
     public void anomalyScore(String series, AnomalyScore score, long timestamp) {
-        context.forward(new Record<>(key(series), new Output.AnomalyOut(score), timestamp), Names.ANOMALY_SINK);
+        byte[] key = key(series);
+        context.forward(new Record<>(key, new Output.AnomalyOut(score, key.length, origins), timestamp),
+                Names.ANOMALY_SINK);
     }
 
     @Override
@@ -64,32 +85,62 @@ final class ProcessorOutputs implements Outputs {
     }
 
     /**
-     * An input record that cannot be used, as it came, with the reason and where it came from
-     * (its original position when it was routed through the global topic).
+     * The input record being processed, as its dead letter would carry it. Its position is the
+     * task's record metadata; for a routed record, the stamp the route's first processor wrote
+     * (it removes any {@code streamfit.*} header that came with the input, so only streamfit's
+     * own stamp is there). Headers that arrived under {@code streamfit.} are left out.
      */
-    void reject(Record<byte[], byte[]> record, Rejection why) {
-        Optional<RecordMetadata> md = context.recordMetadata();
-        String topic = Optional.ofNullable(DeadLetters.header(record.headers(), Names.ORIGIN_TOPIC_HEADER))
-                .orElse(md.map(RecordMetadata::topic).orElse(""));
-        String partition = Optional.ofNullable(DeadLetters.header(record.headers(), Names.ORIGIN_PARTITION_HEADER))
-                .orElse(md.map(m -> String.valueOf(m.partition())).orElse(""));
-        String offset = Optional.ofNullable(DeadLetters.header(record.headers(), Names.ORIGIN_OFFSET_HEADER))
-                .orElse(md.map(m -> String.valueOf(m.offset())).orElse(""));
-        Headers headers = DeadLetters.headers(record.headers(), why.reason(), why.message(), topic, partition, offset);
-        LOG.debug("Dead letter from {}-{}@{}: {} ({})", topic, partition, offset, why.reason(), why.message());
-        deadLetter(record.key(), record.value(), record.timestamp(), headers);
+    Origin origin(Record<byte[], byte[]> record) {
+        RecordMetadata md = context.recordMetadata().orElse(null);
+        String topic = md == null ? "" : md.topic();
+        int partition = md == null ? -1 : md.partition();
+        long offset = md == null ? -1L : md.offset();
+        if (routed) {
+            return Origin.fromStamps(topic, partition, offset, record.key(), record.value(), record.headers(),
+                    record.timestamp());
+        }
+        return Origin.of(topic, partition, offset, record.key(), record.value(), record.headers(),
+                record.timestamp());
     }
 
-    /** A buffered timestep whose model call failed: its original bytes, keyed by its series. */
+    /** An input record that cannot be used, as it came, with the reason and where it came from. */
+    void reject(Origin origin, Rejection why) {
+        LOG.debug("Dead letter from {}: {} ({})", origin.position(), why.reason(), why.message());
+        deadLetter(origin, origin.key(), DeadLetters.headers(origin, why.reason(), why.message()));
+    }
+
+    /** A buffered timestep whose model call failed: the input record as it came, and where from. */
     void failed(PendingTimestep p, String message) {
-        String topic = context.recordMetadata().map(RecordMetadata::topic).orElse("");
-        Headers headers = DeadLetters.headers(null, Rejection.PROCESSING_ERROR, message, topic, "", "");
-        deadLetter(key(p.series()), p.rawValue(), p.timestamp(), headers);
+        Origin origin = p.origin();
+        deadLetter(origin, origin.key(), DeadLetters.headers(origin, Rejection.PROCESSING_ERROR, message));
     }
 
-    private void deadLetter(byte[] key, byte[] value, long timestamp, Headers headers) {
+    /** The outputs that follow come from {@code items}, until {@link #batchDone()}. */
+    void batch(List<PendingTimestep> items) {
+        origins = (series, timestep) -> {
+            for (PendingTimestep p : items) {
+                if (p.timestep().timestep() == timestep && p.series().equals(series)) {
+                    return p.origin();
+                }
+            }
+            return unknown(series);
+        };
+    }
+
+    void batchDone() {
+        origins = NO_BATCH;
+    }
+
+    private void deadLetter(Origin origin, byte[] key, Headers headers) {
         metrics.recordDeadLetter();
-        context.forward(new Record<>(key, new Output.DeadLetterOut(value), timestamp, headers), Names.DEAD_LETTER_SINK);
+        int keyBytes = key == null ? 0 : key.length;
+        context.forward(new Record<>(key, new Output.DeadLetterOut(origin.value(), keyBytes, origin),
+                origin.timestamp(), headers), Names.DEAD_LETTER_SINK);
+    }
+
+    /** An output whose input is not among the batch's (no kind emits one; the series is all we know). */
+    private static Origin unknown(String series) {
+        return new Origin("", -1, -1L, key(series), null, new RecordHeaders(), -1L);
     }
 
     private static byte[] key(String series) {

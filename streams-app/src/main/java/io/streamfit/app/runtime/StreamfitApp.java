@@ -4,14 +4,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.DeadLetterHandlers;
+import io.streamfit.app.errors.DeadLetterProductionHandler;
+import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.topology.StreamfitTopology;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -31,12 +37,17 @@ public final class StreamfitApp implements AutoCloseable {
     private final StreamfitConfig config;
     private final StreamfitMetrics metrics;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+    private final OutputLimits limits;
+    /** Lowered limits that a thread replacement was granted for, and replacements granted since the last one. */
+    private long refusalsAnswered;
+    private int replacementsSinceRefusal;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
 
     public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
+        this.limits = config.outputLimits();
     }
 
     /** Creates missing topics (when {@code topics.create}) and starts the Streams client. */
@@ -52,12 +63,16 @@ public final class StreamfitApp implements AutoCloseable {
         LOG.info("Kafka client settings: {}", config.redactedKafkaProperties());
         // Wrong credentials stop the service here, with a clear message, not later in a stream thread.
         KafkaAccess.checkLogin(admin, Duration.ofSeconds(30));
-        if (config.getBoolean(StreamfitConfig.TOPICS_CREATE)) {
-            TopicInitializer.createMissing(config, admin);
-        }
-        Topology topology = StreamfitTopology.build(config, metrics);
+        Set<String> created = config.getBoolean(StreamfitConfig.TOPICS_CREATE)
+                ? TopicInitializer.createMissing(config, admin) : Set.of();
+        TopicInitializer.readLimits(config, admin, limits, created);
+        Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits);
         // The exception handlers count their dead letters in the same meters as the processor.
-        props.put(io.streamfit.app.errors.DeadLetterHandlers.METRICS_CONFIG, metrics);
+        props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
+        // The sinks check outputs against the limits; the production handler lowers them when the
+        // broker refuses a record all the same. Both must hold the same instance.
+        props.put(DeadLetterHandlers.LIMITS_CONFIG, limits);
+        int threads = streamThreads(props);
         LOG.info("Starting streamfit: {} (application.id={}, bootstrap={}, guarantee={})", config.summary(),
                 props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
                 props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
@@ -65,6 +80,11 @@ public final class StreamfitApp implements AutoCloseable {
         streams = new KafkaStreams(topology, props);
         streams.setGlobalStateRestoreListener(new RestoreTimer());
         streams.setUncaughtExceptionHandler(e -> {
+            if (replaceAfterRefusal(e, threads)) {
+                LOG.warn("Stream thread failed because the broker refused an output as too large ({}); its limit is "
+                        + "lowered, so the replacement thread dead-letters that input instead", rootMessage(e));
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
             String access = KafkaAccess.explain(e);
             if (access != null) {
                 LOG.error(access);
@@ -76,6 +96,47 @@ public final class StreamfitApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
+    }
+
+    /**
+     * Whether a failed stream thread should be replaced: it failed because the broker refused an
+     * output as too large, which with exactly-once aborts the whole transaction, so that the
+     * production exception handler cannot save it ({@link DeadLetterProductionHandler}). The
+     * handler lowered that topic's limit, so the replacement thread processes the input again and
+     * the sink's check dead-letters it instead. Granted only while refusals keep lowering limits
+     * (at most once per thread for each lowering): the limits cannot fall forever, so a failure that
+     * does not go away stops the client rather than looping.
+     */
+    private synchronized boolean replaceAfterRefusal(Throwable e, int threads) {
+        boolean refused = false;
+        for (Throwable t = e; t != null && !refused; t = t.getCause() == t ? null : t.getCause()) {
+            refused = t instanceof RecordTooLargeException || t instanceof RecordBatchTooLargeException;
+        }
+        long lowerings = limits.lowerings();
+        if (!refused || lowerings == 0) {
+            return false;
+        }
+        if (lowerings > refusalsAnswered) {
+            refusalsAnswered = lowerings;
+            replacementsSinceRefusal = 0;
+        }
+        return replacementsSinceRefusal++ < Math.max(1, threads);
+    }
+
+    private static int streamThreads(Properties props) {
+        try {
+            return Integer.parseInt(String.valueOf(props.getOrDefault(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1")));
+        } catch (NumberFormatException e) {
+            return 1; // KafkaStreams refuses it, with the key
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 
     /** The Streams client state, or {@code null} before {@link #start()}. */

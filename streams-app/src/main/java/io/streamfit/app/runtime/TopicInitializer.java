@@ -4,21 +4,33 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.streamfit.app.names.Names;
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.app.errors.OutputLimits;
+import io.streamfit.app.names.Names;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Creates streamfit's missing topics (input, outputs, dead letters, the global route). */
+/**
+ * Creates streamfit's missing topics (input, outputs, dead letters, the global route), each with a
+ * {@code max.message.bytes} that fits streamfit's largest possible output
+ * ({@link StreamfitConfig#outputMaxMessageBytes()}), and reads the limits of the topics it writes
+ * to, so that the sinks can check every output against them ({@link OutputLimits}).
+ */
 public final class TopicInitializer {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicInitializer.class);
@@ -28,35 +40,86 @@ public final class TopicInitializer {
 
     /**
      * Creates every missing topic of the configuration; existing topics are left as they are.
+     * Kafka's default {@code max.message.bytes} (1 MB) is below what streamfit may write (dead
+     * letters of inputs up to {@code max.record.bytes}, 8 MiB by default), so every topic it
+     * creates gets {@link StreamfitConfig#outputMaxMessageBytes()}; the input topic too, or
+     * {@code max.record.bytes} would be unreachable, and the route topic carries inputs.
      *
      * @param adminProps client properties (bootstrap servers, security) for the admin client
+     * @return the topics it created (none when another instance created them first)
      */
-    public static void createMissing(StreamfitConfig config, Map<String, Object> adminProps)
+    public static Set<String> createMissing(StreamfitConfig config, Map<String, Object> adminProps)
             throws InterruptedException, ExecutionException, TimeoutException {
         TopicRegistry topics = config.topics();
         int partitions = config.getInt(StreamfitConfig.TOPICS_PARTITIONS);
         short rf = config.getShort(StreamfitConfig.TOPICS_REPLICATION_FACTOR);
+        Map<String, String> limit = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                String.valueOf(config.outputMaxMessageBytes()));
         List<NewTopic> wanted = new ArrayList<>();
         for (String name : topics.names()) {
-            wanted.add(new NewTopic(name, partitions, rf));
+            wanted.add(new NewTopic(name, partitions, rf).configs(limit));
         }
         if (config.globalScope()) {
-            wanted.add(new NewTopic(Names.globalRouteTopic(config.applicationId()), 1, rf));
+            wanted.add(new NewTopic(Names.globalRouteTopic(config.applicationId()), 1, rf).configs(limit));
         }
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
-                return;
+                return Set.of();
             }
             try {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-                LOG.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
+                LOG.info("Created topics {} (max.message.bytes {})", missing.stream().map(NewTopic::name).toList(),
+                        config.outputMaxMessageBytes());
+                return missing.stream().map(NewTopic::name).collect(Collectors.toSet());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
                     throw e;
                 }
+                return Set.of();
             }
         }
+    }
+
+    /**
+     * Reads the {@code max.message.bytes} of the topics streamfit writes to (outputs, dead letters,
+     * the route of {@code model.scope=global}) into {@code limits}. When a topic's configuration
+     * cannot be read (the principal lacks DESCRIBE_CONFIGS, which streamfit's minimal ACLs do not
+     * grant), its limit is the one streamfit gave it if it created it just now, else Kafka's default:
+     * an output that would fit a larger limit is then dead-lettered (with a stub) rather than
+     * refused by the broker, which would cost a stream thread (see {@code DeadLetterProductionHandler}).
+     *
+     * @param created the topics {@link #createMissing} created
+     */
+    public static void readLimits(StreamfitConfig config, Map<String, Object> adminProps, OutputLimits limits,
+                                  Set<String> created) throws InterruptedException {
+        List<String> written = new ArrayList<>(StreamfitAcls.outputs(config.topics()));
+        if (config.globalScope()) {
+            written.add(Names.globalRouteTopic(config.applicationId()));
+        }
+        List<ConfigResource> resources = written.stream()
+                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
+        try (Admin admin = Admin.create(adminProps)) {
+            Map<ConfigResource, KafkaFuture<Config>> described = admin.describeConfigs(resources).values();
+            for (ConfigResource r : resources) {
+                try {
+                    Config c = described.get(r).get(60, TimeUnit.SECONDS);
+                    ConfigEntry e = c.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+                    if (e != null && e.value() != null) {
+                        limits.set(r.name(), Integer.parseInt(e.value()));
+                    }
+                } catch (ExecutionException | TimeoutException | NumberFormatException e) {
+                    Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    limits.set(r.name(), created.contains(r.name()) ? config.outputMaxMessageBytes()
+                            : OutputLimits.KAFKA_DEFAULT_MAX_MESSAGE_BYTES);
+                    LOG.info("Cannot read max.message.bytes of topic {} ({}); taking it to be {} bytes", r.name(),
+                            why.getClass().getSimpleName(), limits.limit(r.name()));
+                }
+            }
+        }
+        Map<String, Integer> taken = new TreeMap<>();
+        written.forEach(t -> taken.put(t, limits.limit(t)));
+        LOG.info("Largest records (bytes) the topics streamfit writes take: {}", taken);
     }
 }

@@ -2,15 +2,23 @@ package io.streamfit.app.state;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
+import io.streamfit.app.errors.Origin;
 import io.streamfit.schemas.AvroSerde;
 import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.avro.PendingHeader;
 import io.streamfit.schemas.avro.PendingTimestep;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The pending store's value: writes {@code PendingTimestep.avsc} (Avro single-object encoding);
- * reads that and the legacy byte layout of earlier versions.
+ * The pending store's value: writes {@code PendingTimestep.avsc} (Avro single-object encoding),
+ * format version 2; reads that, version 1 (the schema without the input's key, headers and
+ * position, kept as {@code history/PendingTimestep-1.avsc}) and the legacy byte layout of earlier
+ * versions.
  *
  * <p>Legacy layout (no version marker): big-endian int64 record timestamp, int32 n, n bytes of the
  * series id in UTF-8, then the input record's value bytes to the end.
@@ -24,8 +32,10 @@ import io.streamfit.schemas.avro.PendingTimestep;
  */
 public final class PendingCodec {
 
-    /** {@code formatVersion} this build writes and reads. */
-    public static final int FORMAT = 1;
+    /** {@code formatVersion} this build writes. */
+    public static final int FORMAT = 2;
+    /** The previous {@code formatVersion}, still read: no key, headers or position (they decode as unknown). */
+    public static final int FORMAT_1 = 1;
     /** {@code formatVersion} of a value decoded from the legacy byte layout, which had none. */
     public static final int LEGACY = 0;
 
@@ -34,16 +44,30 @@ public final class PendingCodec {
     private PendingCodec() {
     }
 
-    /** The store value of an accepted record. */
-    public static byte[] encode(long timestamp, String series, byte[] rawValue) {
-        return StreamfitSerdes.pendingTimestep().encode(new PendingTimestep(FORMAT, timestamp, series,
-                ByteBuffer.wrap(rawValue)));
+    /**
+     * The store value of an accepted record.
+     *
+     * @param series the record's series
+     * @param origin the input record: timestamp, value, key, headers and position
+     */
+    public static byte[] encode(String series, Origin origin) {
+        List<PendingHeader> headers = new ArrayList<>();
+        for (Header h : origin.headers()) {
+            if (!Origin.isInternal(h.key())) {
+                headers.add(new PendingHeader(h.key(), h.value() == null ? null : ByteBuffer.wrap(h.value())));
+            }
+        }
+        byte[] value = origin.value() == null ? new byte[0] : origin.value();
+        return StreamfitSerdes.pendingTimestep().encode(new PendingTimestep(FORMAT, origin.timestamp(), series,
+                ByteBuffer.wrap(value), origin.key() == null ? null : ByteBuffer.wrap(origin.key()), headers,
+                origin.topic(), origin.partition(), origin.offset()));
     }
 
     /**
-     * Decodes a store value of either form.
+     * Decodes a store value of any form.
      *
-     * @return the fields, with {@code formatVersion} {@link #LEGACY} for the legacy layout
+     * @return the fields, with {@code formatVersion} {@link #LEGACY} for the legacy layout; the
+     *         key, headers and position of a version 1 or legacy value are the schema's defaults
      * @throws IllegalArgumentException            for bytes of neither form
      * @throws IllegalStateException               for an Avro value of an unknown format version
      * @throws io.streamfit.schemas.InvalidRecordException for a corrupt Avro value
@@ -51,7 +75,7 @@ public final class PendingCodec {
     public static PendingTimestep decode(byte[] value) {
         if (AvroSerde.isSingleObjectEncoded(value)) {
             PendingTimestep p = StreamfitSerdes.pendingTimestep().decode(value);
-            FormatVersion.require("pending store value", p.getFormatVersion(), FORMAT);
+            FormatVersion.require("pending store value", p.getFormatVersion(), FORMAT_1, FORMAT);
             return p;
         }
         return decodeLegacy(value);
@@ -59,7 +83,30 @@ public final class PendingCodec {
 
     /** The original record value bytes of {@code p} (a copy). */
     public static byte[] rawValue(PendingTimestep p) {
-        ByteBuffer b = p.getRawValue().duplicate();
+        return bytes(p.getRawValue());
+    }
+
+    /**
+     * The input record that {@code p} holds. Values of version 1 and the legacy layout did not keep
+     * the key, headers or position: their key is taken to be the series (what the key was, when the
+     * record had one), and the position is unknown.
+     */
+    public static Origin origin(PendingTimestep p) {
+        byte[] raw = rawValue(p);
+        if (p.getFormatVersion() < FORMAT) {
+            return new Origin("", -1, -1L, p.getSeries().getBytes(StandardCharsets.UTF_8), raw, new RecordHeaders(),
+                    p.getTimestamp());
+        }
+        RecordHeaders headers = new RecordHeaders();
+        for (PendingHeader h : p.getHeaders()) {
+            headers.add(h.getKey(), h.getValue() == null ? null : bytes(h.getValue()));
+        }
+        return new Origin(p.getTopic(), p.getPartition(), p.getOffset(), p.getKey() == null ? null : bytes(p.getKey()),
+                raw, headers, p.getTimestamp());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
         byte[] out = new byte[b.remaining()];
         b.get(out);
         return out;
@@ -80,6 +127,8 @@ public final class PendingCodec {
         }
         String series = new String(value, LEGACY_HEADER, n, StandardCharsets.UTF_8);
         byte[] raw = Arrays.copyOfRange(value, LEGACY_HEADER + n, value.length);
-        return new PendingTimestep(LEGACY, timestamp, series, ByteBuffer.wrap(raw));
+        // Not the generated builder: filling in the defaults makes Avro look up PendingHeader by name,
+        // which its class security check refuses (see CompiledClassesData in the schemas module).
+        return new PendingTimestep(LEGACY, timestamp, series, ByteBuffer.wrap(raw), null, List.of(), "", -1, -1L);
     }
 }

@@ -4,6 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.DeadLetterHandlers;
+import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.Outputs;
@@ -56,8 +58,22 @@ public final class StreamfitTopology {
      * @param metrics where meters and model snapshots go
      */
     public static Topology build(StreamfitConfig config, StreamfitMetrics metrics) {
+        return build(config, config.kind(), metrics, config.outputLimits());
+    }
+
+    /**
+     * Builds the topology with a given kind and output limits.
+     *
+     * @param config  the configuration (scope, topics, processor settings)
+     * @param kind    the model kind: {@code config.kind()}, or one wrapped by a test
+     * @param metrics where meters and model snapshots go
+     * @param limits  the largest record each output topic takes: the sinks check every output
+     *                against them, and the production exception handler must get the same instance
+     *                ({@link DeadLetterHandlers#LIMITS_CONFIG}) to learn from the broker's refusals
+     */
+    public static Topology build(StreamfitConfig config, ConfiguredKind kind, StreamfitMetrics metrics,
+                                 OutputLimits limits) {
         TopicRegistry topics = config.topics();
-        ConfiguredKind kind = config.kind();
         Topology topology = new Topology();
 
         // Raw bytes in: the processor decodes, so a bad record reaches the dead-letter topic intact.
@@ -67,7 +83,8 @@ public final class StreamfitTopology {
         if (config.globalScope()) {
             String route = Names.globalRouteTopic(config.applicationId());
             topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE);
-            topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(), new ByteArraySerializer(),
+            topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(),
+                    Output.serializer(Output.RouteOut.class, byte[].class, new ByteArraySerializer(), limits),
                     Names.ROUTE_STAMP);
             topology.addSource(Names.ROUTE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), route);
             learnParent = Names.ROUTE_SOURCE;
@@ -85,25 +102,26 @@ public final class StreamfitTopology {
         for (Outputs.Sink sink : kind.sinks()) {
             switch (sink) {
                 case OBJECT_PREDICTIONS -> addSink(topology, Names.OBJECT_SINK, topics.objectPredictions(),
-                        Output.ObjectOut.class, ObjectPrediction.class);
+                        Output.ObjectOut.class, ObjectPrediction.class, limits);
                 case SUM_PREDICTIONS -> addSink(topology, Names.SUM_SINK, topics.sumPredictions(),
-                        Output.SumOut.class, SumPrediction.class);
+                        Output.SumOut.class, SumPrediction.class, limits);
                 case ANOMALY_SCORES -> addSink(topology, Names.ANOMALY_SINK, topics.anomalyScores(),
-                        Output.AnomalyOut.class, AnomalyScore.class);
+                        Output.AnomalyOut.class, AnomalyScore.class, limits);
                 default -> throw new IllegalStateException("no sink for " + sink);
             }
         }
         topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters().name(), new ByteArraySerializer(),
-                Output.serializer(Output.DeadLetterOut.class, byte[].class, topics.deadLetters().valueSerde().serializer()),
+                Output.serializer(Output.DeadLetterOut.class, byte[].class, topics.deadLetters().valueSerde().serializer(),
+                        limits),
                 Names.LEARN);
         return topology;
     }
 
     /** A sink of the learning processor for outputs of {@code type}, keyed by series (UTF-8, as String serdes write). */
     private static <T> void addSink(Topology topology, String name, Topic<String, T> topic,
-                                    Class<? extends Output> type, Class<T> payload) {
+                                    Class<? extends Output> type, Class<T> payload, OutputLimits limits) {
         topology.addSink(name, topic.name(), new ByteArraySerializer(),
-                Output.serializer(type, payload, topic.valueSerde().serializer()), Names.LEARN);
+                Output.serializer(type, payload, topic.valueSerde().serializer(), limits), Names.LEARN);
     }
 
     /** The persistent, cached, logged model store. */

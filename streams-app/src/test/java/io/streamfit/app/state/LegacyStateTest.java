@@ -3,6 +3,7 @@ package io.streamfit.app.state;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Random;
 
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.Origin;
 import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
@@ -21,7 +23,11 @@ import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingTimestep;
+import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +46,8 @@ class LegacyStateTest {
             byte[] legacy = LegacyStateFormats.pending(timestamp, "plant-\u00e9", raw);
 
             PendingTimestep old = PendingCodec.decode(legacy);
-            PendingTimestep current = PendingCodec.decode(PendingCodec.encode(timestamp, "plant-\u00e9", raw));
+            PendingTimestep current = PendingCodec.decode(PendingCodec.encode("plant-\u00e9",
+                    new Origin("features", 1, 2L, "plant-\u00e9".getBytes(StandardCharsets.UTF_8), raw, null, timestamp)));
 
             assertThat(AvroSerde.isSingleObjectEncoded(legacy)).as("timestamp %d", timestamp).isFalse();
             assertThat(old.getFormatVersion()).isEqualTo(PendingCodec.LEGACY);
@@ -52,6 +59,46 @@ class LegacyStateTest {
         PendingTimestep edge = PendingCodec.decode(LegacyStateFormats.pending(5L, "", new byte[0]));
         assertThat(edge.getSeries()).isEmpty();
         assertThat(PendingCodec.rawValue(edge)).isEmpty();
+        // It kept no key, headers or position: its dead letter is keyed by the series and names no position.
+        Origin origin = PendingCodec.origin(PendingCodec.decode(LegacyStateFormats.pending(7L, "plant-\u00e9", raw)));
+        assertThat(origin.key()).isEqualTo("plant-\u00e9".getBytes(StandardCharsets.UTF_8));
+        assertThat(origin.value()).isEqualTo(raw);
+        assertThat(origin.timestamp()).isEqualTo(7L);
+        assertThat(origin.topic()).isEmpty();
+        assertThat(origin.partitionText()).isEmpty();
+        assertThat(origin.offsetText()).isEmpty();
+        assertThat(origin.headers().toArray()).isEmpty();
+    }
+
+    @Test
+    void aVersion1PendingValueDecodesWithTheNewFieldsUnknown() throws Exception {
+        // The schema of format version 1, as every release before version 2 wrote it.
+        Schema v1;
+        try (InputStream in = StreamfitSerdes.class.getResourceAsStream("history/PendingTimestep-1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
+        assertThat(SchemaNormalization.parsingFingerprint64(v1)).isEqualTo(0x821116b093a3a982L);
+        byte[] raw = "{\"timestep\":3,\"objects\":[{\"id\":\"a\",\"features\":[1,2]}]}".getBytes(StandardCharsets.UTF_8);
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("formatVersion", 1);
+        old.put("timestamp", 1_700_000_000_123L);
+        old.put("series", "plant-\u00e9");
+        old.put("rawValue", ByteBuffer.wrap(raw));
+        byte[] value = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old).array();
+
+        PendingTimestep p = PendingCodec.decode(value);
+        Origin origin = PendingCodec.origin(p);
+
+        assertThat(p.getFormatVersion()).isEqualTo(PendingCodec.FORMAT_1);
+        assertThat(p.getSeries()).isEqualTo("plant-\u00e9");
+        assertThat(PendingCodec.rawValue(p)).isEqualTo(raw);
+        assertThat(origin.key()).isEqualTo("plant-\u00e9".getBytes(StandardCharsets.UTF_8));
+        assertThat(origin.value()).isEqualTo(raw);
+        assertThat(origin.timestamp()).isEqualTo(1_700_000_000_123L);
+        assertThat(origin.topic()).isEmpty();
+        assertThat(origin.partition()).isEqualTo(-1);
+        assertThat(origin.offset()).isEqualTo(-1L);
+        assertThat(origin.headers().toArray()).isEmpty();
     }
 
     @Test

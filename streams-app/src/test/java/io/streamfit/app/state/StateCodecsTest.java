@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import io.streamfit.app.errors.Origin;
 import io.streamfit.model.seq.StreamingQuantile;
 import io.streamfit.schemas.AvroSerde;
 import io.streamfit.schemas.InvalidRecordException;
@@ -18,6 +19,8 @@ import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.ThresholdState;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
 /** The codecs' current form: round trips, version checks and what they refuse. */
@@ -30,17 +33,45 @@ class StateCodecsTest {
     }
 
     @Test
-    void pendingValuesAreAvroAndRoundTrip() {
+    void pendingValuesAreAvroAndRoundTripWithTheWholeInputRecord() {
         byte[] raw = "{\"timestep\":3,\"objects\":[]}".getBytes(StandardCharsets.UTF_8);
+        byte[] key = {'k', 0, (byte) 0xff};
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("trace", "abc".getBytes(StandardCharsets.UTF_8));
+        headers.add("empty", null);
+        headers.add("streamfit.origin.topic", "forged".getBytes(StandardCharsets.UTF_8));
+        headers.add("trace", "second".getBytes(StandardCharsets.UTF_8));
+        Origin origin = new Origin("features", 4, 1234L, key, raw, headers, 1_700_000_000_123L);
 
-        byte[] value = PendingCodec.encode(1_700_000_000_123L, "plant-\u00e9", raw);
+        byte[] value = PendingCodec.encode("plant-\u00e9", origin);
         PendingTimestep back = PendingCodec.decode(value);
+        Origin restored = PendingCodec.origin(back);
 
         assertThat(AvroSerde.isSingleObjectEncoded(value)).isTrue();
-        assertThat(back.getFormatVersion()).isEqualTo(PendingCodec.FORMAT);
+        assertThat(back.getFormatVersion()).isEqualTo(PendingCodec.FORMAT).isEqualTo(2);
         assertThat(back.getTimestamp()).isEqualTo(1_700_000_000_123L);
         assertThat(back.getSeries()).isEqualTo("plant-\u00e9");
         assertThat(PendingCodec.rawValue(back)).isEqualTo(raw);
+        assertThat(restored.topic()).isEqualTo("features");
+        assertThat(restored.partition()).isEqualTo(4);
+        assertThat(restored.offset()).isEqualTo(1234L);
+        assertThat(restored.key()).isEqualTo(key);
+        assertThat(restored.value()).isEqualTo(raw);
+        assertThat(restored.timestamp()).isEqualTo(1_700_000_000_123L);
+        // In their order, a header without a value kept as such, streamfit's own left out.
+        assertThat(restored.headers().toArray()).extracting(Header::key).containsExactly("trace", "empty", "trace");
+        assertThat(restored.headers().toArray()[1].value()).isNull();
+        assertThat(restored.headers().lastHeader("trace").value()).isEqualTo("second".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aPendingRecordWithoutAKeyKeepsItsKeyNull() {
+        Origin origin = new Origin("features", 0, 0L, null, new byte[] {'{', '}'}, new RecordHeaders(), 5L);
+
+        Origin restored = PendingCodec.origin(PendingCodec.decode(PendingCodec.encode("from-the-value", origin)));
+
+        assertThat(restored.key()).isNull();
+        assertThat(restored.headers().toArray()).isEmpty();
     }
 
     @Test
@@ -75,12 +106,12 @@ class StateCodecsTest {
     @Test
     void valuesOfAnUnknownFormatVersionAreRefused() {
         byte[] pending = StreamfitSerdes.pendingTimestep().encode(
-                new PendingTimestep(2, 1L, "s", ByteBuffer.wrap(new byte[] {'{'})));
+                new PendingTimestep(3, 1L, "s", ByteBuffer.wrap(new byte[] {'{'}), null, List.of(), "", -1, -1L));
         byte[] window = StreamfitSerdes.objectWindowState().encode(new ObjectWindowState(2, 1L, 1, 1, List.of(1f)));
         ModelCheckpoint cp = checkpoint(Map.of(), new ThresholdState(2, 0.9, 10, 1, 1L, List.of(1.0)));
 
         assertThatThrownBy(() -> PendingCodec.decode(pending)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("format version 2");
+                .hasMessageContaining("format version 3").hasMessageContaining("versions 1 to 2");
         assertThatThrownBy(() -> WindowCodec.decode(window)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("format version 2");
         assertThatThrownBy(() -> ThresholdCodec.scores(cp)).isInstanceOf(IllegalStateException.class)
@@ -89,7 +120,7 @@ class StateCodecsTest {
 
     @Test
     void aCorruptAvroValueIsAnInvalidRecordNotAGuess() {
-        byte[] value = PendingCodec.encode(1L, "s", new byte[] {'{', '}'});
+        byte[] value = PendingCodec.encode("s", new Origin("t", 0, 0L, null, new byte[] {'{', '}'}, null, 1L));
         byte[] truncated = java.util.Arrays.copyOf(value, value.length - 1);
 
         assertThatThrownBy(() -> PendingCodec.decode(truncated)).isInstanceOf(InvalidRecordException.class);

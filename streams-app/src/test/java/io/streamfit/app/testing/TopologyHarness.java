@@ -3,9 +3,14 @@ package io.streamfit.app.testing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.DeadLetterHandlers;
+import io.streamfit.app.errors.OutputLimits;
+import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.schemas.Timestep;
@@ -33,6 +38,7 @@ public final class TopologyHarness implements AutoCloseable {
 
     private final StreamfitConfig config;
     private final StreamfitMetrics metrics;
+    private final OutputLimits limits;
     private final TopologyTestDriver driver;
     private final TopicRegistry topics;
     private final TestInputTopic<byte[], byte[]> input;
@@ -41,10 +47,16 @@ public final class TopologyHarness implements AutoCloseable {
     private final TestOutputTopic<String, AnomalyScore> scores;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
 
-    private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics) {
+    private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics, ConfiguredKind kind,
+                            OutputLimits limits) {
         this.config = config;
         this.metrics = metrics;
-        this.driver = new TopologyTestDriver(StreamfitTopology.build(config, metrics), config.streamsProperties());
+        this.limits = limits;
+        Properties props = config.streamsProperties();
+        // As the service does: the handlers count in the same meters and size dead letters by the same limits.
+        props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
+        props.put(DeadLetterHandlers.LIMITS_CONFIG, limits);
+        this.driver = new TopologyTestDriver(StreamfitTopology.build(config, kind, metrics, limits), props);
         this.topics = config.topics();
         // Raw bytes in, as the topology's source reads them: tests send bad records as well as good ones.
         this.input = driver.createInputTopic(topics.features().name(), new ByteArraySerializer(),
@@ -67,11 +79,27 @@ public final class TopologyHarness implements AutoCloseable {
 
     /** As {@link #start(Map)}, reporting to {@code metrics}: e.g. over a Prometheus registry, to scrape it. */
     public static TopologyHarness start(Map<String, String> properties, StreamfitMetrics metrics) {
+        StreamfitConfig config = config(properties);
+        return new TopologyHarness(config, metrics, config.kind(), config.outputLimits());
+    }
+
+    /**
+     * As {@link #start(Map)}, with the model kind changed by {@code kind} (a model that fails, say)
+     * and the output limits given (small ones, to see what happens to outputs that do not fit).
+     */
+    public static TopologyHarness start(Map<String, String> properties, UnaryOperator<ConfiguredKind> kind,
+                                        OutputLimits limits) {
+        StreamfitConfig config = config(properties);
+        return new TopologyHarness(config, new StreamfitMetrics(new SimpleMeterRegistry()), kind.apply(config.kind()),
+                limits);
+    }
+
+    private static StreamfitConfig config(Map<String, String> properties) {
         if (!properties.containsKey("state.dir")) {
             throw new IllegalArgumentException("give the harness a state.dir of its own (a @TempDir), not Kafka's "
                     + "shared default");
         }
-        return new TopologyHarness(new StreamfitConfig(properties), metrics);
+        return new StreamfitConfig(properties);
     }
 
     public StreamfitConfig config() {
@@ -80,6 +108,11 @@ public final class TopologyHarness implements AutoCloseable {
 
     public StreamfitMetrics metrics() {
         return metrics;
+    }
+
+    /** The limits the sinks check and the exception handlers size dead letters by. */
+    public OutputLimits limits() {
+        return limits;
     }
 
     /** The features topic as raw key and value bytes. */
