@@ -58,6 +58,27 @@ public interface OnlineModel extends AutoCloseable {
     void importState(byte[] state);
 
     /**
+     * Whether every floating-point number of the current state (weights and optimizer state) is
+     * finite. A state that is not must never become a checkpoint: rolling back to the last
+     * checkpoint is how a diverging model recovers. Costs about what {@link #exportState} does.
+     */
+    boolean stateFinite();
+
+    /**
+     * The runtime factor on the configured (and scheduled) learning rate, in (0, 1]: 1 unless
+     * divergence recovery lowered it. It is model state, kept in {@link #exportState}, and not
+     * part of the spec: a lowered model is the same model, learning more carefully.
+     */
+    double learningRateScale();
+
+    /**
+     * Sets {@link #learningRateScale}; the next training step uses it.
+     *
+     * @throws IllegalArgumentException unless {@code scale} is in (0, 1]
+     */
+    void setLearningRateScale(double scale);
+
+    /**
      * Writes the current model as a TensorFlow SavedModel into {@code directory} (created if
      * missing), for serving without streamfit.
      *
