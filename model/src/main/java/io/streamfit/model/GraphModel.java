@@ -271,6 +271,13 @@ abstract class GraphModel implements OnlineModel {
     }
 
     @Override
+    public void rollBackTo(byte[] state) {
+        long before = version;
+        importState(state);
+        version = Math.max(before, version);
+    }
+
+    @Override
     public boolean stateFinite() {
         ensureOpen();
         return checkpoint.allFinite(session);

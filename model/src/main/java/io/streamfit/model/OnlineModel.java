@@ -58,6 +58,16 @@ public interface OnlineModel extends AutoCloseable {
     void importState(byte[] state);
 
     /**
+     * Replaces the weights and optimizer state with those of {@code state}, an earlier
+     * {@link #exportState} of a model of this spec, but keeps {@link #version} where it is when the
+     * state's is lower: outputs promise that the version never decreases, and a learning-rate
+     * schedule by update count goes on from where it was.
+     *
+     * @throws IllegalArgumentException if the bytes are not a state of a model of this spec
+     */
+    void rollBackTo(byte[] state);
+
+    /**
      * Whether every floating-point number of the current state (weights and optimizer state) is
      * finite. A state that is not must never become a checkpoint: rolling back to the last
      * checkpoint is how a diverging model recovers. Costs about what {@link #exportState} does.

@@ -73,6 +73,23 @@ class LearningRateScaleTest {
     }
 
     @Test
+    void aRollbackRestoresTheWeightsButNotAnOlderVersion() {
+        try (SharedWeightRegressor model = new SharedWeightRegressor(spec(0.01))) {
+            model.step(Batches.random(M, 1, 3, 4), true);
+            byte[] early = model.exportState();
+            Map<String, float[]> earlyWeights = model.variables();
+            model.step(Batches.random(M, 2, 3, 4), true);
+            model.step(Batches.random(M, 3, 3, 4), true);
+
+            model.rollBackTo(early);
+
+            assertThat(model.version()).isEqualTo(3);
+            assertThat(model.variables()).allSatisfy((name, values) ->
+                    assertThat(values).as(name).containsExactly(earlyWeights.get(name)));
+        }
+    }
+
+    @Test
     void aScaleOutOfRangeIsRefused() {
         try (SharedWeightRegressor model = new SharedWeightRegressor(spec(0.01))) {
             assertThatThrownBy(() -> model.setLearningRateScale(0)).isInstanceOf(IllegalArgumentException.class);

@@ -102,6 +102,10 @@ public final class HttpApi implements AutoCloseable {
         out.put("updates", m.version());
         out.put("records", m.records());
         out.put("lastTimestep", m.lastTimestep());
+        Map<String, Object> divergence = new LinkedHashMap<>();
+        divergence.put("rollbacks", m.rollbacks());
+        divergence.put("learningRateScale", m.learningRateScale());
+        out.put("divergence", divergence);
         Map<String, Object> preq = new LinkedHashMap<>();
         preq.put("objectMse", finite(m.objectMse()));
         preq.put("objectRmse", finite(Math.sqrt(m.objectMse())));

@@ -11,6 +11,7 @@ import io.streamfit.app.names.Names;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -58,10 +59,20 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param flushWhenIdle  a partial batch runs once the task drained its fetched input
      * @param metricsWindow  window of the prequential metrics, in timesteps
      * @param maxLiveModels  models kept in memory per task (>= 1)
+     * @param divergence     how a diverging model recovers
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow,
-                           int maxLiveModels) {
+                           int maxLiveModels, Divergence divergence) {
+
+        /** Settings with the default divergence recovery. */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle, int metricsWindow,
+                        int maxLiveModels) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, batchTimesteps, batchMaxWaitMs, flushWhenIdle,
+                    metricsWindow, maxLiveModels, Divergence.DEFAULT);
+        }
+
         public Settings {
             if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || batchMaxWaitMs < 0) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
@@ -104,7 +115,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE), settings.kind(),
-                settings.metricsWindow(), metrics);
+                settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
         models = new ModelCache(settings.maxLiveModels(), checkpointer::load, this::run);
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
@@ -183,6 +194,24 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (assembled.hasObjects()) {
             try {
                 result = stepper.step(slot.key, slot.model, batch, assembled.train());
+                String diverged = divergence(slot, result);
+                if (diverged != null) {
+                    double scale = slot.model.learningRateScale();
+                    Recovered recovered = rollBack(slot, assembled.train());
+                    slot.losses.reset(!StreamfitMetrics.ROLLBACK_LOSS_RATIO.equals(diverged));
+                    if (recovered == null) {
+                        fail(slot, items, new IllegalStateException("predictions are not finite even from a new "
+                                + "model: the batch's features overflow float32"));
+                        return;
+                    }
+                    result = recovered.result();
+                    versionBefore = recovered.versionBefore();
+                    slot.rollbacks++;
+                    metrics.recordRollback(diverged);
+                    LOG.warn("Model '{}' diverged ({}): rolled back to its last good state, learning-rate scale "
+                            + "{} -> {} (rollback {})", slot.key, diverged, scale,
+                            slot.model.learningRateScale(), slot.rollbacks);
+                }
             } catch (RuntimeException e) {
                 fail(slot, items, e);
                 return;
@@ -194,6 +223,124 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
         checkpointer.save(slot);
         batcher.clear(slot.key);
+    }
+
+    /**
+     * Why {@code result} shows a diverged model ({@link Divergence}), or null. Notes a new best
+     * windowed loss for the next checkpoint, which then becomes the model's good state.
+     */
+    private String divergence(ModelSlot slot, StepResult result) {
+        if (!finite(result)) {
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_PREDICTION;
+        }
+        if (StepResult.SKIP_NON_FINITE_LOSS.equals(result.skipped())
+                || StepResult.SKIP_NON_FINITE_GRADIENT.equals(result.skipped())) {
+            // The guard kept the state, but a model whose finite predictions overflow the loss
+            // would skip every batch from now on: it learns nothing ever again unless it rolls back.
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_LOSS;
+        }
+        if (!result.updated()) {
+            return null;
+        }
+        if (!slot.model.stateFinite()) {
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_STATE;
+        }
+        if (Double.isFinite(result.loss())) {
+            switch (slot.losses.add(result.loss(), settings.divergence().lossRatio())) {
+                case DIVERGED:
+                    return StreamfitMetrics.ROLLBACK_LOSS_RATIO;
+                case NEW_BEST:
+                    slot.nextSavedIsGood = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+        return null;
+    }
+
+    /** The batch's run on a rolled-back model, and the version that predicted it. */
+    private record Recovered(StepResult result, long versionBefore) {
+    }
+
+    /**
+     * Rolls {@code slot}'s diverged model back and runs the batch again on it at a lowered learning
+     * rate: from its good state (at its best windowed loss), else its last checkpoint, else a new
+     * model, the first whose training run is finite in every number (predictions, loss, state).
+     * When none is (the batch's own targets overflow the loss), the first that predicts finite
+     * numbers only predicts the batch. The good state comes first because the last checkpoint,
+     * though finite, may sit right at the edge of overflow: the step before the blow-up wrote it.
+     *
+     * @return the run, or null when even a new model predicts non-finite numbers (the model is then
+     *         no longer as any checkpoint left it: discard it)
+     */
+    private Recovered rollBack(ModelSlot slot, boolean train) {
+        double scale = settings.divergence().lowered(slot.model.learningRateScale());
+        List<byte[]> candidates = new java.util.ArrayList<>(3);
+        if (slot.good != null) {
+            candidates.add(slot.good);
+        }
+        if (slot.lastSaved != null && slot.lastSaved != slot.good) {
+            candidates.add(slot.lastSaved);
+        }
+        candidates.add(null);
+        byte[] fresh = null;
+        if (train) {
+            for (byte[] candidate : candidates) {
+                if (candidate == null) {
+                    fresh = newModelState();
+                }
+                Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, true);
+                if (r != null && r.result().skipped() == null) {
+                    return r;
+                }
+            }
+        }
+        for (byte[] candidate : candidates) {
+            if (candidate == null && fresh == null) {
+                fresh = newModelState();
+            }
+            Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, false);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The batch run on {@code state} at {@code scale}, or null when a number it gives or leaves is not finite. */
+    private Recovered rerun(ModelSlot slot, byte[] state, double scale, boolean train) {
+        slot.model.rollBackTo(state);
+        slot.model.setLearningRateScale(scale);
+        long version = slot.model.version();
+        StepResult r = stepper.step(slot.key, slot.model, batch, train);
+        if (!finite(r) || (r.updated() && !slot.model.stateFinite())) {
+            return null;
+        }
+        return new Recovered(r, version);
+    }
+
+    private byte[] newModelState() {
+        try (OnlineModel fresh = settings.kind().create()) {
+            return fresh.exportState();
+        }
+    }
+
+    /** Whether every number the step gives the outputs is finite. */
+    private static boolean finite(StepResult r) {
+        return finite(r.objectPredictions()) && finite(r.sumPredictions()) && finite(r.probabilities())
+                && finite(r.expectedCounts());
+    }
+
+    private static boolean finite(float[] values) {
+        if (values != null) {
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
