@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
+import io.streamfit.app.errors.FaultClass;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -12,6 +14,7 @@ import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,9 +54,19 @@ final class Checkpointer {
      * The model of {@code key} as its checkpoint left it, or a new one.
      *
      * @throws io.streamfit.app.errors.ModelMismatchException when the checkpoint is of another model spec
+     * @throws FaultClass.ModelFault when the checkpoint cannot be read or restored (corrupt)
      */
     ModelSlot load(String key) {
-        ModelCheckpoint cp = store.get(key);
+        ModelCheckpoint cp;
+        try {
+            cp = store.get(key);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // The store answered, but its value does not decode: this key's fault, not the store's.
+            throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
+                    + " does not decode: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
         OnlineModel model = kind.create();
         ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow, lossWindow);
         if (cp == null) {
@@ -63,9 +76,13 @@ final class Checkpointer {
         try {
             slot.checkpointBytes = ModelCheckpoints.restore(cp, spec, model);
             slot.extras.restore(cp);
-        } catch (RuntimeException e) {
+        } catch (ModelMismatchException e) {
             model.close();
             throw e;
+        } catch (RuntimeException e) {
+            model.close();
+            throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
+                    + " cannot be restored: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
         slot.lastSaved = modelState(cp);
         slot.good = slot.lastSaved;

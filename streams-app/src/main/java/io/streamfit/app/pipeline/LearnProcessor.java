@@ -3,6 +3,7 @@ package io.streamfit.app.pipeline;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
@@ -14,6 +15,7 @@ import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *        -&gt; emit (the kind's typed outputs through {@link ProcessorOutputs}) -&gt; checkpoint
  * </pre>
  * A record that fails a check goes to the dead letters with the reason; a model call that fails
- * sends its batch there and returns the model to its last checkpoint.
+ * sends its batch there and returns the model to its last checkpoint; a model that diverges rolls
+ * back by itself ({@link Divergence}). Faults are classified by {@link FaultClass}: a key whose
+ * checkpoint cannot be restored is quarantined, faults of the instance stop it.
  *
  * <p>Exactly-once: outputs, the model checkpoint, the kind's stores (windows) and the pending
  * store are all written in this task, so they commit together with the input offsets.
@@ -96,6 +100,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /** Reused for every call; made by the first model, in its kind's layout (dense, sparse, windows). */
     private ObjectBatch batch;
     private boolean recovered;
+    /** Quarantined model keys of this task, with why. */
+    private final Map<String, String> quarantined = new java.util.HashMap<>();
     /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
     private boolean inputSinceTick;
 
@@ -135,7 +141,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         Timestep ts = screened.timestep();
         String series = screened.series();
-        ModelSlot slot = models.get(router.modelKey(series));
+        String key = router.modelKey(series);
+        ModelSlot slot = slot(key);
+        if (slot == null) {
+            outputs.reject(record, new Rejection(FaultClass.MODEL_QUARANTINED, "model '" + key
+                    + "' is quarantined in this instance: " + quarantined.get(key)));
+            return;
+        }
         long last = slot.lastTimestep(series);
         if (ts.timestep() <= last) {
             outputs.reject(record, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
@@ -155,7 +167,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         inputSinceTick = false;
         recover();
         for (String key : batcher.due(idle, System.nanoTime())) {
-            run(models.get(key));
+            ModelSlot slot = slot(key);
+            if (slot != null) {
+                run(slot);
+            }
         }
     }
 
@@ -167,10 +182,25 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (recovered) {
             return;
         }
+        Map<String, List<PendingTimestep>> pending;
+        try {
+            pending = batcher.recover();
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Skipping the entry would lose a buffered input whose offset is committed; going on
+            // without the rest would lose them all. Stop, and let a person look at the store.
+            throw new FaultClass.InstanceFault("the pending store " + Names.PENDING_STORE + " of task "
+                    + context.taskId() + " holds an entry that does not decode; stopping rather than "
+                    + "dropping buffered inputs", e);
+        }
         recovered = true;
-        Map<String, List<PendingTimestep>> pending = batcher.recover();
         pending.forEach((key, timesteps) -> {
-            ModelSlot slot = models.get(key);
+            ModelSlot slot = slot(key);
+            if (slot == null) {
+                // They stay in the pending store: if the key's checkpoint is repaired, they run then.
+                return;
+            }
             for (PendingTimestep p : timesteps) {
                 slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
             }
@@ -217,12 +247,43 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 return;
             }
         }
-        assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
-        assembled.commit();
-        slot.records += items.size();
-        slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
-        checkpointer.save(slot);
-        batcher.clear(slot.key);
+        try {
+            assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+            assembled.commit();
+            slot.records += items.size();
+            slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
+            checkpointer.save(slot);
+            batcher.clear(slot.key);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Outputs of the batch may have left already: dead-lettering now would commit them with
+            // the dead letters and a model that never learned them. Failing the task aborts the
+            // transaction instead, so with exactly-once none of it is committed.
+            throw new FaultClass.InstanceFault("model '" + slot.key + "' failed after emitting the outputs of a "
+                    + "micro-batch of " + items.size() + " timesteps (task " + context.taskId() + ")", e);
+        }
+    }
+
+    /**
+     * The model of {@code key}, or null when the key is quarantined ({@link FaultClass#MODEL_KEY}):
+     * its checkpoint cannot be restored. A quarantined key stays so until its task leaves this
+     * instance; every other key runs.
+     */
+    private ModelSlot slot(String key) {
+        if (quarantined.containsKey(key)) {
+            return null;
+        }
+        try {
+            return models.get(key);
+        } catch (FaultClass.ModelFault e) {
+            quarantined.put(key, e.getMessage());
+            metrics.quarantine(key, e.getMessage());
+            LOG.error("Model '{}' is quarantined in task {}: its records go to the dead letters with reason {} "
+                    + "until the checkpoint is repaired or removed and the task restarts", key, context.taskId(),
+                    FaultClass.MODEL_QUARANTINED, e);
+            return null;
+        }
     }
 
     /**
@@ -369,5 +430,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             models.close();
             checkpointer.unpublishAll();
         }
+        quarantined.keySet().forEach(metrics::release);
+        quarantined.clear();
     }
 }
