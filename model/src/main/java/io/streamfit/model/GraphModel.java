@@ -271,10 +271,9 @@ abstract class GraphModel implements OnlineModel {
     }
 
     @Override
-    public void rollBackTo(byte[] state) {
-        long before = version;
+    public void rollBackTo(byte[] state, long minVersion) {
         importState(state);
-        version = Math.max(before, version);
+        version = Math.max(minVersion, version);
     }
 
     @Override

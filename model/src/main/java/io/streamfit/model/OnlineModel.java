@@ -60,12 +60,13 @@ public interface OnlineModel extends AutoCloseable {
     /**
      * Replaces the weights and optimizer state with those of {@code state}, an earlier
      * {@link #exportState} of a model of this spec, but keeps {@link #version} where it is when the
-     * state's is lower: outputs promise that the version never decreases, and a learning-rate
-     * schedule by update count goes on from where it was.
+     * state's is lower than {@code minVersion}: outputs promise that the version never decreases,
+     * and a learning-rate schedule by update count goes on from where it was.
      *
+     * @param minVersion the version to keep at least (the version before the diverged update)
      * @throws IllegalArgumentException if the bytes are not a state of a model of this spec
      */
-    void rollBackTo(byte[] state);
+    void rollBackTo(byte[] state, long minVersion);
 
     /**
      * Whether every floating-point number of the current state (weights and optimizer state) is

@@ -89,11 +89,11 @@ final class StreamfitConfigDef {
                     "A record value larger than this (bytes) goes to the dead-letter topic unparsed.")
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
-            .define(DIVERGENCE_LOSS_RATIO, Type.DOUBLE, 10.0, Range.atLeast(0.0), Importance.LOW,
+            .define(DIVERGENCE_LOSS_RATIO, Type.DOUBLE, 100.0, Range.atLeast(0.0), Importance.LOW,
                     "A model rolls back (and lowers its learning rate) when its windowed training loss rises above "
                             + "this multiple of the best windowed loss it reached; 0 turns this check off. A "
                             + "non-finite prediction or state always rolls back.")
-            .define(DIVERGENCE_LOSS_WINDOW, Type.INT, 20, Range.between(1, 100_000), Importance.LOW,
+            .define(DIVERGENCE_LOSS_WINDOW, Type.INT, 50, Range.between(1, 100_000), Importance.LOW,
                     "Micro-batches whose training losses make up the windowed loss of divergence.loss.ratio.")
             .define(DIVERGENCE_LR_FACTOR, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.LOW,
                     "Each rollback multiplies the model's learning-rate scale by this factor, in [0, 1].")

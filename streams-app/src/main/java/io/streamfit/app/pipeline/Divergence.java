@@ -10,9 +10,10 @@ package io.streamfit.app.pipeline;
  * {@code lrMinScale}), and the batch is predicted and trained again by the recovered model, so no
  * non-finite number reaches an output.
  *
- * <p>A non-finite loss with finite predictions is not a divergence: it is the batch's targets
- * (far beyond float range), the guarded update already skipped it and the state is unchanged, so
- * rolling back would change nothing but needlessly lower the learning rate.
+ * <p>A non-finite loss is a divergence only when a prediction is at the edge of overflow (above
+ * 1e18): a model there skips every later batch and never learns again. With ordinary predictions
+ * the batch's own targets overflowed the loss; the guarded update already skipped it and the
+ * state is unchanged, so rolling back would only throw away good learning.
  *
  * @param lossRatio  windowed loss over its best that rolls back, > 1; 0 turns the check off
  * @param lossWindow micro-batches in the windowed loss, >= 1
@@ -22,7 +23,7 @@ package io.streamfit.app.pipeline;
 public record Divergence(double lossRatio, int lossWindow, double lrFactor, double lrMinScale) {
 
     /** The defaults of the configuration. */
-    public static final Divergence DEFAULT = new Divergence(10.0, 20, 0.5, 0.01);
+    public static final Divergence DEFAULT = new Divergence(100.0, 50, 0.5, 0.01);
 
     public Divergence {
         if (!(lossRatio == 0 || lossRatio > 1) || lossWindow < 1 || !(lrFactor >= 0 && lrFactor <= 1)

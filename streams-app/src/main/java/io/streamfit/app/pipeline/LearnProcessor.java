@@ -227,7 +227,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 String diverged = divergence(slot, result);
                 if (diverged != null) {
                     double scale = slot.model.learningRateScale();
-                    Recovered recovered = rollBack(slot, assembled.train());
+                    Recovered recovered = rollBack(slot, assembled.train(), versionBefore);
                     slot.losses.reset(!StreamfitMetrics.ROLLBACK_LOSS_RATIO.equals(diverged));
                     if (recovered == null) {
                         fail(slot, items, new IllegalStateException("predictions are not finite even from a new "
@@ -294,10 +294,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (!finite(result)) {
             return StreamfitMetrics.ROLLBACK_NON_FINITE_PREDICTION;
         }
-        if (StepResult.SKIP_NON_FINITE_LOSS.equals(result.skipped())
-                || StepResult.SKIP_NON_FINITE_GRADIENT.equals(result.skipped())) {
+        if ((StepResult.SKIP_NON_FINITE_LOSS.equals(result.skipped())
+                || StepResult.SKIP_NON_FINITE_GRADIENT.equals(result.skipped())) && atOverflowEdge(result)) {
             // The guard kept the state, but a model whose finite predictions overflow the loss
             // would skip every batch from now on: it learns nothing ever again unless it rolls back.
+            // With ordinary predictions the batch's own targets overflowed it: the guard's skip
+            // is the whole answer, and a rollback would only throw away good learning.
             return StreamfitMetrics.ROLLBACK_NON_FINITE_LOSS;
         }
         if (!result.updated()) {
@@ -335,7 +337,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @return the run, or null when even a new model predicts non-finite numbers (the model is then
      *         no longer as any checkpoint left it: discard it)
      */
-    private Recovered rollBack(ModelSlot slot, boolean train) {
+    private Recovered rollBack(ModelSlot slot, boolean train, long minVersion) {
         double scale = settings.divergence().lowered(slot.model.learningRateScale());
         List<byte[]> candidates = new java.util.ArrayList<>(3);
         if (slot.good != null) {
@@ -351,7 +353,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 if (candidate == null) {
                     fresh = newModelState();
                 }
-                Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, true);
+                Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, true, minVersion);
                 if (r != null && r.result().skipped() == null) {
                     return r;
                 }
@@ -361,7 +363,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             if (candidate == null && fresh == null) {
                 fresh = newModelState();
             }
-            Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, false);
+            Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, false, minVersion);
             if (r != null) {
                 return r;
             }
@@ -370,8 +372,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     }
 
     /** The batch run on {@code state} at {@code scale}, or null when a number it gives or leaves is not finite. */
-    private Recovered rerun(ModelSlot slot, byte[] state, double scale, boolean train) {
-        slot.model.rollBackTo(state);
+    private Recovered rerun(ModelSlot slot, byte[] state, double scale, boolean train, long minVersion) {
+        slot.model.rollBackTo(state, minVersion);
         slot.model.setLearningRateScale(scale);
         long version = slot.model.version();
         StepResult r = stepper.step(slot.key, slot.model, batch, train);
@@ -385,6 +387,25 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         try (OnlineModel fresh = settings.kind().create()) {
             return fresh.exportState();
         }
+    }
+
+    /**
+     * Beyond this a prediction's square overflows float32 (about 3.4e38) whatever the target, so
+     * the model cannot compute a loss any more; no real target is anywhere near it.
+     */
+    private static final float OVERFLOW_EDGE = 1e18f;
+
+    private static boolean atOverflowEdge(StepResult r) {
+        for (float[] values : new float[][] {r.objectPredictions(), r.sumPredictions()}) {
+            if (values != null) {
+                for (float v : values) {
+                    if (Math.abs(v) > OVERFLOW_EDGE) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** Whether every number the step gives the outputs is finite. */
