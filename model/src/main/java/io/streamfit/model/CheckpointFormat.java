@@ -29,6 +29,12 @@ import org.tensorflow.ndarray.Shape;
  *   int32     CRC-32 of every byte before it
  * </pre>
  *
+ * <p>Version 2 is version 1 with one more field before the CRC: {@code float64} the runtime
+ * learning-rate scale in (0, 1] ({@link GraphModel#learningRateScale()}), which divergence recovery
+ * lowers. It is written only when the scale is not 1, so a model that never diverged writes the
+ * very bytes of version 1 and older readers keep reading it; a version-2 blob is refused by them
+ * with the version message, which is the point of the number.
+ *
  * <p>Since a model's variables have fixed names, dtypes and shapes, every byte but the values, the
  * update count and the CRC is known when the model is built: this object holds one preformatted
  * image, headers written once, whose value ranges the exporter fills, and {@link #encode} adds the
@@ -38,6 +44,10 @@ final class CheckpointFormat {
 
     static final byte[] MAGIC = {'S', 'F', 'C', 'K'};
     static final int FORMAT_VERSION = 1;
+    /** {@link #FORMAT_VERSION} with the learning-rate scale before the CRC. */
+    static final int SCALED_FORMAT_VERSION = 2;
+    /** DataType number of float32, the only dtype {@link #allFinite} needs to look at. */
+    private static final int DT_FLOAT = 1;
 
     /**
      * One variable as the format holds it.
@@ -108,6 +118,52 @@ final class CheckpointFormat {
     }
 
     /**
+     * A checkpoint with a learning-rate scale: {@link #encode(long)} itself when {@code lrScale} is
+     * 1 (version 1), else version 2 with the scale before the CRC.
+     */
+    byte[] encode(long updates, double lrScale) {
+        if (lrScale == 1.0) {
+            return encode(updates);
+        }
+        byte[] out = new byte[image.length + 8];
+        System.arraycopy(image, 0, out, 0, image.length - 4);
+        ByteBuffer buffer = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(MAGIC.length, SCALED_FORMAT_VERSION);
+        buffer.putLong(updatesAt, updates);
+        buffer.putDouble(image.length - 4, lrScale);
+        buffer.putInt(out.length - 4, crc(out, out.length - 4));
+        return out;
+    }
+
+    /**
+     * Whether every float32 value of the image is finite. Divergence recovery rolls back to the
+     * stored checkpoint, so a checkpoint must never hold a NaN or an infinity.
+     */
+    boolean allFinite() {
+        ByteBuffer in = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < entries.size(); i++) {
+            Entry e = entries.get(i);
+            if (e.dtype != DT_FLOAT) {
+                continue;
+            }
+            for (int at = valuesAt[i], end = at + e.length; at < end; at += 4) {
+                if (!Float.isFinite(in.getFloat(at))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The learning-rate scale of a checkpoint that {@link #read} accepted: 1 in version 1.
+     */
+    static double learningRateScale(byte[] state) {
+        ByteBuffer in = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
+        return in.getInt(MAGIC.length) == SCALED_FORMAT_VERSION ? in.getDouble(state.length - 12) : 1.0;
+    }
+
+    /**
      * Checks {@code state}'s header (magic, version, CRC, fingerprint, variable count); read its
      * variables from the returned reader, in order.
      *
@@ -122,14 +178,21 @@ final class CheckpointFormat {
         }
         in.position(MAGIC.length);
         int format = in.getInt();
-        if (format != FORMAT_VERSION) {
+        if (format != FORMAT_VERSION && format != SCALED_FORMAT_VERSION) {
             throw new IllegalArgumentException("unsupported checkpoint format version " + format
-                    + "; this build reads version " + FORMAT_VERSION);
+                    + "; this build reads versions " + FORMAT_VERSION + " and " + SCALED_FORMAT_VERSION);
         }
         int stored = in.getInt(state.length - 4);
         int actual = crc(state, state.length - 4);
         if (stored != actual) {
             throw new IllegalArgumentException("corrupt checkpoint: CRC-32 mismatch (" + state.length + " bytes)");
+        }
+        if (format == SCALED_FORMAT_VERSION) {
+            double scale = in.getDouble(state.length - 12);
+            if (!(scale > 0 && scale <= 1)) {
+                throw new IllegalArgumentException("corrupt checkpoint: learning-rate scale " + scale
+                        + " is not in (0, 1]");
+            }
         }
         String otherFingerprint = new String(bytes(in), StandardCharsets.UTF_8);
         if (!otherFingerprint.equals(fingerprint)) {

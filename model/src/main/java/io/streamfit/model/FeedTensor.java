@@ -46,6 +46,13 @@ final class FeedTensor<T extends TType> implements AutoCloseable {
         return t;
     }
 
+    /** A scalar float tensor holding {@code value}. */
+    static TFloat32 scalar(FeedTensor<TFloat32> feed, float value) {
+        TFloat32 t = feed.shaped(new long[0]);
+        t.setFloat(value);
+        return t;
+    }
+
     private T shaped(long[] wanted) {
         if (tensor == null || !Arrays.equals(dims, wanted)) {
             close();

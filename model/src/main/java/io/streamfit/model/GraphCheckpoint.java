@@ -189,13 +189,29 @@ final class GraphCheckpoint {
      * was kept ({@link #captureAfterUpdate}); otherwise one run with one fetch per dtype.
      */
     byte[] export(Session session, long updates) {
+        return export(session, updates, 1.0);
+    }
+
+    /** {@link #export(Session, long)} with a learning-rate scale ({@link CheckpointFormat#encode(long, double)}). */
+    byte[] export(Session session, long updates, double lrScale) {
+        makeCurrent(session);
+        return format.encode(updates, lrScale);
+    }
+
+    /** Whether every float32 variable holds finite values now; as cheap as an export. */
+    boolean allFinite(Session session) {
+        makeCurrent(session);
+        return format.allFinite();
+    }
+
+    private void makeCurrent(Session session) {
         if (!imageCurrent) {
             exportRuns++;
             try (Result result = snapshot.addTo(session.runner()).run()) {
                 fill(result, snapshotFetches);
             }
+            imageCurrent = true;
         }
-        return format.encode(updates);
     }
 
     /** How many {@link #export} calls ran the session (the others copied the state a step fetched). */

@@ -12,6 +12,7 @@ import org.tensorflow.Session;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.PlaceholderWithDefault;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -36,6 +37,10 @@ abstract class GraphModel implements OnlineModel {
     private final List<DenseParams> layers = new ArrayList<>();
     private final FeedTensor<TInt64> updateCountFeed = new FeedTensor<>(TInt64.class);
     private Placeholder<TInt64> updateCount;
+    private final FeedTensor<TFloat32> learningRateScaleFeed = new FeedTensor<>(TFloat32.class);
+    /** Multiplies the scheduled learning rate; 1 unless fed, so an unscaled model runs the graph it always did. */
+    private PlaceholderWithDefault<TFloat32> learningRateScaleInput;
+    private double learningRateScale = 1.0;
     private GuardedUpdate update;
     /** What every step run fetches: the subclass's {@link #stepFetch}es. */
     private final Fetches predicting = new Fetches();
@@ -112,8 +117,13 @@ abstract class GraphModel implements OnlineModel {
             Regularization regularization = Optimizers.regularization(spec.optimizer());
             LearningRateSchedule schedule = Optimizers.schedule(spec.optimizer());
             updateCount = tf.withName("update_count").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
-            Operand<TFloat32> learningRate = schedule.build(tf.withSubScope("schedule"),
+            Operand<TFloat32> scheduled = schedule.build(tf.withSubScope("schedule"),
                     (float) spec.optimizer().learningRate(), tf.dtypes.cast(updateCount, TFloat32.class));
+            learningRateScaleInput = tf.withName("learning_rate_scale").placeholderWithDefault(tf.constant(1f),
+                    Shape.scalar());
+            // x * 1.0f == x exactly, so the default changes no number of an unscaled model.
+            Operand<TFloat32> learningRate = tf.withName("scaled_learning_rate").math.mul(scheduled,
+                    learningRateScaleInput);
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
             checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint(), update.settled);
             training = predicting.extended();
@@ -159,6 +169,9 @@ abstract class GraphModel implements OnlineModel {
         if (updating) {
             feedTargets(runner, batch);
             runner.feed(updateCount, FeedTensor.scalar(updateCountFeed, version));
+            if (learningRateScale != 1.0) {
+                runner.feed(learningRateScaleInput, FeedTensor.scalar(learningRateScaleFeed, (float) learningRateScale));
+            }
             training.addTo(runner).addTarget(update.train);
             checkpoint.beforeUpdateRun();
         } else {
@@ -254,7 +267,32 @@ abstract class GraphModel implements OnlineModel {
     @Override
     public byte[] exportState() {
         ensureOpen();
-        return checkpoint.export(session, version);
+        return checkpoint.export(session, version, learningRateScale);
+    }
+
+    @Override
+    public void rollBackTo(byte[] state, long minVersion) {
+        importState(state);
+        version = Math.max(minVersion, version);
+    }
+
+    @Override
+    public boolean stateFinite() {
+        ensureOpen();
+        return checkpoint.allFinite(session);
+    }
+
+    @Override
+    public double learningRateScale() {
+        return learningRateScale;
+    }
+
+    @Override
+    public void setLearningRateScale(double scale) {
+        if (!(scale > 0 && scale <= 1)) {
+            throw new IllegalArgumentException("learning-rate scale must be in (0, 1], got " + scale);
+        }
+        learningRateScale = scale;
     }
 
     /** The checkpoint (for tests). */
@@ -266,13 +304,14 @@ abstract class GraphModel implements OnlineModel {
     /**
      * {@inheritDoc}
      *
-     * <p>The version becomes the checkpoint's update count. Nothing changes when the state is
-     * rejected.
+     * <p>The version becomes the checkpoint's update count, the learning-rate scale the
+     * checkpoint's (1 in a version-1 checkpoint). Nothing changes when the state is rejected.
      */
     @Override
     public void importState(byte[] state) {
         ensureOpen();
         version = checkpoint.importInto(session, state);
+        learningRateScale = CheckpointFormat.learningRateScale(state);
     }
 
     protected void ensureOpen() {
@@ -289,6 +328,7 @@ abstract class GraphModel implements OnlineModel {
         if (!closed) {
             closed = true;
             updateCountFeed.close();
+            learningRateScaleFeed.close();
             closeFeeds();
             if (session != null) {
                 session.close();

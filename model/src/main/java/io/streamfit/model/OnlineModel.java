@@ -58,6 +58,38 @@ public interface OnlineModel extends AutoCloseable {
     void importState(byte[] state);
 
     /**
+     * Replaces the weights and optimizer state with those of {@code state}, an earlier
+     * {@link #exportState} of a model of this spec, but keeps {@link #version} where it is when the
+     * state's is lower than {@code minVersion}: outputs promise that the version never decreases,
+     * and a learning-rate schedule by update count goes on from where it was.
+     *
+     * @param minVersion the version to keep at least (the version before the diverged update)
+     * @throws IllegalArgumentException if the bytes are not a state of a model of this spec
+     */
+    void rollBackTo(byte[] state, long minVersion);
+
+    /**
+     * Whether every floating-point number of the current state (weights and optimizer state) is
+     * finite. A state that is not must never become a checkpoint: rolling back to the last
+     * checkpoint is how a diverging model recovers. Costs about what {@link #exportState} does.
+     */
+    boolean stateFinite();
+
+    /**
+     * The runtime factor on the configured (and scheduled) learning rate, in (0, 1]: 1 unless
+     * divergence recovery lowered it. It is model state, kept in {@link #exportState}, and not
+     * part of the spec: a lowered model is the same model, learning more carefully.
+     */
+    double learningRateScale();
+
+    /**
+     * Sets {@link #learningRateScale}; the next training step uses it.
+     *
+     * @throws IllegalArgumentException unless {@code scale} is in (0, 1]
+     */
+    void setLearningRateScale(double scale);
+
+    /**
      * Writes the current model as a TensorFlow SavedModel into {@code directory} (created if
      * missing), for serving without streamfit.
      *

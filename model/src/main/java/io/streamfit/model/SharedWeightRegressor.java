@@ -50,7 +50,7 @@ import org.tensorflow.types.TFloat32;
  * also the position of the learning-rate schedule):
  * <pre>
  *   4 bytes   magic "SFCK" (0x53 0x46 0x43 0x4B)
- *   int32     format version (1)
+ *   int32     format version (1; 2 when the learning-rate scale is not 1)
  *   int32     L, then L bytes: the spec fingerprint, UTF-8 ({@link ModelSpec#fingerprint()})
  *   int64     update count (the model version)
  *   int32     V, the number of variables; then V times, in name order:
@@ -59,6 +59,7 @@ import org.tensorflow.types.TFloat32;
  *               int32 rank, then rank x int64: the dimensions
  *               int32 L, then L bytes: the values, row-major, TensorFlow's host layout
  *                     (little-endian on the x86-64 and aarch64 builds TensorFlow Java ships)
+ *   float64   version 2 only: the runtime learning-rate scale, in (0, 1]
  *   int32     CRC-32 of every byte before it
  * </pre>
  * All numbers are little-endian.

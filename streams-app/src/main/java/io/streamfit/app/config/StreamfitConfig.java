@@ -73,6 +73,10 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String MAX_RECORD_BYTES = "max.record.bytes";
     public static final String MAX_ID_BYTES = "max.id.bytes";
     public static final String METRICS_WINDOW = "metrics.window";
+    public static final String DIVERGENCE_LOSS_RATIO = "divergence.loss.ratio";
+    public static final String DIVERGENCE_LOSS_WINDOW = "divergence.loss.window";
+    public static final String DIVERGENCE_LR_FACTOR = "divergence.lr.factor";
+    public static final String DIVERGENCE_LR_MIN_SCALE = "divergence.lr.min.scale";
     public static final String TF_INTRA_OP_THREADS = "tf.intra.op.threads";
     public static final String TF_INTER_OP_THREADS = "tf.inter.op.threads";
     public static final String TOPIC_FEATURES = "topic.features";
@@ -217,6 +221,26 @@ public final class StreamfitConfig extends AbstractConfig {
 
     public int metricsWindow() {
         return getInt(METRICS_WINDOW);
+    }
+
+    /** {@code divergence.loss.ratio}: windowed loss over its best that rolls a model back; 0 = off. */
+    public double divergenceLossRatio() {
+        return getDouble(DIVERGENCE_LOSS_RATIO);
+    }
+
+    /** {@code divergence.loss.window}: micro-batches in the windowed loss. */
+    public int divergenceLossWindow() {
+        return getInt(DIVERGENCE_LOSS_WINDOW);
+    }
+
+    /** {@code divergence.lr.factor}: what each rollback multiplies the learning-rate scale by. */
+    public double divergenceLrFactor() {
+        return getDouble(DIVERGENCE_LR_FACTOR);
+    }
+
+    /** {@code divergence.lr.min.scale}: the lowest learning-rate scale. */
+    public double divergenceLrMinScale() {
+        return getDouble(DIVERGENCE_LR_MIN_SCALE);
     }
 
     public String applicationId() {

@@ -109,6 +109,16 @@ final class StreamfitConfigDef {
                             + "decoded. Ids key the models and their state.")
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
+            .define(DIVERGENCE_LOSS_RATIO, Type.DOUBLE, 100.0, Range.atLeast(0.0), Importance.LOW,
+                    "A model rolls back (and lowers its learning rate) when its windowed training loss rises above "
+                            + "this multiple of the best windowed loss it reached; 0 turns this check off. A "
+                            + "non-finite prediction or state always rolls back.")
+            .define(DIVERGENCE_LOSS_WINDOW, Type.INT, 50, Range.between(1, 100_000), Importance.LOW,
+                    "Micro-batches whose training losses make up the windowed loss of divergence.loss.ratio.")
+            .define(DIVERGENCE_LR_FACTOR, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.LOW,
+                    "Each rollback multiplies the model's learning-rate scale by this factor, in [0, 1].")
+            .define(DIVERGENCE_LR_MIN_SCALE, Type.DOUBLE, 0.01, Range.between(1e-9, 1.0), Importance.LOW,
+                    "The learning-rate scale never goes below this, in (0, 1].")
             .define(TF_INTRA_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
                     "TensorFlow intra-op threads per model (0 = TensorFlow's default); TensorFlow keeps one "
                             + "intra-op pool per process, which the first model sizes. 1 with tf.inter.op.threads=1 "

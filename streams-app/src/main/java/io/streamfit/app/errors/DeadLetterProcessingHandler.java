@@ -39,16 +39,9 @@ public final class DeadLetterProcessingHandler implements ProcessingExceptionHan
      * those fail the client instead, leaving the input offsets uncommitted.
      */
     static boolean aboutTheRecord(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ModelMismatchException) {
-                return false;
-            }
-            if (t instanceof org.apache.kafka.common.KafkaException
-                    && !(t instanceof org.apache.kafka.streams.errors.StreamsException)) {
-                return false;
-            }
-        }
-        return true;
+        // One table decides (FaultClass): store and client errors, a model of another spec and a
+        // fault after outputs were emitted stop the client; only faults of the record resume.
+        return FaultClass.of(error) == FaultClass.RECORD;
     }
 
     @Override

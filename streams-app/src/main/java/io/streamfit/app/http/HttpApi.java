@@ -20,7 +20,8 @@ import io.streamfit.app.runtime.StreamfitApp;
 
 /**
  * The read-only HTTP surface: {@code GET /metrics} (Prometheus text), {@code GET /health} (200 only
- * while the Streams client is RUNNING or REBALANCING), {@code GET /models} and
+ * while the Streams client is RUNNING or REBALANCING: status UP, or DEGRADED with the count of
+ * quarantined model keys; 503 DOWN otherwise), {@code GET /models} and
  * {@code GET /models/{key}} (version, updates, prequential metrics, last checkpoint).
  *
  * <p>Only GET and HEAD are served (405 otherwise), without a request body (413) and with a URI of
@@ -62,8 +63,14 @@ public final class HttpApi implements AutoCloseable {
                 new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
         server.createContext("/health", ex -> handle(ex, () -> {
             Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", app.healthy() ? "UP" : "DOWN");
+            int quarantined = app.metrics().quarantined().size();
+            // DEGRADED stays 200: a restart cannot repair a corrupt checkpoint, so a liveness probe
+            // that failed here would only restart the instance in a loop and stop the healthy keys.
+            body.put("status", healthStatus(app.healthy(), quarantined));
             body.put("streams", String.valueOf(app.state()));
+            if (quarantined > 0) {
+                body.put("quarantinedModels", quarantined);
+            }
             if (app.fatalError() != null) {
                 // An access error can be wrapped deep in a Streams error; say it plainly.
                 String access = KafkaAccess.explain(app.fatalError());
@@ -76,6 +83,11 @@ public final class HttpApi implements AutoCloseable {
                 "endpoints", java.util.List.of("/metrics", "/health", "/models", "/models/{key}")))));
         server.start();
         return new HttpApi(server, executor);
+    }
+
+    /** UP, DEGRADED (running, some model keys quarantined) or DOWN; only DOWN answers 503. */
+    static String healthStatus(boolean running, int quarantined) {
+        return !running ? "DOWN" : quarantined > 0 ? "DEGRADED" : "UP";
     }
 
     private static Response models(HttpExchange ex, StreamfitApp app) throws IOException {
@@ -102,6 +114,10 @@ public final class HttpApi implements AutoCloseable {
         out.put("updates", m.version());
         out.put("records", m.records());
         out.put("lastTimestep", m.lastTimestep());
+        Map<String, Object> divergence = new LinkedHashMap<>();
+        divergence.put("rollbacks", m.rollbacks());
+        divergence.put("learningRateScale", m.learningRateScale());
+        out.put("divergence", divergence);
         Map<String, Object> preq = new LinkedHashMap<>();
         preq.put("objectMse", finite(m.objectMse()));
         preq.put("objectRmse", finite(Math.sqrt(m.objectMse())));

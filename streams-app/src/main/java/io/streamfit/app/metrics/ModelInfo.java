@@ -20,11 +20,22 @@ package io.streamfit.app.metrics;
  * @param logLoss           classifier: windowed prequential log-loss in nats (NaN likewise)
  * @param runningAccuracy   classifier: accuracy over all labelled objects (NaN likewise)
  * @param runningLogLoss    classifier: log-loss over all labelled objects (NaN likewise)
+ * @param rollbacks         times the model diverged and rolled back (kept in its checkpoint)
+ * @param learningRateScale the runtime factor on its learning rate, in (0, 1]; below 1 after rollbacks
  */
 public record ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
                         double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
                         long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
-                        double runningLogLoss) {
+                        double runningLogLoss, long rollbacks, double learningRateScale) {
+
+    /** A snapshot of a model that never rolled back. */
+    public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
+                     double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
+                     long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
+                     double runningLogLoss) {
+        this(key, spec, version, records, objectMse, sumMse, runningObjectMse, runningSumMse, checkpointBytes,
+                checkpointAtMs, lastTimestep, accuracy, logLoss, runningAccuracy, runningLogLoss, 0, 1.0);
+    }
 
     /** A snapshot of a model that does not classify. */
     public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,

@@ -38,6 +38,17 @@ public final class StreamfitMetrics {
             SKIP_NON_FINITE_LOSS, SKIP_NON_FINITE_GRADIENT, SKIP_CLIPPED, SKIP_ROLLED_BACK,
             SKIP_OUTLIER_TARGET);
 
+    /**
+     * Rollback reasons (label {@code reason} of {@code streamfit_rollbacks_total}), registered at
+     * zero like the skip reasons; the same strings as the pipeline's divergence reasons.
+     */
+    public static final String ROLLBACK_NON_FINITE_PREDICTION = "non_finite_prediction";
+    public static final String ROLLBACK_NON_FINITE_LOSS = "non_finite_loss";
+    public static final String ROLLBACK_NON_FINITE_STATE = "non_finite_state";
+    public static final String ROLLBACK_LOSS_RATIO = "loss_ratio";
+    public static final java.util.List<String> KNOWN_ROLLBACK_REASONS = java.util.List.of(
+            ROLLBACK_NON_FINITE_PREDICTION, ROLLBACK_NON_FINITE_LOSS, ROLLBACK_NON_FINITE_STATE, ROLLBACK_LOSS_RATIO);
+
     private final MeterRegistry registry;
     private final Counter trained;
     private final Counter predictedOnly;
@@ -50,6 +61,9 @@ public final class StreamfitMetrics {
     private final AtomicLong checkpointBytes = new AtomicLong();
     private final Map<String, ModelInfo> models = new ConcurrentHashMap<>();
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> rollbacks = new ConcurrentHashMap<>();
+    /** Quarantined model keys with why, for {@code /health}; ids never become labels. */
+    private final Map<String, String> quarantined = new ConcurrentHashMap<>();
 
     public StreamfitMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -77,6 +91,10 @@ public final class StreamfitMetrics {
         Gauge.builder("streamfit.models", models, Map::size).description("Models live in this instance")
                 .register(registry);
         KNOWN_SKIP_REASONS.forEach(this::skippedCounter);
+        KNOWN_ROLLBACK_REASONS.forEach(this::rollbackCounter);
+        Gauge.builder("streamfit.models.quarantined", quarantined, Map::size)
+                .description("Model keys quarantined in this instance: their records go to the dead letters")
+                .register(registry);
     }
 
     private Counter records(String outcome) {
@@ -132,6 +150,36 @@ public final class StreamfitMetrics {
     private Counter skippedCounter(String reason) {
         return skipped.computeIfAbsent(reason, r -> Counter.builder("streamfit.skipped.updates").tag("reason", r)
                 .description("Updates not applied").register(registry));
+    }
+
+    /** Counts a diverged model's rollback, by reason (a small fixed set, never an id). */
+    public void recordRollback(String reason) {
+        rollbackCounter(reason).increment();
+    }
+
+    private Counter rollbackCounter(String reason) {
+        return rollbacks.computeIfAbsent(reason, r -> Counter.builder("streamfit.rollbacks").tag("reason", r)
+                .description("Diverged models rolled back to a last good state").register(registry));
+    }
+
+    /** Rollbacks so far, all reasons. */
+    public long rollbacksTotal() {
+        return (long) rollbacks.values().stream().mapToDouble(Counter::count).sum();
+    }
+
+    /** Marks {@code key}'s model quarantined in this instance, with a reason for people. */
+    public void quarantine(String key, String why) {
+        quarantined.put(key, why);
+    }
+
+    /** The key left this instance (its task closed); its next owner decides again. */
+    public void release(String key) {
+        quarantined.remove(key);
+    }
+
+    /** Quarantined model keys and why, a copy. */
+    public Map<String, String> quarantined() {
+        return Map.copyOf(quarantined);
     }
 
     /** Publishes the latest snapshot of a live model. */

@@ -1,8 +1,12 @@
 package io.streamfit.app.pipeline;
 
+import java.nio.ByteBuffer;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
+import io.streamfit.app.errors.FaultClass;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -10,6 +14,7 @@ import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,20 +29,24 @@ import org.slf4j.LoggerFactory;
 final class Checkpointer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+    /** The checkpoint's number (in {@code metrics}) of rollbacks; written only once there was one. */
+    static final String ROLLBACKS = "divergence.rollbacks";
 
     private final KeyValueStore<String, ModelCheckpoint> store;
     private final ConfiguredKind kind;
     private final ModelSpec spec;
     private final int metricsWindow;
+    private final int lossWindow;
     private final StreamfitMetrics metrics;
     private final Set<String> published = new HashSet<>();
 
     Checkpointer(KeyValueStore<String, ModelCheckpoint> store, ConfiguredKind kind, int metricsWindow,
-                 StreamfitMetrics metrics) {
+                 int lossWindow, StreamfitMetrics metrics) {
         this.store = store;
         this.kind = kind;
         this.spec = kind.spec();
         this.metricsWindow = metricsWindow;
+        this.lossWindow = lossWindow;
         this.metrics = metrics;
     }
 
@@ -45,11 +54,21 @@ final class Checkpointer {
      * The model of {@code key} as its checkpoint left it, or a new one.
      *
      * @throws io.streamfit.app.errors.ModelMismatchException when the checkpoint is of another model spec
+     * @throws FaultClass.ModelFault when the checkpoint cannot be read or restored (corrupt)
      */
     ModelSlot load(String key) {
-        ModelCheckpoint cp = store.get(key);
+        ModelCheckpoint cp;
+        try {
+            cp = store.get(key);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // The store answered, but its value does not decode: this key's fault, not the store's.
+            throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
+                    + " does not decode: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
         OnlineModel model = kind.create();
-        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow);
+        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow, lossWindow);
         if (cp == null) {
             return slot;
         }
@@ -57,11 +76,18 @@ final class Checkpointer {
         try {
             slot.checkpointBytes = ModelCheckpoints.restore(cp, spec, model);
             slot.extras.restore(cp);
-        } catch (RuntimeException e) {
+        } catch (ModelMismatchException e) {
             model.close();
             throw e;
+        } catch (RuntimeException e) {
+            model.close();
+            throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
+                    + " cannot be restored: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
+        slot.lastSaved = modelState(cp);
+        slot.good = slot.lastSaved;
         slot.stats.restore(cp.getMetrics());
+        slot.rollbacks = cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue();
         slot.lastTimesteps.putAll(cp.getLastTimesteps());
         slot.records = cp.getRecords();
         slot.checkpointAtMs = cp.getUpdatedAtMs();
@@ -72,19 +98,44 @@ final class Checkpointer {
         return slot;
     }
 
-    /** Writes the whole state of {@code slot}'s model to the store, and publishes it. */
+    /**
+     * Writes the whole state of {@code slot}'s model to the store, and publishes it. The caller has
+     * made sure the state is finite ({@link io.streamfit.model.OnlineModel#stateFinite}), which is
+     * what makes the stored checkpoint a state to roll back to.
+     */
     void save(ModelSlot slot) {
         long t0 = System.nanoTime();
         long now = System.currentTimeMillis();
-        ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, slot.stats.toMap(),
+        Map<String, Double> numbers = slot.stats.toMap();
+        if (slot.rollbacks > 0) {
+            // Only then, so that the checkpoint of a model that never diverged keeps its layout.
+            numbers.put(ROLLBACKS, (double) slot.rollbacks);
+        }
+        ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, numbers,
                 slot.lastTimesteps, slot.records, now);
         slot.extras.save(cp);
         ModelCheckpoint checkpoint = cp.build();
         store.put(slot.key, checkpoint);
+        slot.lastSaved = modelState(checkpoint);
+        if (slot.nextSavedIsGood || slot.good == null) {
+            slot.good = slot.lastSaved;
+            slot.nextSavedIsGood = false;
+        }
         slot.checkpointBytes = ModelCheckpoints.stateBytes(checkpoint);
         slot.checkpointAtMs = now;
         metrics.recordCheckpoint(System.nanoTime() - t0, slot.checkpointBytes);
         publish(slot);
+    }
+
+    /** The checkpoint's model state: its own array when it has one (the builder wraps the export), else a copy. */
+    private static byte[] modelState(ModelCheckpoint cp) {
+        ByteBuffer b = cp.getModelState();
+        if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
+            return b.array();
+        }
+        byte[] copy = new byte[b.remaining()];
+        b.duplicate().get(copy);
+        return copy;
     }
 
     private void publish(ModelSlot slot) {
@@ -92,7 +143,8 @@ final class Checkpointer {
         metrics.publish(new ModelInfo(slot.key, spec.fingerprint(), slot.model.version(), slot.records,
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),
                 slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep, slot.stats.accuracy(), slot.stats.logLoss(),
-                slot.stats.runningAccuracy(), slot.stats.runningLogLoss()));
+                slot.stats.runningAccuracy(), slot.stats.runningLogLoss(), slot.rollbacks,
+                slot.model.learningRateScale()));
     }
 
     /** The task closes: its models leave the metrics' model view (another instance may publish them now). */

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.streamfit.app.errors.Origin;
+import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
@@ -12,8 +13,10 @@ import io.streamfit.app.names.Names;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -34,7 +37,9 @@ import org.slf4j.LoggerFactory;
  *        -&gt; emit (the kind's typed outputs through {@link ProcessorOutputs}) -&gt; checkpoint
  * </pre>
  * A record that fails a check goes to the dead letters with the reason; a model call that fails
- * sends its batch there and returns the model to its last checkpoint.
+ * sends its batch there and returns the model to its last checkpoint; a model that diverges rolls
+ * back by itself ({@link Divergence}). Faults are classified by {@link FaultClass}: a key whose
+ * checkpoint cannot be restored is quarantined, faults of the instance stop it.
  *
  * <p>Exactly-once: outputs, the model checkpoint, the kind's stores (windows) and the pending
  * store are all written in this task, so they commit together with the input offsets.
@@ -60,10 +65,20 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param flushWhenIdle  a partial batch runs once the task drained its fetched input
      * @param metricsWindow  window of the prequential metrics, in timesteps
      * @param maxLiveModels  models kept in memory per task (>= 1)
+     * @param divergence     how a diverging model recovers
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                           int metricsWindow, int maxLiveModels) {
+                           int metricsWindow, int maxLiveModels, Divergence divergence) {
+
+        /** Settings with the default divergence recovery. */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                        int metricsWindow, int maxLiveModels) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
+                    flushWhenIdle, metricsWindow, maxLiveModels, Divergence.DEFAULT);
+        }
+
         public Settings {
             if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || maxIdBytes < 1
                     || batchMaxWaitMs < 0) {
@@ -88,6 +103,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /** Reused for every call; made by the first model, in its kind's layout (dense, sparse, windows). */
     private ObjectBatch batch;
     private boolean recovered;
+    /** Quarantined model keys of this task, with why. */
+    private final Map<String, String> quarantined = new java.util.HashMap<>();
     /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
     private boolean inputSinceTick;
 
@@ -107,7 +124,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE), settings.kind(),
-                settings.metricsWindow(), metrics);
+                settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
         models = new ModelCache(settings.maxLiveModels(), checkpointer::load, this::run);
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
@@ -128,7 +145,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         Timestep ts = screened.timestep();
         String series = screened.series();
-        ModelSlot slot = models.get(router.modelKey(series));
+        String key = router.modelKey(series);
+        ModelSlot slot = slot(key);
+        if (slot == null) {
+            outputs.reject(origin, new Rejection(FaultClass.MODEL_QUARANTINED, "model '" + key
+                    + "' is quarantined in this instance: " + quarantined.get(key)));
+            return;
+        }
         long last = slot.lastTimestep(series);
         if (ts.timestep() <= last) {
             outputs.reject(origin, new Rejection(Rejection.TIMESTEP_NOT_INCREASING,
@@ -147,7 +170,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         inputSinceTick = false;
         recover();
         for (String key : batcher.due(idle, System.nanoTime())) {
-            run(models.get(key));
+            ModelSlot slot = slot(key);
+            if (slot != null) {
+                run(slot);
+            }
         }
     }
 
@@ -159,10 +185,25 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (recovered) {
             return;
         }
+        Map<String, List<PendingTimestep>> pending;
+        try {
+            pending = batcher.recover();
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Skipping the entry would lose a buffered input whose offset is committed; going on
+            // without the rest would lose them all. Stop, and let a person look at the store.
+            throw new FaultClass.InstanceFault("the pending store " + Names.PENDING_STORE + " of task "
+                    + context.taskId() + " holds an entry that does not decode; stopping rather than "
+                    + "dropping buffered inputs", e);
+        }
         recovered = true;
-        Map<String, List<PendingTimestep>> pending = batcher.recover();
         pending.forEach((key, timesteps) -> {
-            ModelSlot slot = models.get(key);
+            ModelSlot slot = slot(key);
+            if (slot == null) {
+                // They stay in the pending store: if the key's checkpoint is repaired, they run then.
+                return;
+            }
             for (PendingTimestep p : timesteps) {
                 slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
             }
@@ -186,6 +227,24 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (assembled.hasObjects()) {
             try {
                 result = stepper.step(slot.key, slot.model, batch, assembled.train());
+                String diverged = divergence(slot, result);
+                if (diverged != null) {
+                    double scale = slot.model.learningRateScale();
+                    Recovered recovered = rollBack(slot, assembled.train(), versionBefore);
+                    slot.losses.reset(!StreamfitMetrics.ROLLBACK_LOSS_RATIO.equals(diverged));
+                    if (recovered == null) {
+                        fail(slot, items, new IllegalStateException("predictions are not finite even from a new "
+                                + "model: the batch's features overflow float32"));
+                        return;
+                    }
+                    result = recovered.result();
+                    versionBefore = recovered.versionBefore();
+                    slot.rollbacks++;
+                    metrics.recordRollback(diverged);
+                    LOG.warn("Model '{}' diverged ({}): rolled back to its last good state, learning-rate scale "
+                            + "{} -> {} (rollback {})", slot.key, diverged, scale,
+                            slot.model.learningRateScale(), slot.rollbacks);
+                }
             } catch (RuntimeException e) {
                 fail(slot, items, e);
                 return;
@@ -193,15 +252,185 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         outputs.batch(items);
         try {
-            assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
-        } finally {
-            outputs.batchDone();
+            try {
+                assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+            } finally {
+                outputs.batchDone();
+            }
+            assembled.commit();
+            slot.records += items.size();
+            slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
+            checkpointer.save(slot);
+            batcher.clear(slot.key);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Outputs of the batch may have left already: dead-lettering now would commit them with
+            // the dead letters and a model that never learned them. Failing the task aborts the
+            // transaction instead, so with exactly-once none of it is committed.
+            throw new FaultClass.InstanceFault("model '" + slot.key + "' failed after emitting the outputs of a "
+                    + "micro-batch of " + items.size() + " timesteps (task " + context.taskId() + ")", e);
         }
-        assembled.commit();
-        slot.records += items.size();
-        slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
-        checkpointer.save(slot);
-        batcher.clear(slot.key);
+    }
+
+    /**
+     * The model of {@code key}, or null when the key is quarantined ({@link FaultClass#MODEL_KEY}):
+     * its checkpoint cannot be restored. A quarantined key stays so until its task leaves this
+     * instance; every other key runs.
+     */
+    private ModelSlot slot(String key) {
+        if (quarantined.containsKey(key)) {
+            return null;
+        }
+        try {
+            return models.get(key);
+        } catch (FaultClass.ModelFault e) {
+            quarantined.put(key, e.getMessage());
+            metrics.quarantine(key, e.getMessage());
+            LOG.error("Model '{}' is quarantined in task {}: its records go to the dead letters with reason {} "
+                    + "until the checkpoint is repaired or removed and the task restarts", key, context.taskId(),
+                    FaultClass.MODEL_QUARANTINED, e);
+            return null;
+        }
+    }
+
+    /**
+     * Why {@code result} shows a diverged model ({@link Divergence}), or null. Notes a new best
+     * windowed loss for the next checkpoint, which then becomes the model's good state.
+     */
+    private String divergence(ModelSlot slot, StepResult result) {
+        if (!finite(result)) {
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_PREDICTION;
+        }
+        if ((StepResult.SKIP_NON_FINITE_LOSS.equals(result.skipped())
+                || StepResult.SKIP_NON_FINITE_GRADIENT.equals(result.skipped())) && atOverflowEdge(result)) {
+            // The guard kept the state, but a model whose finite predictions overflow the loss
+            // would skip every batch from now on: it learns nothing ever again unless it rolls back.
+            // With ordinary predictions the batch's own targets overflowed it: the guard's skip
+            // is the whole answer, and a rollback would only throw away good learning.
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_LOSS;
+        }
+        if (!result.updated()) {
+            return null;
+        }
+        if (!slot.model.stateFinite()) {
+            return StreamfitMetrics.ROLLBACK_NON_FINITE_STATE;
+        }
+        if (Double.isFinite(result.loss())) {
+            switch (slot.losses.add(result.loss(), settings.divergence().lossRatio())) {
+                case DIVERGED:
+                    return StreamfitMetrics.ROLLBACK_LOSS_RATIO;
+                case NEW_BEST:
+                    slot.nextSavedIsGood = true;
+                    break;
+                default:
+                    break;
+            }
+        }
+        return null;
+    }
+
+    /** The batch's run on a rolled-back model, and the version that predicted it. */
+    private record Recovered(StepResult result, long versionBefore) {
+    }
+
+    /**
+     * Rolls {@code slot}'s diverged model back and runs the batch again on it at a lowered learning
+     * rate: from its good state (at its best windowed loss), else its last checkpoint, else a new
+     * model, the first whose training run is finite in every number (predictions, loss, state).
+     * When none is (the batch's own targets overflow the loss), the first that predicts finite
+     * numbers only predicts the batch. The good state comes first because the last checkpoint,
+     * though finite, may sit right at the edge of overflow: the step before the blow-up wrote it.
+     *
+     * @return the run, or null when even a new model predicts non-finite numbers (the model is then
+     *         no longer as any checkpoint left it: discard it)
+     */
+    private Recovered rollBack(ModelSlot slot, boolean train, long minVersion) {
+        double scale = settings.divergence().lowered(slot.model.learningRateScale());
+        List<byte[]> candidates = new java.util.ArrayList<>(3);
+        if (slot.good != null) {
+            candidates.add(slot.good);
+        }
+        if (slot.lastSaved != null && slot.lastSaved != slot.good) {
+            candidates.add(slot.lastSaved);
+        }
+        candidates.add(null);
+        byte[] fresh = null;
+        if (train) {
+            for (byte[] candidate : candidates) {
+                if (candidate == null) {
+                    fresh = newModelState();
+                }
+                Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, true, minVersion);
+                if (r != null && r.result().skipped() == null) {
+                    return r;
+                }
+            }
+        }
+        for (byte[] candidate : candidates) {
+            if (candidate == null && fresh == null) {
+                fresh = newModelState();
+            }
+            Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, false, minVersion);
+            if (r != null) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** The batch run on {@code state} at {@code scale}, or null when a number it gives or leaves is not finite. */
+    private Recovered rerun(ModelSlot slot, byte[] state, double scale, boolean train, long minVersion) {
+        slot.model.rollBackTo(state, minVersion);
+        slot.model.setLearningRateScale(scale);
+        long version = slot.model.version();
+        StepResult r = stepper.step(slot.key, slot.model, batch, train);
+        if (!finite(r) || (r.updated() && !slot.model.stateFinite())) {
+            return null;
+        }
+        return new Recovered(r, version);
+    }
+
+    private byte[] newModelState() {
+        try (OnlineModel fresh = settings.kind().create()) {
+            return fresh.exportState();
+        }
+    }
+
+    /**
+     * Beyond this a prediction's square overflows float32 (about 3.4e38) whatever the target, so
+     * the model cannot compute a loss any more; no real target is anywhere near it.
+     */
+    private static final float OVERFLOW_EDGE = 1e18f;
+
+    private static boolean atOverflowEdge(StepResult r) {
+        for (float[] values : new float[][] {r.objectPredictions(), r.sumPredictions()}) {
+            if (values != null) {
+                for (float v : values) {
+                    if (Math.abs(v) > OVERFLOW_EDGE) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether every number the step gives the outputs is finite. */
+    private static boolean finite(StepResult r) {
+        return finite(r.objectPredictions()) && finite(r.sumPredictions()) && finite(r.probabilities())
+                && finite(r.expectedCounts());
+    }
+
+    private static boolean finite(float[] values) {
+        if (values != null) {
+            for (float v : values) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
@@ -230,5 +459,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             models.close();
             checkpointer.unpublishAll();
         }
+        quarantined.keySet().forEach(metrics::release);
+        quarantined.clear();
     }
 }

@@ -22,12 +22,26 @@ final class ModelSlot implements AutoCloseable {
     long checkpointBytes;
     long checkpointAtMs;
     long lastTimestep = Long.MIN_VALUE;
+    /** The windowed training loss, for divergence by loss ratio. */
+    final LossWatch losses;
+    /**
+     * The model state of the last checkpoint written or restored (the array the checkpoint holds;
+     * never modified), or null: the first state a diverged model rolls back to.
+     */
+    byte[] lastSaved;
+    /** The state at the best windowed loss (or as restored), or null: the second state to roll back to. */
+    byte[] good;
+    /** Whether the next checkpoint's state becomes {@link #good} (the batch reached a new best windowed loss). */
+    boolean nextSavedIsGood;
+    /** Rollbacks of this model, kept in its checkpoint. */
+    long rollbacks;
 
-    ModelSlot(String key, OnlineModel model, ModelExtras extras, int metricsWindow) {
+    ModelSlot(String key, OnlineModel model, ModelExtras extras, int metricsWindow, int lossWindow) {
         this.key = key;
         this.model = model;
         this.extras = extras;
         this.stats = new PrequentialStats(metricsWindow);
+        this.losses = new LossWatch(lossWindow);
     }
 
     /** The last timestep seen for {@code series}, or {@link Long#MIN_VALUE}. */

@@ -10,6 +10,7 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.pipeline.Divergence;
 import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.pipeline.OriginStampProcessor;
 import io.streamfit.app.pipeline.Output;
@@ -91,7 +92,9 @@ public final class StreamfitTopology {
         }
         LearnProcessor.Settings settings = new LearnProcessor.Settings(kind, config.globalScope(), config.maxObjects(),
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
-                config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK);
+                config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK,
+                new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
+                        config.divergenceLrMinScale()));
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), Names.LEARN);
         topology.addStateStore(pendingStore(), Names.LEARN);

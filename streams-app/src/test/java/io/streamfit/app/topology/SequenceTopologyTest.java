@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Random;
 
 import io.streamfit.app.config.StreamfitConfig;
-import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.state.WindowCodec;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
@@ -191,7 +190,7 @@ class SequenceTopologyTest {
     }
 
     @Test
-    void aWindowWhoseScoreIsNotFiniteGetsNoOutputStaysOutOfTheThresholdAndIsCounted() {
+    void aRecordWhoseScoresOverflowGoesToTheDeadLettersAndLeavesTheWindowsAndTheThresholdClean() {
         start("seq-autoencoder", Map.of("anomaly.warmup", "5", "anomaly.window", "20"));
         Random rnd = new Random(8);
         int t = 0;
@@ -201,8 +200,9 @@ class SequenceTopologyTest {
         assertThat(topology.scores().readValuesToList()).hasSize(2 * (12 - W + 1));
         ThresholdState before = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s").getThreshold();
 
-        // Finite, so the screen lets it through, but its square overflows float32: b's next W
-        // windows score +Infinity.
+        // Finite, so the screen lets it through, but its square overflows float32: b's window would
+        // score +Infinity from any model, so no rollback helps and the record goes to the dead letters,
+        // without entering the windows (they are written only after a successful call).
         Timestep huge = record(rnd, t++, List.of("a", "b"), false, null);
         features(huge, "b")[0] = 1e20f;
         topology.send(huge);
@@ -212,13 +212,15 @@ class SequenceTopologyTest {
 
         List<String> json = scoresJson().readValuesToList();
         assertThat(json).allSatisfy(s -> assertThat(s).doesNotContain("Infinity").doesNotContain("NaN"));
-        // a scores every timestep; b's windows ending at 12, 13 and 14 hold the huge value.
         assertThat(json).extracting(SequenceTopologyTest::objectAtTimestep).containsExactly(
-                "a@12", "a@13", "a@14", "a@15", "b@15", "a@16", "b@16");
+                "a@13", "b@13", "a@14", "b@14", "a@15", "b@15", "a@16", "b@16");
+        List<TestRecord<byte[], byte[]>> dead = topology.deadLetters().readRecordsToList();
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).headers().lastHeader("error.reason").value(), StandardCharsets.UTF_8))
+                .isEqualTo("processing-error");
         ModelCheckpoint cp = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s");
-        assertThat(cp.getMetrics()).containsEntry(PrequentialStats.NON_FINITE, (double) W);
-        assertThat(cp.getThreshold().getSeen()).as("only the 7 finite scores entered")
-                .isEqualTo(before.getSeen() + 7);
+        assertThat(cp.getThreshold().getSeen()).as("the 8 finite scores after it entered")
+                .isEqualTo(before.getSeen() + 8);
         assertThat(cp.getThreshold().getScores()).allSatisfy(v -> assertThat(v).isFinite());
     }
 
