@@ -1,5 +1,6 @@
 package io.streamfit.app.pipeline;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,6 @@ import io.streamfit.app.names.Names;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.model.ObjectBatch;
-import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.streams.errors.StreamsException;
@@ -93,6 +93,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private final RecordScreen screen;
     private final ModelRouter router;
     private final StepRunner stepper;
+    private final DivergenceRecovery recovery;
 
     private ProcessorContext<byte[], Output> context;
     private ProcessorOutputs outputs;
@@ -104,7 +105,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private ObjectBatch batch;
     private boolean recovered;
     /** Quarantined model keys of this task, with why. */
-    private final Map<String, String> quarantined = new java.util.HashMap<>();
+    private final Map<String, String> quarantined = new HashMap<>();
     /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
     private boolean inputSinceTick;
 
@@ -115,6 +116,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 settings.maxRecordBytes()), settings.maxRecordBytes(), settings.maxIdBytes());
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
+        this.recovery = new DivergenceRecovery(settings.divergence(), settings.kind(), stepper, metrics);
     }
 
     @Override
@@ -227,24 +229,15 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (assembled.hasObjects()) {
             try {
                 result = stepper.step(slot.key, slot.model, batch, assembled.train());
-                String diverged = divergence(slot, result);
-                if (diverged != null) {
-                    double scale = slot.model.learningRateScale();
-                    Recovered recovered = rollBack(slot, assembled.train(), versionBefore);
-                    slot.losses.reset(!StreamfitMetrics.ROLLBACK_LOSS_RATIO.equals(diverged));
-                    if (recovered == null) {
-                        fail(slot, items, new IllegalStateException("predictions are not finite even from a new "
-                                + "model: the batch's features overflow float32"));
-                        return;
-                    }
-                    result = recovered.result();
-                    versionBefore = recovered.versionBefore();
-                    slot.rollbacks++;
-                    metrics.recordRollback(diverged);
-                    LOG.warn("Model '{}' diverged ({}): rolled back to its last good state, learning-rate scale "
-                            + "{} -> {} (rollback {})", slot.key, diverged, scale,
-                            slot.model.learningRateScale(), slot.rollbacks);
+                DivergenceRecovery.Recovered recovered = recovery.check(slot, batch, result, assembled.train(),
+                        versionBefore);
+                if (recovered == null) {
+                    fail(slot, items, new IllegalStateException("predictions are not finite even from a new "
+                            + "model: the batch's features overflow float32"));
+                    return;
                 }
+                result = recovered.result();
+                versionBefore = recovered.versionBefore();
             } catch (RuntimeException e) {
                 fail(slot, items, e);
                 return;
@@ -292,145 +285,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     FaultClass.MODEL_QUARANTINED, e);
             return null;
         }
-    }
-
-    /**
-     * Why {@code result} shows a diverged model ({@link Divergence}), or null. Notes a new best
-     * windowed loss for the next checkpoint, which then becomes the model's good state.
-     */
-    private String divergence(ModelSlot slot, StepResult result) {
-        if (!finite(result)) {
-            return StreamfitMetrics.ROLLBACK_NON_FINITE_PREDICTION;
-        }
-        if ((StepResult.SKIP_NON_FINITE_LOSS.equals(result.skipped())
-                || StepResult.SKIP_NON_FINITE_GRADIENT.equals(result.skipped())) && atOverflowEdge(result)) {
-            // The guard kept the state, but a model whose finite predictions overflow the loss
-            // would skip every batch from now on: it learns nothing ever again unless it rolls back.
-            // With ordinary predictions the batch's own targets overflowed it: the guard's skip
-            // is the whole answer, and a rollback would only throw away good learning.
-            return StreamfitMetrics.ROLLBACK_NON_FINITE_LOSS;
-        }
-        if (!result.updated()) {
-            return null;
-        }
-        if (!slot.model.stateFinite()) {
-            return StreamfitMetrics.ROLLBACK_NON_FINITE_STATE;
-        }
-        if (Double.isFinite(result.loss())) {
-            switch (slot.losses.add(result.loss(), settings.divergence().lossRatio())) {
-                case DIVERGED:
-                    return StreamfitMetrics.ROLLBACK_LOSS_RATIO;
-                case NEW_BEST:
-                    slot.nextSavedIsGood = true;
-                    break;
-                default:
-                    break;
-            }
-        }
-        return null;
-    }
-
-    /** The batch's run on a rolled-back model, and the version that predicted it. */
-    private record Recovered(StepResult result, long versionBefore) {
-    }
-
-    /**
-     * Rolls {@code slot}'s diverged model back and runs the batch again on it at a lowered learning
-     * rate: from its good state (at its best windowed loss), else its last checkpoint, else a new
-     * model, the first whose training run is finite in every number (predictions, loss, state).
-     * When none is (the batch's own targets overflow the loss), the first that predicts finite
-     * numbers only predicts the batch. The good state comes first because the last checkpoint,
-     * though finite, may sit right at the edge of overflow: the step before the blow-up wrote it.
-     *
-     * @return the run, or null when even a new model predicts non-finite numbers (the model is then
-     *         no longer as any checkpoint left it: discard it)
-     */
-    private Recovered rollBack(ModelSlot slot, boolean train, long minVersion) {
-        double scale = settings.divergence().lowered(slot.model.learningRateScale());
-        List<byte[]> candidates = new java.util.ArrayList<>(3);
-        if (slot.good != null) {
-            candidates.add(slot.good);
-        }
-        if (slot.lastSaved != null && slot.lastSaved != slot.good) {
-            candidates.add(slot.lastSaved);
-        }
-        candidates.add(null);
-        byte[] fresh = null;
-        if (train) {
-            for (byte[] candidate : candidates) {
-                if (candidate == null) {
-                    fresh = newModelState();
-                }
-                Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, true, minVersion);
-                if (r != null && r.result().skipped() == null) {
-                    return r;
-                }
-            }
-        }
-        for (byte[] candidate : candidates) {
-            if (candidate == null && fresh == null) {
-                fresh = newModelState();
-            }
-            Recovered r = rerun(slot, candidate != null ? candidate : fresh, scale, false, minVersion);
-            if (r != null) {
-                return r;
-            }
-        }
-        return null;
-    }
-
-    /** The batch run on {@code state} at {@code scale}, or null when a number it gives or leaves is not finite. */
-    private Recovered rerun(ModelSlot slot, byte[] state, double scale, boolean train, long minVersion) {
-        slot.model.rollBackTo(state, minVersion);
-        slot.model.setLearningRateScale(scale);
-        long version = slot.model.version();
-        StepResult r = stepper.step(slot.key, slot.model, batch, train);
-        if (!finite(r) || (r.updated() && !slot.model.stateFinite())) {
-            return null;
-        }
-        return new Recovered(r, version);
-    }
-
-    private byte[] newModelState() {
-        try (OnlineModel fresh = settings.kind().create()) {
-            return fresh.exportState();
-        }
-    }
-
-    /**
-     * Beyond this a prediction's square overflows float32 (about 3.4e38) whatever the target, so
-     * the model cannot compute a loss any more; no real target is anywhere near it.
-     */
-    private static final float OVERFLOW_EDGE = 1e18f;
-
-    private static boolean atOverflowEdge(StepResult r) {
-        for (float[] values : new float[][] {r.objectPredictions(), r.sumPredictions()}) {
-            if (values != null) {
-                for (float v : values) {
-                    if (Math.abs(v) > OVERFLOW_EDGE) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Whether every number the step gives the outputs is finite. */
-    private static boolean finite(StepResult r) {
-        return finite(r.objectPredictions()) && finite(r.sumPredictions()) && finite(r.probabilities())
-                && finite(r.expectedCounts());
-    }
-
-    private static boolean finite(float[] values) {
-        if (values != null) {
-            for (float v : values) {
-                if (!Float.isFinite(v)) {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /**
