@@ -1,8 +1,5 @@
 package io.streamfit.app.errors;
 
-import java.util.Map;
-
-import io.streamfit.app.metrics.StreamfitMetrics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
@@ -15,22 +12,9 @@ import org.slf4j.LoggerFactory;
  * original bytes and headers, and processing continues. (streamfit's own sources read bytes, so
  * this fires only for topics read with typed serdes; Kafka's default would stop the client.)
  */
-public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
+public final class DeadLetterDeserializationHandler extends DeadLetterHandlerBase implements DeserializationExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
-
-    private String topic;
-    private StreamfitMetrics metrics;
-    private OutputLimits limits;
-    private String routeTopic;
-
-    @Override
-    public void configure(Map<String, ?> configs) {
-        topic = DeadLetterHandlers.topic(configs);
-        metrics = DeadLetterHandlers.metrics(configs);
-        limits = DeadLetterHandlers.limits(configs);
-        routeTopic = DeadLetterHandlers.routeTopic(configs);
-    }
 
     @Override
     public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception error) {

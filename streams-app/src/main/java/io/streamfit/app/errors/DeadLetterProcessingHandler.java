@@ -1,8 +1,5 @@
 package io.streamfit.app.errors;
 
-import java.util.Map;
-
-import io.streamfit.app.metrics.StreamfitMetrics;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
@@ -15,22 +12,9 @@ import org.slf4j.LoggerFactory;
  * processing continues. Errors that are not about one record (a {@link ModelMismatchException}, a
  * Kafka client error such as a missing ACL) stop the client instead: see {@link #aboutTheRecord}.
  */
-public final class DeadLetterProcessingHandler implements ProcessingExceptionHandler {
+public final class DeadLetterProcessingHandler extends DeadLetterHandlerBase implements ProcessingExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProcessingHandler.class);
-
-    private String topic;
-    private StreamfitMetrics metrics;
-    private OutputLimits limits;
-    private String routeTopic;
-
-    @Override
-    public void configure(Map<String, ?> configs) {
-        topic = DeadLetterHandlers.topic(configs);
-        metrics = DeadLetterHandlers.metrics(configs);
-        limits = DeadLetterHandlers.limits(configs);
-        routeTopic = DeadLetterHandlers.routeTopic(configs);
-    }
 
     /**
      * Whether {@code error} concerns this one record. A stored model that does not fit the

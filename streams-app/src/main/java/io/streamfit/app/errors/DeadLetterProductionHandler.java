@@ -1,9 +1,7 @@
 package io.streamfit.app.errors;
 
 import java.util.List;
-import java.util.Map;
 
-import io.streamfit.app.metrics.StreamfitMetrics;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -44,22 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Other send errors (timeouts, a broker that is down) are not about a record: Kafka's default
  * answers, RETRY for a retriable error and FAIL otherwise.
  */
-public final class DeadLetterProductionHandler implements ProductionExceptionHandler {
+public final class DeadLetterProductionHandler extends DeadLetterHandlerBase implements ProductionExceptionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterProductionHandler.class);
-
-    private String topic;
-    private StreamfitMetrics metrics;
-    private OutputLimits limits;
-    private String routeTopic;
-
-    @Override
-    public void configure(Map<String, ?> configs) {
-        topic = DeadLetterHandlers.topic(configs);
-        metrics = DeadLetterHandlers.metrics(configs);
-        limits = DeadLetterHandlers.limits(configs);
-        routeTopic = DeadLetterHandlers.routeTopic(configs);
-    }
 
     @Override
     @SuppressWarnings("rawtypes")
