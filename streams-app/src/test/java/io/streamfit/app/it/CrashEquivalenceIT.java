@@ -235,10 +235,27 @@ class CrashEquivalenceIT {
                     .until(() -> child.recordsProcessed() >= records || !child.alive());
         } catch (ConditionTimeoutException e) {
             // The log lives in a temp dir that is gone after the test: show where the child stood.
-            throw new AssertionError("the child app did not reach " + records + " processed records in 4 minutes;"
-                    + " the end of its log:\n" + logTail(log), e);
+            throw new AssertionError("the child app did not reach " + records + " processed records in 4 minutes"
+                    + " (at " + child.recordsProcessed() + "); the end of its log:\n" + logTail(log)
+                    + "\nits threads:\n" + threadDump(child), e);
         }
         assertThat(child.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
+    }
+
+    /** Where every thread of a stalled child stands (jcmd of the running JDK), to tell a hang from slowness. */
+    private static String threadDump(ChildApp child) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    String.valueOf(child.pid()), "Thread.print").redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            return out;
+        } catch (java.io.IOException e) {
+            return "(no thread dump: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(no thread dump: interrupted)";
+        }
     }
 
     private static String logTail(Path log) {
