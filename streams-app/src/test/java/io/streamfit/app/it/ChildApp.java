@@ -20,11 +20,14 @@ import io.streamfit.app.testing.TestConfigs;
 
 /**
  * {@code streamfit run} in a child JVM, so that a test can kill it with SIGKILL like a crash does
- * (no shutdown hook, no commit, no leave-group). Its stdout and stderr go to a log file.
+ * (no shutdown hook, no commit, no leave-group), or hold it to a heap of its own. Its stdout and
+ * stderr go to a log file.
  */
 final class ChildApp implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The JVM options of {@link #start(Map, Path, Path, int)}. */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-Xmx1g");
 
     private final Process process;
     private final Path log;
@@ -38,15 +41,27 @@ final class ChildApp implements AutoCloseable {
     }
 
     /**
-     * Starts {@code streamfit run --config} with {@code config} (written to {@code dir}); the
-     * log of this start is appended to {@code log}.
+     * Starts {@code streamfit run --config} with {@code config} (written to {@code dir}) in a JVM
+     * with {@link #DEFAULT_JVM_OPTIONS}; the log of this start is appended to {@code log}.
      */
     static ChildApp start(Map<String, String> config, Path dir, Path log, int httpPort) throws IOException {
+        return start(config, dir, log, httpPort, DEFAULT_JVM_OPTIONS);
+    }
+
+    /**
+     * As {@link #start(Map, Path, Path, int)}, in a JVM with {@code jvmOptions} instead of the
+     * defaults (e.g. {@code -Xmx256m -XX:+ExitOnOutOfMemoryError}: a small heap, and the launcher's
+     * exit on an out-of-memory error, so that one shows as a dead child).
+     */
+    static ChildApp start(Map<String, String> config, Path dir, Path log, int httpPort, List<String> jvmOptions)
+            throws IOException {
         Path file = TestConfigs.from(config).with("http.port", httpPort).with("http.host", "127.0.0.1")
                 .writeTo(dir.resolve("child-" + System.nanoTime() + ".properties"));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-cp", classpath, StreamfitCli.class.getName(), "run", "--config", file.toString()));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", classpath, StreamfitCli.class.getName(), "run", "--config", file.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return new ChildApp(pb.start(), log, httpPort);
@@ -74,6 +89,24 @@ final class ChildApp implements AutoCloseable {
             throw new AssertionError("child did not stop within 60 s of SIGTERM; log: " + log);
         }
         return process.exitValue();
+    }
+
+    /** An answer of the child's HTTP server. */
+    record Reply(int status, String body) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+    }
+
+    /**
+     * {@code GET path} on the child's HTTP port.
+     *
+     * @throws IOException when the request fails (not serving, refused, timed out)
+     */
+    Reply get(String path, Duration timeout) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                .timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body());
     }
 
     /** {@code GET /models} as JSON, or {@code null} while the child is not serving yet. */
