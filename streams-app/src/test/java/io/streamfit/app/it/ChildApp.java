@@ -55,6 +55,12 @@ final class ChildApp implements AutoCloseable {
      */
     static ChildApp start(Map<String, String> config, Path dir, Path log, int httpPort, List<String> jvmOptions)
             throws IOException {
+        return start(config, dir, log, httpPort, jvmOptions, Map.of());
+    }
+
+    /** As {@link #start(Map, Path, Path, int, List)}, with {@code env} added to the child's environment. */
+    static ChildApp start(Map<String, String> config, Path dir, Path log, int httpPort, List<String> jvmOptions,
+            Map<String, String> env) throws IOException {
         Path file = TestConfigs.from(config).with("http.port", httpPort).with("http.host", "127.0.0.1")
                 .writeTo(dir.resolve("child-" + System.nanoTime() + ".properties"));
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
@@ -64,6 +70,7 @@ final class ChildApp implements AutoCloseable {
         cmd.addAll(List.of("-cp", classpath, StreamfitCli.class.getName(), "run", "--config", file.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
         return new ChildApp(pb.start(), log, httpPort);
     }
 

@@ -60,6 +60,10 @@ class CrashEquivalenceIT {
     /** A divisor of the timesteps per series, so that every micro-batch fills and none waits on the clock. */
     private static final int BATCH = 5;
     private static final String INPUT = "eq-features";
+    /** No progress for this long while alive is a stall (a restart plus restoration takes seconds here). */
+    private static final Duration STALL = Duration.ofSeconds(90);
+    /** The child logs Kafka Streams' task life cycle, so that a stall shows where its tasks stood. */
+    private static final Map<String, String> STREAMS_LOG_ENV = Map.of("STREAMFIT_STREAMS_LOG_LEVEL", "INFO");
 
     @TempDir
     static Path dir;
@@ -128,19 +132,19 @@ class CrashEquivalenceIT {
         int port = freePort();
         List<String> kills = new ArrayList<>();
 
-        ChildApp child = ChildApp.start(crashConfig, dir, log, port);
+        ChildApp child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
         try {
             // 1: at a random moment.
             long at1 = (long) (TIMESTEPS * (0.10 + 0.15 * random.nextDouble()));
-            awaitProcessed(child, at1, log);
+            child = awaitProcessed(child, at1, log, crashConfig, port, kills);
             child.kill();
             kills.add("random moment after " + at1 + " records");
-            phase(t0, "kill 1: " + kills.get(0));
+            phase(t0, "kill 1: " + kills.get(kills.size() - 1));
 
             // 2: right after a checkpoint (the moment a model's version moves on /models).
-            child = ChildApp.start(crashConfig, dir, log, port);
+            child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at2 = (long) (TIMESTEPS * (0.35 + 0.15 * random.nextDouble()));
-            awaitProcessed(child, at2, log);
+            child = awaitProcessed(child, at2, log, crashConfig, port, kills);
             long v = child.version("series-0");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (child.version("series-0") == v && System.nanoTime() < deadline) {
@@ -148,18 +152,18 @@ class CrashEquivalenceIT {
             }
             child.kill();
             kills.add("right after checkpoint of series-0 past version " + v);
-            phase(t0, "kill 2: " + kills.get(1));
+            phase(t0, "kill 2: " + kills.get(kills.size() - 1));
 
             // 3: at a random moment, and the local state is lost too: everything comes from the changelogs.
-            child = ChildApp.start(crashConfig, dir, log, port);
+            child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at3 = (long) (TIMESTEPS * (0.60 + 0.20 * random.nextDouble()));
-            awaitProcessed(child, at3, log);
+            child = awaitProcessed(child, at3, log, crashConfig, port, kills);
             child.kill();
             deleteRecursively(state);
             kills.add("random moment after " + at3 + " records, state dir deleted");
-            phase(t0, "kill 3: " + kills.get(2));
+            phase(t0, "kill 3: " + kills.get(kills.size() - 1));
 
-            child = ChildApp.start(crashConfig, dir, log, port);
+            child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             ChildApp last = child;
             await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> Topics.readCommitted(broker.bootstrapServers(), "eq-crash-sums").size() >= TIMESTEPS
@@ -229,17 +233,86 @@ class CrashEquivalenceIT {
         System.out.printf("[CrashEquivalenceIT +%.1fs] %s%n", (System.nanoTime() - t0) / 1e9, what);
     }
 
-    private static void awaitProcessed(ChildApp child, long records, Path log) {
-        try {
-            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(100))
-                    .until(() -> child.recordsProcessed() >= records || !child.alive());
-        } catch (ConditionTimeoutException e) {
-            // The log lives in a temp dir that is gone after the test: show where the child stood.
-            throw new AssertionError("the child app did not reach " + records + " processed records in 4 minutes"
-                    + " (at " + child.recordsProcessed() + "); the end of its log:\n" + logTail(log)
-                    + "\nits threads:\n" + threadDump(child), e);
+    /**
+     * Waits until the child has processed {@code records}. A child that makes no progress for
+     * {@link #STALL} while alive is a liveness fault, not an exactly-once one: it is reported in
+     * full (what the broker holds for the group, the child's health, models and stream threads,
+     * also kept in {@code target/}) and the child is killed and restarted once more, a fourth
+     * crash that the equivalence must survive as well. A second stall fails the test.
+     */
+    private ChildApp awaitProcessed(ChildApp child, long records, Path log, Map<String, String> config, int port,
+            List<String> kills) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            ChildApp current = child;
+            long[] last = {current.recordsProcessed(), System.nanoTime()};
+            try {
+                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                    long n = current.recordsProcessed();
+                    if (n != last[0]) {
+                        last[0] = n;
+                        last[1] = System.nanoTime();
+                    }
+                    if (System.nanoTime() - last[1] > STALL.toNanos()) {
+                        throw new IllegalStateException("stalled at " + n);
+                    }
+                    return n >= records || !current.alive();
+                });
+                assertThat(current.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
+                return current;
+            } catch (ConditionTimeoutException | IllegalStateException e) {
+                String report = "the child app stalled at " + current.recordsProcessed() + " of " + records
+                        + " processed records (no progress for " + STALL.toSeconds() + " s, alive: " + current.alive()
+                        + ")\n" + diagnostics(current, log);
+                Path kept = Path.of("target", "CrashEquivalenceIT-stall-" + System.currentTimeMillis() + ".txt");
+                Files.writeString(kept, report + "\nfull log:\n" + Files.readString(log));
+                if (attempt > 0) {
+                    throw new AssertionError("second stall: " + report, e);
+                }
+                System.out.println("[CrashEquivalenceIT] STALL (kept in " + kept.toAbsolutePath()
+                        + "); killing and restarting the child once more:\n" + report);
+                current.kill();
+                kills.add("stall at " + last[0] + " records: killed and restarted");
+                child = ChildApp.start(config, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
+            }
         }
-        assertThat(child.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
+    }
+
+    /** What tells a stuck task from a slow one: the group's committed offsets against the input's ends, the child's view, its stream threads. */
+    private static String diagnostics(ChildApp child, Path log) {
+        StringBuilder out = new StringBuilder();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            var committed = admin.listConsumerGroupOffsets("eq-crash").partitionsToOffsetAndMetadata()
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> ends = new HashMap<>();
+            for (int p = 0; p < 4; p++) {
+                ends.put(new org.apache.kafka.common.TopicPartition(INPUT, p),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            var latest = admin.listOffsets(ends).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (var tp : new java.util.TreeMap<String, org.apache.kafka.common.TopicPartition>(
+                    ends.keySet().stream().collect(java.util.stream.Collectors.toMap(Object::toString, t -> t))).values()) {
+                var c = committed.get(tp);
+                out.append("input ").append(tp).append(": committed ").append(c == null ? "none" : c.offset())
+                        .append(" of ").append(latest.get(tp).offset()).append('\n');
+            }
+        } catch (Exception e) {
+            out.append("(no group offsets: ").append(e).append(")\n");
+        }
+        try {
+            out.append("/health: ").append(child.get("/health", Duration.ofSeconds(5)).body()).append('\n');
+        } catch (java.io.IOException | InterruptedException e) {
+            out.append("/health: ").append(e).append('\n');
+        }
+        out.append("/models: ").append(child.models()).append('\n');
+        String threads = threadDump(child);
+        out.append("stream threads:\n");
+        for (String block : threads.split("\n\n")) {
+            if (block.contains("StreamThread") || block.contains("StateUpdater")) {
+                out.append(block).append("\n\n");
+            }
+        }
+        out.append("the end of its log:\n").append(logTail(log));
+        return out.toString();
     }
 
     /** Where every thread of a stalled child stands (jcmd of the running JDK), to tell a hang from slowness. */
