@@ -89,6 +89,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
+    public static final String HEALTH_STALL_TIMEOUT_MS = "health.stall.timeout.ms";
 
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";

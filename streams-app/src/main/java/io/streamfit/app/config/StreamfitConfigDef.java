@@ -143,7 +143,13 @@ final class StreamfitConfigDef {
             .define(HTTP_HOST, Type.STRING, "127.0.0.1", Importance.MEDIUM,
                     "Bind address of the HTTP server (metrics, health, model info).")
             .define(HTTP_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
-                    "Port of the HTTP server; 0 picks a free port.");
+                    "Port of the HTTP server; 0 picks a free port.")
+            .define(HEALTH_STALL_TIMEOUT_MS, Type.LONG, 300_000L, Range.atLeast(0), Importance.LOW,
+                    "An input partition this instance owns that has records to process but whose committed offset "
+                    + "has not moved for this long (and no state restoration in between) is stalled: /health then "
+                    + "answers 503 STALLED with the partitions, so that a liveness probe restarts the instance, and "
+                    + "streamfit_stalled_partitions counts them. Checked every quarter of it, at most every 30 s, "
+                    + "through the admin client. 0 = off.");
 
     static {
         defineOptimizerParams(DEF);

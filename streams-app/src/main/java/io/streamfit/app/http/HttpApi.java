@@ -66,8 +66,14 @@ public final class HttpApi implements AutoCloseable {
             int quarantined = app.metrics().quarantined().size();
             // DEGRADED stays 200: a restart cannot repair a corrupt checkpoint, so a liveness probe
             // that failed here would only restart the instance in a loop and stop the healthy keys.
-            body.put("status", healthStatus(app.healthy(), quarantined));
+            var stalls = app.stalls();
+            // STALLED answers 503: a stuck task is cured by a restart (see ProgressWatch).
+            body.put("status", stalls.isEmpty() ? healthStatus(app.healthy(), quarantined) : "STALLED");
             body.put("streams", String.valueOf(app.state()));
+            if (!stalls.isEmpty()) {
+                body.put("stalledPartitions", stalls.stream().map(st -> Map.of("partition", st.partition().toString(),
+                        "committed", st.committed(), "end", st.end(), "seconds", st.since().toSeconds())).toList());
+            }
             if (quarantined > 0) {
                 body.put("quarantinedModels", quarantined);
             }
@@ -76,7 +82,7 @@ public final class HttpApi implements AutoCloseable {
                 String access = KafkaAccess.explain(app.fatalError());
                 body.put("error", access != null ? access : String.valueOf(app.fatalError().getMessage()));
             }
-            return json(app.healthy() ? 200 : 503, body);
+            return json(app.healthy() && stalls.isEmpty() ? 200 : 503, body);
         }));
         server.createContext("/models", ex -> handle(ex, () -> models(ex, app)));
         server.createContext("/", ex -> handle(ex, () -> json(404, Map.of("error", "not found",

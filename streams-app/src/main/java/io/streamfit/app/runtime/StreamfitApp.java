@@ -43,6 +43,9 @@ public final class StreamfitApp implements AutoCloseable {
     private int replacementsSinceRefusal;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
+    private final RestoreTimer restoreTimer = new RestoreTimer();
+    private org.apache.kafka.clients.admin.Admin watchAdmin;
+    private ProgressWatch progress;
 
     public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics) {
         this.config = config;
@@ -78,7 +81,7 @@ public final class StreamfitApp implements AutoCloseable {
                 props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         LOG.debug("Topology:\n{}", topology.describe());
         streams = new KafkaStreams(topology, props);
-        streams.setGlobalStateRestoreListener(new RestoreTimer());
+        streams.setGlobalStateRestoreListener(restoreTimer);
         streams.setUncaughtExceptionHandler(e -> {
             if (replaceAfterRefusal(e, threads)) {
                 LOG.warn("Stream thread failed because the broker refused an output as too large ({}); its limit is "
@@ -96,6 +99,35 @@ public final class StreamfitApp implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics.registry());
         streams.start();
+        long stallMs = config.getLong(StreamfitConfig.HEALTH_STALL_TIMEOUT_MS);
+        if (stallMs > 0) {
+            watchAdmin = org.apache.kafka.clients.admin.Admin.create(admin);
+            Set<String> inputs = Set.of(config.getString(StreamfitConfig.TOPIC_FEATURES));
+            progress = ProgressWatch.start(Duration.ofMillis(stallMs), watchAdmin, config.applicationId(),
+                    () -> ownedInputs(inputs), restoreTimer::restoredSinceAsked);
+            io.micrometer.core.instrument.Gauge.builder("streamfit.stalled.partitions", progress, w -> w.stalls().size())
+                    .description("Input partitions of this instance with records to process whose committed offset has "
+                            + "not moved for health.stall.timeout.ms")
+                    .register(metrics.registry());
+        }
+    }
+
+    /** The input partitions of this instance's active tasks, as its stream threads last reported them. */
+    private Set<TopicPartition> ownedInputs(Set<String> inputs) {
+        KafkaStreams s = streams;
+        if (s == null || !healthy()) {
+            return Set.of();
+        }
+        Set<TopicPartition> out = new java.util.HashSet<>();
+        s.metadataForLocalThreads().forEach(thread -> thread.activeTasks().forEach(task -> task.topicPartitions()
+                .stream().filter(tp -> inputs.contains(tp.topic())).forEach(out::add)));
+        return out;
+    }
+
+    /** Input partitions that have not moved for {@code health.stall.timeout.ms} (empty when off or none). */
+    public java.util.List<ProgressWatch.Stall> stalls() {
+        ProgressWatch p = progress;
+        return p == null ? java.util.List.of() : p.stalls();
     }
 
     /**
@@ -186,19 +218,35 @@ public final class StreamfitApp implements AutoCloseable {
             streamsMetrics.close();
             streamsMetrics = null;
         }
+        if (progress != null) {
+            progress.close();
+            progress = null;
+        }
+        if (watchAdmin != null) {
+            watchAdmin.close(Duration.ofSeconds(5));
+            watchAdmin = null;
+        }
     }
 
-    /** Times the restoration of the model store from its changelog. */
+    /** Times the restoration of the model store from its changelog, and tells the progress watch that one happens. */
     private final class RestoreTimer implements StateRestoreListener {
         private final Map<TopicPartition, Long> started = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.AtomicBoolean restored = new java.util.concurrent.atomic.AtomicBoolean();
+
+        /** Whether a store began or went on restoring since the last call: progress, for {@link ProgressWatch}. */
+        boolean restoredSinceAsked() {
+            return restored.getAndSet(false);
+        }
 
         @Override
         public void onRestoreStart(TopicPartition tp, String store, long startOffset, long endOffset) {
             started.put(tp, System.nanoTime());
+            restored.set(true);
         }
 
         @Override
         public void onBatchRestored(TopicPartition tp, String store, long batchEndOffset, long numRestored) {
+            restored.set(true);
         }
 
         @Override

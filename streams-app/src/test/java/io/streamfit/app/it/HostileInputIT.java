@@ -126,6 +126,9 @@ class HostileInputIT {
                 .with("model.scope", "series").with("model.hidden", 16).with("optimizer.learning.rate", 0.003)
                 .with("max.objects", MAX_OBJECTS).with("max.record.bytes", MAX_RECORD_BYTES)
                 .with("max.id.bytes", MAX_ID_BYTES)
+                // A short stall watch: a partition that stopped moving for 10 s while it had records
+                // would turn /health to STALLED and fail the health watch; hostile records must not.
+                .with("health.stall.timeout.ms", 10_000)
                 .toMap();
     }
 
