@@ -179,7 +179,8 @@ public final class Backfill {
                     existing.size());
 
             HistoryScreen screen = new HistoryScreen(TimestepValidator.forKind(kind, config.maxObjects(),
-                    config.maxRecordBytes()), config.maxRecordBytes(), config.maxIdBytes(), config.globalScope());
+                    config.maxRecordBytes()).withMaxAbsFeature(config.getDouble(StreamfitConfig.MAX_ABS_FEATURE)),
+                    config.maxRecordBytes(), config.maxIdBytes(), config.globalScope());
             try (BackfillTrainer trainer = new BackfillTrainer(kind, options.batchTimesteps(), config.metricsWindow(),
                     existing)) {
                 Passes passes = new Passes(consumer, range, screen, trainer, options, listener, inputTopic);

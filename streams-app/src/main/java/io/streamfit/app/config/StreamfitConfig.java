@@ -90,6 +90,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
     public static final String HEALTH_STALL_TIMEOUT_MS = "health.stall.timeout.ms";
+    public static final String MAX_ABS_FEATURE = "max.abs.feature";
 
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";

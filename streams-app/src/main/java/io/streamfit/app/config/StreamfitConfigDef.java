@@ -107,6 +107,13 @@ final class StreamfitConfigDef {
                     "The longest series or object id, in UTF-8 bytes (the record key, series and objects[].id): "
                             + "a record with a longer one goes to the dead-letter topic, checked while it is "
                             + "decoded. Ids key the models and their state.")
+            .define(MAX_ABS_FEATURE, Type.DOUBLE, io.streamfit.app.screen.TimestepValidator.DEFAULT_MAX_ABS_FEATURE, Range.atLeast(0),
+                    Importance.LOW,
+                    "A record with a feature value beyond plus or minus this goes to the dead-letter topic with "
+                            + "reason feature-out-of-range: finite, but its forward pass would overflow float32 "
+                            + "and roll a healthy model back, taking its micro-batch's other timesteps with it. The "
+                            + "default is far beyond what a network learns from unscaled (raw units that large "
+                            + "want features.scaling=standard, or a larger bound).")
             .define(METRICS_WINDOW, Type.INT, 1000, Range.atLeast(1), Importance.LOW,
                     "Window of the prequential metrics, in timesteps (fading factor 1 - 1/window).")
             .define(DIVERGENCE_LOSS_RATIO, Type.DOUBLE, 100.0, Range.atLeast(0.0), Importance.LOW,

@@ -11,6 +11,8 @@ public record Rejection(String reason, String message) {
     public static final String MISSING_SERIES = "missing-series";
     public static final String WRONG_FEATURE_COUNT = "wrong-feature-count";
     public static final String NON_FINITE = "non-finite";
+    /** A feature value beyond {@code max.abs.feature}: finite, but it would overflow the network's float32 arithmetic. */
+    public static final String FEATURE_OUT_OF_RANGE = "feature-out-of-range";
     public static final String INDEX_OUT_OF_RANGE = "index-out-of-range";
     /** Sparse features that name one index twice (the values would add up, possibly to infinity). */
     public static final String DUPLICATE_INDEX = "duplicate-index";

@@ -66,10 +66,19 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param metricsWindow  window of the prequential metrics, in timesteps
      * @param maxLiveModels  models kept in memory per task (>= 1)
      * @param divergence     how a diverging model recovers
+     * @param maxAbsFeature  the largest feature magnitude a record may carry ({@code max.abs.feature})
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                           int metricsWindow, int maxLiveModels, Divergence divergence) {
+                           int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature) {
+
+        /** Settings with the default feature bound. */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                        int metricsWindow, int maxLiveModels, Divergence divergence) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
+                    flushWhenIdle, metricsWindow, maxLiveModels, divergence, TimestepValidator.DEFAULT_MAX_ABS_FEATURE);
+        }
 
         /** Settings with the default divergence recovery. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
@@ -113,7 +122,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         this.settings = settings;
         this.metrics = metrics;
         this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
-                settings.maxRecordBytes()), settings.maxRecordBytes(), settings.maxIdBytes());
+                settings.maxRecordBytes()).withMaxAbsFeature(settings.maxAbsFeature()), settings.maxRecordBytes(),
+                settings.maxIdBytes());
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
         this.recovery = new DivergenceRecovery(settings.divergence(), settings.kind(), stepper, metrics);

@@ -26,11 +26,19 @@ public final class TimestepValidator {
     /** Fewest bytes a dense feature value takes in a record: {@code 0,} in JSON (4 in Avro). */
     static final int MIN_BYTES_PER_DENSE_VALUE = 2;
 
+    /**
+     * Default of {@code max.abs.feature}: far beyond what a network learns from unscaled, and a
+     * forward pass of values this large stays finite in float32 (its loss may not: that batch's
+     * update is then skipped, and the model is kept).
+     */
+    public static final double DEFAULT_MAX_ABS_FEATURE = 1e15;
+
     private final int features;
     private final int maxObjects;
     private final Supervision supervision;
     private final long maxDenseValues;
     private final int maxSumTargets;
+    private final double maxAbsFeature;
 
     /**
      * A validator that does not bound the dense matrix or {@code sumTarget}'s length beyond the kind's rules.
@@ -58,6 +66,26 @@ public final class TimestepValidator {
         this.supervision = supervision;
         this.maxDenseValues = maxDenseValues;
         this.maxSumTargets = maxSumTargets;
+        this.maxAbsFeature = Double.POSITIVE_INFINITY;
+    }
+
+    private TimestepValidator(TimestepValidator base, double maxAbsFeature) {
+        this.features = base.features;
+        this.maxObjects = base.maxObjects;
+        this.supervision = base.supervision;
+        this.maxDenseValues = base.maxDenseValues;
+        this.maxSumTargets = base.maxSumTargets;
+        this.maxAbsFeature = maxAbsFeature;
+    }
+
+    /**
+     * This validator, rejecting feature values beyond {@code ±maxAbsFeature} too
+     * ({@code max.abs.feature}). Such a value is finite but no network learns from it: its forward
+     * pass overflows float32 and rolls a healthy model back. Rejected alone here, it cannot take
+     * the other timesteps of its micro-batch down with it.
+     */
+    public TimestepValidator withMaxAbsFeature(double maxAbsFeature) {
+        return new TimestepValidator(this, maxAbsFeature);
     }
 
     /**
@@ -120,6 +148,11 @@ public final class TimestepValidator {
         return r != null ? r : supervision.checkRecord(ts);
     }
 
+    private Rejection outOfRange(String where, float v) {
+        return new Rejection(Rejection.FEATURE_OUT_OF_RANGE, where + " is " + v + ", beyond max.abs.feature="
+                + maxAbsFeature + " (raise it, or let features.scaling=standard bring raw units to scale)");
+    }
+
     private Rejection checkFeatures(int i, FeatureVector fv) {
         if (fv instanceof FeatureVector.Dense d) {
             float[] v = d.values();
@@ -130,6 +163,9 @@ public final class TimestepValidator {
             for (int j = 0; j < v.length; j++) {
                 if (!Float.isFinite(v[j])) {
                     return new Rejection(Rejection.NON_FINITE, "objects[" + i + "].features[" + j + "] is " + v[j]);
+                }
+                if (Math.abs(v[j]) > maxAbsFeature) {
+                    return outOfRange("objects[" + i + "].features[" + j + "]", v[j]);
                 }
             }
         } else if (fv instanceof FeatureVector.Sparse s) {
@@ -144,7 +180,15 @@ public final class TimestepValidator {
                     return new Rejection(Rejection.NON_FINITE, "objects[" + i + "].features.values[" + j + "] is " + v[j]);
                 }
             }
-            return checkDistinct(i, idx);
+            Rejection repeated = checkDistinct(i, idx);
+            if (repeated != null) {
+                return repeated;
+            }
+            for (int j = 0; j < v.length; j++) {
+                if (Math.abs(v[j]) > maxAbsFeature) {
+                    return outOfRange("objects[" + i + "].features.values[" + j + "]", v[j]);
+                }
+            }
         }
         return null;
     }

@@ -94,7 +94,7 @@ public final class StreamfitTopology {
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
                 config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK,
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
-                        config.divergenceLrMinScale()));
+                        config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE));
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(), Names.LEARN);
         topology.addStateStore(pendingStore(), Names.LEARN);

@@ -66,6 +66,23 @@ class TimestepValidatorTest {
     }
 
     @Test
+    void aFeatureBeyondMaxAbsFeatureIsRejectedDenseOrSparseAndOneAtTheBoundPasses() {
+        TimestepValidator bounded = validator.withMaxAbsFeature(1e6);
+
+        Rejection dense = bounded.check(ts(List.of(dense(1, 2, 3), dense(1, -2e6f, 3)), null));
+        Rejection sparse = bounded.check(sparse(new int[] {0, 2}, new float[] {1, 3e7f}));
+
+        assertThat(dense.reason()).isEqualTo(Rejection.FEATURE_OUT_OF_RANGE);
+        assertThat(dense.message()).startsWith("objects[1].features[1] is -2000000.0, beyond max.abs.feature=1000000.0");
+        assertThat(sparse.reason()).isEqualTo(Rejection.FEATURE_OUT_OF_RANGE);
+        assertThat(sparse.message()).startsWith("objects[0].features.values[1] is 3.0E7");
+        assertThat(bounded.check(ts(List.of(dense(1e6f, -1e6f, 0)), null))).isNull();
+        // The bound adds to the other checks, it does not replace them.
+        assertThat(bounded.check(ts(List.of(dense(1, Float.NaN, 3)), null)).reason()).isEqualTo(Rejection.NON_FINITE);
+        assertThat(validator.check(ts(List.of(dense(1, 3e38f, 3)), null))).as("no bound unless set").isNull();
+    }
+
+    @Test
     void aRepeatedSparseIndexIsRejectedWhereverItRepeats() {
         // Summed in the batch, two values near the float limit would be infinity.
         Rejection rising = validator.check(sparse(new int[] {0, 1, 1}, new float[] {1, 3e38f, 3e38f}));

@@ -52,11 +52,12 @@ class HostileInputTopologyTest {
             h.send("s", utf8("{\"timestep\":3,\"objects\":[{\"id\":\"123456789\",\"features\":[1,2,3]}]}"));
             h.send("s", utf8("{\"timestep\":4,\"objects\":[{\"id\":\"a\",\"features\":{\"indices\":[1,1],"
                     + "\"values\":[3e38,3e38]}}]}"));
+            h.send("s", utf8("{\"timestep\":5,\"objects\":[{\"id\":\"a\",\"features\":[1,1e30,3]}]}"));
             h.send("s", utf8("{\"timestep\":6,\"objects\":[{\"id\":\"a\",\"features\":[1,2,3]}]}"));
 
             List<TestRecord<byte[], byte[]>> dead = h.deadLetters().readRecordsToList();
             assertThat(dead).extracting(r -> header(r, "error.reason")).containsExactly("unparsable",
-                    "too-many-objects", "too-large", "duplicate-index");
+                    "too-many-objects", "too-large", "duplicate-index", "feature-out-of-range");
             assertThat(dead.get(0).value()).isEqualTo(sixteen.array());
             assertThat(h.objects().readValuesToList()).hasSize(1);
         }

@@ -191,7 +191,8 @@ class SequenceTopologyTest {
 
     @Test
     void aRecordWhoseScoresOverflowGoesToTheDeadLettersAndLeavesTheWindowsAndTheThresholdClean() {
-        start("seq-autoencoder", Map.of("anomaly.warmup", "5", "anomaly.window", "20"));
+        // max.abs.feature (1e15) would stop 1e20 at the screen; raised, the record reaches the model.
+        start("seq-autoencoder", Map.of("anomaly.warmup", "5", "anomaly.window", "20", "max.abs.feature", "1e30"));
         Random rnd = new Random(8);
         int t = 0;
         for (; t < 12; t++) {
@@ -200,7 +201,7 @@ class SequenceTopologyTest {
         assertThat(topology.scores().readValuesToList()).hasSize(2 * (12 - W + 1));
         ThresholdState before = topology.<ModelCheckpoint>store(Names.MODEL_STORE).get("s").getThreshold();
 
-        // Finite, so the screen lets it through, but its square overflows float32: b's window would
+        // Finite and within the raised bound, so the screen lets it through, but its square overflows float32: b's window would
         // score +Infinity from any model, so no rollback helps and the record goes to the dead letters,
         // without entering the windows (they are written only after a successful call).
         Timestep huge = record(rnd, t++, List.of("a", "b"), false, null);
