@@ -181,13 +181,30 @@ abstract class FeedForwardModel extends GraphModel {
      */
     @Override
     public void exportSavedModel(Path directory) throws IOException {
+        exportSavedModel(directory, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code scaling}, the graph divides {@code features} minus the means by the scales
+     * (float32 constants, scope {@code input_scaling}) before the first layer.
+     *
+     * @throws IllegalArgumentException for scaling of a sparse-input model or of another m
+     */
+    @Override
+    public void exportSavedModel(Path directory, InputScaling scaling) throws IOException {
         ensureOpen();
+        if (scaling != null && (spec.sparseInput() || scaling.features() != features)) {
+            throw new IllegalArgumentException(spec.sparseInput() ? "a sparse-input model exports no input scaling"
+                    : "input scaling of " + scaling.features() + " features for a model of " + features);
+        }
         SavedModelDirectory.prepare(directory);
         Map<String, float[]> current = weights();
         try (Graph g = new Graph()) {
             Ops tf = Ops.create(g);
             Ops init = tf.withInitScope();
-            InputLayer in = new InputLayer(tf, features, spec.sparseInput(), SERVE_INPUT);
+            InputLayer in = new InputLayer(tf, features, spec.sparseInput(), SERVE_INPUT, scaling);
             Operand<TFloat32> h = null;
             List<DenseParams> layers = layers();
             for (int l = 0; l < layers.size(); l++) {

@@ -43,6 +43,8 @@ final class InputLayer implements AutoCloseable {
     private final Map<String, Operand<?>> inputs = new LinkedHashMap<>();
 
     private Placeholder<TFloat32> x;
+    /** What the first layer multiplies in the dense mode: {@link #x}, or its standardization. */
+    private Operand<TFloat32> xIn;
     private Placeholder<TInt32> rows;
     private Placeholder<TInt32> cols;
     private Placeholder<TFloat32> values;
@@ -69,6 +71,23 @@ final class InputLayer implements AutoCloseable {
      * @param denseName the name of the dense placeholder (unused in the sparse mode)
      */
     InputLayer(Ops tf, int features, boolean sparse, String denseName) {
+        this(tf, features, sparse, denseName, null);
+    }
+
+    /**
+     * Adds the input placeholders to the graph of {@code tf}, and with {@code scaling} the ops that
+     * standardize the dense input before the first layer, {@code (x - mean) / scale} in float32
+     * (for an export that takes raw features).
+     *
+     * @param scaling null, or m means and scales (dense mode only)
+     * @throws IllegalArgumentException for scaling in the sparse mode (centring would make the input
+     *                                  dense) or of another m
+     */
+    InputLayer(Ops tf, int features, boolean sparse, String denseName, InputScaling scaling) {
+        if (scaling != null && (sparse || scaling.features() != features)) {
+            throw new IllegalArgumentException(sparse ? "a sparse input takes no input scaling"
+                    : "input scaling of " + scaling.features() + " features for an input of " + features);
+        }
         this.features = features;
         this.sparse = sparse;
         if (sparse) {
@@ -83,7 +102,21 @@ final class InputLayer implements AutoCloseable {
         } else {
             x = tf.withName(denseName).placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, features)));
             inputs.put(denseName, x);
+            xIn = scaling == null ? x : standardize(tf.withSubScope("input_scaling"), x, scaling);
         }
+    }
+
+    private static Operand<TFloat32> standardize(Ops scope, Operand<TFloat32> x, InputScaling scaling) {
+        double[] mean = scaling.mean();
+        double[] scale = scaling.scale();
+        float[] m = new float[mean.length];
+        float[] s = new float[scale.length];
+        for (int j = 0; j < m.length; j++) {
+            m[j] = (float) mean[j];
+            s[j] = (float) scale[j];
+        }
+        return scope.math.div(scope.math.sub(x, scope.withName("mean").constant(m)),
+                scope.withName("scale").constant(s));
     }
 
     /** The placeholders by name, for a serving signature. */
@@ -99,7 +132,7 @@ final class InputLayer implements AutoCloseable {
      */
     Operand<TFloat32> apply(Ops scope, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
         if (!sparse) {
-            return scope.math.add(scope.linalg.matMul(x, kernel), bias);
+            return scope.math.add(scope.linalg.matMul(xIn, kernel), bias);
         }
         Operand<TFloat32> picked = scope.gather(kernel, cols, scope.constant(0));
         Operand<TFloat32> weighted = scope.math.mul(picked, scope.expandDims(values, scope.constant(-1)));

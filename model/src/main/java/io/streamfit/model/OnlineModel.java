@@ -97,6 +97,22 @@ public interface OnlineModel extends AutoCloseable {
      */
     void exportSavedModel(java.nio.file.Path directory) throws java.io.IOException;
 
+    /**
+     * Writes the current model as a TensorFlow SavedModel, as {@link #exportSavedModel(java.nio.file.Path)},
+     * whose graph first standardizes its raw input by {@code scaling}: for a model that was trained
+     * on features standardized before they reached it.
+     *
+     * @param scaling null for none (the same export as {@link #exportSavedModel(java.nio.file.Path)})
+     * @throws UnsupportedOperationException when {@code scaling} is given to a model whose export
+     *                                       takes no scaling (the sequence models)
+     */
+    default void exportSavedModel(java.nio.file.Path directory, InputScaling scaling) throws java.io.IOException {
+        if (scaling != null) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " exports no input scaling");
+        }
+        exportSavedModel(directory);
+    }
+
     @Override
     void close();
 }

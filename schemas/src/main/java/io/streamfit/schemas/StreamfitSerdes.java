@@ -32,7 +32,8 @@ public final class StreamfitSerdes {
      * checkpoints already in the changelog fail with unknown-schema on restore.
      */
     private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class,
-            history("ModelCheckpoint-1.avsc"), history("ModelCheckpoint-2.avsc"));
+            history("ModelCheckpoint-1.avsc"), history("ModelCheckpoint-2.avsc"),
+            history("ModelCheckpoint-3.avsc"));
     private static final AvroSerde<PendingTimestep> PENDING_TIMESTEP = AvroSerde.of(PendingTimestep.class,
             history("PendingTimestep-1.avsc"));
     private static final AvroSerde<ObjectWindowState> OBJECT_WINDOW_STATE = AvroSerde.of(ObjectWindowState.class);

@@ -34,7 +34,7 @@ class StateSchemasTest {
      */
     @Test
     void theStoreSchemasAreTheOnesTheirChangelogsHold() {
-        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x22b737ee5ef1bac5L);
+        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x66aaed09287adb23L);
         assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0xb0dcbe058db9b779L);
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
                 .isEqualTo(0x2aa474a0f1e351f3L);
@@ -45,6 +45,57 @@ class StateSchemasTest {
     void theKeptCheckpointSchemaIsTheOneEarlierVersionsWrote() {
         // The ModelCheckpoint schema of every release before the threshold field.
         assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-1.avsc"))).isEqualTo(0x7459bb10bfd8601cL);
+    }
+
+    @Test
+    void theKeptCheckpointSchemasAreTheOnesEarlierVersionsWrote() {
+        // Before the learning field (the outlier-target scales).
+        assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-2.avsc")))
+                .isNotEqualTo(fingerprint(StreamfitSerdes.history("ModelCheckpoint-1.avsc")))
+                .isNotEqualTo(fingerprint(StreamfitSerdes.history("ModelCheckpoint-3.avsc")));
+        // Before LearningState.featureMoments: every release that wrote the learning field without it.
+        assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-3.avsc"))).isEqualTo(0x22b737ee5ef1bac5L);
+    }
+
+    /**
+     * A checkpoint with the outlier scales, written before the feature moments existed, decodes
+     * with everything it had and no moments: old checkpoints restore, with features.scaling=none
+     * exactly as they were.
+     */
+    @Test
+    void aCheckpointOfTheSchemaBeforeTheFeatureMomentsDecodesWithNone() throws Exception {
+        Schema v3 = StreamfitSerdes.history("ModelCheckpoint-3.avsc");
+        Schema learningV3 = v3.getField("learning").schema().getTypes().get(1);
+        Schema windowV3 = learningV3.getField("objectTargets").schema().getTypes().get(1);
+        GenericRecord window = new GenericData.Record(windowV3);
+        window.put("seen", 3L);
+        window.put("values", List.of(1.0, 2.0, 3.0));
+        window.put("rejectedInRow", List.of(1e9));
+        GenericRecord learning = new GenericData.Record(learningV3);
+        learning.put("formatVersion", 1);
+        learning.put("objectTargets", window);
+        learning.put("sumTargets", null);
+        GenericRecord old = new GenericData.Record(v3);
+        old.put("formatVersion", 1);
+        old.put("modelKey", "s");
+        old.put("specFingerprint", "regressor/3");
+        old.put("modelVersion", 9L);
+        old.put("modelState", ByteBuffer.wrap(new byte[] {'S', 'F', 'C', 'K', 1}));
+        old.put("metrics", Map.of());
+        old.put("lastTimesteps", Map.of("s", 41L));
+        old.put("records", 42L);
+        old.put("updatedAtMs", 1_700_000_000_000L);
+        old.put("threshold", null);
+        old.put("learning", learning);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v3).encode(old).array();
+
+        ModelCheckpoint cp = StreamfitSerdes.modelCheckpoint().deserialize("c", bytes);
+
+        assertThat(cp.getLearning().getFeatureMoments()).isNull();
+        assertThat(cp.getLearning().getObjectTargets().getValues()).containsExactly(1.0, 2.0, 3.0);
+        assertThat(cp.getLearning().getObjectTargets().getRejectedInRow()).containsExactly(1e9);
+        assertThat(cp.getLearning().getSumTargets()).isNull();
+        assertThat(cp.getModelVersion()).isEqualTo(9L);
     }
 
     @Test

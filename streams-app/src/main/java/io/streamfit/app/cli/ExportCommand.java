@@ -16,7 +16,11 @@ import java.util.stream.Stream;
 
 import io.streamfit.app.names.Names;
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.FeatureScaling;
+import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.model.InputScaling;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -37,6 +41,11 @@ import picocli.CommandLine.Option;
  * {@code streamfit export --config FILE --model KEY --out DIR}: writes the live model of one model
  * key as a TensorFlow SavedModel (tag and signature {@code serve}: input {@code features} float32
  * [n, m], output {@code predictions} float32 [n]).
+ *
+ * <p>The graph takes the raw features a record carries. With {@code features.scaling=standard}
+ * the model's running means and standard deviations, as its checkpoint holds them, are baked into
+ * the graph as constants that standardize the input before the first layer, as the service does
+ * before it feeds the network; the export and the configuration must agree on the scaling.
  *
  * <p>"Live" is the latest committed checkpoint of the key in the model store's changelog topic
  * ({@code <application.id>-model-store-changelog}), read to its end with a plain
@@ -71,8 +80,12 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         try {
-            long version = export(cfg, model, out, timeout);
-            stdout.printf("exported model '%s' (version %d) to %s%n", model, version, out.toAbsolutePath());
+            Exported exported = export(cfg, model, out, timeout);
+            stdout.printf("exported model '%s' (version %d) to %s%n", model, exported.version(), out.toAbsolutePath());
+            if (exported.standardized()) {
+                stdout.println("its graph standardizes the features by the model's running mean and standard "
+                        + "deviation (features.scaling=standard): feed it raw features");
+            }
             stdout.flush();
             return 0;
         } catch (ExportException e) {
@@ -95,11 +108,16 @@ final class ExportCommand implements Callable<Integer> {
     }
 
     /**
-     * Exports the latest committed checkpoint of {@code key} to {@code out}.
+     * What an export wrote.
      *
-     * @return the model version (applied updates) of the exported model
+     * @param version      the model version (applied updates) of the exported model
+     * @param standardized whether its graph standardizes the raw features ({@code features.scaling=standard})
      */
-    static long export(StreamfitConfig cfg, String key, Path out, Duration timeout)
+    record Exported(long version, boolean standardized) {
+    }
+
+    /** Exports the latest committed checkpoint of {@code key} to {@code out}. */
+    static Exported export(StreamfitConfig cfg, String key, Path out, Duration timeout)
             throws ExportException, IOException {
         if (Files.isDirectory(out)) {
             try (Stream<Path> entries = Files.list(out)) {
@@ -119,14 +137,46 @@ final class ExportCommand implements Callable<Integer> {
                     + " but the configuration says " + spec.fingerprint()
                     + "; export with the configuration the service runs with");
         }
+        InputScaling scaling = inputScaling(cfg.kind(), cp);
         ByteBuffer buf = cp.getModelState().duplicate();
         byte[] state = new byte[buf.remaining()];
         buf.get(state);
         try (OnlineModel m = cfg.kind().create()) {
             m.importState(state);
-            m.exportSavedModel(out);
-            return m.version();
+            m.exportSavedModel(out, scaling);
+            return new Exported(m.version(), scaling != null);
         }
+    }
+
+    /**
+     * The standardization the exported graph applies to its raw input: the one of the model's
+     * restored extras, or null when the model sees its features as they are.
+     *
+     * @throws ExportException when the checkpoint holds feature statistics and the configuration
+     *                         scales no features, or the other way round: the weights were
+     *                         learned on other inputs than the export would feed them
+     */
+    static InputScaling inputScaling(ConfiguredKind kind, ModelCheckpoint cp) throws ExportException {
+        ModelExtras extras = kind.newExtras();
+        try {
+            extras.restore(cp);
+        } catch (RuntimeException e) {
+            throw new ExportException("the checkpoint of model '" + cp.getModelKey() + "' cannot be restored: "
+                    + e.getMessage());
+        }
+        InputScaling scaling = extras.inputScaling();
+        boolean trainedScaled = cp.getLearning() != null && cp.getLearning().getFeatureMoments() != null;
+        if (trainedScaled && scaling == null) {
+            throw new ExportException("model '" + cp.getModelKey() + "' was trained on standardized features (its "
+                    + "checkpoint holds their statistics) but the configuration says " + FeatureScaling.KEY + "="
+                    + FeatureScaling.NONE.configName() + "; export with the configuration the service runs with");
+        }
+        if (!trainedScaled && scaling != null) {
+            throw new ExportException("model '" + cp.getModelKey() + "' was trained on raw features (its checkpoint "
+                    + "holds no feature statistics) but the configuration says " + FeatureScaling.KEY + "="
+                    + FeatureScaling.STANDARD.configName() + "; export with the configuration it was trained with");
+        }
+        return scaling;
     }
 
     private static ModelCheckpoint latestCheckpoint(StreamfitConfig cfg, String key, Duration timeout)

@@ -11,6 +11,17 @@ import io.streamfit.schemas.Timestep;
  * classifiers). The batches of the plain kinds ({@link PlainBatches}), which the stream processor
  * and {@code backfill} both run, are built here, so a model learns the same from a record
  * whichever of them feeds it.
+ *
+ * <p>With {@code features.scaling=standard} every object reaches the batch standardized by its
+ * model's running moments ({@link LearningExtras}), dense: a sparse object is taken as its dense
+ * equivalent (the scaling is refused for a sparse first layer, see {@link FeatureScaling}). The
+ * moments are updated with a timestep's objects before any of them is standardized, as River's
+ * {@code learn_one} before {@code transform_one}: a record's prediction may use its own features
+ * in the statistics (they are its inputs, not its label, so nothing of the target leaks), and a
+ * model's first object enters as zeros rather than as raw values beside the standardized later ones.
+ * Per timestep, not per micro-batch: how a record is scaled depends only on the records before it
+ * and itself, never on how the wall clock grouped them into batches, so the stream processor,
+ * a restarted task and backfill scale a record alike.
  */
 public final class BatchAssembler {
 
@@ -37,6 +48,12 @@ public final class BatchAssembler {
     public static int append(ObjectBatch batch, Timestep ts, LearningExtras learning) {
         int outliers = 0;
         batch.beginTimestep();
+        boolean scale = learning != null && learning.scalesFeatures();
+        if (scale) {
+            for (Timestep.ObjectInput o : ts.objects()) {
+                learning.learnFeatures(o.features());
+            }
+        }
         for (Timestep.ObjectInput o : ts.objects()) {
             boolean hasTarget = o.target() != null;
             if (hasTarget && learning != null && !learning.acceptObjectTarget(o.target())) {
@@ -44,7 +61,9 @@ public final class BatchAssembler {
                 outliers++;
             }
             float target = hasTarget ? o.target().floatValue() : 0f;
-            if (o.features() instanceof FeatureVector.Dense d) {
+            if (scale) {
+                batch.addDense(learning.standardized(o.features()), 0, hasTarget, target);
+            } else if (o.features() instanceof FeatureVector.Dense d) {
                 batch.addDense(d.values(), 0, hasTarget, target);
             } else if (o.features() instanceof FeatureVector.Sparse s) {
                 batch.addSparse(s.indices(), s.values(), hasTarget, target);

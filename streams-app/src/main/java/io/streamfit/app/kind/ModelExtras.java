@@ -1,5 +1,6 @@
 package io.streamfit.app.kind;
 
+import io.streamfit.model.InputScaling;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 
 /**
@@ -14,6 +15,14 @@ public interface ModelExtras {
 
     /** Replaces this state with the one in {@code checkpoint}; a checkpoint without it leaves it empty. */
     void restore(ModelCheckpoint checkpoint);
+
+    /**
+     * How the model's features are transformed before its network sees them, for an export that
+     * takes raw features ({@code streamfit export}); null when they reach it as they are.
+     */
+    default InputScaling inputScaling() {
+        return null;
+    }
 
     /** No extra state. */
     ModelExtras NONE = new ModelExtras() {

@@ -50,6 +50,10 @@ import picocli.CommandLine;
  * (5 epochs, shuffle buffer), then the service runs and the other 20% stream through it without
  * labels; the held-out accuracy is measured from {@code object-predictions}.
  *
+ * <p>Twice: once with the pixels standardized by the test over the training part (as a user of
+ * scikit-learn's StandardScaler would before producing them), once with the raw pixels 0..16 and
+ * {@code features.scaling=standard}, where each model standardizes its features online.
+ *
  * <p>The data is not in the repository: {@code examples/digits/fetch.sh} fetches it from Debian's
  * python3-sklearn package (CI does); without it this test is skipped, saying so.
  */
@@ -143,8 +147,42 @@ class DigitsIT {
         return sb.append("}]}").toString();
     }
 
+    /** The pixels standardized over the training part before they are produced; the service takes them as they are. */
     @Test
     void softmaxRegressionBackfilledOnEightyPercentClassifiesTheHeldOutTwentyPercent() throws Exception {
+        Result r = run("digits", "", true, Map.of(), "digits-result.txt");
+        assertThat(r.heldOut()).isGreaterThanOrEqualTo(0.95);
+        assertThat(r.onePass()).isLessThan(r.heldOut()).isGreaterThan(0.5);
+    }
+
+    /**
+     * The raw pixels 0..16, as the data set has them, and {@code features.scaling=standard}: the
+     * model standardizes them by its running moments, through backfill (whose checkpoint carries
+     * the moments of every epoch's images) and the service alike, with the same learning rate and
+     * optimizer as above. The bar, 0.954, is within one point of 0.964, the LogisticRegression
+     * score it was set against (docs/models.md has the scikit-learn numbers for this split).
+     */
+    @Test
+    void withStandardFeatureScalingTheRawPixelsClassifyTheHeldOutTwentyPercent() throws Exception {
+        Result r = run("digits-scaled", "scaled-", false, Map.of("features.scaling", "standard"),
+                "digits-scaled-result.txt");
+        assertThat(r.backfilled().getLearning().getFeatureMoments().getCount())
+                .as("backfill standardized every epoch's images").isEqualTo((long) EPOCHS * r.trainSize());
+        assertThat(r.heldOut()).isGreaterThanOrEqualTo(0.954);
+        assertThat(r.onePass()).isLessThan(r.heldOut()).isGreaterThan(0.5);
+    }
+
+    /** What a run measured: the checkpoint backfill left, its one-pass accuracy, and the held-out accuracy. */
+    record Result(ModelCheckpoint backfilled, int trainSize, double onePass, double heldOut) {
+    }
+
+    /**
+     * Backfills softmax regression on the shuffled 80% and streams the other 20% through the
+     * service, under application id {@code app} on topics named {@code topicPrefix} + their
+     * defaults (so that the runs on this broker keep apart), with {@code extra} configuration.
+     */
+    private static Result run(String app, String topicPrefix, boolean standardizeFirst, Map<String, Object> extra,
+                              String resultFile) throws Exception {
         Path csv = dataFile();
         assumeTrue(Files.isRegularFile(csv), "the digits data is not fetched (" + csv
                 + "): run examples/digits/fetch.sh, which needs 'apt-get download python3-sklearn'");
@@ -152,26 +190,34 @@ class DigitsIT {
         assertThat(digits).hasSize(1797);
         Collections.shuffle(digits, new Random(SHUFFLE_SEED));
         int trainSize = digits.size() * 8 / 10;
-        digits = standardize(digits.subList(0, trainSize), digits);
+        if (standardizeFirst) {
+            digits = standardize(digits.subList(0, trainSize), digits);
+        }
         List<Digit> train = digits.subList(0, trainSize);
         List<Digit> test = digits.subList(trainSize, digits.size());
 
         String bootstrap = broker.bootstrapServers();
+        String features = topicPrefix + "features";
+        String objectPredictions = topicPrefix + "object-predictions";
         try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-            admin.createTopics(List.of(new NewTopic("features", 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(features, 1, (short) 1))).all().get();
         }
-        TestConfigs.Builder props = TestConfigs.classifier(64, 10).kafka(bootstrap).app("digits")
-                .stateDir(dir.resolve("state")).partitions(1).with("http.port", 0).with("model.scope", "global")
+        TestConfigs.Builder props = TestConfigs.classifier(64, 10).kafka(bootstrap).app(app)
+                .stateDir(dir.resolve(app + "-state")).partitions(1).with("http.port", 0).with("model.scope", "global")
                 .with("model.hidden", "").with("loss.weight", 1.0).with("optimizer", "adam")
                 .with("optimizer.learning.rate", 0.01).with("batch.timesteps", 8).with("batch.max.wait.ms", 50);
-        Path configFile = props.writeTo(dir.resolve("digits.properties"));
+        if (!topicPrefix.isEmpty()) {
+            props.topicPrefix(topicPrefix);
+        }
+        extra.forEach(props::with);
+        Path configFile = props.writeTo(dir.resolve(app + ".properties"));
 
-        produce(bootstrap, train, 1, true);
+        produce(bootstrap, features, train, 1, true);
         int code = StreamfitCli.commandLine().execute("backfill", "--config", configFile.toString(),
                 "--epochs", String.valueOf(EPOCHS), "--from-beginning", "--shuffle-buffer", "2000", "--seed", "1",
                 "--quiet");
         assertThat(code).as("backfill exit code").isZero();
-        ModelCheckpoint cp = lastCheckpoint(bootstrap, "digits-model-store-changelog");
+        ModelCheckpoint cp = lastCheckpoint(bootstrap, app + "-model-store-changelog");
         Map<String, Double> m = cp.getMetrics();
         double onePass = m.get("prequential.total.correct") / m.get("prequential.total.labelled");
         assertThat(m.get("prequential.total.labelled")).isEqualTo((double) trainSize);
@@ -179,10 +225,10 @@ class DigitsIT {
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
         int correct = 0;
         long firstVersion;
-        try (StreamfitApp app = new StreamfitApp(props.toConfig(), metrics)) {
-            app.start();
-            produce(bootstrap, test, trainSize + 1, false);
-            List<ObjectPrediction> predictions = predictions(bootstrap, test.size());
+        try (StreamfitApp service = new StreamfitApp(props.toConfig(), metrics)) {
+            service.start();
+            produce(bootstrap, features, test, trainSize + 1, false);
+            List<ObjectPrediction> predictions = predictions(bootstrap, objectPredictions, app + "-check", test.size());
             firstVersion = predictions.get(0).getModelVersion();
             for (int i = 0; i < test.size(); i++) {
                 ObjectPrediction p = predictions.get(i);
@@ -193,29 +239,32 @@ class DigitsIT {
             }
         }
         double heldOut = (double) correct / test.size();
-        String summary = String.format(Locale.ROOT, "digits: %d train / %d held out (shuffle seed %d); backfill %d "
+        String summary = String.format(Locale.ROOT, "digits%s: %d train / %d held out (shuffle seed %d); backfill %d "
                 + "epochs, %d updates; one-pass prequential accuracy %.4f, loss %.4f; held-out accuracy %.4f (%d/%d) "
-                + "from object-predictions at model version %d", trainSize, test.size(), SHUFFLE_SEED, EPOCHS,
-                cp.getModelVersion(), onePass, m.get("prequential.total.logloss") / m.get("prequential.total.labelled"),
-                heldOut, correct, test.size(), firstVersion);
+                + "from object-predictions at model version %d", standardizeFirst ? "" : " (raw pixels, "
+                + extra.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted()
+                .collect(java.util.stream.Collectors.joining(", ")) + ")", trainSize, test.size(), SHUFFLE_SEED,
+                EPOCHS, cp.getModelVersion(), onePass,
+                m.get("prequential.total.logloss") / m.get("prequential.total.labelled"), heldOut, correct,
+                test.size(), firstVersion);
         System.out.println(summary);
-        Files.writeString(Path.of("target", "digits-result.txt"), summary + "\n");
-        assertThat(heldOut).isGreaterThanOrEqualTo(0.95);
-        assertThat(onePass).isLessThan(heldOut).isGreaterThan(0.5);
+        Files.writeString(Path.of("target", resultFile), summary + "\n");
+        return new Result(cp, trainSize, onePass, heldOut);
     }
 
-    private static void produce(String bootstrap, List<Digit> digits, long firstTimestep, boolean labelled) {
+    private static void produce(String bootstrap, String topic, List<Digit> digits, long firstTimestep,
+                                boolean labelled) {
         Map<String, Object> props = Map.of("bootstrap.servers", bootstrap, "linger.ms", 5, "acks", "all",
                 "max.in.flight.requests.per.connection", 1);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new StringSerializer())) {
             for (int i = 0; i < digits.size(); i++) {
-                producer.send(new ProducerRecord<>("features", "digits", json(firstTimestep + i, digits.get(i), labelled)));
+                producer.send(new ProducerRecord<>(topic, "digits", json(firstTimestep + i, digits.get(i), labelled)));
             }
         }
     }
 
-    private static ModelCheckpoint lastCheckpoint(String bootstrap, String changelog) {
+    private static ModelCheckpoint lastCheckpoint(String bootstrap, String changelog) throws InterruptedException {
         var serde = StreamfitSerdes.modelCheckpoint();
         ModelCheckpoint last = null;
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
@@ -224,13 +273,22 @@ class DigitsIT {
             var parts = c.partitionsFor(changelog).stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
             c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (Names.GLOBAL_KEY.equals(r.key()) && r.value() != null) {
-                        last = serde.deserializer().deserialize(changelog, r.value());
+            // Backfill's commitTransaction returns before the broker has written the commit marker
+            // to the changelog, so the last stable offset may not cover the checkpoint yet: read
+            // again until it does.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (last == null && System.nanoTime() < deadline) {
+                c.seekToBeginning(parts);
+                Map<org.apache.kafka.common.TopicPartition, Long> end = c.endOffsets(parts);
+                while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                    for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                        if (Names.GLOBAL_KEY.equals(r.key()) && r.value() != null) {
+                            last = serde.deserializer().deserialize(changelog, r.value());
+                        }
                     }
+                }
+                if (last == null) {
+                    Thread.sleep(100);
                 }
             }
         }
@@ -238,17 +296,17 @@ class DigitsIT {
         return last;
     }
 
-    private static List<ObjectPrediction> predictions(String bootstrap, int n) {
+    private static List<ObjectPrediction> predictions(String bootstrap, String topic, String group, int n) {
         var serde = StreamfitSerdes.objectPrediction();
         List<ObjectPrediction> out = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap,
-                "group.id", "digits-check", "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
+                "group.id", group, "auto.offset.reset", "earliest", "isolation.level", "read_committed"),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
-            c.subscribe(List.of("object-predictions"));
+            c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (out.size() < n && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(serde.deserializer().deserialize("object-predictions", r.value()));
+                    out.add(serde.deserializer().deserialize(topic, r.value()));
                 }
             }
         }

@@ -9,6 +9,9 @@ import io.streamfit.app.kind.BatchItem;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.FeatureScaling;
+import io.streamfit.app.kind.LearningExtras;
+import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.ModelKind;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.kind.PlainBatches;
@@ -58,6 +61,7 @@ public final class ClassifierKind implements ModelKind {
         return List.copyOf(new ConfigDef()
                 .define(MODEL_CLASSES, Type.INT, null, Importance.MEDIUM,
                         "Number of classes, at least 2 (classifier only; labels are class indices in [0, classes)).")
+                .define(FeatureScaling.configKey())
                 .configKeys().values());
     }
 
@@ -78,10 +82,18 @@ public final class ClassifierKind implements ModelKind {
         }
         ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
                 c.seed(), c.intraOpThreads(), c.interOpThreads(), null, classes, c.input());
-        return new Configured(this, spec, new LabelSupervision(classes));
+        return new Configured(this, spec, new LabelSupervision(classes), FeatureScaling.of(config, spec));
     }
 
-    private record Configured(ModelKind kind, ModelSpec spec, Supervision supervision) implements ConfiguredKind {
+    private record Configured(ModelKind kind, ModelSpec spec, Supervision supervision, FeatureScaling scaling)
+            implements ConfiguredKind {
+        /** No outlier rule (labels are not on a scale); the feature moments with {@code features.scaling=standard}. */
+        @Override
+        public ModelExtras newExtras() {
+            return scaling == FeatureScaling.NONE ? ModelExtras.NONE
+                    : new LearningExtras(LearningExtras.OutlierRule.OFF, scaling, spec.features());
+        }
+
         @Override
         public BatchLogic batchLogic(StoreLookup stores) {
             return new PlainBatches(ClassifierKind::emitTimestep);

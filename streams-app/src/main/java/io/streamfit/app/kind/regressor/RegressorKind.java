@@ -6,6 +6,7 @@ import io.streamfit.app.kind.LearningExtras;
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.FeatureScaling;
 import io.streamfit.app.kind.ModelKind;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.kind.PlainBatches;
@@ -73,6 +74,7 @@ public final class RegressorKind implements ModelKind {
                 .define(OUTLIER_WARMUP, Type.INT, OUTLIER_WARMUP_DEFAULT, Range.atLeast(1), Importance.LOW,
                         "regressor: targets accepted unconditionally before the outlier rule applies (at most "
                                 + OUTLIER_WINDOW + ").")
+                .define(FeatureScaling.configKey())
                 .configKeys().values());
     }
 
@@ -92,14 +94,14 @@ public final class RegressorKind implements ModelKind {
         LearningExtras.OutlierRule rule = new LearningExtras.OutlierRule(threshold, window, warmup);
         ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
                 c.seed(), c.intraOpThreads(), c.interOpThreads(), null, 0, c.input(), c.loss());
-        return new Configured(this, spec, rule);
+        return new Configured(this, spec, rule, FeatureScaling.of(config, spec));
     }
 
-    private record Configured(ModelKind kind, ModelSpec spec, LearningExtras.OutlierRule rule)
+    private record Configured(ModelKind kind, ModelSpec spec, LearningExtras.OutlierRule rule, FeatureScaling scaling)
             implements ConfiguredKind {
         @Override
         public ModelExtras newExtras() {
-            return new LearningExtras(rule);
+            return new LearningExtras(rule, scaling, spec.features());
         }
 
         @Override

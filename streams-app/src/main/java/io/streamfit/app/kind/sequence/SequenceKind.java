@@ -9,6 +9,7 @@ import java.util.Set;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.FeatureScaling;
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.ModelKind;
 import io.streamfit.app.kind.Outputs;
@@ -111,6 +112,7 @@ abstract class SequenceKind implements ModelKind {
         if (!ModelSpec.INPUT_AUTO.equals(c.input())) {
             throw new ConfigException("model.input", c.input(), "sequence models take their windows dense");
         }
+        FeatureScaling.refuse(config, name(), "takes its windows as they arrived");
         SequenceOptions options = new SequenceOptions(window, config.getBoolean(MODEL_LSTM_BIDIRECTIONAL),
                 config.getBoolean(MODEL_LSTM_REVERSE), config.getBoolean(MODEL_LSTM_DIFFERENCE),
                 config.getString(MODEL_LSTM_ACTIVATION), config.getString(MODEL_LSTM_RECURRENT_ACTIVATION));
