@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.streamfit.app.config.StreamfitConfig;
@@ -23,6 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ public final class StreamfitApp implements AutoCloseable {
     private final StreamfitMetrics metrics;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final OutputLimits limits;
+    private final UnaryOperator<KeyValueBytesStoreSupplier> stores;
     /** Lowered limits that a thread replacement was granted for, and replacements granted since the last one. */
     private long refusalsAnswered;
     private int replacementsSinceRefusal;
@@ -45,9 +48,21 @@ public final class StreamfitApp implements AutoCloseable {
     private KafkaStreamsMetrics streamsMetrics;
 
     public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics) {
+        this(config, metrics, UnaryOperator.identity());
+    }
+
+    /**
+     * The service with its model and pending stores wrapped by {@code stores}: a seam for
+     * fault-injection tests only (a store that fails, a full disk), see
+     * {@link StreamfitTopology#build(StreamfitConfig, io.streamfit.app.kind.ConfiguredKind, StreamfitMetrics,
+     * OutputLimits, UnaryOperator)}. The CLI never calls it.
+     */
+    public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics,
+                        UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         this.config = config;
         this.metrics = metrics;
         this.limits = config.outputLimits();
+        this.stores = stores;
     }
 
     /** Creates missing topics (when {@code topics.create}) and starts the Streams client. */
@@ -66,7 +81,7 @@ public final class StreamfitApp implements AutoCloseable {
         Set<String> created = config.getBoolean(StreamfitConfig.TOPICS_CREATE)
                 ? TopicInitializer.createMissing(config, admin) : Set.of();
         TopicInitializer.readLimits(config, admin, limits, created);
-        Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits);
+        Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits, stores);
         // The exception handlers count their dead letters in the same meters as the processor.
         props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
         // The sinks check outputs against the limits; the production handler lowers them when the
