@@ -104,7 +104,10 @@ public final class StreamfitApp implements AutoCloseable {
             if (access != null) {
                 LOG.error(access);
             }
-            LOG.error("Stream thread failed; shutting the client down", e);
+            // Whatever reaches this handler stops the instance (FaultClass.INSTANCE); say so, and
+            // what failed and why in one line, besides the stack trace.
+            LOG.error("Stream thread failed on an instance fault: nothing is dead-lettered, the open transaction "
+                    + "aborts and the client shuts down; fix the cause and restart. {}", causes(e), e);
             fatal.set(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -144,6 +147,24 @@ public final class StreamfitApp implements AutoCloseable {
         } catch (NumberFormatException e) {
             return 1; // KafkaStreams refuses it, with the key
         }
+    }
+
+    /**
+     * The messages of {@code e} and its causes in one line, outermost first, each once: what failed
+     * (the store, the task) and why (e.g. "No space left on device").
+     */
+    public static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        String last = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getClass().getSimpleName() + ": " + t.getMessage();
+            if (t.getMessage() != null && t.getMessage().equals(last)) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : " <- caused by ").append(message);
+            last = t.getMessage();
+        }
+        return out.toString();
     }
 
     private static String rootMessage(Throwable e) {
