@@ -38,7 +38,8 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("streamfit running; HTTP on " + cfg.getString(StreamfitConfig.HTTP_HOST) + ":" + http.port());
             while (!stop.await(java.time.Duration.ofSeconds(1))) {
                 if (app.fatalError() != null) {
-                    System.err.println("streamfit stopped: " + app.fatalError());
+                    // The whole chain: the outer error names the store or client, the root says why.
+                    System.err.println("streamfit stopped on an instance fault: " + StreamfitApp.causes(app.fatalError()));
                     app.close();
                     return 2;
                 }

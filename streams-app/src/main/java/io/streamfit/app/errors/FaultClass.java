@@ -18,7 +18,7 @@ import org.apache.kafka.streams.errors.StreamsException;
  *     dead letters with reason {@value #MODEL_QUARANTINED}, every other key runs, {@code /health}
  *     says DEGRADED, {@code streamfit_models_quarantined} counts it</td></tr>
  * <tr><td>{@link #INSTANCE}</td><td>disk full and other store errors
- *     ({@code ProcessorStateException}, any {@code StreamsException}), Kafka client errors
+ *     ({@code ProcessorStateException}, any {@code StreamsException}, any failed store write), Kafka client errors
  *     (authorization, fencing, timeouts), a stored model of another spec
  *     ({@link ModelMismatchException}), a corrupt pending-store entry, a failure after a batch's
  *     outputs were emitted ({@link InstanceFault})</td><td>nothing is dead-lettered; the stream

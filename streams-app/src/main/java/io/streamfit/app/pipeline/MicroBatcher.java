@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.streamfit.app.errors.FaultClass;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -121,7 +123,17 @@ final class MicroBatcher {
         List<PendingTimestep> batch = pending.computeIfAbsent(key, k -> new ArrayList<>(size));
         if (size > 1) {
             int position = stored.getOrDefault(key, 0);
-            store.put(storeKey(key, position), p.encode());
+            byte[] entry = p.encode();
+            try {
+                store.put(storeKey(key, position), entry);
+            } catch (StreamsException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // The store's fault, not the record's (it passed the screen): the processing
+                // exception handler would dead-letter a good record and go on with a failing store.
+                throw new FaultClass.InstanceFault("the pending store " + store.name() + " failed to buffer a "
+                        + "timestep of model '" + key + "'", e);
+            }
             stored.put(key, position + 1);
         }
         batch.add(p);

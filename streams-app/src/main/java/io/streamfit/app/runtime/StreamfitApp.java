@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.streamfit.app.config.StreamfitConfig;
@@ -23,6 +24,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,7 @@ public final class StreamfitApp implements AutoCloseable {
     private final StreamfitMetrics metrics;
     private final AtomicReference<Throwable> fatal = new AtomicReference<>();
     private final OutputLimits limits;
+    private final UnaryOperator<KeyValueBytesStoreSupplier> stores;
     /** Lowered limits that a thread replacement was granted for, and replacements granted since the last one. */
     private long refusalsAnswered;
     private int replacementsSinceRefusal;
@@ -48,9 +51,21 @@ public final class StreamfitApp implements AutoCloseable {
     private ProgressWatch progress;
 
     public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics) {
+        this(config, metrics, UnaryOperator.identity());
+    }
+
+    /**
+     * The service with its model and pending stores wrapped by {@code stores}: a seam for
+     * fault-injection tests only (a store that fails, a full disk), see
+     * {@link StreamfitTopology#build(StreamfitConfig, io.streamfit.app.kind.ConfiguredKind, StreamfitMetrics,
+     * OutputLimits, UnaryOperator)}. The CLI never calls it.
+     */
+    public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics,
+                        UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         this.config = config;
         this.metrics = metrics;
         this.limits = config.outputLimits();
+        this.stores = stores;
     }
 
     /** Creates missing topics (when {@code topics.create}) and starts the Streams client. */
@@ -69,7 +84,7 @@ public final class StreamfitApp implements AutoCloseable {
         Set<String> created = config.getBoolean(StreamfitConfig.TOPICS_CREATE)
                 ? TopicInitializer.createMissing(config, admin) : Set.of();
         TopicInitializer.readLimits(config, admin, limits, created);
-        Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits);
+        Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits, stores);
         // The exception handlers count their dead letters in the same meters as the processor.
         props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
         // The sinks check outputs against the limits; the production handler lowers them when the
@@ -92,7 +107,10 @@ public final class StreamfitApp implements AutoCloseable {
             if (access != null) {
                 LOG.error(access);
             }
-            LOG.error("Stream thread failed; shutting the client down", e);
+            // Whatever reaches this handler stops the instance (FaultClass.INSTANCE); say so, and
+            // what failed and why in one line, besides the stack trace.
+            LOG.error("Stream thread failed on an instance fault: nothing is dead-lettered, the open transaction "
+                    + "aborts and the client shuts down; fix the cause and restart. {}", causes(e), e);
             fatal.set(e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
@@ -161,6 +179,24 @@ public final class StreamfitApp implements AutoCloseable {
         } catch (NumberFormatException e) {
             return 1; // KafkaStreams refuses it, with the key
         }
+    }
+
+    /**
+     * The messages of {@code e} and its causes in one line, outermost first, each once: what failed
+     * (the store, the task) and why (e.g. "No space left on device").
+     */
+    public static String causes(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        String last = null;
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getClass().getSimpleName() + ": " + t.getMessage();
+            if (t.getMessage() != null && t.getMessage().equals(last)) {
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : " <- caused by ").append(message);
+            last = t.getMessage();
+        }
+        return out.toString();
     }
 
     private static String rootMessage(Throwable e) {

@@ -2,6 +2,7 @@ package io.streamfit.app.topology;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.errors.DeadLetterHandlers;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -74,6 +76,20 @@ public final class StreamfitTopology {
      */
     public static Topology build(StreamfitConfig config, ConfiguredKind kind, StreamfitMetrics metrics,
                                  OutputLimits limits) {
+        return build(config, kind, metrics, limits, UnaryOperator.identity());
+    }
+
+    /**
+     * Builds the topology with the RocksDB stores of the model store and the pending store passed
+     * through {@code stores} first. A seam for fault-injection tests only (a store that fails its
+     * Nth write, a full disk); the service always passes the identity, and no configuration key
+     * reaches it.
+     *
+     * @param stores wraps the bytes store supplier of {@link Names#MODEL_STORE} and
+     *               {@link Names#PENDING_STORE} (the name says which); it must keep the name
+     */
+    public static Topology build(StreamfitConfig config, ConfiguredKind kind, StreamfitMetrics metrics,
+                                 OutputLimits limits, UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         TopicRegistry topics = config.topics();
         Topology topology = new Topology();
 
@@ -96,8 +112,8 @@ public final class StreamfitTopology {
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
                         config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE));
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
-        topology.addStateStore(modelStore(), Names.LEARN);
-        topology.addStateStore(pendingStore(), Names.LEARN);
+        topology.addStateStore(modelStore(stores), Names.LEARN);
+        topology.addStateStore(pendingStore(stores), Names.LEARN);
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
@@ -129,10 +145,15 @@ public final class StreamfitTopology {
 
     /** The persistent, cached, logged model store. */
     public static StoreBuilder<KeyValueStore<String, ModelCheckpoint>> modelStore() {
+        return modelStore(UnaryOperator.identity());
+    }
+
+    private static StoreBuilder<KeyValueStore<String, ModelCheckpoint>> modelStore(
+            UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         Map<String, String> changelog = new HashMap<>();
         changelog.put("cleanup.policy", "compact");
         changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.MODEL_STORE), Serdes.String(),
+        return Stores.keyValueStoreBuilder(supplier(Names.MODEL_STORE, stores), Serdes.String(),
                         StreamfitSerdes.modelCheckpoint())
                 // The cache keeps only the latest checkpoint per model until the commit.
                 .withCachingEnabled()
@@ -141,12 +162,26 @@ public final class StreamfitTopology {
 
     /** The logged store of timesteps that wait for their micro-batch (bounded: batch.timesteps per model). */
     public static StoreBuilder<KeyValueStore<String, byte[]>> pendingStore() {
+        return pendingStore(UnaryOperator.identity());
+    }
+
+    private static StoreBuilder<KeyValueStore<String, byte[]>> pendingStore(
+            UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         Map<String, String> changelog = new HashMap<>();
         changelog.put("cleanup.policy", "compact");
         changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.PENDING_STORE), Serdes.String(),
+        return Stores.keyValueStoreBuilder(supplier(Names.PENDING_STORE, stores), Serdes.String(),
                         Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
+    }
+
+    /** The RocksDB store {@code name}, as {@code stores} wraps it (the identity in the service). */
+    private static KeyValueBytesStoreSupplier supplier(String name, UnaryOperator<KeyValueBytesStoreSupplier> stores) {
+        KeyValueBytesStoreSupplier supplier = stores.apply(Stores.persistentKeyValueStore(name));
+        if (supplier == null || !name.equals(supplier.name())) {
+            throw new IllegalArgumentException("a store wrapper must keep the store's name " + name);
+        }
+        return supplier;
     }
 }

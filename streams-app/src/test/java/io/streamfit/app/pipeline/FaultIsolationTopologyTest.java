@@ -11,6 +11,7 @@ import java.util.Map;
 
 import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.testing.FaultyStores;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.schemas.FeatureVector;
@@ -22,6 +23,8 @@ import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Faults of one model key stay with that key (quarantine); faults of the instance stop it and
@@ -86,6 +89,25 @@ class FaultIsolationTopologyTest {
         // Its stored checkpoint is left as it was, for a person to inspect.
         assertThat(topology.<ModelCheckpoint>storeValue(Names.MODEL_STORE, "a").getModelState())
                 .isEqualTo(ByteBuffer.wrap(garbage));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ProcessorStateException", "IllegalStateException"})
+    void aPendingStoreThatFailsAPutStopsTheTaskAndDeadLettersNothing(String error) {
+        // No cache, so that the write reaches the store inside the processor, where the processing
+        // exception handler sees a failure first; any store failure there is the instance's.
+        FaultyStores faults = FaultyStores.of(Names.PENDING_STORE);
+        topology = TopologyHarness.startWithStores(TestConfigs.regressor(M).app("fault-test").stateDir(stateDir)
+                .with("model.hidden", 4).with("batch.timesteps", 4).with("batch.flush.when.idle", false)
+                .with("batch.max.wait.ms", 600_000).with("statestore.cache.max.bytes", 0).toMap(), faults);
+        topology.send(record("a", 1));
+        faults.failPut(1, error.equals("IllegalStateException") ? FaultyStores.RUNTIME_ERROR : FaultyStores.STORE_ERROR);
+
+        assertThatThrownBy(() -> topology.send(record("a", 2)))
+                .satisfies(e -> assertThat(FaultClass.of(e)).isEqualTo(FaultClass.INSTANCE))
+                .hasStackTraceContaining(Names.PENDING_STORE);
+        assertThat(faults.faults()).isEqualTo(1);
+        assertThat(topology.deadLetters().readRecordsToList()).isEmpty();
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -49,6 +50,11 @@ public final class TopologyHarness implements AutoCloseable {
 
     private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics, ConfiguredKind kind,
                             OutputLimits limits) {
+        this(config, metrics, kind, limits, UnaryOperator.identity());
+    }
+
+    private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics, ConfiguredKind kind,
+                            OutputLimits limits, UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         this.config = config;
         this.metrics = metrics;
         this.limits = limits;
@@ -56,7 +62,7 @@ public final class TopologyHarness implements AutoCloseable {
         // As the service does: the handlers count in the same meters and size dead letters by the same limits.
         props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
         props.put(DeadLetterHandlers.LIMITS_CONFIG, limits);
-        this.driver = new TopologyTestDriver(StreamfitTopology.build(config, kind, metrics, limits), props);
+        this.driver = new TopologyTestDriver(StreamfitTopology.build(config, kind, metrics, limits, stores), props);
         this.topics = config.topics();
         // Raw bytes in, as the topology's source reads them: tests send bad records as well as good ones.
         this.input = driver.createInputTopic(topics.features().name(), new ByteArraySerializer(),
@@ -92,6 +98,14 @@ public final class TopologyHarness implements AutoCloseable {
         StreamfitConfig config = config(properties);
         return new TopologyHarness(config, new StreamfitMetrics(new SimpleMeterRegistry()), kind.apply(config.kind()),
                 limits);
+    }
+
+    /** As {@link #start(Map)}, with the model and pending stores wrapped by {@code stores}, e.g. {@link FaultyStores}. */
+    public static TopologyHarness startWithStores(Map<String, String> properties,
+                                                  UnaryOperator<KeyValueBytesStoreSupplier> stores) {
+        StreamfitConfig config = config(properties);
+        return new TopologyHarness(config, new StreamfitMetrics(new SimpleMeterRegistry()), config.kind(),
+                config.outputLimits(), stores);
     }
 
     private static StreamfitConfig config(Map<String, String> properties) {
