@@ -20,8 +20,22 @@ package io.streamfit.model.stats;
  * value); {@link #count()}, {@link #means()}, {@link #m2()} and {@link #restore} carry the state
  * through a checkpoint exactly, so a restored scaler transforms bit for bit as the original.
  * Nothing is allocated per object. Not thread-safe.
+ *
+ * <p>Unlike River's, it does not let one value ruin it: a single 1e12 among unit-scale values would
+ * make the variance so large that every later value scales to about 0, for good (the moments never
+ * forget). So after {@link #WARMUP} objects a value enters the moments clipped to
+ * {@code mean ± }{@link #CLIP_STDS}{@code  · std} of the feature (where that std is not 0), and a
+ * standardized value leaves {@link #transform} clipped to {@code ±}{@link #MAX_SCALED}, far beyond
+ * any ordinary one, so that no feature enters the network at a size that overflows it.
  */
 public final class StandardScaler {
+
+    /** Objects whose values enter the moments as they are, before the clip applies. */
+    public static final int WARMUP = 32;
+    /** How many standard deviations from the mean a value may move the moments, after the warm-up. */
+    public static final double CLIP_STDS = 10;
+    /** The largest standardized value handed to the network, either sign. */
+    public static final double MAX_SCALED = 1000;
 
     private final double[] mean;
     private final double[] m2;
@@ -57,10 +71,15 @@ public final class StandardScaler {
      * The values must be finite (the record screen lets no other through).
      */
     public void learn(float[] x, int offset) {
+        boolean clip = count >= WARMUP;
         count++;
         double n = count;
         for (int j = 0; j < mean.length; j++) {
             double v = x[offset + j];
+            if (clip && m2[j] > 0) {
+                double reach = CLIP_STDS * Math.sqrt(m2[j] / (n - 1));
+                v = Math.max(mean[j] - reach, Math.min(mean[j] + reach, v));
+            }
             double d = v - mean[j];
             mean[j] += d / n;
             m2[j] += d * (v - mean[j]);
@@ -96,7 +115,8 @@ public final class StandardScaler {
             stale = false;
         }
         for (int j = 0; j < mean.length; j++) {
-            out[outOffset + j] = (float) ((x[offset + j] - mean[j]) / scale[j]);
+            double z = (x[offset + j] - mean[j]) / scale[j];
+            out[outOffset + j] = (float) Math.max(-MAX_SCALED, Math.min(MAX_SCALED, z));
         }
     }
 

@@ -15,7 +15,7 @@ class StandardScalerTest {
     /**
      * Rows of m features: a standard normal one, one far from 0 with a small spread (where sums of
      * x and x^2 would lose their digits), a constant one, pixel-like integers 0..16, and a feature
-     * that stays 0 for the first half and then moves.
+     * that stays 0 for its first rows (within the warm-up) and then moves.
      */
     private static float[][] data(int n, long seed) {
         Random rnd = new Random(seed);
@@ -25,7 +25,7 @@ class StandardScalerTest {
             x[i][1] = (float) (1e4 + 0.01 * rnd.nextGaussian());
             x[i][2] = 3.25f;
             x[i][3] = rnd.nextInt(17);
-            x[i][4] = i < n / 2 ? 0f : (float) (5 * rnd.nextGaussian());
+            x[i][4] = i < StandardScaler.WARMUP / 2 ? 0f : (float) (5 * rnd.nextGaussian());
         }
         return x;
     }
@@ -65,6 +65,55 @@ class StandardScalerTest {
         assertThat(s.variance(2)).isZero();
         assertThat(s.scale(2)).isEqualTo(1.0);
         assertThat(s.scale(0)).isCloseTo(1.0, within(0.1));
+    }
+
+    @Test
+    void oneHugeValueAfterTheWarmUpCannotRuinTheScaleAndLeavesTheTransformBounded() {
+        float[][] x = data(500, 9);
+        StandardScaler clean = new StandardScaler(M);
+        StandardScaler poisoned = new StandardScaler(M);
+        for (int i = 0; i < x.length; i++) {
+            clean.learn(x[i], 0);
+            poisoned.learn(x[i], 0);
+            if (i == 250) {
+                float[] huge = x[i].clone();
+                huge[0] = 1e12f;
+                poisoned.learn(huge, 0);
+            }
+        }
+        // Entered at most 10 std from the mean: one value of 501 moves the std a little, not 1e12-fold.
+        assertThat(poisoned.scale(0)).isBetween(clean.scale(0), clean.scale(0) * 1.2);
+        assertThat(poisoned.mean(0)).isCloseTo(clean.mean(0), within(10 * clean.scale(0) / 250));
+        float[] out = new float[M];
+        float[] huge = x[0].clone();
+        huge[0] = 1e12f;
+        poisoned.transform(huge, 0, out, 0);
+        assertThat(out[0]).isEqualTo((float) StandardScaler.MAX_SCALED);
+        huge[0] = -1e12f;
+        poisoned.transform(huge, 0, out, 0);
+        assertThat(out[0]).isEqualTo((float) -StandardScaler.MAX_SCALED);
+    }
+
+    @Test
+    void aFeatureThatStartsMovingLongAfterTheWarmUpIsHeldBackAtFirstAndThenReachesItsSpread() {
+        Random rnd = new Random(3);
+        int zeros = 1000;
+        float[][] x = new float[zeros + 2000][1];
+        for (int i = zeros; i < x.length; i++) {
+            x[i][0] = (float) (5 * rnd.nextGaussian());
+        }
+        StandardScaler s = new StandardScaler(1);
+        for (int n = 1; n <= x.length; n++) {
+            s.learn(x[n - 1], 0);
+            double ref = Math.sqrt(twoPass(x, n, 0)[1]);
+            if (n == zeros + 300) {
+                // The price of the clip: a spread that appears after a long constant run is
+                // admitted 10 std at a time, so it lags at first.
+                assertThat(s.scale(0)).isBetween(0.75 * ref, ref);
+            } else if (n == x.length) {
+                assertThat(s.scale(0)).isCloseTo(ref, within(0.05 * ref));
+            }
+        }
     }
 
     @Test
