@@ -89,6 +89,12 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
     public static final String HTTP_HOST = "http.host";
     public static final String HTTP_PORT = "http.port";
+    public static final String HTTP_THREADS = "http.threads";
+    public static final String HTTP_QUEUE_SIZE = "http.queue.size";
+    public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
+    public static final String HTTP_IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
+    public static final String HTTP_MODELS_LIMIT_DEFAULT = "http.models.limit.default";
+    public static final String HTTP_MODELS_LIMIT_MAX = "http.models.limit.max";
 
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";

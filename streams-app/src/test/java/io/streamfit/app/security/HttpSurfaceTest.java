@@ -82,6 +82,15 @@ class HttpSurfaceTest {
     }
 
     @Test
+    void theServerSoftwareIsNotAdvertised() throws Exception {
+        for (String path : new String[] {"/metrics", "/health", "/models", "/other"}) {
+            HttpResponse<String> r = send("GET", path, HttpRequest.BodyPublishers.noBody());
+            assertThat(r.headers().firstValue("Server")).as(path).isEmpty();
+            assertThat(r.headers().firstValue("X-Powered-By")).as(path).isEmpty();
+        }
+    }
+
+    @Test
     void healthIsDownBeforeTheStreamsClientRuns() throws Exception {
         HttpResponse<String> r = send("GET", "/health", HttpRequest.BodyPublishers.noBody());
         assertThat(r.statusCode()).isEqualTo(503);
