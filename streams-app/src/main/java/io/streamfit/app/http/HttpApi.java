@@ -260,12 +260,18 @@ public final class HttpApi implements AutoCloseable {
             });
             String method = request.getMethod();
             String path = request.getHttpURI().getPath();
+            boolean body = hasBody(request);
+            if (body) {
+                // Its body is never read, so the connection cannot serve another request: say so, or
+                // a client that keeps it alive sends its next request into a connection Jetty closes.
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             if (!"GET".equals(method) && !"HEAD".equals(method)) {
                 send(response, done, withHeader(json(405, Map.of("error", "method not allowed; this API is read-only")),
                         "Allow", "GET, HEAD"));
             } else if (request.getHttpURI().getPathQuery().length() > MAX_URI_CHARS) {
                 send(response, done, json(414, Map.of("error", "URI longer than " + MAX_URI_CHARS + " characters")));
-            } else if (hasBody(request)) {
+            } else if (body) {
                 // Nothing here reads a body; refusing one keeps a client from making us buffer it.
                 send(response, done, json(413, Map.of("error", "request bodies are not accepted")));
             } else if ("/health".equals(path)) {
