@@ -9,6 +9,8 @@
 #   benchmarks/run.sh restore [options]    checkpoint bytes per commit, restore time of a ~1 MB model
 #   benchmarks/run.sh backfill [options]  streamfit backfill of 100k and 1M one-hot instances: time, memory
 #   benchmarks/run.sh gpu-check [--expect cpu|gpu]   which device TF ran the regressor's ops on
+#   benchmarks/run.sh http [options]       GET /models pages with 300,000 models at -Xmx1g; /health latency
+#                                          under slow and greedy clients; --help lists options
 #   benchmarks/run.sh build               only (re)build
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
 #
@@ -51,11 +53,13 @@ case "$cmd" in
   restore)   exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.RestoreBench "$@" ;;
   backfill)  exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.BackfillBench "$@" ;;
   gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
+  http)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --latency-seconds 5 --latency-warm-up-seconds 5 \
         --latency-warm-up-max-seconds 10 \
         --guarantees exactly_once_v2
+    "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench --models 5000 --slow 10 --greedy 2 --probes 20
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
-  *) sed -n '2,17p' "$0" >&2; exit 64 ;;
+  *) sed -n '2,19p' "$0" >&2; exit 64 ;;
 esac

@@ -91,6 +91,12 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String HTTP_PORT = "http.port";
     public static final String HEALTH_STALL_TIMEOUT_MS = "health.stall.timeout.ms";
     public static final String MAX_ABS_FEATURE = "max.abs.feature";
+    public static final String HTTP_THREADS = "http.threads";
+    public static final String HTTP_QUEUE_SIZE = "http.queue.size";
+    public static final String HTTP_READ_TIMEOUT_MS = "http.read.timeout.ms";
+    public static final String HTTP_IDLE_TIMEOUT_MS = "http.idle.timeout.ms";
+    public static final String HTTP_MODELS_LIMIT_DEFAULT = "http.models.limit.default";
+    public static final String HTTP_MODELS_LIMIT_MAX = "http.models.limit.max";
 
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";

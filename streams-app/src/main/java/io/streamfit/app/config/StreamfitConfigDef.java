@@ -156,7 +156,26 @@ final class StreamfitConfigDef {
                     + "has not moved for this long (and no state restoration in between) is stalled: /health then "
                     + "answers 503 STALLED with the partitions, so that a liveness probe restarts the instance, and "
                     + "streamfit_stalled_partitions counts them. Checked every quarter of it, at most every 30 s, "
-                    + "through the admin client. 0 = off.");
+                    + "through the admin client. 0 = off.")
+            .define(HTTP_THREADS, Type.INT, 4, Range.between(1, 256), Importance.LOW,
+                    "Worker threads of /metrics and /models (a fixed pool). /health has a thread of its own, so "
+                            + "busy workers never delay it.")
+            .define(HTTP_QUEUE_SIZE, Type.INT, 64, Range.between(0, 100_000), Importance.LOW,
+                    "Requests of /metrics and /models that may wait for a worker; one more is answered 503 with "
+                            + "Retry-After at once instead of piling up.")
+            .define(HTTP_READ_TIMEOUT_MS, Type.INT, 5_000, Range.between(100, 3_600_000), Importance.LOW,
+                    "A connection must deliver a whole request line and headers within this many ms of opening, "
+                            + "or of its previous response, or it is closed: a client that sends its request byte by "
+                            + "byte or never finishes it (slowloris) keeps its connection no longer, and never holds a "
+                            + "thread. Idle keep-alive connections close after it too.")
+            .define(HTTP_IDLE_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 3_600_000), Importance.LOW,
+                    "A connection on which no byte moves for this many ms is closed, e.g. one whose client does not "
+                            + "read its response (its worker is free again).")
+            .define(HTTP_MODELS_LIMIT_DEFAULT, Type.INT, 100, Range.between(1, 100_000), Importance.LOW,
+                    "Models per page of GET /models without ?limit= (at most http.models.limit.max).")
+            .define(HTTP_MODELS_LIMIT_MAX, Type.INT, 1000, Range.between(1, 100_000), Importance.LOW,
+                    "Largest page of GET /models; a larger ?limit= is served this many. It bounds the memory "
+                            + "one request takes, whatever the number of models.");
 
     static {
         defineOptimizerParams(DEF);

@@ -1,67 +1,324 @@
 package io.streamfit.app.http;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
 /**
  * The read-only HTTP surface: {@code GET /metrics} (Prometheus text), {@code GET /health} (200 only
  * while the Streams client is RUNNING or REBALANCING: status UP, or DEGRADED with the count of
- * quarantined model keys; 503 DOWN otherwise), {@code GET /models} and
- * {@code GET /models/{key}} (version, updates, prequential metrics, last checkpoint).
+ * quarantined model keys; 503 DOWN otherwise, or STALLED while an input partition does not move), {@code GET /models?limit=N&after=KEY} (a page of the
+ * live models in key order, with the cursor of the next) and {@code GET /models/{key}} (version,
+ * updates, prequential metrics, last checkpoint).
  *
  * <p>Only GET and HEAD are served (405 otherwise), without a request body (413) and with a URI of
  * at most {@link #MAX_URI_CHARS} characters (414). Nothing here changes state; an endpoint that
  * does must not be added without authentication. Bind to 127.0.0.1 (the default) unless the port
  * must be reachable from elsewhere, e.g. 0.0.0.0 inside a container.
+ *
+ * <p>Under load: Jetty reads and parses requests on its selector without holding a thread, so a
+ * slow or stalled client costs a socket, not a worker; {@link RequestDeadline} closes a connection
+ * that has not delivered its request head within {@link HttpSettings#readTimeoutMs()}, and Jetty's
+ * idle timeout one on which nothing moves ({@link HttpSettings#idleTimeoutMs()}). {@code /metrics}
+ * and {@code /models} run on a fixed pool with a bounded queue; a request that finds the queue full
+ * is answered 503 with {@code Retry-After} at once. {@code /health} has its own thread, so a
+ * Kubernetes probe is answered while every worker is busy.
  */
 public final class HttpApi implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Longest request URI served (414 beyond): model keys are short, and nothing else takes parameters. */
+    /** Longest request URI served (414 beyond): model keys are short, and the only parameters are a page's. */
     public static final int MAX_URI_CHARS = 2048;
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    /** Health requests that may wait for the health thread; each takes microseconds. */
+    static final int HEALTH_QUEUE = 32;
 
-    private HttpApi(HttpServer server, ExecutorService executor) {
+    /** Jetty's own threads: the selector (which also accepts) and the completion of asynchronous writes. */
+    private static final int IO_THREADS = 4;
+
+    private static final List<String> ENDPOINTS = List.of("/metrics", "/health", "/models", "/models/{key}");
+
+    /**
+     * Model keys are arbitrary strings: a key may hold '/', '%', ';' or "..", which a client
+     * percent-encodes. Jetty refuses such paths by default as ambiguous (they matter to servlet
+     * path mapping and file serving, neither of which is here); this server decodes the raw path
+     * itself, so it allows them. Malformed percent-encoding and UTF-8 are still refused (400).
+     */
+    private static final UriCompliance KEY_PATHS = UriCompliance.from(EnumSet.of(
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEGMENT, UriCompliance.Violation.AMBIGUOUS_EMPTY_SEGMENT,
+            UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR, UriCompliance.Violation.AMBIGUOUS_PATH_PARAMETER,
+            UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING, UriCompliance.Violation.SUSPICIOUS_PATH_CHARACTERS));
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final ThreadPoolExecutor workers;
+    private final ThreadPoolExecutor health;
+    private final RequestDeadline deadline;
+
+    private HttpApi(Server server, ServerConnector connector, ThreadPoolExecutor workers, ThreadPoolExecutor health,
+                    RequestDeadline deadline) {
         this.server = server;
-        this.executor = executor;
+        this.connector = connector;
+        this.workers = workers;
+        this.health = health;
+        this.deadline = deadline;
     }
 
     /**
-     * Starts serving.
+     * Starts serving with the {@code http.*} settings of the app's configuration.
      *
      * @param host bind address (127.0.0.1 keeps it local)
      * @param port port, 0 for any free one
      */
     public static HttpApi start(String host, int port, StreamfitApp app, PrometheusMeterRegistry registry)
             throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "streamfit-http");
+        return start(host, port, app, registry, HttpSettings.from(app.config()));
+    }
+
+    /**
+     * Starts serving.
+     *
+     * @param host     bind address (127.0.0.1 keeps it local)
+     * @param port     port, 0 for any free one
+     * @param settings pool, queue, timeouts and page sizes
+     */
+    public static HttpApi start(String host, int port, StreamfitApp app, PrometheusMeterRegistry registry,
+                                HttpSettings settings) throws IOException {
+        QueuedThreadPool io = new QueuedThreadPool(IO_THREADS, 1);
+        io.setName("streamfit-http-io");
+        io.setDaemon(true);
+        io.setReservedThreads(0);
+        Server server = new Server(io);
+        server.setStopTimeout(0);
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setUriCompliance(KEY_PATHS);
+        ScheduledExecutorScheduler timer = new ScheduledExecutorScheduler("streamfit-http-timer", true);
+        // acceptors 0: the one selector thread accepts too, so no thread blocks in accept().
+        ServerConnector connector = new ServerConnector(server, null, timer, null, 0, 1,
+                new HttpConnectionFactory(http));
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(settings.idleTimeoutMs());
+        RequestDeadline deadline = new RequestDeadline(timer, settings.readTimeoutMs(),
+                counter(registry, "streamfit.http.timeouts",
+                        "Connections closed for not sending a whole request head within http.read.timeout.ms"));
+        connector.addEventListener(deadline);
+        server.addConnector(connector);
+
+        ThreadPoolExecutor workers = pool("streamfit-http", settings.threads(), settings.queueSize());
+        ThreadPoolExecutor health = pool("streamfit-http-health", 1, HEALTH_QUEUE);
+        server.setHandler(new Router(app, registry, settings, deadline, workers, health,
+                rejected(registry, "workers"), rejected(registry, "health")));
+        HttpApi api = new HttpApi(server, connector, workers, health, deadline);
+        try {
+            server.start();
+        } catch (Exception e) {
+            api.close();
+            throw e instanceof IOException io2 ? io2 : new IOException("HTTP server did not start on " + host + ":"
+                    + port + ": " + e.getMessage(), e);
+        }
+        return api;
+    }
+
+    private static Counter rejected(MeterRegistry registry, String pool) {
+        return Counter.builder("streamfit.http.rejected").tag("pool", pool)
+                .description("HTTP requests answered 503 at once: every thread of their pool busy, its queue full")
+                .register(registry);
+    }
+
+    private static Counter counter(MeterRegistry registry, String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    /** A fixed pool whose queue holds {@code queue} tasks; it refuses (throws) beyond. */
+    private static ThreadPoolExecutor pool(String name, int threads, int queue) {
+        BlockingQueue<Runnable> q = queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue);
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, q, r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
-        });
-        server.setExecutor(executor);
-        server.createContext("/metrics", ex -> handle(ex, () ->
-                new Response(200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
-        server.createContext("/health", ex -> handle(ex, () -> {
+        }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** UP, DEGRADED (running, some model keys quarantined) or DOWN; only DOWN answers 503. */
+    static String healthStatus(boolean running, int quarantined) {
+        return !running ? "DOWN" : quarantined > 0 ? "DEGRADED" : "UP";
+    }
+
+    /** The bound port (useful with port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    /** Connections whose request-head deadline is running (for tests). */
+    int connectionsAwaitingRequest() {
+        return deadline.armedCount();
+    }
+
+    /** Requests of /metrics and /models waiting for a worker (for tests). */
+    int queuedRequests() {
+        return workers.getQueue().size();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // Stopping closes the sockets; nothing is left to do if it fails halfway.
+        }
+        workers.shutdownNow();
+        health.shutdownNow();
+    }
+
+    private record Reply(int status, String contentType, byte[] body, Map<String, String> headers) {
+
+        Reply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, Map.of());
+        }
+    }
+
+    private interface Endpoint {
+        Reply serve() throws IOException;
+    }
+
+    /**
+     * Routes each request: the refusals (405, 413, 414, 404) are answered on Jetty's thread at
+     * once; {@code /health} goes to its own thread, {@code /metrics} and {@code /models} to the
+     * workers. It never blocks, so Jetty may call it on the selector.
+     */
+    private static final class Router extends Handler.Abstract.NonBlocking {
+
+        private final StreamfitApp app;
+        private final PrometheusMeterRegistry registry;
+        private final HttpSettings settings;
+        private final RequestDeadline deadline;
+        private final ThreadPoolExecutor workers;
+        private final ThreadPoolExecutor health;
+        private final Counter workersRejected;
+        private final Counter healthRejected;
+
+        Router(StreamfitApp app, PrometheusMeterRegistry registry, HttpSettings settings, RequestDeadline deadline,
+               ThreadPoolExecutor workers, ThreadPoolExecutor health, Counter workersRejected, Counter healthRejected) {
+            this.app = app;
+            this.registry = registry;
+            this.settings = settings;
+            this.deadline = deadline;
+            this.workers = workers;
+            this.health = health;
+            this.workersRejected = workersRejected;
+            this.healthRejected = healthRejected;
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            Connection connection = request.getConnectionMetaData().getConnection();
+            deadline.disarm(connection);
+            Callback done = Callback.from(() -> {
+                deadline.arm(connection);
+                callback.succeeded();
+            }, x -> {
+                deadline.arm(connection);
+                callback.failed(x);
+            });
+            String method = request.getMethod();
+            String path = request.getHttpURI().getPath();
+            boolean body = hasBody(request);
+            if (body) {
+                // Its body is never read, so the connection cannot serve another request: say so, or
+                // a client that keeps it alive sends its next request into a connection Jetty closes.
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+            if (!"GET".equals(method) && !"HEAD".equals(method)) {
+                send(response, done, withHeader(json(405, Map.of("error", "method not allowed; this API is read-only")),
+                        "Allow", "GET, HEAD"));
+            } else if (request.getHttpURI().getPathQuery().length() > MAX_URI_CHARS) {
+                send(response, done, json(414, Map.of("error", "URI longer than " + MAX_URI_CHARS + " characters")));
+            } else if (body) {
+                // Nothing here reads a body; refusing one keeps a client from making us buffer it.
+                send(response, done, json(413, Map.of("error", "request bodies are not accepted")));
+            } else if ("/health".equals(path)) {
+                dispatch(health, healthRejected, response, done, false, this::health);
+            } else if ("/metrics".equals(path)) {
+                dispatch(workers, workersRejected, response, done, true, () -> new Reply(200,
+                        "text/plain; version=0.0.4; charset=utf-8", registry.scrape().getBytes(StandardCharsets.UTF_8)));
+            } else if ("/models".equals(path) || path.startsWith("/models/")) {
+                String query = request.getHttpURI().getQuery();
+                dispatch(workers, workersRejected, response, done, true, () -> models(path, query));
+            } else {
+                send(response, done, json(404, Map.of("error", "not found", "endpoints", ENDPOINTS)));
+            }
+            return true;
+        }
+
+        /**
+         * Runs an endpoint on {@code pool}, or answers 503 at once when its queue is full. A worker
+         * writes its reply blocking, so the replies in memory are bounded by the workers (a client
+         * that does not read holds one until the idle timeout); the health thread writes without
+         * waiting, so no client can hold it.
+         */
+        private void dispatch(ThreadPoolExecutor pool, Counter rejected, Response response, Callback done,
+                              boolean blocking, Endpoint endpoint) {
+            try {
+                pool.execute(() -> {
+                    Reply r;
+                    try {
+                        r = endpoint.serve();
+                    } catch (IOException | RuntimeException e) {
+                        r = json(500, Map.of("error", e.getClass().getSimpleName()));
+                    }
+                    if (blocking) {
+                        sendAndWait(response, done, r);
+                    } else {
+                        send(response, done, r);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                rejected.increment();
+                send(response, done, withHeader(json(503, Map.of("error",
+                        "busy: every worker is taken and " + pool.getQueue().size() + " requests wait; retry later")),
+                        "Retry-After", "1"));
+            }
+        }
+
+        private Reply health() {
             Map<String, Object> body = new LinkedHashMap<>();
             int quarantined = app.metrics().quarantined().size();
             // DEGRADED stays 200: a restart cannot repair a corrupt checkpoint, so a liveness probe
@@ -83,34 +340,70 @@ public final class HttpApi implements AutoCloseable {
                 body.put("error", access != null ? access : String.valueOf(app.fatalError().getMessage()));
             }
             return json(app.healthy() && stalls.isEmpty() ? 200 : 503, body);
-        }));
-        server.createContext("/models", ex -> handle(ex, () -> models(ex, app)));
-        server.createContext("/", ex -> handle(ex, () -> json(404, Map.of("error", "not found",
-                "endpoints", java.util.List.of("/metrics", "/health", "/models", "/models/{key}")))));
-        server.start();
-        return new HttpApi(server, executor);
+        }
+
+        private Reply models(String path, String query) {
+            String rest = path.length() > "/models/".length() ? path.substring("/models/".length()) : "";
+            if (!rest.isEmpty()) {
+                String key;
+                try {
+                    key = URLDecoder.decode(rest, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return json(400, Map.of("error", "malformed percent-encoding in the model key"));
+                }
+                ModelInfo info = app.metrics().model(key);
+                if (info == null) {
+                    return json(404, Map.of("error", "no live model '" + key + "' in this instance"));
+                }
+                return json(200, describe(info));
+            }
+            Map<String, String> params;
+            try {
+                params = queryParameters(query);
+            } catch (IllegalArgumentException e) {
+                return json(400, Map.of("error", "malformed percent-encoding in the query"));
+            }
+            int limit = settings.defaultLimit();
+            String rawLimit = params.get("limit");
+            if (rawLimit != null) {
+                try {
+                    limit = Integer.parseInt(rawLimit.trim());
+                } catch (NumberFormatException e) {
+                    limit = 0;
+                }
+                if (limit < 1) {
+                    return json(400, Map.of("error", "limit must be a whole number from 1 to " + settings.maxLimit()));
+                }
+                limit = Math.min(limit, settings.maxLimit());
+            }
+            ModelPage page = ModelPage.of(app.metrics().models(), params.get("after"), limit);
+            Map<String, Object> models = new LinkedHashMap<>();
+            page.models().forEach(m -> models.put(m.key(), describe(m)));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("models", models);
+            body.put("limit", limit);
+            body.put("next", page.next());
+            body.put("total", app.metrics().models().size());
+            return json(200, body);
+        }
     }
 
-    /** UP, DEGRADED (running, some model keys quarantined) or DOWN; only DOWN answers 503. */
-    static String healthStatus(boolean running, int quarantined) {
-        return !running ? "DOWN" : quarantined > 0 ? "DEGRADED" : "UP";
-    }
-
-    private static Response models(HttpExchange ex, StreamfitApp app) throws IOException {
-        String path = ex.getRequestURI().getRawPath();
-        String rest = path.length() > "/models".length() ? path.substring("/models".length() + 1) : "";
-        if (rest.isEmpty()) {
-            Map<String, Object> all = new LinkedHashMap<>();
-            app.metrics().models().stream().sorted(java.util.Comparator.comparing(ModelInfo::key))
-                    .forEach(m -> all.put(m.key(), describe(m)));
-            return json(200, Map.of("models", all));
+    /** Query parameters, the first of each name; form-decoded. */
+    static Map<String, String> queryParameters(String query) {
+        Map<String, String> params = new HashMap<>();
+        if (query == null || query.isEmpty()) {
+            return params;
         }
-        String key = URLDecoder.decode(rest, StandardCharsets.UTF_8);
-        ModelInfo info = app.metrics().model(key);
-        if (info == null) {
-            return json(404, Map.of("error", "no live model '" + key + "' in this instance"));
+        for (String pair : query.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.putIfAbsent(name, value);
         }
-        return json(200, describe(info));
+        return params;
     }
 
     private static Map<String, Object> describe(ModelInfo m) {
@@ -150,61 +443,51 @@ public final class HttpApi implements AutoCloseable {
         return Double.isFinite(v) ? v : null;
     }
 
-    private static Response json(int status, Object body) throws IOException {
-        return new Response(status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
-    }
-
-    private interface Handler {
-        Response get() throws IOException;
-    }
-
-    private record Response(int status, String contentType, String body) {
-    }
-
-    private static void handle(HttpExchange ex, Handler handler) throws IOException {
-        try (ex) {
-            Response r;
-            if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().add("Allow", "GET, HEAD");
-                r = json(405, Map.of("error", "method not allowed; this API is read-only"));
-            } else if (ex.getRequestURI().toString().length() > MAX_URI_CHARS) {
-                r = json(414, Map.of("error", "URI longer than " + MAX_URI_CHARS + " characters"));
-            } else if (hasBody(ex)) {
-                // Nothing here reads a body; refusing one keeps a client from making us buffer it.
-                r = json(413, Map.of("error", "request bodies are not accepted"));
-            } else {
-                try {
-                    r = handler.get();
-                } catch (RuntimeException e) {
-                    r = json(500, Map.of("error", e.getClass().getSimpleName()));
-                }
-            }
-            byte[] bytes = r.body().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", r.contentType());
-            boolean head = "HEAD".equals(ex.getRequestMethod());
-            ex.sendResponseHeaders(r.status(), head ? -1 : bytes.length);
-            if (!head) {
-                try (OutputStream os = ex.getResponseBody()) {
-                    os.write(bytes);
-                }
-            }
+    private static Reply json(int status, Object body) {
+        try {
+            return new Reply(status, "application/json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body));
+        } catch (IOException e) {
+            // Maps of strings and numbers always serialize; this is a bug, not a client's doing.
+            throw new IllegalStateException("cannot write JSON reply", e);
         }
     }
 
-    private static boolean hasBody(HttpExchange ex) {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        return ex.getRequestHeaders().containsKey("Transfer-Encoding")
+    private static Reply withHeader(Reply r, String name, String value) {
+        Map<String, String> headers = new LinkedHashMap<>(r.headers());
+        headers.put(name, value);
+        return new Reply(r.status(), r.contentType(), r.body(), headers);
+    }
+
+    private static boolean hasBody(Request request) {
+        String length = request.getHeaders().get(HttpHeader.CONTENT_LENGTH);
+        return request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)
                 || (length != null && !length.trim().equals("0"));
     }
 
-    /** The bound port (useful with port 0). */
-    public int port() {
-        return server.getAddress().getPort();
+    private static void prepare(Response response, Reply r) {
+        response.setStatus(r.status());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, r.contentType());
+        // Jetty sends the length and, for HEAD, leaves the body out.
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, r.body().length);
+        r.headers().forEach((name, value) -> response.getHeaders().put(name, value));
     }
 
-    @Override
-    public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+    /** Writes without waiting; {@code done} completes the exchange when the bytes are out. */
+    private static void send(Response response, Callback done, Reply r) {
+        prepare(response, r);
+        response.write(true, ByteBuffer.wrap(r.body()), done);
+    }
+
+    /** Writes and waits until the bytes are out (or the idle timeout gives up on the client). */
+    private static void sendAndWait(Response response, Callback done, Reply r) {
+        prepare(response, r);
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(true, ByteBuffer.wrap(r.body()), written);
+            written.block();
+        } catch (IOException | RuntimeException e) {
+            done.failed(e);
+            return;
+        }
+        done.succeeded();
     }
 }

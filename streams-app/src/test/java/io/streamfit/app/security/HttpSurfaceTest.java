@@ -61,6 +61,8 @@ class HttpSurfaceTest {
                 HttpResponse<String> r = send(method, path, HttpRequest.BodyPublishers.ofString("{}"));
                 assertThat(r.statusCode()).as("%s %s", method, path).isEqualTo(405);
                 assertThat(r.headers().firstValue("Allow")).hasValue("GET, HEAD");
+                // The body is not read, so the connection closes; a client must not send on it again.
+                assertThat(r.headers().firstValue("Connection")).as("%s %s", method, path).hasValue("close");
             }
         }
     }
@@ -69,6 +71,7 @@ class HttpSurfaceTest {
     void requestBodiesAreRefused() throws Exception {
         HttpResponse<String> r = send("GET", "/models", HttpRequest.BodyPublishers.ofString("x".repeat(10_000)));
         assertThat(r.statusCode()).isEqualTo(413);
+        assertThat(r.headers().firstValue("Connection")).hasValue("close");
         assertThat(send("GET", "/models", HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(200);
     }
 
@@ -79,6 +82,15 @@ class HttpSurfaceTest {
         // Just under the limit is an ordinary miss.
         String shorter = "k".repeat(HttpApi.MAX_URI_CHARS - "/models/".length());
         assertThat(send("GET", "/models/" + shorter, HttpRequest.BodyPublishers.noBody()).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theServerSoftwareIsNotAdvertised() throws Exception {
+        for (String path : new String[] {"/metrics", "/health", "/models", "/other"}) {
+            HttpResponse<String> r = send("GET", path, HttpRequest.BodyPublishers.noBody());
+            assertThat(r.headers().firstValue("Server")).as(path).isEmpty();
+            assertThat(r.headers().firstValue("X-Powered-By")).as(path).isEmpty();
+        }
     }
 
     @Test
