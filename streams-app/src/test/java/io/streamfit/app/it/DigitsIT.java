@@ -158,13 +158,14 @@ class DigitsIT {
     /**
      * The raw pixels 0..16, as the data set has them, and {@code features.scaling=standard}: the
      * model standardizes them by its running moments, through backfill (whose checkpoint carries
-     * the moments of every epoch's images) and the service alike, with the same learning rate and
-     * optimizer as above. The bar, 0.954, is within one point of 0.964, the LogisticRegression
+     * the moments of every epoch's images) and the service alike, with the same optimizer as above
+     * at twice its learning rate (0.01 reaches 0.9556, 0.02 0.9583: standardized inputs take a
+     * larger step). The bar, 0.954, is within one point of 0.964, the LogisticRegression
      * score it was set against (docs/models.md has the scikit-learn numbers for this split).
      */
     @Test
     void withStandardFeatureScalingTheRawPixelsClassifyTheHeldOutTwentyPercent() throws Exception {
-        Result r = run("digits-scaled", "scaled-", false, Map.of("features.scaling", "standard"),
+        Result r = run("digits-scaled", "scaled-", false, Map.of("features.scaling", "standard", "optimizer.learning.rate", 0.02),
                 "digits-scaled-result.txt");
         assertThat(r.backfilled().getLearning().getFeatureMoments().getCount())
                 .as("backfill standardized every epoch's images").isEqualTo((long) EPOCHS * r.trainSize());
