@@ -29,7 +29,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             app.start();
         } catch (KafkaAccess.AuthenticationFailed e) {
-            System.err.println("streamfit cannot start: " + e.getMessage());
+            // The message names the cluster and the user: configured values, which may hold a secret.
+            System.err.println("streamfit cannot start: " + cfg.secretMask().mask(e.getMessage()));
             stop.closed();
             return 2;
         }
@@ -38,7 +39,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("streamfit running; HTTP on " + cfg.getString(StreamfitConfig.HTTP_HOST) + ":" + http.port());
             while (!stop.await(java.time.Duration.ofSeconds(1))) {
                 if (app.fatalError() != null) {
-                    System.err.println("streamfit stopped: " + app.fatalError());
+                    System.err.println("streamfit stopped: " + cfg.secretMask().mask(String.valueOf(app.fatalError())));
                     app.close();
                     return 2;
                 }
