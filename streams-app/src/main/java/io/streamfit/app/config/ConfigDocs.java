@@ -41,6 +41,7 @@ public final class ConfigDocs {
         SECTIONS.put("max", "Limits");
         SECTIONS.put("metrics", "Metrics");
         SECTIONS.put("tf", "TensorFlow");
+        SECTIONS.put("rocksdb", "State stores");
         SECTIONS.put("topic", "Topics");
         SECTIONS.put("topics", "Topics");
         SECTIONS.put("http", "HTTP");

@@ -79,6 +79,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String DIVERGENCE_LR_MIN_SCALE = "divergence.lr.min.scale";
     public static final String TF_INTRA_OP_THREADS = "tf.intra.op.threads";
     public static final String TF_INTER_OP_THREADS = "tf.inter.op.threads";
+    public static final String ROCKSDB_MEMORY_BYTES = "rocksdb.memory.bytes";
     public static final String TOPIC_FEATURES = "topic.features";
     public static final String TOPIC_OBJECT_PREDICTIONS = "topic.object.predictions";
     public static final String TOPIC_SUM_PREDICTIONS = "topic.sum.predictions";
@@ -255,6 +256,14 @@ public final class StreamfitConfig extends AbstractConfig {
     /** {@code divergence.lr.min.scale}: the lowest learning-rate scale. */
     public double divergenceLrMinScale() {
         return getDouble(DIVERGENCE_LR_MIN_SCALE);
+    }
+
+    /**
+     * {@code rocksdb.memory.bytes}: the off-heap memory that every RocksDB store of the process
+     * shares, in bytes; 0 leaves Kafka Streams' per-store defaults.
+     */
+    public long rocksdbMemoryBytes() {
+        return getLong(ROCKSDB_MEMORY_BYTES);
     }
 
     public String applicationId() {

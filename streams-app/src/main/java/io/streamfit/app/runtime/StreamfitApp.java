@@ -72,6 +72,7 @@ public final class StreamfitApp implements AutoCloseable {
         // The sinks check outputs against the limits; the production handler lowers them when the
         // broker refuses a record all the same. Both must hold the same instance.
         props.put(DeadLetterHandlers.LIMITS_CONFIG, limits);
+        BoundedRocksDbMemory.apply(props, config.rocksdbMemoryBytes());
         int threads = streamThreads(props);
         // Configured values, any of which may hold a secret (e.g. one read through a config provider).
         LOG.info("Starting streamfit: {}", config.secretMask().mask(String.format("%s (application.id=%s, "
