@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  *       {@code clientSecret="..."}): the option's value alone, which may be repeated elsewhere;</li>
  *   <li>it came through a config provider ({@code ${file:path:key}}, {@code ${dir:path:key}},
  *       {@code ${env:NAME}}): each substituted value, under any key, since streamfit cannot tell a
- *       password read from a file from anything else read from it.</li>
+ *       password read from a file from anything else read from it; but for the user name of a JAAS
+ *       configuration ({@code username="${dir:...:username}"}), which error messages name.</li>
  * </ul>
  * Every occurrence of a secret is hidden, also inside another value (a password pasted into
  * {@code client.id}, a path that holds one), not only under its own key. {@code true} and
@@ -76,13 +77,20 @@ public final class SecretMask {
                 return;
             }
             String value = v.toString();
+            Set<String> named = Set.of();
             if (KafkaProperties.isSecret(key)) {
                 secrets.add(value);
                 secrets.addAll(jaasSecrets(value));
+                named = jaasNames(value);
             }
             Object raw = given.get(key);
             if (raw != null && !raw.toString().equals(value)) {
-                secrets.addAll(substituted(raw.toString(), value));
+                for (String part : substituted(raw.toString(), value)) {
+                    // A user name read from the Secret is a name, not a secret (errors name the user).
+                    if (!named.contains(part)) {
+                        secrets.add(part);
+                    }
+                }
             }
         });
         return new SecretMask(secrets);
@@ -103,6 +111,19 @@ public final class SecretMask {
     public Map<String, String> redact(Map<String, String> props) {
         Map<String, String> out = new TreeMap<>();
         props.forEach((k, v) -> out.put(k, KafkaProperties.isSecret(k) ? HIDDEN : mask(v)));
+        return out;
+    }
+
+    /** The values of the user name options of a JAAS configuration ({@code username}, {@code user}, {@code principal}). */
+    static Set<String> jaasNames(String jaas) {
+        Set<String> out = new HashSet<>();
+        Matcher m = JAAS_OPTION.matcher(jaas);
+        while (m.find()) {
+            String name = m.group(1).toLowerCase(Locale.ROOT);
+            if (name.equals("username") || name.equals("user") || name.equals("principal")) {
+                out.add(m.group(2) != null ? m.group(2) : m.group(3));
+            }
+        }
         return out;
     }
 

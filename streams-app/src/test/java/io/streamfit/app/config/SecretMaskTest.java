@@ -110,6 +110,17 @@ class SecretMaskTest {
     }
 
     @Test
+    void aUserNameFromAProviderStaysReadableItsPasswordDoesNot() {
+        Map<String, String> given = Map.of("sasl.jaas.config",
+                "M required username=\"${dir:/s:username}\" password=\"${dir:/s:password}\";", "application.id", "app");
+        Map<String, String> resolved = Map.of("sasl.jaas.config", "M required username=\"app\" password=\"pw-9\";",
+                "application.id", "app");
+        SecretMask mask = SecretMask.of(given, resolved);
+        assertThat(mask.mask("application.id=app user=app pw-9")).isEqualTo("application.id=app user=app [hidden]");
+        assertThat(mask.redact(resolved)).containsEntry("sasl.jaas.config", "[hidden]").containsEntry("application.id", "app");
+    }
+
+    @Test
     void theLongerOfTwoOverlappingSecretsGoesWhole() {
         SecretMask mask = SecretMask.of(Map.of(), Map.of("a.password", "abc", "b.password", "abcdef"));
         assertThat(mask.mask("xabcdefx abc")).isEqualTo("x[hidden]x [hidden]");
