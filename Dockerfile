@@ -89,10 +89,13 @@ COPY deploy/config/streamfit.properties /etc/streamfit/streamfit.properties
 
 # HTTP must listen on all interfaces in a container (the app's default is 127.0.0.1).
 # STREAMFIT_STATE_DIR sets state.dir; mount a volume there so a restart restores from local disk.
+# Besides the state directory the JVM writes only to /tmp: JavaCPP unpacks TensorFlow's native
+# libraries there (cachedir, instead of ~/.javacpp), RocksDB its JNI library, the JVM its perf
+# data; so the image runs with a read-only root file system and a writable /tmp (README, "The image").
 ENV STREAMFIT_HTTP_HOST=0.0.0.0 \
     STREAMFIT_STATE_DIR=/var/lib/streamfit/state \
     TF_CPP_MIN_LOG_LEVEL=2 \
-    JAVA_OPTS="-XX:MaxRAMPercentage=75"
+    JAVA_OPTS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
 
 USER 10001:10001
 WORKDIR /home/streamfit

@@ -13,6 +13,7 @@ import io.streamfit.app.backfill.Backfill;
 import io.streamfit.app.backfill.BackfillRefused;
 import io.streamfit.app.backfill.ProgressBar;
 import io.streamfit.app.backfill.TrainedModel;
+import io.streamfit.app.config.SecretMask;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.runtime.KafkaAccess;
 import org.apache.kafka.common.config.ConfigException;
@@ -82,8 +83,11 @@ final class BackfillCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
+        // Messages may quote configured values (the cluster, the application id, topics): printed masked.
+        SecretMask mask = SecretMask.none();
         try {
             StreamfitConfig cfg = config.load();
+            mask = cfg.secretMask();
             Backfill.Options options;
             try {
                 options = new Backfill.Options(epochs, start.fromMs, shuffleBuffer, seed,
@@ -104,7 +108,7 @@ final class BackfillCommand implements Callable<Integer> {
             stderr.flush();
             return 2;
         } catch (BackfillRefused | KafkaAccess.AuthenticationFailed | ConfigException e) {
-            stderr.println("streamfit backfill: " + e.getMessage());
+            stderr.println("streamfit backfill: " + mask.mask(e.getMessage()));
             stderr.flush();
             return 2;
         } catch (InterruptedException e) {
@@ -114,7 +118,7 @@ final class BackfillCommand implements Callable<Integer> {
             return 1;
         } catch (Exception e) {
             LOG.error("Backfill failed", e);
-            stderr.println("streamfit backfill failed: " + e);
+            stderr.println("streamfit backfill failed: " + mask.mask(String.valueOf(e)));
             stderr.flush();
             return 1;
         }

@@ -89,7 +89,8 @@ final class ExportCommand implements Callable<Integer> {
             stdout.flush();
             return 0;
         } catch (ExportException e) {
-            stderr.println("streamfit export: " + e.getMessage());
+            // The message names the cluster and the application id: configured values, which may hold a secret.
+            stderr.println("streamfit export: " + cfg.secretMask().mask(e.getMessage()));
             stderr.flush();
             return 1;
         }

@@ -29,7 +29,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             app.start();
         } catch (KafkaAccess.AuthenticationFailed e) {
-            System.err.println("streamfit cannot start: " + e.getMessage());
+            // The message names the cluster and the user: configured values, which may hold a secret.
+            System.err.println("streamfit cannot start: " + cfg.secretMask().mask(e.getMessage()));
             stop.closed();
             return 2;
         }
@@ -39,7 +40,8 @@ final class RunCommand implements Callable<Integer> {
             while (!stop.await(java.time.Duration.ofSeconds(1))) {
                 if (app.fatalError() != null) {
                     // The whole chain: the outer error names the store or client, the root says why.
-                    System.err.println("streamfit stopped on an instance fault: " + StreamfitApp.causes(app.fatalError()));
+                    System.err.println("streamfit stopped on an instance fault: "
+                            + cfg.secretMask().mask(StreamfitApp.causes(app.fatalError())));
                     app.close();
                     return 2;
                 }

@@ -41,6 +41,7 @@ public final class ConfigDocs {
         SECTIONS.put("max", "Limits");
         SECTIONS.put("metrics", "Metrics");
         SECTIONS.put("tf", "TensorFlow");
+        SECTIONS.put("rocksdb", "State stores");
         SECTIONS.put("topic", "Topics");
         SECTIONS.put("topics", "Topics");
         SECTIONS.put("http", "HTTP");
@@ -99,7 +100,11 @@ public final class ConfigDocs {
         md.append("    ").append(REGENERATE).append("\n\n");
         md.append("Every key can be set in the properties file given to `--config`, or through the environment "
                 + "variable `STREAMFIT_FOO_BAR` for key `foo.bar`. Keys that are not listed here (Kafka Streams "
-                + "and client keys) pass through to Kafka unchanged; see the README's Configuration section.\n");
+                + "and client keys) pass through to Kafka unchanged; see the README's Configuration section. "
+                + "A variable sets only a key listed here or a Kafka Streams, producer, consumer or admin client "
+                + "key (also behind `producer.`, `consumer.`, `main.consumer.`, `restore.consumer.`, "
+                + "`global.consumer.`, `admin.` or `topic.`, and under `config.providers.`); any other "
+                + "`STREAMFIT_` variable is ignored with a warning that names it.\n");
         bySection.forEach((title, keys) -> {
             if (keys.isEmpty()) {
                 return;

@@ -6,7 +6,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 
 import io.streamfit.app.errors.DeadLetterHandlers;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -19,7 +18,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * Kafka Streams and its clients unchanged, over the few defaults where streamfit needs other
  * values than Kafka's. Kept apart from {@link StreamfitConfig} because these keys are Kafka's to
  * define and validate, and because they carry the credentials: whatever prints them goes through
- * {@link #redacted()}.
+ * {@link #redacted}.
  */
 public final class KafkaProperties {
 
@@ -34,8 +33,8 @@ public final class KafkaProperties {
     private static final long DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
     private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
 
-    /** What {@link #redacted()} shows in place of a secret. */
-    public static final String HIDDEN = "[hidden]";
+    /** What {@link #redacted} shows in place of a secret. */
+    public static final String HIDDEN = SecretMask.HIDDEN;
 
     private static final List<String> SECRET_WORDS = List.of("password", "secret", "credential", "token", "jaas",
             "ssl.keystore.key", "ssl.keystore.certificate.chain", "basic.auth.user.info");
@@ -154,13 +153,11 @@ public final class KafkaProperties {
     }
 
     /**
-     * The pass-through keys fit to print: the value of every secret (see {@link #isSecret}) is
-     * replaced by {@link #HIDDEN}.
+     * The pass-through keys fit to print: the value of every secret key (see {@link #isSecret}) is
+     * replaced by {@link #HIDDEN}, and so is every secret of {@code mask} inside the other values.
      */
-    Map<String, String> redacted() {
-        Map<String, String> out = new TreeMap<>();
-        passThrough.forEach((k, v) -> out.put(k, isSecret(k) ? HIDDEN : v));
-        return out;
+    Map<String, String> redacted(SecretMask mask) {
+        return mask.redact(passThrough);
     }
 
     /**

@@ -79,6 +79,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String DIVERGENCE_LR_MIN_SCALE = "divergence.lr.min.scale";
     public static final String TF_INTRA_OP_THREADS = "tf.intra.op.threads";
     public static final String TF_INTER_OP_THREADS = "tf.inter.op.threads";
+    public static final String ROCKSDB_MEMORY_BYTES = "rocksdb.memory.bytes";
     public static final String TOPIC_FEATURES = "topic.features";
     public static final String TOPIC_OBJECT_PREDICTIONS = "topic.object.predictions";
     public static final String TOPIC_SUM_PREDICTIONS = "topic.sum.predictions";
@@ -102,6 +103,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String SCOPE_GLOBAL = "global";
 
     private final KafkaProperties kafka;
+    private final SecretMask secrets;
     private final ConfiguredKind kind;
 
     /**
@@ -110,6 +112,8 @@ public final class StreamfitConfig extends AbstractConfig {
      */
     public StreamfitConfig(Map<String, ?> props) {
         super(StreamfitConfigDef.DEF, props, false);
+        // originals() has the config providers' variables resolved; props has them as given.
+        this.secrets = SecretMask.of(props, originals());
         this.kafka = new KafkaProperties(originals(), StreamfitConfigDef.DEF.names(), batchTimesteps(),
                 batchMaxWaitMs(), getString(TOPIC_DEAD_LETTERS));
         hidden(); // validate early
@@ -162,9 +166,20 @@ public final class StreamfitConfig extends AbstractConfig {
         return kafka.streams();
     }
 
-    /** The Kafka properties fit to print: every secret's value is {@link KafkaProperties#HIDDEN}. */
+    /**
+     * The Kafka properties fit to print: a secret key's value is {@link KafkaProperties#HIDDEN}, and
+     * so is every secret of this configuration inside the other values ({@link #secretMask()}).
+     */
     public Map<String, String> redactedKafkaProperties() {
-        return kafka.redacted();
+        return kafka.redacted(secrets);
+    }
+
+    /**
+     * The secrets of this configuration, to hide in anything printed that may hold a configured
+     * value (log lines, error messages): see {@link SecretMask}.
+     */
+    public SecretMask secretMask() {
+        return secrets;
     }
 
     /** The connection and security settings for streamfit's other Kafka clients (demo producer, admin). */
@@ -251,6 +266,14 @@ public final class StreamfitConfig extends AbstractConfig {
         return getDouble(DIVERGENCE_LR_MIN_SCALE);
     }
 
+    /**
+     * {@code rocksdb.memory.bytes}: the off-heap memory that every RocksDB store of the process
+     * shares, in bytes; 0 leaves Kafka Streams' per-store defaults.
+     */
+    public long rocksdbMemoryBytes() {
+        return getLong(ROCKSDB_MEMORY_BYTES);
+    }
+
     public String applicationId() {
         return kafka.applicationId();
     }
@@ -310,11 +333,14 @@ public final class StreamfitConfig extends AbstractConfig {
     }
 
 
-    /** A short human-readable summary for the start-up log (no secrets: only streamfit's keys). */
+    /**
+     * A short human-readable summary for the start-up log: streamfit's keys only, and any secret
+     * in them (a value from a config provider) hidden.
+     */
     public String summary() {
-        return String.format(Locale.ROOT, "model=%s%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
+        return secrets.mask(String.format(Locale.ROOT, "model=%s%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
                 getString(MODEL_KIND), kind.spec().classes() > 0 ? " classes=" + kind.spec().classes() : "", features(),
                 Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
-                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE));
+                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE)));
     }
 }

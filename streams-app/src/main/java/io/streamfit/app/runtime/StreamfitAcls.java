@@ -20,16 +20,21 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li>READ on the input topic;</li>
  *   <li>WRITE on the output topics (object and sum predictions, anomaly scores, dead letters);</li>
  *   <li>READ on the consumer group {@code <application.id>};</li>
- *   <li>CREATE, READ and WRITE on topics with the prefix {@code <application.id>}: the model
- *       store's changelog, which Kafka Streams creates, restores from and writes, and the route
+ *   <li>CREATE, READ and WRITE on topics with the prefix {@code <application.id>-}: the state
+ *       stores' changelogs, which Kafka Streams creates, restores from and writes, and the route
  *       topic of {@code model.scope=global} (DELETE is not needed: the topology has no
  *       repartition topic for Streams to purge);</li>
- *   <li>WRITE and DESCRIBE on transactional ids with the prefix {@code <application.id>}
- *       ({@code exactly_once_v2}, and {@code streamfit backfill}'s {@code <application.id>-backfill});</li>
+ *   <li>WRITE and DESCRIBE on transactional ids with the prefix {@code <application.id>-}
+ *       ({@code exactly_once_v2}'s {@code <application.id>-<process id>-<thread>}, and
+ *       {@code streamfit backfill}'s {@code <application.id>-backfill});</li>
  *   <li>with {@code topics.create=true} only: CREATE on the input and output topics.</li>
  * </ul>
  * READ and WRITE imply DESCRIBE, and WRITE on a topic or transactional id implies the idempotent
  * write that a transactional producer needs (Kafka 2.8 and later).
+ *
+ * <p>The prefixes end with the dash that every name Kafka Streams and streamfit derive from the
+ * application id has after it ({@link #prefix}): without it, the ACLs of application {@code streamfit}
+ * would also cover the changelogs and transactional ids of an application {@code streamfitx}.
  */
 public final class StreamfitAcls {
 
@@ -59,10 +64,10 @@ public final class StreamfitAcls {
         }
         acls.add(allow(principal, ResourceType.GROUP, applicationId, PatternType.LITERAL, AclOperation.READ));
         for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE)) {
-            acls.add(allow(principal, ResourceType.TOPIC, applicationId, PatternType.PREFIXED, op));
+            acls.add(allow(principal, ResourceType.TOPIC, prefix(applicationId), PatternType.PREFIXED, op));
         }
         for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
-            acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, applicationId, PatternType.PREFIXED, op));
+            acls.add(allow(principal, ResourceType.TRANSACTIONAL_ID, prefix(applicationId), PatternType.PREFIXED, op));
         }
         if (createTopics) {
             for (String name : topics.names()) {
@@ -70,6 +75,16 @@ public final class StreamfitAcls {
             }
         }
         return acls;
+    }
+
+    /**
+     * The prefix of the application's internal topics and transactional ids: {@code <application.id>-}.
+     * Kafka Streams names its changelogs {@code <application.id>-<store>-changelog} and its
+     * transactional ids {@code <application.id>-<process id>-<thread>}; streamfit's route topic is
+     * {@code <application.id>-global-route} and backfill's transactional id {@code <application.id>-backfill}.
+     */
+    public static String prefix(String applicationId) {
+        return applicationId + "-";
     }
 
     /** The topics the app writes to. */

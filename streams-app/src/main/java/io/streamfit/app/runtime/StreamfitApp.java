@@ -90,10 +90,12 @@ public final class StreamfitApp implements AutoCloseable {
         // The sinks check outputs against the limits; the production handler lowers them when the
         // broker refuses a record all the same. Both must hold the same instance.
         props.put(DeadLetterHandlers.LIMITS_CONFIG, limits);
+        BoundedRocksDbMemory.apply(props, config.rocksdbMemoryBytes());
         int threads = streamThreads(props);
-        LOG.info("Starting streamfit: {} (application.id={}, bootstrap={}, guarantee={})", config.summary(),
-                props.get(StreamsConfig.APPLICATION_ID_CONFIG), props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG),
-                props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        // Configured values, any of which may hold a secret (e.g. one read through a config provider).
+        LOG.info("Starting streamfit: {}", config.secretMask().mask(String.format("%s (application.id=%s, "
+                + "bootstrap=%s, guarantee=%s)", config.summary(), props.get(StreamsConfig.APPLICATION_ID_CONFIG),
+                props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))));
         LOG.debug("Topology:\n{}", topology.describe());
         streams = new KafkaStreams(topology, props);
         streams.setGlobalStateRestoreListener(restoreTimer);
@@ -105,7 +107,7 @@ public final class StreamfitApp implements AutoCloseable {
             }
             String access = KafkaAccess.explain(e);
             if (access != null) {
-                LOG.error(access);
+                LOG.error(config.secretMask().mask(access));
             }
             // Whatever reaches this handler stops the instance (FaultClass.INSTANCE); say so, and
             // what failed and why in one line, besides the stack trace.

@@ -27,11 +27,15 @@ import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.config.KafkaProperties;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.topology.StreamfitTopology;
+import org.apache.kafka.common.config.provider.DirectoryConfigProvider;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The deploy files agree with each other and with the code: compose, Kubernetes, Prometheus,
@@ -109,7 +113,7 @@ class DeployFilesTest {
         StreamfitConfig cfg = new StreamfitConfig(props);
         int httpPort = cfg.getInt(StreamfitConfig.HTTP_PORT);
         assertThat(cfg.getString(StreamfitConfig.HTTP_HOST)).as("HTTP must listen beyond the container").isEqualTo("0.0.0.0");
-        assertThat(texts(services.path(APP_SERVICE).path("ports"))).contains(httpPort + ":" + httpPort);
+        assertThat(texts(services.path(APP_SERVICE).path("ports"))).contains("127.0.0.1:" + httpPort + ":" + httpPort);
         assertThat(command(services.path(APP_SERVICE))).containsSubsequence("run", "--config");
         String configPath = option(command(services.path(APP_SERVICE)), "--config");
         assertThat(texts(services.path(APP_SERVICE).path("volumes")))
@@ -150,7 +154,7 @@ class DeployFilesTest {
         // The datasource reaches the compose Prometheus on its published port.
         String url = DeployFiles.yaml(DATASOURCES).path("datasources").get(0).path("url").asText();
         assertThat(url).isEqualTo("http://prometheus:9090");
-        assertThat(texts(services.path("prometheus").path("ports"))).contains("9090:9090");
+        assertThat(texts(services.path("prometheus").path("ports"))).contains("127.0.0.1:9090:9090");
         // Every file the compose file mounts exists.
         for (JsonNode service : services) {
             for (String v : texts(service.path("volumes"))) {
@@ -159,6 +163,36 @@ class DeployFilesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void composePublishesEveryPortOnLoopbackOnlyAndGrafanaHasNoLoginToGuess() throws IOException {
+        JsonNode services = DeployFiles.yaml(COMPOSE).path("services");
+        int published = 0;
+        for (Map.Entry<String, JsonNode> service : fields(services)) {
+            for (JsonNode port : service.getValue().path("ports")) {
+                // Nothing in the stack authenticates (PLAINTEXT Kafka, open HTTP): the host only.
+                String hostIp = port.isObject() ? port.path("host_ip").asText() : port.asText().split(":")[0];
+                assertThat(hostIp).as("port %s of %s", port, service.getKey()).isEqualTo("127.0.0.1");
+                published++;
+            }
+        }
+        assertThat(published).isGreaterThanOrEqualTo(5);
+        // Grafana: anonymous viewers and no way to log in, so its default admin/admin is no way in.
+        Map<String, Object> grafana = env(services.path("grafana"));
+        assertThat(grafana).containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "true")
+                .containsEntry("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer")
+                .containsEntry("GF_AUTH_DISABLE_LOGIN_FORM", "true")
+                .containsEntry("GF_AUTH_BASIC_ENABLED", "false");
+        for (Map.Entry<String, JsonNode> service : fields(services)) {
+            env(service.getValue()).forEach((name, value) -> {
+                if (name.contains("PASSWORD")) {
+                    // Only ever required from the environment of the one who starts the stack.
+                    assertThat(value.toString()).as("%s of %s", name, service.getKey()).matches("\\$\\{\\w+:\\?[^}]*}");
+                }
+            });
+        }
+        assertThat(Files.readString(COMPOSE, StandardCharsets.UTF_8)).doesNotContain("admin/admin");
     }
 
     // ---- Dockerfile -------------------------------------------------------------------------------
@@ -273,7 +307,7 @@ class DeployFilesTest {
     @Test
     void kubernetesManifestsAgreeOnPortsProbesConfigAndState() throws IOException {
         Map<String, List<JsonNode>> objects = DeployFiles.k8sObjects();
-        assertThat(objects).containsOnlyKeys("ConfigMap", "Service", "StatefulSet");
+        assertThat(objects).containsOnlyKeys("ConfigMap", "Service", "StatefulSet", "NetworkPolicy");
         JsonNode configMap = objects.get("ConfigMap").get(0);
         JsonNode service = objects.get("Service").get(0);
         JsonNode sts = objects.get("StatefulSet").get(0);
@@ -296,11 +330,7 @@ class DeployFilesTest {
         String propertiesText = configMap.path("data").path(configPath.getFileName().toString()).asText();
         assertThat(propertiesText).as("ConfigMap key %s", configPath.getFileName()).isNotBlank();
 
-        Map<String, String> props = new HashMap<>(DeployFiles.properties(propertiesText));
-        Map<String, String> env = new HashMap<>();
-        container.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
-        props.putAll(io.streamfit.app.config.ConfigLoader.envOverrides(env));
-        StreamfitConfig cfg = new StreamfitConfig(props);
+        StreamfitConfig cfg = k8sConfig(secretDir());
         int httpPort = cfg.getInt(StreamfitConfig.HTTP_PORT);
         assertThat(cfg.getString(StreamfitConfig.HTTP_HOST)).isEqualTo("0.0.0.0");
 
@@ -339,6 +369,200 @@ class DeployFilesTest {
         assertThat(requests.path("cpu").asText()).isNotBlank();
         assertThat(requests.path("memory").asText()).isNotBlank();
         assertThat(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+    }
+
+    @Test
+    void kubernetesRunsTheContainerHardened() throws IOException {
+        JsonNode pod = podSpec();
+        JsonNode container = container();
+        // The image's user: the runtime stage's USER, made by groupadd/useradd there.
+        String df = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+        Matcher user = Pattern.compile("(?m)^USER (\\d+):(\\d+)$").matcher(df);
+        String uid = null;
+        String gid = null;
+        while (user.find()) {
+            uid = user.group(1);
+            gid = user.group(2);
+        }
+        assertThat(uid).as("USER uid:gid in the Dockerfile").isNotNull().isNotEqualTo("0");
+        assertThat(df).contains("groupadd --system --gid " + gid + " ", "useradd --system --uid " + uid + " ");
+
+        JsonNode sc = container.path("securityContext");
+        assertThat(sc.path("runAsNonRoot").asBoolean()).isTrue();
+        assertThat(sc.path("runAsUser").asText()).isEqualTo(uid);
+        assertThat(sc.path("runAsGroup").asText()).isEqualTo(gid);
+        assertThat(sc.path("allowPrivilegeEscalation").isBoolean()).as("allowPrivilegeEscalation set").isTrue();
+        assertThat(sc.path("allowPrivilegeEscalation").asBoolean()).isFalse();
+        assertThat(sc.path("privileged").asBoolean(false)).isFalse();
+        assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).isTrue();
+        assertThat(texts(sc.path("capabilities").path("drop"))).containsExactly("ALL");
+        assertThat(sc.path("capabilities").path("add").isMissingNode()).as("no capability added").isTrue();
+        assertThat(sc.path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+
+        JsonNode psc = pod.path("securityContext");
+        assertThat(psc.path("runAsNonRoot").asBoolean()).isTrue();
+        assertThat(psc.path("runAsUser").asText()).isEqualTo(uid);
+        assertThat(psc.path("fsGroup").asText()).as("the state volume and the Secret's files belong to the app's group")
+                .isEqualTo(gid);
+        assertThat(psc.path("seccompProfile").path("type").asText()).isEqualTo("RuntimeDefault");
+        assertThat(pod.path("enableServiceLinks").isBoolean()).as("enableServiceLinks set").isTrue();
+        assertThat(pod.path("enableServiceLinks").asBoolean()).isFalse();
+        assertThat(pod.path("automountServiceAccountToken").isBoolean()).as("automountServiceAccountToken set").isTrue();
+        assertThat(pod.path("automountServiceAccountToken").asBoolean()).isFalse();
+        for (String host : List.of("hostNetwork", "hostPID", "hostIPC")) {
+            assertThat(pod.path(host).asBoolean(false)).as(host).isFalse();
+        }
+
+        // The root file system is read-only: every writable mount is a volume made for it, the state
+        // claim or an emptyDir on disk (in memory it would count against the memory limit).
+        Set<String> claims = new HashSet<>();
+        statefulSet().path("spec").path("volumeClaimTemplates").forEach(c -> claims.add(c.path("metadata").path("name").asText()));
+        List<String> writable = new ArrayList<>();
+        for (JsonNode m : container.path("volumeMounts")) {
+            String name = m.path("name").asText();
+            JsonNode v = claims.contains(name) ? null : volume(statefulSet().path("spec").path("template"), name);
+            if (m.path("readOnly").asBoolean(false)) {
+                assertThat(v == null || v.has("configMap") || v.has("secret")).as("read-only mount %s", name).isTrue();
+                continue;
+            }
+            writable.add(m.path("mountPath").asText());
+            if (v != null) {
+                assertThat(v.has("emptyDir")).as("writable mount %s is an emptyDir or the state claim", name).isTrue();
+                assertThat(v.path("emptyDir").path("medium").asText("")).as("emptyDir %s on disk", name).isNotEqualTo("Memory");
+                assertThat(v.path("emptyDir").path("sizeLimit").asText()).as("sizeLimit of %s", name).isNotBlank();
+            }
+        }
+        // What the JVM writes (besides state.dir, checked above): the temporary directory (RocksDB's JNI
+        // library), JavaCPP's cache (TensorFlow's native libraries), a crash log; the JVM's perf data goes to /tmp.
+        assertThat(writable).contains("/tmp");
+        String javaOpts = k8sEnv(container).get("JAVA_OPTS");
+        for (String option : List.of("-Djava.io.tmpdir=", "-Dorg.bytedeco.javacpp.cachedir=", "-XX:ErrorFile=")) {
+            String path = jvmOption(javaOpts, option);
+            assertThat(path).as("%s in JAVA_OPTS", option).isNotNull();
+            assertThat(writable).as("%s%s on a writable volume", option, path)
+                    .anyMatch(w -> path.equals(w) || path.startsWith(w + "/"));
+        }
+        // The image's own default does the same, for docker run --read-only.
+        assertThat(df).containsPattern("JAVA_OPTS=\"[^\"]*-Dorg\\.bytedeco\\.javacpp\\.cachedir=/tmp/");
+    }
+
+    @Test
+    void kubernetesTakesTheKafkaCredentialsFromASecretNeverFromTheConfigMap() throws IOException {
+        JsonNode secretVolume = null;
+        for (JsonNode v : podSpec().path("volumes")) {
+            if (v.has("secret")) {
+                secretVolume = v;
+            }
+        }
+        assertThat(secretVolume).as("a Secret volume").isNotNull();
+        assertThat(secretVolume.path("secret").path("secretName").asText()).isNotBlank();
+        // Files owned by root and the pod's fsGroup: readable by the group, not by others.
+        int mode = secretVolume.path("secret").path("defaultMode").asInt(0644);
+        assertThat(mode & 0040).as("group read").isNotZero();
+        assertThat(mode & 0007).as("no access for others").isZero();
+        String mount = secretMountPath();
+
+        Map<String, String> props = DeployFiles.properties(configMapProperties());
+        assertThat(props).containsEntry("config.providers.dir.class", DirectoryConfigProvider.class.getName())
+                .containsEntry("config.providers.dir.param.allowed.paths", mount);
+        String ref = "\\$\\{dir:" + Pattern.quote(mount) + ":[A-Za-z0-9_.-]+}";
+        int secretKeys = 0;
+        for (Map.Entry<String, String> e : props.entrySet()) {
+            if (!KafkaProperties.isSecret(e.getKey())) {
+                continue;
+            }
+            secretKeys++;
+            String withoutRefs = e.getValue().replaceAll(ref, "REF");
+            if (e.getKey().endsWith("sasl.jaas.config")) {
+                assertThat(withoutRefs).as(e.getKey()).contains("password=\"REF\"")
+                        .doesNotContainPattern("(?i)password\\s*=\\s*\"(?!REF\")");
+            } else {
+                assertThat(withoutRefs).as("%s comes from the Secret", e.getKey()).isEqualTo("REF");
+            }
+        }
+        assertThat(secretKeys).as("sasl.jaas.config at least").isPositive();
+        // Nor in the container's environment: a secret key set there comes from a secretKeyRef.
+        for (JsonNode e : container().path("env")) {
+            Map<String, String> key = io.streamfit.app.config.ConfigLoader.envOverrides(Map.of(e.path("name").asText(), "x"));
+            if (key.keySet().stream().anyMatch(KafkaProperties::isSecret)) {
+                assertThat(e.has("value")).as("env %s has no literal value", e.path("name").asText()).isFalse();
+                assertThat(e.path("valueFrom").has("secretKeyRef")).isTrue();
+            }
+        }
+
+        // Mounted as Kubernetes mounts a Secret, the references resolve, and nothing printed shows them.
+        StreamfitConfig cfg = k8sConfig(secretDir());
+        assertThat(cfg.kafkaProperties().get("sasl.jaas.config"))
+                .contains("username=\"" + SECRET_USER + "\"", "password=\"" + SECRET_PASSWORD + "\"");
+        assertThat(cfg.redactedKafkaProperties().toString()).doesNotContain(SECRET_USER, SECRET_PASSWORD);
+    }
+
+    @Test
+    void kubernetesNetworkPolicyLetsInOnlyTheScraperAndOutOnlyKafkaAndDns() throws IOException {
+        JsonNode spec = DeployFiles.k8sObjects().get("NetworkPolicy").get(0).path("spec");
+        JsonNode labels = statefulSet().path("spec").path("template").path("metadata").path("labels");
+        JsonNode selector = spec.path("podSelector").path("matchLabels");
+        assertThat(selector.isEmpty()).as("selects pods, not the whole namespace").isFalse();
+        selector.fields().forEachRemaining(e ->
+                assertThat(labels.path(e.getKey()).asText()).as("selects the app's pods: %s", e.getKey()).isEqualTo(e.getValue().asText()));
+        assertThat(texts(spec.path("policyTypes"))).containsExactlyInAnyOrder("Ingress", "Egress");
+
+        JsonNode port = container().path("ports").get(0);
+        int httpPort = port.path("containerPort").asInt();
+        assertThat(spec.path("ingress")).isNotEmpty();
+        for (JsonNode rule : spec.path("ingress")) {
+            assertThat(rule.path("ports")).as("an ingress rule names its ports").isNotEmpty();
+            for (JsonNode p : rule.path("ports")) {
+                assertThat(p.path("port").asText()).as("ingress only to HTTP").isIn(String.valueOf(httpPort),
+                        port.path("name").asText());
+            }
+            assertThat(rule.path("from")).as("an ingress rule names its sources").isNotEmpty();
+            for (JsonNode from : rule.path("from")) {
+                assertThat(from.has("ipBlock")).as("no address ranges: the monitoring namespace's pods").isFalse();
+                assertThat(from.path("namespaceSelector").path("matchLabels").isEmpty()
+                        && from.path("podSelector").path("matchLabels").isEmpty()).as("not every pod of every namespace").isFalse();
+            }
+        }
+
+        Set<Integer> kafkaPorts = new HashSet<>();
+        for (String server : k8sConfig(secretDir()).bootstrapServers().split(",")) {
+            kafkaPorts.add(Integer.parseInt(server.trim().substring(server.trim().lastIndexOf(':') + 1)));
+        }
+        Set<String> egress = new HashSet<>();
+        for (JsonNode rule : spec.path("egress")) {
+            assertThat(rule.path("ports")).as("an egress rule names its ports").isNotEmpty();
+            assertThat(rule.path("to")).as("an egress rule names its destinations").isNotEmpty();
+            rule.path("ports").forEach(p -> egress.add(p.path("protocol").asText("TCP") + "/" + p.path("port").asText()));
+        }
+        Set<String> expected = new HashSet<>(Set.of("UDP/53", "TCP/53"));
+        kafkaPorts.forEach(p -> expected.add("TCP/" + p));
+        assertThat(egress).as("Kafka's bootstrap ports and DNS, nothing else").isEqualTo(expected);
+    }
+
+    @Test
+    void kubernetesMemoryLeavesRoomForNativeMemoryBesideTheHeap() throws IOException {
+        JsonNode resources = container().path("resources");
+        long limit = quantity(resources.path("limits").path("memory").asText());
+        assertThat(quantity(resources.path("requests").path("memory").asText())).as("requests = limits").isEqualTo(limit);
+        String javaOpts = k8sEnv(container()).get("JAVA_OPTS");
+        assertThat(javaOpts).as("a fixed heap, not a share of the limit").doesNotContain("RAMPercentage");
+        long heap = jvmBytes(jvmOption(javaOpts, "-Xmx"));
+        StreamfitConfig cfg = k8sConfig(secretDir());
+        long rocksdb = cfg.rocksdbMemoryBytes();
+        assertThat(rocksdb).as("rocksdb.memory.bytes bounds RocksDB").isPositive();
+        // TensorFlow: about 3 MiB of native memory per live model (m = 8, hidden 64, Adam; measured with
+        // RSS), at most MAX_LIVE_MODELS_PER_TASK per task; its libraries and the JVM's own native
+        // memory about 0.5 GiB. At least the tasks of an even share of the partitions must fit.
+        int replicas = statefulSet().path("spec").path("replicas").asInt();
+        int tasks = (cfg.getInt(StreamfitConfig.TOPICS_PARTITIONS) + replicas - 1) / replicas;
+        long models = (long) tasks * StreamfitTopology.MAX_LIVE_MODELS_PER_TASK * 3 * MIB;
+        long needed = heap + 512 * MIB + rocksdb + models;
+        assertThat(needed).as("heap %d + native 512 MiB + RocksDB %d + models %d within the limit", heap, rocksdb, models)
+                .isLessThanOrEqualTo(limit);
+        assertThat(heap).as("the heap is the smaller part").isLessThanOrEqualTo(limit / 2);
+        // JavaCPP's check of the process's physical memory: above what the pod needs, below its limit.
+        long javacpp = jvmBytes(jvmOption(javaOpts, "-Dorg.bytedeco.javacpp.maxPhysicalBytes="));
+        assertThat(javacpp).isGreaterThan(needed).isLessThan(limit);
     }
 
     // ---- Prometheus, alerts, Grafana ---------------------------------------------------------------
@@ -443,6 +667,122 @@ class DeployFilesTest {
         registry.close();
         assertThat(names).contains("streamfit_records_total", "streamfit_update_seconds_bucket");
         return names;
+    }
+
+    // ---- Kubernetes helpers ----------------------------------------------------------------------
+
+    private static final long MIB = 1024L * 1024;
+    private static final String SECRET_USER = "user-from-the-secret";
+    private static final String SECRET_PASSWORD = "password-from-the-secret-3c9d";
+
+    @TempDir
+    Path tmp;
+
+    private static JsonNode statefulSet() throws IOException {
+        return DeployFiles.k8sObjects().get("StatefulSet").get(0);
+    }
+
+    private static JsonNode podSpec() throws IOException {
+        return statefulSet().path("spec").path("template").path("spec");
+    }
+
+    private static JsonNode container() throws IOException {
+        return podSpec().path("containers").get(0);
+    }
+
+    /** The ConfigMap's properties file, the one the container's --config names. */
+    private static String configMapProperties() throws IOException {
+        Path config = Path.of(option(texts(container().path("args")), "--config"));
+        return DeployFiles.k8sObjects().get("ConfigMap").get(0).path("data").path(config.getFileName().toString()).asText();
+    }
+
+    /** Where the container mounts the Secret volume. */
+    private static String secretMountPath() throws IOException {
+        for (JsonNode v : podSpec().path("volumes")) {
+            if (v.has("secret")) {
+                return mount(container(), v.path("name").asText()).path("mountPath").asText();
+            }
+        }
+        throw new AssertionError("no Secret volume");
+    }
+
+    /**
+     * A directory laid out as Kubernetes mounts a Secret with keys username and password: the files
+     * in a timestamped folder, {@code ..data} a link to it, and each key a link into {@code ..data}.
+     */
+    private Path secretDir() throws IOException {
+        Path dir = tmp.resolve("secret");
+        if (Files.exists(dir)) {
+            return dir;
+        }
+        Path stamped = Files.createDirectories(dir.resolve("..2026_01_01_00_00_00.000000001"));
+        Files.writeString(stamped.resolve("username"), SECRET_USER);
+        Files.writeString(stamped.resolve("password"), SECRET_PASSWORD);
+        Files.createSymbolicLink(dir.resolve("..data"), stamped.getFileName());
+        for (String key : List.of("username", "password")) {
+            Files.createSymbolicLink(dir.resolve(key), Path.of("..data", key));
+        }
+        return dir;
+    }
+
+    /** The app's configuration in the pod: the ConfigMap's file with the Secret mounted at {@code secretDir}, and the env. */
+    private StreamfitConfig k8sConfig(Path secretDir) throws IOException {
+        Map<String, String> props = new HashMap<>(DeployFiles.properties(
+                configMapProperties().replace(secretMountPath(), secretDir.toString())));
+        props.putAll(io.streamfit.app.config.ConfigLoader.envOverrides(k8sEnv(container())));
+        return new StreamfitConfig(props);
+    }
+
+    /** The value of a JVM option in an options line: {@code -Xmx} gives {@code 1g} for {@code -Xmx1g}. */
+    private static String jvmOption(String options, String prefix) {
+        for (String o : options.trim().split("\\s+")) {
+            if (o.startsWith(prefix)) {
+                return o.substring(prefix.length());
+            }
+        }
+        return null;
+    }
+
+    /** A JVM size ({@code 1g}, {@code 5632m}, {@code 512k}, bytes) in bytes. */
+    private static long jvmBytes(String size) {
+        assertThat(size).as("a size").isNotNull();
+        char unit = Character.toLowerCase(size.charAt(size.length() - 1));
+        int shift = switch (unit) {
+            case 'k' -> 10;
+            case 'm' -> 20;
+            case 'g' -> 30;
+            default -> 0;
+        };
+        return Long.parseLong(shift == 0 ? size : size.substring(0, size.length() - 1)) << shift;
+    }
+
+    /** A Kubernetes quantity in binary units ({@code 6Gi}, {@code 512Mi}) in bytes. */
+    private static long quantity(String q) {
+        Matcher m = Pattern.compile("(\\d+)(Ki|Mi|Gi)?").matcher(q);
+        assertThat(m.matches()).as("quantity %s", q).isTrue();
+        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+            case "Ki" -> 10;
+            case "Mi" -> 20;
+            default -> 30;
+        };
+        return Long.parseLong(m.group(1)) << shift;
+    }
+
+    /** A container's env, the literal values (valueFrom entries are left out). */
+    private static Map<String, String> k8sEnv(JsonNode container) {
+        Map<String, String> out = new HashMap<>();
+        container.path("env").forEach(e -> {
+            if (e.has("value")) {
+                out.put(e.path("name").asText(), e.path("value").asText());
+            }
+        });
+        return out;
+    }
+
+    private static List<Map.Entry<String, JsonNode>> fields(JsonNode n) {
+        List<Map.Entry<String, JsonNode>> out = new ArrayList<>();
+        n.fields().forEachRemaining(out::add);
+        return out;
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
