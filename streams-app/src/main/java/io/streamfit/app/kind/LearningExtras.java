@@ -2,6 +2,7 @@ package io.streamfit.app.kind;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import io.streamfit.model.InputScaling;
 import io.streamfit.model.stats.RobustScale;
@@ -11,28 +12,93 @@ import io.streamfit.schemas.avro.FeatureMoments;
 import io.streamfit.schemas.avro.LearningState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ScaleWindow;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The per-model state of the plain kinds that decides what a model learns from and what it sees:
- * the robust scales of the object targets and of the sum targets per object
- * ({@code outlier.targets.*}), and the running moments of its input features
- * ({@code features.scaling=standard}). A target further out than the threshold from what the
- * model accepted before is predicted but masked out of the supervision, and every feature is
- * standardized by the moments ({@link BatchAssembler}). It is written in the checkpoint's
- * {@code learning} field, so it commits with the model; a checkpoint without one (earlier
- * versions, or the rule and the scaling off) restores to an empty state that warms up again.
+ * The per-model state that decides what a model learns from and what it sees: the robust scales
+ * of the object targets and of the sum targets per object ({@code outlier.targets.*}; regressor
+ * and lstm-regressor), and the running moments of its input features
+ * ({@code features.scaling=standard}; regressor and classifier). A target further out than the
+ * threshold from what the model accepted before is predicted but masked out of the supervision
+ * ({@link BatchAssembler} for the plain kinds, the window batches of
+ * {@code kind.sequence.WindowedBatches} for lstm-regressor), and every feature is standardized by
+ * the moments ({@link BatchAssembler}). It is written in the checkpoint's {@code learning} field,
+ * so it commits with the model; a checkpoint without one (earlier versions, or the rule and the
+ * scaling off) restores to an empty state that warms up again.
  */
 public final class LearningExtras implements ModelExtras {
 
     /** Version of {@link LearningState}'s meaning that this writes and reads. */
     static final int FORMAT = 1;
 
-    /** The outlier rule: {@code threshold} 0 turns it off. */
+    /**
+     * The outlier rule: {@code threshold} 0 turns it off. Its keys ({@code outlier.targets.*}) are
+     * defined here once for every kind that trains on targets ({@link #configKeys()}), so that
+     * those kinds define them alike.
+     */
     public record OutlierRule(double threshold, int window, int warmup) {
         public static final OutlierRule OFF = new OutlierRule(0, 1, 1);
 
+        public static final String THRESHOLD = "outlier.targets.threshold";
+        public static final String WINDOW = "outlier.targets.window";
+        public static final String WARMUP = "outlier.targets.warmup";
+        /**
+         * Far enough that no target of a normal distribution ever reaches it (10 sigma: p ~ 1e-23) and a
+         * heavy tail rarely does, near enough that a unit slip (a value in mm among metres) or a sentinel
+         * (1e9, -999999) is caught.
+         */
+        public static final double THRESHOLD_DEFAULT = 10.0;
+        public static final int WINDOW_DEFAULT = 256;
+        public static final int WARMUP_DEFAULT = 32;
+        /** The kinds that take the keys, as their documentation names them. */
+        private static final String KINDS = "regressor and lstm-regressor";
+
         public boolean enabled() {
             return threshold > 0;
+        }
+
+        /** The definitions of the keys, for the {@link ModelKind#configKeys()} of each kind that takes them. */
+        public static List<ConfigDef.ConfigKey> configKeys() {
+            return List.copyOf(new ConfigDef()
+                    .define(THRESHOLD, Type.DOUBLE, THRESHOLD_DEFAULT, Range.atLeast(0.0), Importance.MEDIUM,
+                            KINDS + ": a target (or a sumTarget divided by its object count) further than this many "
+                                    + "robust standard deviations (1.4826 * the median absolute deviation) from the "
+                                    + "median of the model's recently accepted ones is predicted but not trained on, "
+                                    + "and counted in streamfit_skipped_updates_total{reason=\"outlier_target\"}. "
+                                    + "Only accepted targets move the scale, so a burst of bad ones cannot widen it; a "
+                                    + "real shift of the targets by that much is rejected too (set 0 then). 0 = off. "
+                                    + "(classifier labels are classes checked against model.classes: no outlier rule.)")
+                    .define(WINDOW, Type.INT, WINDOW_DEFAULT, Range.atLeast(8), Importance.LOW,
+                            KINDS + ": accepted targets (and per-object sums) the outlier scale keeps, the newest.")
+                    .define(WARMUP, Type.INT, WARMUP_DEFAULT, Range.atLeast(1), Importance.LOW,
+                            KINDS + ": targets accepted unconditionally before the outlier rule applies (at most "
+                                    + WINDOW + ").")
+                    .configKeys().values());
+        }
+
+        /** The names of the keys, for {@link ModelKind#exclusiveKeys()}. */
+        public static Set<String> keys() {
+            return Set.of(THRESHOLD, WINDOW, WARMUP);
+        }
+
+        /**
+         * The configured rule.
+         *
+         * @throws ConfigException for a warm-up longer than the window (with the rule on)
+         */
+        public static OutlierRule of(AbstractConfig config) {
+            double threshold = config.getDouble(THRESHOLD);
+            int window = config.getInt(WINDOW);
+            int warmup = config.getInt(WARMUP);
+            if (threshold > 0 && warmup > window) {
+                throw new ConfigException(WARMUP, warmup, "must be at most " + WINDOW + " (" + window + ")");
+            }
+            return new OutlierRule(threshold, window, warmup);
         }
     }
 
@@ -64,7 +130,7 @@ public final class LearningExtras implements ModelExtras {
     }
 
     /** Freezes the scales for the next micro-batch (computed once per batch, not per target). */
-    void beginBatch() {
+    public void beginBatch() {
         if (objectTargets != null) {
             objectTargets.refresh();
             sumTargets.refresh();
@@ -72,12 +138,12 @@ public final class LearningExtras implements ModelExtras {
     }
 
     /** Whether object target {@code y} trains the model (accepted values widen nothing beyond themselves). */
-    boolean acceptObjectTarget(double y) {
+    public boolean acceptObjectTarget(double y) {
         return objectTargets == null || objectTargets.accept(y);
     }
 
     /** Whether a sum target {@code s} over {@code k} objects trains the model, judged per object ({@code s / k}). */
-    boolean acceptSumTarget(double s, int k) {
+    public boolean acceptSumTarget(double s, int k) {
         return sumTargets == null || sumTargets.accept(s / Math.max(k, 1));
     }
 

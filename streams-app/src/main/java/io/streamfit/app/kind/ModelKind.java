@@ -32,7 +32,9 @@ public interface ModelKind {
 
     /**
      * Keys that only this kind takes: setting one while another kind is configured is an error,
-     * not something silently ignored.
+     * not something silently ignored. Kinds that share such keys (regressor and lstm-regressor
+     * share {@code outlier.targets.*}) each list them; setting one is then an error only under a
+     * kind that does not list it.
      */
     default Set<String> exclusiveKeys() {
         return Set.of();

@@ -81,14 +81,12 @@ public final class ModelKinds {
     public static ConfiguredKind configure(String name, CommonSettings common, AbstractConfig config) {
         ModelKind kind = of(name);
         for (ModelKind other : KINDS.values()) {
-            if (other == kind) {
-                continue;
-            }
             for (String key : other.exclusiveKeys()) {
                 Object value = config.originals().get(key);
-                if (value != null) {
-                    throw new ConfigException(key, value, "only model.kind " + other.name() + " takes " + key
-                            + " (model.kind is " + name + ")");
+                // A key may be exclusive to several kinds (outlier.targets.*: regressor and lstm-regressor).
+                if (value != null && !kind.exclusiveKeys().contains(key)) {
+                    throw new ConfigException(key, value, "only model.kind " + String.join(" or ", takers(key))
+                            + " takes " + key + " (model.kind is " + name + ")");
                 }
             }
         }
@@ -98,6 +96,17 @@ public final class ModelKinds {
             // The model module's own checks of a spec (shapes, options): the kind is what the user chose.
             throw new ConfigException(MODEL_KIND, name, e.getMessage());
         }
+    }
+
+    /** The kinds that list {@code key} among their {@link ModelKind#exclusiveKeys()}, in registration order. */
+    private static List<String> takers(String key) {
+        List<String> out = new ArrayList<>();
+        for (ModelKind k : KINDS.values()) {
+            if (k.exclusiveKeys().contains(key)) {
+                out.add(k.name());
+            }
+        }
+        return out;
     }
 
     /** Every kind's own keys, each name once (first definition wins), in registration order. */

@@ -19,15 +19,12 @@ import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Importance;
-import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigException;
 
 /**
  * {@code regressor}: the shared-weight MLP ({@link io.streamfit.model.SharedWeightRegressor}) on
@@ -37,18 +34,6 @@ import org.apache.kafka.common.config.ConfigException;
 public final class RegressorKind implements ModelKind {
 
     public static final String NAME = ModelSpec.KIND_REGRESSOR;
-    public static final String OUTLIER_THRESHOLD = "outlier.targets.threshold";
-    public static final String OUTLIER_WINDOW = "outlier.targets.window";
-    public static final String OUTLIER_WARMUP = "outlier.targets.warmup";
-    /**
-     * Far enough that no target of a normal distribution ever reaches it (10 sigma: p ~ 1e-23) and a
-     * heavy tail rarely does, near enough that a unit slip (a value in mm among metres) or a sentinel
-     * (1e9, -999999) is caught.
-     */
-    public static final double OUTLIER_THRESHOLD_DEFAULT = 10.0;
-    public static final int OUTLIER_WINDOW_DEFAULT = 256;
-    public static final int OUTLIER_WARMUP_DEFAULT = 32;
-
     @Override
     public String name() {
         return NAME;
@@ -61,37 +46,20 @@ public final class RegressorKind implements ModelKind {
 
     @Override
     public List<ConfigDef.ConfigKey> configKeys() {
-        return List.copyOf(new ConfigDef()
-                .define(OUTLIER_THRESHOLD, Type.DOUBLE, OUTLIER_THRESHOLD_DEFAULT, Range.atLeast(0.0), Importance.MEDIUM,
-                        "regressor: a target (or a sumTarget divided by its object count) further than this many "
-                                + "robust standard deviations (1.4826 * the median absolute deviation) from the "
-                                + "median of the model's recently accepted ones is predicted but not trained on, and "
-                                + "counted in streamfit_skipped_updates_total{reason=\"outlier_target\"}. Only "
-                                + "accepted targets move the scale, so a burst of bad ones cannot widen it; a real "
-                                + "shift of the targets by that much is rejected too (set 0 then). 0 = off.")
-                .define(OUTLIER_WINDOW, Type.INT, OUTLIER_WINDOW_DEFAULT, Range.atLeast(8), Importance.LOW,
-                        "regressor: accepted targets (and per-object sums) the outlier scale keeps, the newest.")
-                .define(OUTLIER_WARMUP, Type.INT, OUTLIER_WARMUP_DEFAULT, Range.atLeast(1), Importance.LOW,
-                        "regressor: targets accepted unconditionally before the outlier rule applies (at most "
-                                + OUTLIER_WINDOW + ").")
-                .define(FeatureScaling.configKey())
-                .configKeys().values());
+        List<ConfigDef.ConfigKey> keys = new ArrayList<>(LearningExtras.OutlierRule.configKeys());
+        keys.add(FeatureScaling.configKey());
+        return List.copyOf(keys);
     }
 
+    /** The outlier keys are shared with lstm-regressor only (the registry checks that no other kind gets them). */
     @Override
     public Set<String> exclusiveKeys() {
-        return Set.of(OUTLIER_THRESHOLD, OUTLIER_WINDOW, OUTLIER_WARMUP);
+        return LearningExtras.OutlierRule.keys();
     }
 
     @Override
     public ConfiguredKind configure(CommonSettings c, AbstractConfig config) {
-        double threshold = config.getDouble(OUTLIER_THRESHOLD);
-        int window = config.getInt(OUTLIER_WINDOW);
-        int warmup = config.getInt(OUTLIER_WARMUP);
-        if (threshold > 0 && warmup > window) {
-            throw new ConfigException(OUTLIER_WARMUP, warmup, "must be at most " + OUTLIER_WINDOW + " (" + window + ")");
-        }
-        LearningExtras.OutlierRule rule = new LearningExtras.OutlierRule(threshold, window, warmup);
+        LearningExtras.OutlierRule rule = LearningExtras.OutlierRule.of(config);
         ModelSpec spec = new ModelSpec(NAME, c.features(), c.hidden(), c.activation(), c.lossWeight(), c.optimizer(),
                 c.seed(), c.intraOpThreads(), c.interOpThreads(), null, 0, c.input(), c.loss());
         return new Configured(this, spec, rule, FeatureScaling.of(config, spec));

@@ -8,9 +8,11 @@ import java.util.Map;
 
 import io.streamfit.app.kind.BatchItem;
 import io.streamfit.app.kind.BatchLogic;
+import io.streamfit.app.kind.LearningExtras;
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.metrics.PrequentialStats;
+import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
@@ -23,6 +25,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * form the record's batch, one row of W * m values per object. A timestep none of whose windows is
  * ready emits nothing. The windows are written only in {@link Assembled#commit}, after a
  * successful model call, so a record that goes to the dead letters leaves no trace in them.
+ *
+ * <p>A model whose extras are {@link LearningExtras} (lstm-regressor) has its outlier rule applied
+ * to the targets that enter the batch: an object target, or the record's sum target per object
+ * when every object is in the batch, that the rule rejects is left out of the supervision (the
+ * window is still predicted) and counted as a skipped update. Only targets that enter the batch
+ * are judged, so the scale holds the targets the model could train on, not those of objects still
+ * filling their window.
  */
 final class WindowedBatches implements BatchLogic {
 
@@ -58,6 +67,20 @@ final class WindowedBatches implements BatchLogic {
 
     @Override
     public Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items) {
+        return assemble(batch, items, (LearningExtras) null);
+    }
+
+    @Override
+    public Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items, ModelExtras extras) {
+        return assemble(batch, items, extras instanceof LearningExtras l ? l : null);
+    }
+
+    /** @param learning the model's outlier scales, or {@code null} for none */
+    private Assembled assemble(ObjectBatch batch, List<? extends BatchItem> items, LearningExtras learning) {
+        if (learning != null) {
+            learning.beginBatch();
+        }
+        int outliers = 0;
         Map<String, ObjectWindow> touched = new LinkedHashMap<>();
         // Per item: its objects whose window is in the batch, and its batch timestep (-1: none).
         List<List<Timestep.ObjectInput>> rows = new ArrayList<>(items.size());
@@ -79,6 +102,10 @@ final class WindowedBatches implements BatchLogic {
                         batchTimestep[t] = batch.beginTimestep();
                     }
                     boolean hasTarget = o.target() != null;
+                    if (hasTarget && learning != null && !learning.acceptObjectTarget(o.target())) {
+                        hasTarget = false;
+                        outliers++;
+                    }
                     batch.addDense(w.values(), 0, hasTarget, hasTarget ? o.target().floatValue() : 0f);
                     ready.add(o);
                 }
@@ -86,12 +113,19 @@ final class WindowedBatches implements BatchLogic {
             if (batchTimestep[t] >= 0) {
                 // The record's sum target is the sum over all its objects: it only fits when all are in the batch.
                 if (item.timestep().hasSumTarget() && ready.size() == item.timestep().objects().size()) {
-                    batch.setSumTarget((float) item.timestep().sumTarget()[0]);
+                    double sum = item.timestep().sumTarget()[0];
+                    if (learning == null || learning.acceptSumTarget(sum, ready.size())) {
+                        batch.setSumTarget((float) sum);
+                    } else {
+                        // Left unset, the sum is derived from the objects' accepted targets when each has one.
+                        outliers++;
+                    }
                 }
                 batch.endTimestep();
             }
             rows.add(ready);
         }
+        int skipped = outliers;
         return new Assembled() {
             @Override
             public boolean hasObjects() {
@@ -112,6 +146,9 @@ final class WindowedBatches implements BatchLogic {
                         mapping.emit(items.get(t), rows.get(t), batch, bt, result, modelVersion, stats, extras, out);
                     }
                     out.outcome(bt >= 0 && result.updated() && (selfSupervised || batch.supervised(bt)));
+                }
+                for (int i = 0; i < skipped; i++) {
+                    out.skippedUpdate(StreamfitMetrics.SKIP_OUTLIER_TARGET);
                 }
             }
 
