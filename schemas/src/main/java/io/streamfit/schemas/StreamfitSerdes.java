@@ -1,6 +1,7 @@
 package io.streamfit.schemas;
 
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
@@ -33,7 +34,8 @@ public final class StreamfitSerdes {
      */
     private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class,
             history("ModelCheckpoint-1.avsc"), history("ModelCheckpoint-2.avsc"),
-            history("ModelCheckpoint-3.avsc"));
+            history("ModelCheckpoint-3.avsc"), history("ModelCheckpoint-4.avsc"));
+    private static final AvroSerde<GoodState> GOOD_STATE = AvroSerde.of(GoodState.class);
     private static final AvroSerde<PendingTimestep> PENDING_TIMESTEP = AvroSerde.of(PendingTimestep.class,
             history("PendingTimestep-1.avsc"));
     private static final AvroSerde<ObjectWindowState> OBJECT_WINDOW_STATE = AvroSerde.of(ObjectWindowState.class);
@@ -77,6 +79,11 @@ public final class StreamfitSerdes {
     /** The model store's values: Avro single-object encoding of {@link ModelCheckpoint}. */
     public static AvroSerde<ModelCheckpoint> modelCheckpoint() {
         return MODEL_CHECKPOINT;
+    }
+
+    /** The good store's values: Avro single-object encoding of {@link GoodState}. */
+    public static AvroSerde<GoodState> goodState() {
+        return GOOD_STATE;
     }
 
     /** The pending store's values: Avro single-object encoding of {@link PendingTimestep}. */

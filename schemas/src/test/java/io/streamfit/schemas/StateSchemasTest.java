@@ -3,10 +3,12 @@ package io.streamfit.schemas;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingHeader;
 import io.streamfit.schemas.avro.PendingTimestep;
+import io.streamfit.schemas.avro.RecoveryState;
 import io.streamfit.schemas.avro.ThresholdState;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -34,7 +36,8 @@ class StateSchemasTest {
      */
     @Test
     void theStoreSchemasAreTheOnesTheirChangelogsHold() {
-        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x66aaed09287adb23L);
+        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x25dcf7bebc2db157L);
+        assertThat(fingerprint(GoodState.getClassSchema())).as("GoodState").isEqualTo(0x5f5a47d6360aadb9L);
         assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0xb0dcbe058db9b779L);
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
                 .isEqualTo(0x2aa474a0f1e351f3L);
@@ -55,6 +58,54 @@ class StateSchemasTest {
                 .isNotEqualTo(fingerprint(StreamfitSerdes.history("ModelCheckpoint-3.avsc")));
         // Before LearningState.featureMoments: every release that wrote the learning field without it.
         assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-3.avsc"))).isEqualTo(0x22b737ee5ef1bac5L);
+        // Before ModelCheckpoint.recovery: every release that wrote the feature moments without it.
+        assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-4.avsc"))).isEqualTo(0x66aaed09287adb23L);
+    }
+
+    /**
+     * A checkpoint written before divergence recovery's state was kept decodes with none: its
+     * model starts an empty loss window, with the checkpoint as its good state, as it always did.
+     */
+    @Test
+    void aCheckpointOfTheSchemaBeforeTheRecoveryStateDecodesWithNone() throws Exception {
+        Schema v4 = StreamfitSerdes.history("ModelCheckpoint-4.avsc");
+        GenericRecord old = new GenericData.Record(v4);
+        old.put("formatVersion", 1);
+        old.put("modelKey", "s");
+        old.put("specFingerprint", "regressor/3");
+        old.put("modelVersion", 9L);
+        old.put("modelState", ByteBuffer.wrap(new byte[] {'S', 'F', 'C', 'K', 1}));
+        old.put("metrics", Map.of("divergence.rollbacks", 2.0));
+        old.put("lastTimesteps", Map.of("s", 41L));
+        old.put("records", 42L);
+        old.put("updatedAtMs", 1_700_000_000_000L);
+        old.put("threshold", null);
+        old.put("learning", null);
+        byte[] bytes = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v4).encode(old).array();
+
+        ModelCheckpoint cp = StreamfitSerdes.modelCheckpoint().deserialize("c", bytes);
+
+        assertThat(cp.getRecovery()).isNull();
+        assertThat(cp.getMetrics()).containsEntry("divergence.rollbacks", 2.0);
+        assertThat(cp.getModelVersion()).isEqualTo(9L);
+    }
+
+    /** The recovery state round-trips bit for bit, an infinite best (none yet) included. */
+    @Test
+    void theRecoveryStateRoundTripsExactly() {
+        RecoveryState recovery = RecoveryState.newBuilder().setFormatVersion(1).setLossWindow(4)
+                .setLosses(List.of(0.1, 1e-300, 3.0000000000000004)).setLossSum(3.1000000000000005)
+                .setBestLoss(Double.POSITIVE_INFINITY).setGoodInGoodStore(true).build();
+        ModelCheckpoint cp = ModelCheckpoint.newBuilder().setFormatVersion(1).setModelKey("k").setSpecFingerprint("f")
+                .setModelVersion(3L).setModelState(ByteBuffer.wrap(new byte[] {1, 2})).setMetrics(Map.of())
+                .setLastTimesteps(Map.of()).setRecords(3L).setUpdatedAtMs(0L).setRecovery(recovery).build();
+
+        byte[] bytes = StreamfitSerdes.modelCheckpoint().serializer().serialize("t", cp);
+        RecoveryState back = StreamfitSerdes.modelCheckpoint().deserialize("t", bytes).getRecovery();
+
+        assertThat(back).isEqualTo(recovery);
+        assertThat(Double.doubleToRawLongBits(back.getLossSum())).isEqualTo(Double.doubleToRawLongBits(3.1000000000000005));
+        assertThat(back.getBestLoss()).isInfinite();
     }
 
     /**

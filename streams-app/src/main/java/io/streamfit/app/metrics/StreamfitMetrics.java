@@ -58,6 +58,7 @@ public final class StreamfitMetrics {
     private final Timer update;
     private final Timer checkpoint;
     private final Timer restore;
+    private final Counter goodStateWrites;
     private final AtomicLong checkpointBytes = new AtomicLong();
     private final Map<String, ModelInfo> models = new ConcurrentHashMap<>();
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
@@ -76,6 +77,9 @@ public final class StreamfitMetrics {
         this.update = latency("streamfit.update", "Model call latency of records that predict and train (one fused call)");
         this.checkpoint = latency("streamfit.checkpoint", "Time to export and write a checkpoint to the state store");
         this.restore = latency("streamfit.restore", "Time to restore a model from its checkpoint");
+        this.goodStateWrites = Counter.builder("streamfit.good.state.writes")
+                .description("Good states (a model's state at its best windowed loss) written to the good store")
+                .register(registry);
         Gauge.builder("streamfit.checkpoint.bytes", checkpointBytes, AtomicLong::get).baseUnit("bytes")
                 .description("Size of the last checkpoint written to the state store").register(registry);
         Gauge.builder("streamfit.prequential.mse", this, m -> m.meanOver(ModelInfo::objectMse)).tag("target", "object")
@@ -136,6 +140,16 @@ public final class StreamfitMetrics {
     public void recordCheckpoint(long nanos, long bytes) {
         checkpoint.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         checkpointBytes.set(bytes);
+    }
+
+    /** A model's good state went to the good store (divergence recovery's rollback target). */
+    public void recordGoodStateWrite() {
+        goodStateWrites.increment();
+    }
+
+    /** Good states written to the good store in this instance. */
+    public long goodStateWrites() {
+        return (long) goodStateWrites.count();
     }
 
     public void recordRestore(long nanos) {

@@ -10,6 +10,12 @@ public final class Names {
 
     /** Model checkpoints by model key (changelog {@code <application.id>-model-store-changelog}). */
     public static final String MODEL_STORE = "model-store";
+    /**
+     * Divergence recovery's good state (a model's state at its best windowed loss) by model key,
+     * written only when the model's checkpoint moves past it (changelog
+     * {@code <application.id>-good-store-changelog}).
+     */
+    public static final String GOOD_STORE = "good-store";
     /** Timesteps waiting for their micro-batch (changelog {@code <application.id>-pending-store-changelog}). */
     public static final String PENDING_STORE = "pending-store";
     /** Sequence kinds: each object's last W timesteps (changelog {@code <application.id>-window-store-changelog}). */

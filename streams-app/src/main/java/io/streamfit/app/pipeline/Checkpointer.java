@@ -1,7 +1,9 @@
 package io.streamfit.app.pipeline;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -13,7 +15,9 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
+import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.RecoveryState;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
@@ -25,6 +29,13 @@ import org.slf4j.LoggerFactory;
  * store's cache keeps only the latest checkpoint per key until the commit, so exactly-once
  * commits each model with the input it learned. Every saved model is also published to the
  * metrics (the HTTP model view) and forgotten there when the task closes.
+ *
+ * <p>Divergence recovery's state goes with it: the loss window in the checkpoint
+ * ({@code recovery}), the good state (the state at the best windowed loss) in the good store. A
+ * good state is usually the checkpoint's own state (the checkpoint then says so, and nothing more
+ * is written); only a checkpoint that moves past it writes it to the good store first, in the same
+ * transaction. So a restarted or reloaded model rolls back to the very state an uninterrupted one
+ * would.
  */
 final class Checkpointer {
 
@@ -32,7 +43,13 @@ final class Checkpointer {
     /** The checkpoint's number (in {@code metrics}) of rollbacks; written only once there was one. */
     static final String ROLLBACKS = "divergence.rollbacks";
 
+    /** Version of {@link RecoveryState}'s meaning. */
+    static final int RECOVERY_FORMAT = 1;
+    /** Version of {@link GoodState}'s meaning. */
+    static final int GOOD_FORMAT = 1;
+
     private final KeyValueStore<String, ModelCheckpoint> store;
+    private final KeyValueStore<String, GoodState> goodStore;
     private final ConfiguredKind kind;
     private final ModelSpec spec;
     private final int metricsWindow;
@@ -40,9 +57,10 @@ final class Checkpointer {
     private final StreamfitMetrics metrics;
     private final Set<String> published = new HashSet<>();
 
-    Checkpointer(KeyValueStore<String, ModelCheckpoint> store, ConfiguredKind kind, int metricsWindow,
-                 int lossWindow, StreamfitMetrics metrics) {
+    Checkpointer(KeyValueStore<String, ModelCheckpoint> store, KeyValueStore<String, GoodState> goodStore,
+                 ConfiguredKind kind, int metricsWindow, int lossWindow, StreamfitMetrics metrics) {
         this.store = store;
+        this.goodStore = goodStore;
         this.kind = kind;
         this.spec = kind.spec();
         this.metricsWindow = metricsWindow;
@@ -76,6 +94,7 @@ final class Checkpointer {
         try {
             slot.checkpointBytes = ModelCheckpoints.restore(cp, spec, model);
             slot.extras.restore(cp);
+            restoreLosses(slot, cp.getRecovery());
         } catch (ModelMismatchException e) {
             model.close();
             throw e;
@@ -85,7 +104,7 @@ final class Checkpointer {
                     + " cannot be restored: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
         slot.lastSaved = modelState(cp);
-        slot.good = slot.lastSaved;
+        restoreGood(slot, cp);
         slot.stats.restore(cp.getMetrics());
         slot.rollbacks = cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue();
         slot.lastTimesteps.putAll(cp.getLastTimesteps());
@@ -111,14 +130,27 @@ final class Checkpointer {
             // Only then, so that the checkpoint of a model that never diverged keeps its layout.
             numbers.put(ROLLBACKS, (double) slot.rollbacks);
         }
+        boolean newGood = slot.nextSavedIsGood || slot.good == null;
+        if (!newGood && slot.good == slot.lastSaved && slot.good != slot.goodStored) {
+            // This checkpoint replaces the one that holds the good state: keep that first.
+            goodStore.put(slot.key, GoodState.newBuilder().setFormatVersion(GOOD_FORMAT).setModelKey(slot.key)
+                    .setModelVersion(slot.goodVersion).setModelState(ByteBuffer.wrap(slot.good)).build());
+            slot.goodStored = slot.good;
+            metrics.recordGoodStateWrite();
+        }
         ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, numbers,
                 slot.lastTimesteps, slot.records, now);
         slot.extras.save(cp);
+        cp.setRecovery(RecoveryState.newBuilder().setFormatVersion(RECOVERY_FORMAT)
+                .setLossWindow(slot.losses.window()).setLosses(boxed(slot.losses.losses()))
+                .setLossSum(slot.losses.sum()).setBestLoss(slot.losses.best()).setGoodInGoodStore(!newGood)
+                .build());
         ModelCheckpoint checkpoint = cp.build();
         store.put(slot.key, checkpoint);
         slot.lastSaved = modelState(checkpoint);
-        if (slot.nextSavedIsGood || slot.good == null) {
+        if (newGood) {
             slot.good = slot.lastSaved;
+            slot.goodVersion = checkpoint.getModelVersion();
             slot.nextSavedIsGood = false;
         }
         slot.checkpointBytes = ModelCheckpoints.stateBytes(checkpoint);
@@ -127,9 +159,90 @@ final class Checkpointer {
         publish(slot);
     }
 
+    /**
+     * Removes what divergence recovery keeps of {@code key} outside its checkpoint (its good
+     * state). The loss window is in the checkpoint itself, so whoever deletes a key's checkpoint
+     * (an idle model expiring) calls this too, and nothing of the key's recovery state is left: a
+     * model of that key that comes back starts as a new one does. The key's model must not be in
+     * memory (or must be discarded with it).
+     */
+    void deleteRecoveryState(String key) {
+        goodStore.delete(key);
+    }
+
+    /**
+     * Sets the restored model's loss window as its checkpoint saved it. None saved (a checkpoint of
+     * an earlier version, or of backfill), or one of another {@code divergence.loss.window}: the
+     * window starts empty, as it did before the window was kept.
+     */
+    private static void restoreLosses(ModelSlot slot, RecoveryState recovery) {
+        if (recovery == null) {
+            return;
+        }
+        if (recovery.getFormatVersion() != RECOVERY_FORMAT) {
+            throw new IllegalStateException("recovery state of format version " + recovery.getFormatVersion()
+                    + ", this version reads " + RECOVERY_FORMAT);
+        }
+        if (recovery.getLossWindow() != slot.losses.window()) {
+            return;
+        }
+        List<Double> losses = recovery.getLosses();
+        double[] values = new double[losses.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = losses.get(i);
+        }
+        slot.losses.restore(values, recovery.getLossSum(), recovery.getBestLoss());
+    }
+
+    /**
+     * Sets the restored model's good state: the good store's when the checkpoint says it is there,
+     * else the checkpoint's own (as before the good state was kept: an earlier version's or
+     * backfill's checkpoint). A good state that the checkpoint names but the good store lacks or
+     * cannot decode costs only the rollback target, not the model: it falls back to the checkpoint,
+     * with a warning.
+     */
+    private void restoreGood(ModelSlot slot, ModelCheckpoint cp) {
+        slot.good = slot.lastSaved;
+        slot.goodVersion = cp.getModelVersion();
+        slot.goodStored = null;
+        if (cp.getRecovery() == null || !cp.getRecovery().getGoodInGoodStore()) {
+            return;
+        }
+        GoodState stored;
+        try {
+            stored = goodStore.get(slot.key);
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warn("The good state of model '{}' in {} does not decode; it rolls back to its checkpoint instead",
+                    slot.key, goodStore.name(), e);
+            return;
+        }
+        if (stored == null || stored.getFormatVersion() != GOOD_FORMAT) {
+            LOG.warn("The checkpoint of model '{}' names a good state that {} does not hold{}; it rolls back to its "
+                    + "checkpoint instead", slot.key, goodStore.name(),
+                    stored == null ? "" : " (format version " + stored.getFormatVersion() + ")");
+            return;
+        }
+        slot.good = modelState(stored.getModelState());
+        slot.goodVersion = stored.getModelVersion();
+        slot.goodStored = slot.good;
+    }
+
+    private static List<Double> boxed(double[] values) {
+        List<Double> out = new ArrayList<>(values.length);
+        for (double v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
     /** The checkpoint's model state: its own array when it has one (the builder wraps the export), else a copy. */
     private static byte[] modelState(ModelCheckpoint cp) {
-        ByteBuffer b = cp.getModelState();
+        return modelState(cp.getModelState());
+    }
+
+    private static byte[] modelState(ByteBuffer b) {
         if (b.hasArray() && b.arrayOffset() == 0 && b.position() == 0 && b.remaining() == b.array().length) {
             return b.array();
         }

@@ -4,8 +4,8 @@ package io.streamfit.app.pipeline;
  * How a diverging model recovers by itself ({@code divergence.*}). A micro-batch diverges when
  * a prediction is not finite, when the update left a weight or optimizer value that is not finite,
  * or when the model's windowed training loss rises above {@code lossRatio} times the best windowed
- * loss it reached. The model then rolls back to a last good state (its last checkpoint, else the
- * state at its best windowed loss, else a new model: the first whose re-run of the batch is
+ * loss it reached. The model then rolls back to a last good state (the state at its best windowed
+ * loss, else its last checkpoint, else a new model: the first whose re-run of the batch is
  * finite), its learning-rate scale is multiplied by {@code lrFactor} (never below
  * {@code lrMinScale}), and the batch is predicted and trained again by the recovered model, so no
  * non-finite number reaches an output.

@@ -135,7 +135,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         outputs = new ProcessorOutputs(context, metrics, settings.globalScope());
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
-        checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE), settings.kind(),
+        checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
+                context.getStateStore(Names.GOOD_STORE), settings.kind(),
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
         models = new ModelCache(settings.maxLiveModels(), checkpointer::load, this::run);
         logic = settings.kind().batchLogic(context::getStateStore);

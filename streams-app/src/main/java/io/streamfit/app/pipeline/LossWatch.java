@@ -2,9 +2,10 @@ package io.streamfit.app.pipeline;
 
 /**
  * The windowed training loss of one model: the mean of its last {@code window} finite batch
- * losses, and the best (lowest) such mean since it was loaded or last rolled back. Kept in
- * memory only: after a restart the watch starts again, which at worst delays a loss-ratio
- * rollback by one window.
+ * losses, and the best (lowest) such mean since the model was created or its baseline last reset.
+ * Checkpointed with the model ({@code ModelCheckpoint.recovery}, written and read by
+ * {@link Checkpointer}): a restarted, migrated or reloaded model goes on with the very window,
+ * running sum and best it had, so it rolls back exactly when an uninterrupted one would.
  */
 final class LossWatch {
 
@@ -73,5 +74,56 @@ final class LossWatch {
         if (!keepBest) {
             best = Double.POSITIVE_INFINITY;
         }
+    }
+
+    /** The window's length in batches (>= 1). */
+    int window() {
+        return losses.length;
+    }
+
+    /** The losses in the window, oldest first (at most {@link #window()}). */
+    double[] losses() {
+        double[] out = new double[size];
+        int oldest = size == losses.length ? next : 0;
+        for (int i = 0; i < size; i++) {
+            out[i] = losses[(oldest + i) % losses.length];
+        }
+        return out;
+    }
+
+    /** The running sum of the window, as kept (by adding and subtracting; not a fresh sum of {@link #losses()}). */
+    double sum() {
+        return sum;
+    }
+
+    /** The best windowed mean loss, or infinity when there is none yet. */
+    double best() {
+        return best;
+    }
+
+    /**
+     * Sets the watch to a saved state ({@link #losses()}, {@link #sum()}, {@link #best()} of a watch
+     * of the same window). Only the order of the losses matters to what follows, not where they sat
+     * in the ring, so the next {@link #add}s give the same sums, bit for bit.
+     *
+     * @throws IllegalArgumentException when the state cannot be a watch's of this window
+     */
+    void restore(double[] oldestFirst, double savedSum, double savedBest) {
+        if (oldestFirst.length > losses.length || !Double.isFinite(savedSum) || Double.isNaN(savedBest)
+                || savedBest == Double.NEGATIVE_INFINITY) {
+            throw new IllegalArgumentException("a loss window of " + oldestFirst.length + " losses, sum " + savedSum
+                    + " and best " + savedBest + " does not fit a watch of " + losses.length);
+        }
+        for (double loss : oldestFirst) {
+            if (!Double.isFinite(loss)) {
+                throw new IllegalArgumentException("a saved loss window holds the non-finite loss " + loss);
+            }
+        }
+        reset(false);
+        System.arraycopy(oldestFirst, 0, losses, 0, oldestFirst.length);
+        size = oldestFirst.length;
+        next = size % losses.length;
+        sum = savedSum;
+        best = savedBest;
     }
 }

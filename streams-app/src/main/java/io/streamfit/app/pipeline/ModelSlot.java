@@ -9,7 +9,8 @@ import io.streamfit.model.OnlineModel;
 
 /**
  * One live model of a task with the state that is checkpointed with it: prequential metrics, the
- * kind's extras, the record count and the last timestep per series (pending timesteps included).
+ * kind's extras, the record count, the last timestep per series (pending timesteps included) and
+ * divergence recovery's state (the loss window, and the good state in the good store).
  */
 final class ModelSlot implements AutoCloseable {
 
@@ -22,15 +23,23 @@ final class ModelSlot implements AutoCloseable {
     long checkpointBytes;
     long checkpointAtMs;
     long lastTimestep = Long.MIN_VALUE;
-    /** The windowed training loss, for divergence by loss ratio. */
+    /** The windowed training loss, for divergence by loss ratio; in the checkpoint. */
     final LossWatch losses;
     /**
      * The model state of the last checkpoint written or restored (the array the checkpoint holds;
-     * never modified), or null: the first state a diverged model rolls back to.
+     * never modified), or null: the state a diverged model rolls back to when its good state fails.
      */
     byte[] lastSaved;
-    /** The state at the best windowed loss (or as restored), or null: the second state to roll back to. */
+    /**
+     * The state at the best windowed loss, or null before the first checkpoint: the first state a
+     * diverged model rolls back to. Always either {@link #lastSaved} (the same array) or
+     * {@link #goodStored}: a checkpoint that moves past it first writes it to the good store.
+     */
     byte[] good;
+    /** The model version {@link #good} holds (informative, for the good store's value). */
+    long goodVersion;
+    /** The state the good store holds for this key (the same array), or null when it holds none we know of. */
+    byte[] goodStored;
     /** Whether the next checkpoint's state becomes {@link #good} (the batch reached a new best windowed loss). */
     boolean nextSavedIsGood;
     /** Rollbacks of this model, kept in its checkpoint. */

@@ -19,6 +19,7 @@ import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Topic;
 import io.streamfit.schemas.TopicRegistry;
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
@@ -41,6 +42,7 @@ import org.apache.kafka.streams.state.Stores;
  *                     \-&gt; anomaly-scores (kinds that score anomalies: seq-autoencoder)
  *               (model-store, changelog <application.id>-model-store-changelog;
  *                pending-store: timesteps waiting for their micro-batch;
+ *                good-store: each model's state at its best windowed loss, to roll back to;
  *                plus the kind's own stores, e.g. the sequence kinds' window-store)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
@@ -114,6 +116,7 @@ public final class StreamfitTopology {
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
+        topology.addStateStore(goodStore(stores), Names.LEARN);
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
@@ -156,6 +159,25 @@ public final class StreamfitTopology {
         return Stores.keyValueStoreBuilder(supplier(Names.MODEL_STORE, stores), Serdes.String(),
                         StreamfitSerdes.modelCheckpoint())
                 // The cache keeps only the latest checkpoint per model until the commit.
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The persistent, cached, logged good store: divergence recovery's rollback target per model
+     * key, a whole model state, so its changelog takes records as large as the model store's.
+     */
+    public static StoreBuilder<KeyValueStore<String, GoodState>> goodStore() {
+        return goodStore(UnaryOperator.identity());
+    }
+
+    private static StoreBuilder<KeyValueStore<String, GoodState>> goodStore(
+            UnaryOperator<KeyValueBytesStoreSupplier> stores) {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
+        return Stores.keyValueStoreBuilder(supplier(Names.GOOD_STORE, stores), Serdes.String(),
+                        StreamfitSerdes.goodState())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }

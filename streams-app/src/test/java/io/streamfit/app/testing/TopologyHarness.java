@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -184,6 +185,32 @@ public final class TopologyHarness implements AutoCloseable {
     /** The value under {@code key} in store {@code name}, or {@code null}. */
     public <V> V storeValue(String name, String key) {
         return this.<V>store(name).get(key);
+    }
+
+    /**
+     * Every key-value store of the topology with its contents (values decoded), by store name: what
+     * the changelogs hold after the last commit (the driver commits after every input record). With
+     * {@link #restoreStores} into a harness started on another state directory, it stands for a
+     * crash and a restore of the task from its changelogs: everything only in memory is gone.
+     */
+    public Map<String, Map<String, Object>> storeContents() {
+        Map<String, Map<String, Object>> out = new TreeMap<>();
+        driver.getAllStateStores().forEach((name, store) -> {
+            if (store instanceof KeyValueStore<?, ?>) {
+                Map<String, Object> values = new TreeMap<>();
+                this.<Object>store(name).all().forEachRemaining(kv -> values.put(kv.key, kv.value));
+                out.put(name, values);
+            }
+        });
+        return out;
+    }
+
+    /** Puts {@code contents} ({@link #storeContents} of another harness) into this one's stores. */
+    public void restoreStores(Map<String, Map<String, Object>> contents) {
+        contents.forEach((name, values) -> {
+            KeyValueStore<String, Object> store = store(name);
+            values.forEach(store::put);
+        });
     }
 
     /**
