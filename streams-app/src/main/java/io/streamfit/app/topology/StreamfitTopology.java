@@ -41,7 +41,8 @@ import org.apache.kafka.streams.state.Stores;
  *                     \-&gt; anomaly-scores (kinds that score anomalies: seq-autoencoder)
  *               (model-store, changelog <application.id>-model-store-changelog;
  *                pending-store: timesteps waiting for their micro-batch;
- *                plus the kind's own stores, e.g. the sequence kinds' window-store)
+ *                plus the kind's own stores, e.g. the sequence kinds' window-store;
+ *                activity-store with model.idle.ttl: last record time per series)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
  * ({@code <application.id>-global-route}) so that one task holds the one model.
@@ -110,13 +111,18 @@ public final class StreamfitTopology {
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
                 config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK,
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
-                        config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE));
+                        config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
+                config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS));
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
+        // Likewise the activity store only with model.idle.ttl.
+        if (config.modelIdleTtlMs() > 0) {
+            topology.addStateStore(activityStore(), Names.LEARN);
+        }
 
         for (Outputs.Sink sink : kind.sinks()) {
             switch (sink) {
@@ -156,6 +162,19 @@ public final class StreamfitTopology {
         return Stores.keyValueStoreBuilder(supplier(Names.MODEL_STORE, stores), Serdes.String(),
                         StreamfitSerdes.modelCheckpoint())
                 // The cache keeps only the latest checkpoint per model until the commit.
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The logged store of the last record time per series and the task's record clock
+     * ({@code model.idle.ttl}): 8 bytes a series, rewritten in the cache and sent once per commit.
+     */
+    public static StoreBuilder<KeyValueStore<String, Long>> activityStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ACTIVITY_STORE), Serdes.String(),
+                        Serdes.Long())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }
