@@ -66,6 +66,8 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String OPTIMIZER_DECAY_STEPS = "optimizer.decay.steps";
     /** Prefix of every optimizer hyperparameter: model-side parameter {@code k} is key {@code optimizer.k}. */
     public static final String OPTIMIZER_PREFIX = "optimizer.";
+    public static final String MODEL_IDLE_TTL = "model.idle.ttl";
+    public static final String MODEL_IDLE_SCAN_KEYS = "model.idle.scan.keys";
     public static final String BATCH_TIMESTEPS = "batch.timesteps";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String BATCH_FLUSH_WHEN_IDLE = "batch.flush.when.idle";
@@ -227,6 +229,11 @@ public final class StreamfitConfig extends AbstractConfig {
 
     public int batchTimesteps() {
         return getInt(BATCH_TIMESTEPS);
+    }
+
+    /** {@code model.idle.ttl} in ms; 0 = series never expire. */
+    public long modelIdleTtlMs() {
+        return StreamfitConfigDef.durationMs(getString(MODEL_IDLE_TTL));
     }
 
     public long batchMaxWaitMs() {

@@ -58,6 +58,19 @@ final class StreamfitConfigDef {
             .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
                     "series: one model per series key (scales out with partitions); global: one model for all "
                             + "series, routed through the one-partition topic <application.id>-global-route.")
+            .define(MODEL_IDLE_TTL, Type.STRING, "0", duration(), Importance.MEDIUM,
+                    "A series with no record for this long, by record time (the task's largest record timestamp "
+                            + "minus the series' last one), expires: its model, checkpoint, pending micro-batch "
+                            + "(run first), windows and last timestep are deleted from the stores (tombstones on "
+                            + "the changelogs) and it leaves /models and the metrics; a record of it later starts a "
+                            + "new model at version 0, as a never-seen key does. With model.scope=global only the "
+                            + "series' bookkeeping expires, never the model. ms or an ISO-8601 duration (PT24H, P7D); "
+                            + "0 = off. Adds the store activity-store (changelog <application.id>-activity-store-"
+                            + "changelog); series with state from before it was set expire once they send a record.")
+            .define(MODEL_IDLE_SCAN_KEYS, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW,
+                    "Series the idle-expiry scan of a task looks at per second (model.idle.ttl > 0): a full pass "
+                            + "over a task's series takes series / this seconds. A series that sends a record "
+                            + "after its TTL expires then, whether or not the scan has reached it.")
             .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
@@ -270,6 +283,48 @@ final class StreamfitConfigDef {
             return Long.toString((long) v);
         }
         return Double.toString(v).replace(".0E", "e").replace("E", "e");
+    }
+
+    /** Durations: a number of ms (>= 0) or an ISO-8601 duration. */
+    private static ConfigDef.Validator duration() {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                try {
+                    durationMs((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new org.apache.kafka.common.config.ConfigException(name, value, e.getMessage());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "ms >= 0 or an ISO-8601 duration (PT24H, P7D)";
+            }
+        };
+    }
+
+    /**
+     * A duration as the configuration writes it, in ms: a number of ms or an ISO-8601 duration.
+     *
+     * @throws IllegalArgumentException when it is neither, or negative
+     */
+    static long durationMs(String value) {
+        String v = value == null ? "" : value.trim();
+        long ms;
+        try {
+            if (v.startsWith("P") || v.startsWith("p")) {
+                ms = java.time.Duration.parse(v.toUpperCase(java.util.Locale.ROOT)).toMillis();
+            } else {
+                ms = Long.parseLong(v);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a duration: give ms or ISO-8601 (PT24H, P7D)");
+        }
+        if (ms < 0) {
+            throw new IllegalArgumentException("a duration must not be negative");
+        }
+        return ms;
     }
 
     /** A validator for optional numbers: null passes, anything else must lie in {@code range}. */

@@ -36,6 +36,14 @@ public interface BatchLogic {
         return assemble(batch, items);
     }
 
+    /**
+     * Deletes what the kind keeps for {@code series} in its data state (the sequence kinds'
+     * windows): the series expired ({@code model.idle.ttl}) and starts again from nothing when it
+     * comes back. Nothing for most kinds.
+     */
+    default void forget(String series) {
+    }
+
     /** A micro-batch ready for the model call. */
     interface Assembled {
 

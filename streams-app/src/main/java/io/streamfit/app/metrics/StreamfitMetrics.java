@@ -54,6 +54,7 @@ public final class StreamfitMetrics {
     private final Counter predictedOnly;
     private final Counter deadLetter;
     private final Counter updates;
+    private final Counter expired;
     private final Timer predict;
     private final Timer update;
     private final Timer checkpoint;
@@ -72,6 +73,9 @@ public final class StreamfitMetrics {
         this.predictedOnly = records(OUTCOME_PREDICTED_ONLY);
         this.deadLetter = records(OUTCOME_DEAD_LETTER);
         this.updates = Counter.builder("streamfit.model.updates").description("Applied model updates")
+                .register(registry);
+        this.expired = Counter.builder("streamfit.models.expired")
+                .description("Series keys whose state was removed after model.idle.ttl without a record")
                 .register(registry);
         this.predict = latency("streamfit.predict", "Model call latency of records that only predict");
         this.update = latency("streamfit.update", "Model call latency of records that predict and train (one fused call)");
@@ -131,6 +135,16 @@ public final class StreamfitMetrics {
     public void recordUpdate(long nanos) {
         updates.increment();
         update.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** A series key idle past {@code model.idle.ttl} had its state removed. */
+    public void recordExpired() {
+        expired.increment();
+    }
+
+    /** Series keys expired so far in this instance. */
+    public long expiredTotal() {
+        return (long) expired.count();
     }
 
     public void recordPredict(long nanos) {

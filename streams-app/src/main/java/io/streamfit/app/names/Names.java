@@ -20,6 +20,11 @@ public final class Names {
     public static final String PENDING_STORE = "pending-store";
     /** Sequence kinds: each object's last W timesteps (changelog {@code <application.id>-window-store-changelog}). */
     public static final String WINDOW_STORE = "window-store";
+    /**
+     * With {@code model.idle.ttl}: the last record time per series and the task's record clock
+     * (changelog {@code <application.id>-activity-store-changelog}).
+     */
+    public static final String ACTIVITY_STORE = "activity-store";
 
     public static final String SOURCE = "features-source";
     public static final String ROUTE_STAMP = "global-route-stamp";

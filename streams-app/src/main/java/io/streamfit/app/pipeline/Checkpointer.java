@@ -260,6 +260,16 @@ final class Checkpointer {
                 slot.model.learningRateScale()));
     }
 
+    /**
+     * Removes the checkpoint of {@code key} (a tombstone on the changelog at the commit) and its
+     * entry in the metrics' model view: the key expired ({@code model.idle.ttl}).
+     */
+    void delete(String key) {
+        store.delete(key);
+        published.remove(key);
+        metrics.forget(key);
+    }
+
     /** The task closes: its models leave the metrics' model view (another instance may publish them now). */
     void unpublishAll() {
         published.forEach(metrics::forget);

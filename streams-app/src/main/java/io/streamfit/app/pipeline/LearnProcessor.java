@@ -1,5 +1,6 @@
 package io.streamfit.app.pipeline;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +52,10 @@ import org.slf4j.LoggerFactory;
 public final class LearnProcessor implements Processor<byte[], byte[], byte[], Output> {
 
     private static final Logger LOG = LoggerFactory.getLogger(LearnProcessor.class);
+    /** How often the expiry scan runs (wall clock). */
+    static final Duration EXPIRY_INTERVAL = Duration.ofSeconds(1);
+    /** Shortest time between two summary lines of expiries, ms. */
+    private static final long EXPIRY_LOG_EVERY_MS = 60_000;
 
     /**
      * Knobs of the processor, from the configuration.
@@ -67,10 +72,21 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param maxLiveModels  models kept in memory per task (>= 1)
      * @param divergence     how a diverging model recovers
      * @param maxAbsFeature  the largest feature magnitude a record may carry ({@code max.abs.feature})
+     * @param idleTtlMs      a series idle this long by record time expires ({@code model.idle.ttl}, ms); 0: never
+     * @param idleScanKeys   series the expiry scan looks at per punctuation (>= 1)
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                           int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature) {
+                           int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature,
+                           long idleTtlMs, int idleScanKeys) {
+
+        /** Settings without idle expiry. */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                        int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
+                    flushWhenIdle, metricsWindow, maxLiveModels, divergence, maxAbsFeature, 0L, 1);
+        }
 
         /** Settings with the default feature bound. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
@@ -90,9 +106,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
 
         public Settings {
             if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || maxIdBytes < 1
-                    || batchMaxWaitMs < 0) {
+                    || batchMaxWaitMs < 0 || idleTtlMs < 0 || idleScanKeys < 1) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
-                        + maxLiveModels + ", " + maxRecordBytes + ", " + maxIdBytes + ", " + batchMaxWaitMs);
+                        + maxLiveModels + ", " + maxRecordBytes + ", " + maxIdBytes + ", " + batchMaxWaitMs + ", "
+                        + idleTtlMs + ", " + idleScanKeys);
             }
         }
     }
@@ -117,6 +134,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private final Map<String, String> quarantined = new HashMap<>();
     /** Whether a record reached {@link #process} since the last tick: then the task's fetched input is not drained. */
     private boolean inputSinceTick;
+    /** With {@code model.idle.ttl}: which series are idle; null without. */
+    private IdleExpiry expiry;
+    /** Expiries since the last summary line, and when that was (wall clock, ms). */
+    private long expiredSinceLog;
+    private long lastExpiryLogMs;
 
     public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
         this.settings = settings;
@@ -144,6 +166,15 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         recovered = false;
         context.schedule(batcher.tick(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
+        expiry = null;
+        if (settings.idleTtlMs() > 0) {
+            expiry = new IdleExpiry(context.getStateStore(Names.ACTIVITY_STORE), settings.idleTtlMs(),
+                    settings.idleScanKeys());
+            // Wall clock, so that the scan goes on while input pauses. When it runs does not change
+            // any outcome: whether a series is idle is decided by record time in logged state, and
+            // a record of an idle series that the scan has not reached yet expires it first (process).
+            context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::expireIdle);
+        }
     }
 
     @Override
@@ -158,6 +189,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         Timestep ts = screened.timestep();
         String series = screened.series();
+        if (expiry != null) {
+            if (expiry.arrive(series, record.timestamp()) && expire(series)) {
+                countExpired(1);
+            }
+            expiry.touch(series, record.timestamp());
+        }
         String key = router.modelKey(series);
         ModelSlot slot = slot(key);
         if (slot == null) {
@@ -188,6 +225,80 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 run(slot);
             }
         }
+    }
+
+    /** The expiry punctuation: expires the idle series among the next keys of the scan. */
+    private void expireIdle(long nowMs) {
+        recover();
+        int n = 0;
+        for (String series : expiry.scan()) {
+            if (expire(series)) {
+                n++;
+            }
+        }
+        countExpired(n);
+        if (expiredSinceLog > 0 && nowMs - lastExpiryLogMs >= EXPIRY_LOG_EVERY_MS) {
+            LOG.info("Task {} expired {} series idle for more than {} ms of record time since the last report "
+                    + "(record clock {})", context.taskId(), expiredSinceLog, settings.idleTtlMs(), expiry.clock());
+            expiredSinceLog = 0;
+            lastExpiryLogMs = nowMs;
+        }
+    }
+
+    private void countExpired(int n) {
+        for (int i = 0; i < n; i++) {
+            metrics.recordExpired();
+        }
+        expiredSinceLog += n;
+    }
+
+    /**
+     * Removes the state of {@code series}, idle past {@code model.idle.ttl}, from every store of the
+     * task (deletes, so the changelogs get tombstones in this transaction) and from memory and the
+     * metrics. Its pending micro-batch runs first, as {@code batch.max.wait.ms} would have run it,
+     * so no accepted record goes unanswered. With {@code model.scope=series} that is the model, its
+     * checkpoint and statistics; with {@code global} the one model stays and only the series'
+     * bookkeeping goes (its last timestep in the checkpoint, its windows). A quarantined key is
+     * left as it is, for a person to look at.
+     *
+     * @return whether the series expired
+     */
+    private boolean expire(String series) {
+        String key = router.modelKey(series);
+        if (quarantined.containsKey(key)) {
+            return false;
+        }
+        boolean pending = batcher.pending(key).stream().anyMatch(p -> p.series().equals(series));
+        if (settings.globalScope()) {
+            ModelSlot slot = slot(key);
+            if (slot != null && pending) {
+                run(slot);
+                // A failed batch discards the model from memory: load it again.
+                slot = slot(key);
+            }
+            if (slot == null) {
+                return false;
+            }
+            if (slot.lastTimesteps.remove(series) != null) {
+                // The last timesteps live in the checkpoint: write it now, or a restart would bring the series back.
+                checkpointer.save(slot);
+            }
+        } else {
+            if (pending) {
+                ModelSlot slot = slot(key);
+                if (slot == null) {
+                    return false;
+                }
+                run(slot);
+            }
+            batcher.clear(key);
+            models.discard(key);
+            checkpointer.delete(key);
+            checkpointer.deleteRecoveryState(key);
+        }
+        logic.forget(series);
+        expiry.forget(series);
+        return true;
     }
 
     /**

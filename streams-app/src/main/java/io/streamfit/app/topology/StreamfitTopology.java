@@ -43,7 +43,8 @@ import org.apache.kafka.streams.state.Stores;
  *               (model-store, changelog <application.id>-model-store-changelog;
  *                pending-store: timesteps waiting for their micro-batch;
  *                good-store: each model's state at its best windowed loss, to roll back to;
- *                plus the kind's own stores, e.g. the sequence kinds' window-store)
+ *                plus the kind's own stores, e.g. the sequence kinds' window-store;
+ *                activity-store with model.idle.ttl: last record time per series)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
  * ({@code <application.id>-global-route}) so that one task holds the one model.
@@ -112,7 +113,8 @@ public final class StreamfitTopology {
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
                 config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK,
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
-                        config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE));
+                        config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
+                config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS));
         topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
@@ -120,6 +122,10 @@ public final class StreamfitTopology {
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
+        // Likewise the activity store only with model.idle.ttl.
+        if (config.modelIdleTtlMs() > 0) {
+            topology.addStateStore(activityStore(), Names.LEARN);
+        }
 
         for (Outputs.Sink sink : kind.sinks()) {
             switch (sink) {
@@ -178,6 +184,19 @@ public final class StreamfitTopology {
         changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
         return Stores.keyValueStoreBuilder(supplier(Names.GOOD_STORE, stores), Serdes.String(),
                         StreamfitSerdes.goodState())
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The logged store of the last record time per series and the task's record clock
+     * ({@code model.idle.ttl}): 8 bytes a series, rewritten in the cache and sent once per commit.
+     */
+    public static StoreBuilder<KeyValueStore<String, Long>> activityStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ACTIVITY_STORE), Serdes.String(),
+                        Serdes.Long())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }

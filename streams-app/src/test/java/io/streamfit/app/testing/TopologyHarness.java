@@ -20,8 +20,10 @@ import io.streamfit.schemas.TopicRegistry;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -170,6 +172,22 @@ public final class TopologyHarness implements AutoCloseable {
     public void send(String key, Timestep ts) {
         Topic<String, Timestep> features = topics.features();
         send(key, features.valueSerde().serializer().serialize(features.name(), ts));
+    }
+
+    /** Sends {@code ts} under {@code key} with the record timestamp {@code timestampMs} (record time). */
+    public void send(String key, Timestep ts, long timestampMs) {
+        Topic<String, Timestep> features = topics.features();
+        input.pipeInput(key.getBytes(StandardCharsets.UTF_8),
+                features.valueSerde().serializer().serialize(features.name(), ts), timestampMs);
+    }
+
+    /**
+     * The changelog topic of store {@code store} ({@code <application.id>-<store>-changelog}) as
+     * the driver captured the task's writes to it: keys as strings, values as bytes (null: a tombstone).
+     */
+    public TestOutputTopic<String, byte[]> changelog(String store) {
+        return output(config.applicationId() + "-" + store + "-changelog", new StringDeserializer(),
+                new ByteArrayDeserializer());
     }
 
     /** Sends a value as it is, e.g. hand-written JSON or broken bytes. */

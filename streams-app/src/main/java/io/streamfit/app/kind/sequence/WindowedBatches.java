@@ -17,6 +17,8 @@ import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.Timestep;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -157,6 +159,19 @@ final class WindowedBatches implements BatchLogic {
                 touched.forEach((key, w) -> windows.put(key, w.encode()));
             }
         };
+    }
+
+    /** Deletes the windows of every object of {@code series} (tombstones on the window store's changelog). */
+    @Override
+    public void forget(String series) {
+        List<String> keys = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = windows.prefixScan(ObjectWindow.key(series, ""),
+                new StringSerializer())) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        keys.forEach(windows::delete);
     }
 
     /** An object's features as m dense values (a sparse vector's absent entries are zero). */

@@ -1,0 +1,123 @@
+package io.streamfit.app.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Which series of a task have been idle for longer than {@code model.idle.ttl}, by record time.
+ *
+ * <p>The logged activity store holds, per series, the largest timestamp of its records, and under
+ * the reserved key {@code ""} (no series id is empty: the screen rejects it) the task's clock: the
+ * largest timestamp of any record the processor accepted. A series is idle when
+ * {@code clock - lastSeen > ttl}. Both are written with every accepted record, in the task's
+ * transaction, so after a crash they are exactly what the committed input made them; wall-clock
+ * time plays no part in the decision. The processor checks a series when its next record arrives
+ * (so a record's fate never depends on when a scan passed), and {@link #scan} finds the idle
+ * series of keys that send nothing more, a bounded number per call.
+ */
+final class IdleExpiry {
+
+    /** The key of the clock in the activity store. */
+    static final String CLOCK_KEY = "";
+
+    private final KeyValueStore<String, Long> store;
+    private final long ttlMs;
+    private final int scanKeys;
+    private long clock = Long.MIN_VALUE;
+    private boolean loaded;
+    /** The last series the scan looked at, or null: the next scan starts after it (or at the start). */
+    private String cursor;
+
+    /**
+     * @param ttlMs    idle time after which a series expires (> 0)
+     * @param scanKeys series a {@link #scan} looks at, at most (>= 1)
+     */
+    IdleExpiry(KeyValueStore<String, Long> store, long ttlMs, int scanKeys) {
+        if (ttlMs <= 0 || scanKeys < 1) {
+            throw new IllegalArgumentException("invalid idle expiry: ttl " + ttlMs + " ms, " + scanKeys + " keys a scan");
+        }
+        this.store = store;
+        this.ttlMs = ttlMs;
+        this.scanKeys = scanKeys;
+    }
+
+    /** The task's record clock (the largest accepted record timestamp), or {@link Long#MIN_VALUE}. */
+    long clock() {
+        load();
+        return clock;
+    }
+
+    /**
+     * A record of {@code series} at {@code timestamp} arrived: moves the clock on, and says whether
+     * the series had been idle past the TTL (the caller expires its state before the record, which
+     * then starts it afresh, and then calls {@link #touch}).
+     */
+    boolean arrive(String series, long timestamp) {
+        load();
+        if (timestamp > clock) {
+            clock = timestamp;
+            store.put(CLOCK_KEY, clock);
+        }
+        Long last = store.get(series);
+        return last != null && idle(last);
+    }
+
+    /** Records that {@code series} had a record at {@code timestamp}. */
+    void touch(String series, long timestamp) {
+        Long last = store.get(series);
+        if (last == null || timestamp > last) {
+            store.put(series, timestamp);
+        }
+    }
+
+    /** Forgets {@code series} (a tombstone on the changelog at the commit). */
+    void forget(String series) {
+        store.delete(series);
+    }
+
+    /**
+     * Looks at the next {@code scanKeys} series after the last call's (from the start after the
+     * last one) and returns those idle past the TTL. Bounded work per call, so a task with a
+     * million series never stalls; a full pass takes (series / scanKeys) calls.
+     */
+    List<String> scan() {
+        load();
+        List<String> idle = new ArrayList<>();
+        int seen = 0;
+        String last = null;
+        boolean more;
+        try (KeyValueIterator<String, Long> it = store.range(cursor, null)) {
+            while (seen < scanKeys && it.hasNext()) {
+                KeyValue<String, Long> kv = it.next();
+                if (kv.key.equals(CLOCK_KEY) || kv.key.equals(cursor)) {
+                    continue;
+                }
+                seen++;
+                last = kv.key;
+                if (kv.value != null && idle(kv.value)) {
+                    idle.add(kv.key);
+                }
+            }
+            more = it.hasNext();
+        }
+        cursor = more ? last : null;
+        return idle;
+    }
+
+    private boolean idle(long lastSeen) {
+        // The clock is the largest timestamp seen, so it is never below lastSeen: no overflow.
+        return clock - lastSeen > ttlMs;
+    }
+
+    private void load() {
+        if (!loaded) {
+            Long c = store.get(CLOCK_KEY);
+            clock = c == null ? Long.MIN_VALUE : c;
+            loaded = true;
+        }
+    }
+}
