@@ -293,7 +293,12 @@ public final class StreamfitApp implements AutoCloseable {
             if (t0 != null) {
                 long nanos = System.nanoTime() - t0;
                 metrics.recordRestore(nanos);
-                LOG.info("Restored {} records of {} from {} in {} ms", totalRestored, store, tp, nanos / 1_000_000);
+                // Every store of every task reports, restored or not: only a restoration is news.
+                if (totalRestored > 0) {
+                    LOG.info("Restored {} records of {} from {} in {} ms", totalRestored, store, tp, nanos / 1_000_000);
+                } else {
+                    LOG.debug("Nothing to restore of {} from {}", store, tp);
+                }
             }
         }
     }

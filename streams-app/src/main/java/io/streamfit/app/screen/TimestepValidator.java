@@ -150,7 +150,7 @@ public final class TimestepValidator {
 
     private Rejection outOfRange(String where, float v) {
         return new Rejection(Rejection.FEATURE_OUT_OF_RANGE, where + " is " + v + ", beyond max.abs.feature="
-                + maxAbsFeature + " (raise it, or let features.scaling=standard bring raw units to scale)");
+                + maxAbsFeature + " (no network learns from such a value; raise the key if it is real)");
     }
 
     private Rejection checkFeatures(int i, FeatureVector fv) {
