@@ -29,4 +29,15 @@ public final class Models {
                         + ModelSpec.KIND_LSTM_REGRESSOR + "]");
         }
     }
+
+    /**
+     * The learning-rate scale that a saved model state carries (1 when it carries none), read
+     * without building the model; 1 for bytes too short to be a state.
+     */
+    public static double learningRateScale(byte[] state) {
+        if (state.length < CheckpointFormat.MAGIC.length + 12) {
+            return 1.0;
+        }
+        return CheckpointFormat.learningRateScale(state);
+    }
 }

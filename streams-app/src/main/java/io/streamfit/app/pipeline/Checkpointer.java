@@ -11,14 +11,18 @@ import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelSpec;
+import io.streamfit.model.Models;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.RecoveryState;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.StreamsException;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -268,6 +272,41 @@ final class Checkpointer {
         store.delete(key);
         published.remove(key);
         metrics.forget(key);
+    }
+
+    /**
+     * Publishes every model of this task's store that is not published yet, from its checkpoint,
+     * without building it: a task that opens (after a restart, a rebalance, or Streams' own
+     * close-and-revive of a corrupted task) shows its models on {@code /models} at once, not only
+     * those that learn again. Without it, a task that had processed all its input before it was
+     * reopened showed no model at all until new input came. One pass over the store per task open.
+     */
+    void publishStored() {
+        try (KeyValueIterator<String, ModelCheckpoint> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, ModelCheckpoint> kv = all.next();
+                ModelCheckpoint cp = kv.value;
+                if (cp == null || published.contains(kv.key) || !spec.fingerprint().equals(cp.getSpecFingerprint())) {
+                    continue;
+                }
+                PrequentialStats stats = new PrequentialStats(metricsWindow);
+                stats.restore(cp.getMetrics());
+                byte[] state = modelState(cp);
+                long lastTimestep = cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max()
+                        .orElse(Long.MIN_VALUE);
+                published.add(kv.key);
+                metrics.publish(new ModelInfo(kv.key, spec.fingerprint(), cp.getModelVersion(), cp.getRecords(),
+                        stats.objectMse(), stats.sumMse(), stats.runningObjectMse(), stats.runningSumMse(),
+                        state.length, cp.getUpdatedAtMs(), lastTimestep, stats.accuracy(), stats.logLoss(),
+                        stats.runningAccuracy(), stats.runningLogLoss(),
+                        cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue(), Models.learningRateScale(state)));
+            }
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A checkpoint that does not decode is its key's fault, found when the key is used.
+            LOG.debug("Publishing the stored models stopped early: {}", e.toString());
+        }
     }
 
     /** The task closes: its models leave the metrics' model view (another instance may publish them now). */

@@ -322,6 +322,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     + "dropping buffered inputs", e);
         }
         recovered = true;
+        checkpointer.publishStored();
         pending.forEach((key, timesteps) -> {
             ModelSlot slot = slot(key);
             if (slot == null) {

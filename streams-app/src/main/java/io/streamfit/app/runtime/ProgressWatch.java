@@ -31,11 +31,12 @@ import org.slf4j.LoggerFactory;
  * restoration is progress). A partition without a committed offset is never stalled: where the
  * consumer starts is then not known here.
  *
- * <p>Why it exists: a record cannot stop the processor without a dead letter or an error, but a
- * task can stop being processed without either (seen once in a crash test: one task of four never
- * resumed after a restart, with the Streams client RUNNING). Only a restart cures that; so
- * {@code /health} answers 503 while a partition is stalled, and a liveness probe restarts the
- * instance. Off with {@code health.stall.timeout.ms=0}.
+ * <p>Why it exists: a record cannot stop the processor without a dead letter or an error, but
+ * nothing else would tell an operator that a task stopped being processed with the client RUNNING
+ * (a fault of Streams, the broker or a blocked call). Only a restart cures that; so {@code /health}
+ * answers 503 while a partition is stalled, and a liveness probe restarts the instance. It is a
+ * safety net: no such stall has been seen (what once looked like one in a crash test was
+ * {@code /models} losing a reopened task's models). Off with {@code health.stall.timeout.ms=0}.
  */
 public final class ProgressWatch implements AutoCloseable {
 

@@ -136,7 +136,7 @@ class CrashEquivalenceIT {
         try {
             // 1: at a random moment.
             long at1 = (long) (TIMESTEPS * (0.10 + 0.15 * random.nextDouble()));
-            child = awaitProcessed(child, at1, log, crashConfig, port, kills);
+            child = awaitProcessed(child, at1, log);
             child.kill();
             kills.add("random moment after " + at1 + " records");
             phase(t0, "kill 1: " + kills.get(kills.size() - 1));
@@ -144,7 +144,7 @@ class CrashEquivalenceIT {
             // 2: right after a checkpoint (the moment a model's version moves on /models).
             child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at2 = (long) (TIMESTEPS * (0.35 + 0.15 * random.nextDouble()));
-            child = awaitProcessed(child, at2, log, crashConfig, port, kills);
+            child = awaitProcessed(child, at2, log);
             long v = child.version("series-0");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (child.version("series-0") == v && System.nanoTime() < deadline) {
@@ -157,7 +157,7 @@ class CrashEquivalenceIT {
             // 3: at a random moment, and the local state is lost too: everything comes from the changelogs.
             child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at3 = (long) (TIMESTEPS * (0.60 + 0.20 * random.nextDouble()));
-            child = awaitProcessed(child, at3, log, crashConfig, port, kills);
+            child = awaitProcessed(child, at3, log);
             child.kill();
             deleteRecursively(state);
             kills.add("random moment after " + at3 + " records, state dir deleted");
@@ -234,47 +234,37 @@ class CrashEquivalenceIT {
     }
 
     /**
-     * Waits until the child has processed {@code records}. A child that makes no progress for
-     * {@link #STALL} while alive is a liveness fault, not an exactly-once one: it is reported in
-     * full (what the broker holds for the group, the child's health, models and stream threads,
-     * also kept in {@code target/}) and the child is killed and restarted once more, a fourth
-     * crash that the equivalence must survive as well. A second stall fails the test.
+     * Waits until the child has processed {@code records} (per {@code /models}). A child that
+     * makes no progress for {@link #STALL} while alive fails the test with a full report first:
+     * what the broker holds for the group, the child's health, models and stream threads, and its
+     * log (also kept in {@code target/}). Such "stalls" in CI were once {@code /models} losing the
+     * models of a task that Streams reopened after it had processed all its input (fixed:
+     * {@code Checkpointer.publishStored}); the report tells that apart from a task that stopped.
      */
-    private ChildApp awaitProcessed(ChildApp child, long records, Path log, Map<String, String> config, int port,
-            List<String> kills) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            ChildApp current = child;
-            long[] last = {current.recordsProcessed(), System.nanoTime()};
-            try {
-                await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
-                    long n = current.recordsProcessed();
-                    if (n != last[0]) {
-                        last[0] = n;
-                        last[1] = System.nanoTime();
-                    }
-                    if (System.nanoTime() - last[1] > STALL.toNanos()) {
-                        throw new IllegalStateException("stalled at " + n);
-                    }
-                    return n >= records || !current.alive();
-                });
-                assertThat(current.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
-                return current;
-            } catch (ConditionTimeoutException | IllegalStateException e) {
-                String report = "the child app stalled at " + current.recordsProcessed() + " of " + records
-                        + " processed records (no progress for " + STALL.toSeconds() + " s, alive: " + current.alive()
-                        + ")\n" + diagnostics(current, log);
-                Path kept = Path.of("target", "CrashEquivalenceIT-stall-" + System.currentTimeMillis() + ".txt");
-                Files.writeString(kept, report + "\nfull log:\n" + Files.readString(log));
-                if (attempt > 0) {
-                    throw new AssertionError("second stall: " + report, e);
+    private ChildApp awaitProcessed(ChildApp child, long records, Path log) throws Exception {
+        long[] last = {child.recordsProcessed(), System.nanoTime()};
+        try {
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                long n = child.recordsProcessed();
+                if (n != last[0]) {
+                    last[0] = n;
+                    last[1] = System.nanoTime();
                 }
-                System.out.println("[CrashEquivalenceIT] STALL (kept in " + kept.toAbsolutePath()
-                        + "); killing and restarting the child once more:\n" + report);
-                current.kill();
-                kills.add("stall at " + last[0] + " records: killed and restarted");
-                child = ChildApp.start(config, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
-            }
+                if (System.nanoTime() - last[1] > STALL.toNanos()) {
+                    throw new IllegalStateException("stalled at " + n);
+                }
+                return n >= records || !child.alive();
+            });
+        } catch (ConditionTimeoutException | IllegalStateException e) {
+            String report = "the child app stalled at " + child.recordsProcessed() + " of " + records
+                    + " processed records (no progress for " + STALL.toSeconds() + " s, alive: " + child.alive()
+                    + ")\n" + diagnostics(child, log);
+            Path kept = Path.of("target", "CrashEquivalenceIT-stall-" + System.currentTimeMillis() + ".txt");
+            Files.writeString(kept, report + "\nfull log:\n" + Files.readString(log));
+            throw new AssertionError(report, e);
         }
+        assertThat(child.alive()).as("child app alive; the end of its log:%n%s", logTail(log)).isTrue();
+        return child;
     }
 
     /** What tells a stuck task from a slow one: the group's committed offsets against the input's ends, the child's view, its stream threads. */
