@@ -79,7 +79,7 @@ public final class KafkaAccess {
             if (t instanceof AuthorizationException) {
                 return "Kafka denied this application's principal an operation: " + t.getMessage()
                         + " Nothing after the last commit is lost: the input is read again once the ACLs are "
-                        + "granted (see README, Security, for the minimal ACLs).";
+                        + "granted (see docs/security.md, Minimal ACLs).";
             }
             if (t instanceof AuthenticationException) {
                 return "Kafka authentication failed: " + t.getMessage();

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The documented minimal ACLs ({@link StreamfitAcls#forApp}, the README's {@code kafka-acls.sh}
+ * The documented minimal ACLs ({@link StreamfitAcls#forApp}, docs/security.md's {@code kafka-acls.sh}
  * commands: see {@link DocumentedAclsTest}) for {@code application.id=streamfit} and principal
  * {@code User:streamfit}, on the in-JVM broker with ACLs enforced (StandardAuthorizer,
  * {@code allow.everyone.if.no.acl.found=false}, only the admin a super user):
@@ -63,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AclPrefixIT {
 
     private static final String APP_ID = "streamfit";
-    /** As in the README: the principal {@code User:streamfit}. */
+    /** As in docs/security.md: the principal {@code User:streamfit}. */
     private static final String APP_USER = "streamfit";
     /** The principal of the control: the ACLs of before, prefixes without the dash. */
     private static final String OLD_ACLS_USER = "sf-old-acls";

@@ -20,7 +20,7 @@ import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.Test;
 
 /**
- * The README's {@code kafka-acls.sh} commands (Security, Minimal ACLs) grant exactly the ACLs of
+ * The {@code kafka-acls.sh} commands of docs/security.md (Minimal ACLs) grant exactly the ACLs of
  * {@link StreamfitAcls#forApp} for {@code application.id=streamfit}: what {@link AclPrefixIT} and
  * {@link SecureKafkaIT} show for the code holds for the commands people copy.
  */
@@ -29,7 +29,7 @@ class DocumentedAclsTest {
     @Test
     void theReadmesKafkaAclsCommandsGrantExactlyTheAppsMinimalAcls() throws IOException {
         List<String> lines = commands();
-        assertThat(lines).as("kafka-acls.sh commands in the README's Minimal ACLs").hasSizeGreaterThanOrEqualTo(5);
+        assertThat(lines).as("kafka-acls.sh commands in docs/security.md's Minimal ACLs").hasSizeGreaterThanOrEqualTo(5);
         String principal = null;
         Set<AclBinding> granted = new HashSet<>();
         for (String line : lines) {
@@ -53,7 +53,7 @@ class DocumentedAclsTest {
         while (!Files.exists(root.resolve("README.md")) || !Files.isDirectory(root.resolve("deploy"))) {
             root = root.getParent();
         }
-        List<String> readme = Files.readAllLines(root.resolve("README.md"), StandardCharsets.UTF_8);
+        List<String> readme = Files.readAllLines(root.resolve("docs/security.md"), StandardCharsets.UTF_8);
         int i = readme.indexOf("### Minimal ACLs");
         assertThat(i).as("heading ### Minimal ACLs").isNotNegative();
         while (!readme.get(i).equals("```sh")) {

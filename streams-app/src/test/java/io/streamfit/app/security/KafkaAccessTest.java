@@ -20,7 +20,7 @@ class KafkaAccessTest {
         Exception e = new StreamsException("Error encountered sending record to topic sums for task 0_1",
                 new TopicAuthorizationException(Set.of("sums")));
         String message = KafkaAccess.explain(e);
-        assertThat(message).contains("denied", "sums", "README");
+        assertThat(message).contains("denied", "sums", "docs/security.md");
     }
 
     @Test
