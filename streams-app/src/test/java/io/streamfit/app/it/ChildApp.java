@@ -166,4 +166,21 @@ final class ChildApp implements AutoCloseable {
             process.waitFor(30, TimeUnit.SECONDS);
         }
     }
+
+    /** The last 80 lines of a child's log, for a failure message. */
+    static String logTail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+        } catch (IOException e) {
+            return "(cannot read " + log + ": " + e + ")";
+        }
+    }
+
+    /** A port that was free a moment ago, for a child's HTTP server. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.streamfit.app.it;
 
+import static io.streamfit.app.it.Topics.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -186,12 +187,6 @@ class CorruptCheckpointIT {
         assertThat(last.value()).as("checkpoint of %s (not a tombstone)", key).isNotNull();
         return last;
     }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        var h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {

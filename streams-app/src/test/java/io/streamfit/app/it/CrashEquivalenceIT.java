@@ -1,9 +1,10 @@
 package io.streamfit.app.it;
 
+import static io.streamfit.app.it.ChildApp.freePort;
+import static io.streamfit.app.it.ChildApp.logTail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -320,16 +321,6 @@ class CrashEquivalenceIT {
             return "(no thread dump: interrupted)";
         }
     }
-
-    private static String logTail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
-        } catch (java.io.IOException e) {
-            return "(cannot read " + log + ": " + e + ")";
-        }
-    }
-
     private static Map<String, ObjectPrediction> objects(String topic) {
         Map<String, ObjectPrediction> out = new HashMap<>();
         var de = StreamfitSerdes.objectPrediction().deserializer();
@@ -367,13 +358,6 @@ class CrashEquivalenceIT {
         d.get(out);
         return out;
     }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static void deleteRecursively(Path root) throws java.io.IOException {
         if (!Files.exists(root)) {
             return;

@@ -1,5 +1,6 @@
 package io.streamfit.app.it;
 
+import static io.streamfit.app.it.Topics.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -256,12 +257,6 @@ class DeadLetterFuzzIT {
                 "linger.ms", 10, "max.request.size", 4 * 1024 * 1024), new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        var h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
     private static byte[] utf8(String s) {
         return s == null ? null : s.getBytes(StandardCharsets.UTF_8);
     }

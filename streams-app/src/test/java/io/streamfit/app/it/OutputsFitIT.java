@@ -1,5 +1,6 @@
 package io.streamfit.app.it;
 
+import static io.streamfit.app.it.Topics.header;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -329,12 +330,6 @@ class OutputsFitIT {
                 "max.in.flight.requests.per.connection", 1, "linger.ms", 5), new ByteArraySerializer(),
                 new ByteArraySerializer());
     }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -61,4 +61,10 @@ final class Topics {
         }
         return latest;
     }
+
+    /** The last value of header {@code name} of {@code r} as UTF-8, or null. */
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }

@@ -2,7 +2,6 @@ package io.streamfit.app.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +17,7 @@ import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
-import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +42,8 @@ class DivergenceRecoveryTopologyTest {
         }
     }
 
-    private static Timestep record(Random rnd, long t) {
+    /** Four objects of m = 8 with a linear target and large features: a stream that makes a fast optimizer diverge. */
+    static Timestep record(Random rnd, long t) {
         List<Timestep.ObjectInput> objs = new ArrayList<>();
         double sum = 0;
         for (int i = 0; i < 4; i++) {

@@ -12,8 +12,6 @@ import java.util.Set;
 import io.streamfit.app.names.Names;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
-import io.streamfit.schemas.FeatureVector;
-import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import org.junit.jupiter.api.AfterEach;
@@ -73,7 +71,7 @@ class RollbackCrashEquivalenceTopologyTest {
         Random rnd = new Random(3);
         start(config, null);
         for (int t = 1; t <= 30; t++) {
-            topology.send(record(rnd, t));
+            topology.send(DivergenceRecoveryTopologyTest.record(rnd, t));
         }
         Map<String, Map<String, Object>> committed = topology.storeContents();
         ModelCheckpoint saved = (ModelCheckpoint) committed.get(Names.MODEL_STORE).get("s");
@@ -86,7 +84,7 @@ class RollbackCrashEquivalenceTopologyTest {
 
         start(config, committed);
         for (int t = 31; t <= 35; t++) {
-            topology.send(record(rnd, t));
+            topology.send(DivergenceRecoveryTopologyTest.record(rnd, t));
         }
         ModelCheckpoint next = topology.storeValue(Names.MODEL_STORE, "s");
         assertThat(next.getRecovery().getLosses()).as("the window started empty").hasSize(5);
@@ -139,7 +137,7 @@ class RollbackCrashEquivalenceTopologyTest {
         long rollbacks = 0;
         start(config, null);
         for (int t = 1; t <= n; t++) {
-            topology.send(record(rnd, t));
+            topology.send(DivergenceRecoveryTopologyTest.record(rnd, t));
             if (crashes.contains(t)) {
                 Map<String, Map<String, Object>> committed = topology.storeContents();
                 objects.addAll(objects());
@@ -175,20 +173,5 @@ class RollbackCrashEquivalenceTopologyTest {
 
     private List<String> sums() {
         return topology.sums().readValuesToList().stream().map(Object::toString).toList();
-    }
-
-    private static Timestep record(Random rnd, long t) {
-        List<Timestep.ObjectInput> objs = new ArrayList<>();
-        double sum = 0;
-        for (int i = 0; i < 4; i++) {
-            float[] x = new float[M];
-            for (int j = 0; j < M; j++) {
-                x[j] = (float) (3 * rnd.nextGaussian());
-            }
-            double y = x[0] - 2 * x[1] + 0.5 * x[2] + 1;
-            sum += y;
-            objs.add(new Timestep.ObjectInput("o" + i, new FeatureVector.Dense(x), y, null));
-        }
-        return new Timestep("s", t, objs, new double[] {sum});
     }
 }
