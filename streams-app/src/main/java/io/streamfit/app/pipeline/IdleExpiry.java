@@ -51,25 +51,34 @@ final class IdleExpiry {
         return clock;
     }
 
+    /** No record of the series in the store. */
+    static final long NEVER = Long.MIN_VALUE;
+
     /**
-     * A record of {@code series} at {@code timestamp} arrived: moves the clock on, and says whether
-     * the series had been idle past the TTL (the caller expires its state before the record, which
-     * then starts it afresh, and then calls {@link #touch}).
+     * A record of {@code series} at {@code timestamp} arrived: moves the clock on and returns the
+     * series' last record time before it ({@link #NEVER} when none). The caller expires the series
+     * when {@link #wasIdle} says so (the record then starts it afresh) and then calls
+     * {@link #touch} with what this returned, or {@link #NEVER} after an expiry: one store read
+     * per record.
      */
-    boolean arrive(String series, long timestamp) {
+    long arrive(String series, long timestamp) {
         load();
         if (timestamp > clock) {
             clock = timestamp;
             store.put(CLOCK_KEY, clock);
         }
         Long last = store.get(series);
-        return last != null && idle(last);
+        return last == null ? NEVER : last;
     }
 
-    /** Records that {@code series} had a record at {@code timestamp}. */
-    void touch(String series, long timestamp) {
-        Long last = store.get(series);
-        if (last == null || timestamp > last) {
+    /** Whether a series last seen at {@code lastSeen} (from {@link #arrive}) had been idle past the TTL. */
+    boolean wasIdle(long lastSeen) {
+        return lastSeen != NEVER && idle(lastSeen);
+    }
+
+    /** Records that {@code series}, last seen at {@code lastSeen}, had a record at {@code timestamp}. */
+    void touch(String series, long timestamp, long lastSeen) {
+        if (timestamp > lastSeen) {
             store.put(series, timestamp);
         }
     }

@@ -190,10 +190,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         Timestep ts = screened.timestep();
         String series = screened.series();
         if (expiry != null) {
-            if (expiry.arrive(series, record.timestamp()) && expire(series)) {
+            long lastSeen = expiry.arrive(series, record.timestamp());
+            if (expiry.wasIdle(lastSeen) && expire(series)) {
                 countExpired(1);
+                lastSeen = IdleExpiry.NEVER;
             }
-            expiry.touch(series, record.timestamp());
+            expiry.touch(series, record.timestamp(), lastSeen);
         }
         String key = router.modelKey(series);
         ModelSlot slot = slot(key);
