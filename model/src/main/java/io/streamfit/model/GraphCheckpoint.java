@@ -301,6 +301,23 @@ final class GraphCheckpoint {
         return in.updates();
     }
 
+    /**
+     * Checks {@code state} as {@link #importInto} would, without a session: nothing is assigned.
+     *
+     * @return the update count stored in {@code state}
+     */
+    long check(byte[] state) {
+        CheckpointFormat.Reader in = format.read(state);
+        for (int i = 0; i < slots.size(); i++) {
+            int length = in.nextValues().length;
+            if (length != places.get(i).length) {
+                throw new IllegalArgumentException("checkpoint variable '" + slots.get(i).name + "' holds " + length
+                        + " bytes, expected " + places.get(i).length);
+            }
+        }
+        return in.updates();
+    }
+
     private static <T extends TType> T newTensor(Class<T> type, Shape shape, byte[] values) {
         T t = Tensor.of(type, shape);
         if (t.numBytes() != values.length) {

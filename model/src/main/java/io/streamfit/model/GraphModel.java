@@ -314,6 +314,23 @@ abstract class GraphModel implements OnlineModel {
         learningRateScale = CheckpointFormat.learningRateScale(state);
     }
 
+    /**
+     * Checks that {@code state} would import ({@link #importState}) without touching the graph:
+     * header, CRC, fingerprint and every variable's name, dtype and shape.
+     *
+     * @return the update count the state holds
+     * @throws IllegalArgumentException as {@link #importState} would
+     */
+    long checkState(byte[] state) {
+        ensureOpen();
+        return checkpoint.check(state);
+    }
+
+    /** Raises the version to {@code minVersion} if it is lower (see {@link #rollBackTo}). */
+    void keepVersionAtLeast(long minVersion) {
+        version = Math.max(minVersion, version);
+    }
+
     protected void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("model is closed");
