@@ -71,6 +71,21 @@ public final class RobustScale {
         this.rejectedRun = new double[Math.max(warmup, MIN_REGIME_RUN)];
     }
 
+    /** Accepted values the window keeps. */
+    public int capacity() {
+        return window.length;
+    }
+
+    /** Values accepted before any is tested. */
+    public int warmup() {
+        return warmup;
+    }
+
+    /** The heap a scale of {@code capacity} and {@code warmup} holds in its arrays, bytes. */
+    public static long memoryBytes(int capacity, int warmup) {
+        return 8L * (2L * capacity + Math.max(warmup, MIN_REGIME_RUN)) + 64;
+    }
+
     /** Recomputes the median and spread from the window (call once before a batch's {@link #accept}s). */
     public void refresh() {
         if (!stale) {

@@ -68,6 +68,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String OPTIMIZER_PREFIX = "optimizer.";
     public static final String MODEL_IDLE_TTL = "model.idle.ttl";
     public static final String MODEL_IDLE_SCAN_KEYS = "model.idle.scan.keys";
+    public static final String MODELS_CACHE_MAX_BYTES = "models.cache.max.bytes";
     public static final String BATCH_TIMESTEPS = "batch.timesteps";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String BATCH_FLUSH_WHEN_IDLE = "batch.flush.when.idle";

@@ -71,6 +71,14 @@ final class StreamfitConfigDef {
                     "Series the idle-expiry scan of a task looks at per second (model.idle.ttl > 0): a full pass "
                             + "over a task's series takes series / this seconds. A series that sends a record "
                             + "after its TTL expires then, whether or not the scan has reached it.")
+            .define(MODELS_CACHE_MAX_BYTES, Type.LONG, 256L * 1024 * 1024, Range.atLeast(0), Importance.MEDIUM,
+                    "Java heap, in bytes, that the models kept in memory may take together in this instance "
+                    + "(their states as bytes, statistics and bookkeeping). The least recently used model of a "
+                    + "task leaves memory (its pending micro-batch runs first) when the total is above it; "
+                    + "its checkpoint in the model store is the truth, and it is read back when the key comes "
+                    + "again. Every task keeps at least the model it is running. Every task runs its models on "
+                    + "one shared TensorFlow graph, so native memory does not grow with the keys. Leave the "
+                    + "heap room for it: at most half the heap is a safe setting.")
             .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")

@@ -129,6 +129,19 @@ public final class LearningExtras implements ModelExtras {
         this.scaled = scales ? new float[m] : null;
     }
 
+    /** The rule's two scales (a window, its scratch and the rejected run each) and the feature moments. */
+    @Override
+    public long memoryBytes() {
+        long bytes = 0;
+        if (objectTargets != null) {
+            bytes += 2 * RobustScale.memoryBytes(objectTargets.capacity(), objectTargets.warmup());
+        }
+        if (features != null) {
+            bytes += 3L * 8 * raw.length + 2L * 4 * raw.length;
+        }
+        return bytes;
+    }
+
     /** Freezes the scales for the next micro-batch (computed once per batch, not per target). */
     public void beginBatch() {
         if (objectTargets != null) {

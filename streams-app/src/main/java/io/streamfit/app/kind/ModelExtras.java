@@ -24,6 +24,11 @@ public interface ModelExtras {
         return null;
     }
 
+    /** An estimate of the heap this state holds, bytes, for the models' memory budget. */
+    default long memoryBytes() {
+        return 0;
+    }
+
     /** No extra state. */
     ModelExtras NONE = new ModelExtras() {
         @Override

@@ -5,9 +5,11 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -103,6 +105,26 @@ public final class StreamfitMetrics {
         Gauge.builder("streamfit.models.quarantined", quarantined, Map::size)
                 .description("Model keys quarantined in this instance: their records go to the dead letters")
                 .register(registry);
+    }
+
+    /**
+     * Meters of the models' memory budget ({@code models.cache.max.bytes}): bytes and models in
+     * memory, the budget, and how many models left memory or were read into it. The first budget
+     * watched is the one shown (a service has one).
+     */
+    public void watchModelMemory(LongSupplier usedBytes, long maxBytes, LongSupplier models, LongSupplier evictions,
+                                 LongSupplier loads) {
+        Gauge.builder("streamfit.model.cache.bytes", usedBytes, LongSupplier::getAsLong).baseUnit("bytes")
+                .strongReference(true).description("Heap the models in memory take (an estimate), over every task")
+                .register(registry);
+        Gauge.builder("streamfit.model.cache.max.bytes", () -> maxBytes).baseUnit("bytes")
+                .description("The models' heap budget, models.cache.max.bytes").register(registry);
+        Gauge.builder("streamfit.model.cache.models", models, LongSupplier::getAsLong).strongReference(true)
+                .description("Models in memory, over every task").register(registry);
+        FunctionCounter.builder("streamfit.model.cache.evictions", evictions, LongSupplier::getAsLong)
+                .description("Models that left memory to keep to models.cache.max.bytes").register(registry);
+        FunctionCounter.builder("streamfit.model.cache.loads", loads, LongSupplier::getAsLong)
+                .description("Models read into memory: restored from their checkpoint, or new").register(registry);
     }
 
     private Counter records(String outcome) {

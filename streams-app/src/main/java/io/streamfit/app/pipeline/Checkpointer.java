@@ -14,6 +14,7 @@ import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.ModelCheckpoints;
+import io.streamfit.model.ModelPool;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.Models;
 import io.streamfit.model.OnlineModel;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Moves models between memory and the model store: {@link #load} restores a key's model from its
- * checkpoint (or builds a new one), {@link #save} writes the whole state after a micro-batch. The
+ * checkpoint (or makes a new one; either is a handle on the task's one graph, {@link ModelPool}), {@link #save} writes the whole state after a micro-batch. The
  * store's cache keeps only the latest checkpoint per key until the commit, so exactly-once
  * commits each model with the input it learned. Every saved model is also published to the
  * metrics (the HTTP model view) and forgotten there when the task closes.
@@ -55,6 +56,7 @@ final class Checkpointer {
     private final KeyValueStore<String, ModelCheckpoint> store;
     private final KeyValueStore<String, GoodState> goodStore;
     private final ConfiguredKind kind;
+    private final ModelPool pool;
     private final ModelSpec spec;
     private final int metricsWindow;
     private final int lossWindow;
@@ -62,10 +64,11 @@ final class Checkpointer {
     private final Set<String> published = new HashSet<>();
 
     Checkpointer(KeyValueStore<String, ModelCheckpoint> store, KeyValueStore<String, GoodState> goodStore,
-                 ConfiguredKind kind, int metricsWindow, int lossWindow, StreamfitMetrics metrics) {
+                 ConfiguredKind kind, ModelPool pool, int metricsWindow, int lossWindow, StreamfitMetrics metrics) {
         this.store = store;
         this.goodStore = goodStore;
         this.kind = kind;
+        this.pool = pool;
         this.spec = kind.spec();
         this.metricsWindow = metricsWindow;
         this.lossWindow = lossWindow;
@@ -89,8 +92,10 @@ final class Checkpointer {
             throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
                     + " does not decode: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
-        OnlineModel model = kind.create();
-        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow, lossWindow);
+        // A handle on the task's one graph: no graph is built, and the state loads when the model runs.
+        OnlineModel model = pool.newModel();
+        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow, lossWindow,
+                pool.initialState().length);
         if (cp == null) {
             return slot;
         }

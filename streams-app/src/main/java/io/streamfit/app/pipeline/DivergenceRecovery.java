@@ -2,11 +2,10 @@ package io.streamfit.app.pipeline;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
-import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.model.ObjectBatch;
-import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +22,15 @@ final class DivergenceRecovery {
     private static final Logger LOG = LoggerFactory.getLogger(DivergenceRecovery.class);
 
     private final Divergence divergence;
-    private final ConfiguredKind kind;
+    /** The state of a new model of the spec. */
+    private final Supplier<byte[]> newModelState;
     private final StepRunner stepper;
     private final StreamfitMetrics metrics;
 
-    DivergenceRecovery(Divergence divergence, ConfiguredKind kind, StepRunner stepper, StreamfitMetrics metrics) {
+    DivergenceRecovery(Divergence divergence, Supplier<byte[]> newModelState, StepRunner stepper,
+                       StreamfitMetrics metrics) {
         this.divergence = divergence;
-        this.kind = kind;
+        this.newModelState = newModelState;
         this.stepper = stepper;
         this.metrics = metrics;
     }
@@ -159,9 +160,7 @@ final class DivergenceRecovery {
     }
 
     private byte[] newModelState() {
-        try (OnlineModel fresh = kind.create()) {
-            return fresh.exportState();
-        }
+        return newModelState.get();
     }
 
     /**

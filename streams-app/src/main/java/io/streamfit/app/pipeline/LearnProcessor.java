@@ -14,6 +14,7 @@ import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
+import io.streamfit.model.ModelPool;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
@@ -69,7 +70,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param batchMaxWaitMs longest a timestep waits for its batch (>= 0)
      * @param flushWhenIdle  a partial batch runs once the task drained its fetched input
      * @param metricsWindow  window of the prequential metrics, in timesteps
-     * @param maxLiveModels  models kept in memory per task (>= 1)
      * @param divergence     how a diverging model recovers
      * @param maxAbsFeature  the largest feature magnitude a record may carry ({@code max.abs.feature})
      * @param idleTtlMs      a series idle this long by record time expires ({@code model.idle.ttl}, ms); 0: never
@@ -77,38 +77,38 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                           int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature,
+                           int metricsWindow, Divergence divergence, double maxAbsFeature,
                            long idleTtlMs, int idleScanKeys) {
 
         /** Settings without idle expiry. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                         int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                        int metricsWindow, int maxLiveModels, Divergence divergence, double maxAbsFeature) {
+                        int metricsWindow, Divergence divergence, double maxAbsFeature) {
             this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
-                    flushWhenIdle, metricsWindow, maxLiveModels, divergence, maxAbsFeature, 0L, 1);
+                    flushWhenIdle, metricsWindow, divergence, maxAbsFeature, 0L, 1);
         }
 
         /** Settings with the default feature bound. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                         int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                        int metricsWindow, int maxLiveModels, Divergence divergence) {
+                        int metricsWindow, Divergence divergence) {
             this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
-                    flushWhenIdle, metricsWindow, maxLiveModels, divergence, TimestepValidator.DEFAULT_MAX_ABS_FEATURE);
+                    flushWhenIdle, metricsWindow, divergence, TimestepValidator.DEFAULT_MAX_ABS_FEATURE);
         }
 
         /** Settings with the default divergence recovery. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                         int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
-                        int metricsWindow, int maxLiveModels) {
+                        int metricsWindow) {
             this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
-                    flushWhenIdle, metricsWindow, maxLiveModels, Divergence.DEFAULT);
+                    flushWhenIdle, metricsWindow, Divergence.DEFAULT);
         }
 
         public Settings {
-            if (batchTimesteps < 1 || maxLiveModels < 1 || maxRecordBytes < 1 || maxIdBytes < 1
+            if (batchTimesteps < 1 || maxRecordBytes < 1 || maxIdBytes < 1
                     || batchMaxWaitMs < 0 || idleTtlMs < 0 || idleScanKeys < 1) {
                 throw new IllegalArgumentException("invalid processor settings: " + batchTimesteps + ", "
-                        + maxLiveModels + ", " + maxRecordBytes + ", " + maxIdBytes + ", " + batchMaxWaitMs + ", "
+                        + maxRecordBytes + ", " + maxIdBytes + ", " + batchMaxWaitMs + ", "
                         + idleTtlMs + ", " + idleScanKeys);
             }
         }
@@ -116,6 +116,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
 
     private final Settings settings;
     private final StreamfitMetrics metrics;
+    private final ModelMemory memory;
     private final RecordScreen screen;
     private final ModelRouter router;
     private final StepRunner stepper;
@@ -126,6 +127,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private MicroBatcher batcher;
     private Checkpointer checkpointer;
     private ModelCache models;
+    /** The task's one graph, which every model of the task runs on. */
+    private ModelPool pool;
     private BatchLogic logic;
     /** Reused for every call; made by the first model, in its kind's layout (dense, sparse, windows). */
     private ObjectBatch batch;
@@ -140,15 +143,19 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private long expiredSinceLog;
     private long lastExpiryLogMs;
 
-    public LearnProcessor(Settings settings, StreamfitMetrics metrics) {
+    /**
+     * @param memory the heap budget of the models in memory, shared by every task of the instance
+     */
+    public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory) {
         this.settings = settings;
         this.metrics = metrics;
+        this.memory = memory;
         this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
                 settings.maxRecordBytes()).withMaxAbsFeature(settings.maxAbsFeature()), settings.maxRecordBytes(),
                 settings.maxIdBytes());
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
-        this.recovery = new DivergenceRecovery(settings.divergence(), settings.kind(), stepper, metrics);
+        this.recovery = new DivergenceRecovery(settings.divergence(), () -> pool.initialState(), stepper, metrics);
     }
 
     @Override
@@ -157,10 +164,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         outputs = new ProcessorOutputs(context, metrics, settings.globalScope());
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
+        pool = new ModelPool(settings.kind().spec(), settings.kind()::create);
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
-                context.getStateStore(Names.GOOD_STORE), settings.kind(),
+                context.getStateStore(Names.GOOD_STORE), settings.kind(), pool,
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
-        models = new ModelCache(settings.maxLiveModels(), checkpointer::load, this::run);
+        models = new ModelCache(memory, checkpointer::load, this::run);
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
         // After a crash or a migration the stores were restored from their changelogs: start from them.
@@ -389,6 +397,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             throw new FaultClass.InstanceFault("model '" + slot.key + "' failed after emitting the outputs of a "
                     + "micro-batch of " + items.size() + " timesteps (task " + context.taskId() + ")", e);
         }
+        models.resized(slot);
     }
 
     /**
@@ -437,6 +446,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         if (models != null) {
             models.close();
             checkpointer.unpublishAll();
+        }
+        if (pool != null) {
+            pool.close();
         }
         quarantined.keySet().forEach(metrics::release);
         quarantined.clear();

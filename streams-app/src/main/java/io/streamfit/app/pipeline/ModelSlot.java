@@ -44,13 +44,39 @@ final class ModelSlot implements AutoCloseable {
     boolean nextSavedIsGood;
     /** Rollbacks of this model, kept in its checkpoint. */
     long rollbacks;
+    /** What {@link ModelCache} counted this slot as, bytes. */
+    long accountedBytes;
+    /** The size of the model's state as bytes (one {@link OnlineModel#exportState}). */
+    private final int stateBytes;
 
-    ModelSlot(String key, OnlineModel model, ModelExtras extras, int metricsWindow, int lossWindow) {
+    /** Fixed cost of a slot besides its arrays: objects, statistics, counters, map entries. */
+    private static final int SLOT_OVERHEAD_BYTES = 1024;
+    /** What one entry of {@link #lastTimesteps} takes (node, boxed long, key string header). */
+    private static final int SERIES_ENTRY_BYTES = 96;
+
+    ModelSlot(String key, OnlineModel model, ModelExtras extras, int metricsWindow, int lossWindow, int stateBytes) {
         this.key = key;
+        this.stateBytes = stateBytes;
         this.model = model;
         this.extras = extras;
         this.stats = new PrequentialStats(metricsWindow);
         this.losses = new LossWatch(lossWindow);
+    }
+
+    /**
+     * An estimate of the heap this slot holds, bytes: the model's state (once, or twice while a
+     * good state apart from the last checkpoint is kept), the loss window, the series' last
+     * timesteps, the kind's extras and a fixed overhead.
+     */
+    long memoryBytes() {
+        long bytes = SLOT_OVERHEAD_BYTES + 2L * key.length() + 8L * losses.window() + stateBytes;
+        if (good != null && good != lastSaved) {
+            bytes += good.length;
+        }
+        for (String series : lastTimesteps.keySet()) {
+            bytes += SERIES_ENTRY_BYTES + 2L * series.length();
+        }
+        return bytes + extras.memoryBytes();
     }
 
     /** The last timestep seen for {@code series}, or {@link Long#MIN_VALUE}. */

@@ -13,6 +13,7 @@ import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.names.Names;
 import io.streamfit.app.pipeline.Divergence;
 import io.streamfit.app.pipeline.LearnProcessor;
+import io.streamfit.app.pipeline.ModelMemory;
 import io.streamfit.app.pipeline.OriginStampProcessor;
 import io.streamfit.app.pipeline.Output;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -50,9 +51,6 @@ import org.apache.kafka.streams.state.Stores;
  * ({@code <application.id>-global-route}) so that one task holds the one model.
  */
 public final class StreamfitTopology {
-
-    /** Models kept in memory per task; the others wait in the store. */
-    public static final int MAX_LIVE_MODELS_PER_TASK = 256;
 
     private StreamfitTopology() {
     }
@@ -111,11 +109,15 @@ public final class StreamfitTopology {
         }
         LearnProcessor.Settings settings = new LearnProcessor.Settings(kind, config.globalScope(), config.maxObjects(),
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
-                config.batchFlushWhenIdle(), config.metricsWindow(), MAX_LIVE_MODELS_PER_TASK,
+                config.batchFlushWhenIdle(), config.metricsWindow(),
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
                         config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
                 config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS));
-        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics), learnParent);
+        // One budget for the models in memory of every task of this instance.
+        ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
+        metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,
+                memory::loads);
+        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory), learnParent);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         topology.addStateStore(goodStore(stores), Names.LEARN);

@@ -31,7 +31,6 @@ import io.streamfit.app.config.KafkaProperties;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
-import io.streamfit.app.topology.StreamfitTopology;
 import org.apache.kafka.common.config.provider.DirectoryConfigProvider;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
@@ -550,15 +549,18 @@ class DeployFilesTest {
         StreamfitConfig cfg = k8sConfig(secretDir());
         long rocksdb = cfg.rocksdbMemoryBytes();
         assertThat(rocksdb).as("rocksdb.memory.bytes bounds RocksDB").isPositive();
-        // TensorFlow: about 3 MiB of native memory per live model (m = 8, hidden 64, Adam; measured with
-        // RSS), at most MAX_LIVE_MODELS_PER_TASK per task; its libraries and the JVM's own native
-        // memory about 0.5 GiB. At least the tasks of an even share of the partitions must fit.
+        // TensorFlow: one graph per task (every model of a task runs on it), about 3 MiB of native
+        // memory each (m = 8, hidden 64, Adam; measured with RSS); its libraries and the JVM's own
+        // native memory about 0.5 GiB. At least the tasks of an even share of the partitions must fit.
         int replicas = statefulSet().path("spec").path("replicas").asInt();
         int tasks = (cfg.getInt(StreamfitConfig.TOPICS_PARTITIONS) + replicas - 1) / replicas;
-        long models = (long) tasks * StreamfitTopology.MAX_LIVE_MODELS_PER_TASK * 3 * MIB;
-        long needed = heap + 512 * MIB + rocksdb + models;
-        assertThat(needed).as("heap %d + native 512 MiB + RocksDB %d + models %d within the limit", heap, rocksdb, models)
+        long graphs = (long) tasks * 3 * MIB;
+        long needed = heap + 512 * MIB + rocksdb + graphs;
+        assertThat(needed).as("heap %d + native 512 MiB + RocksDB %d + graphs %d within the limit", heap, rocksdb, graphs)
                 .isLessThanOrEqualTo(limit);
+        // The models in memory live on the heap, as bytes: their budget must leave the rest of the heap room.
+        assertThat(cfg.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES)).as("models.cache.max.bytes within half the heap")
+                .isPositive().isLessThanOrEqualTo(heap / 2);
         assertThat(heap).as("the heap is the smaller part").isLessThanOrEqualTo(limit / 2);
         // JavaCPP's check of the process's physical memory: above what the pod needs, below its limit.
         long javacpp = jvmBytes(jvmOption(javaOpts, "-Dorg.bytedeco.javacpp.maxPhysicalBytes="));

@@ -153,5 +153,10 @@ public final class SeqAutoencoderKind extends SequenceKind {
         public void restore(ModelCheckpoint checkpoint) {
             ThresholdState.read(checkpoint, quantile);
         }
+
+        @Override
+        public long memoryBytes() {
+            return 2L * 8 * quantile.capacity();
+        }
     }
 }
