@@ -22,7 +22,7 @@ public final class ModelPool implements AutoCloseable {
 
     private final ModelSpec spec;
     private final Supplier<OnlineModel> factory;
-    private GraphModel engine;
+    private OnlineModel engine;
     private byte[] initial;
     private PooledModel resident;
     private long loads;
@@ -30,8 +30,9 @@ public final class ModelPool implements AutoCloseable {
 
     /**
      * @param spec    the spec of every model of the pool
-     * @param factory builds the engine, a fresh model of {@code spec}, on first use; it must be a
-     *                model of {@link Models#create} (a TensorFlow graph model)
+     * @param factory builds the engine, a fresh model of {@code spec}, on first use; a model of
+     *                {@link Models#create} (a TensorFlow graph model) lets an import be checked
+     *                without a session run, any other is loaded at once
      */
     public ModelPool(ModelSpec spec, Supplier<OnlineModel> factory) {
         this.spec = spec;
@@ -73,37 +74,67 @@ public final class ModelPool implements AutoCloseable {
         return engine != null;
     }
 
-    GraphModel engine() {
+    OnlineModel engine() {
         ensureOpen();
         if (engine == null) {
             OnlineModel built = factory.get();
-            if (!(built instanceof GraphModel graph)) {
-                built.close();
-                throw new IllegalArgumentException("a model pool needs a TensorFlow graph model, got "
-                        + built.getClass().getName());
-            }
-            if (!graph.spec().fingerprint().equals(spec.fingerprint())) {
+            if (!built.spec().fingerprint().equals(spec.fingerprint())) {
                 built.close();
                 throw new IllegalArgumentException("the pool's factory built a model of another spec: "
-                        + graph.spec() + ", expected " + spec);
+                        + built.spec() + ", expected " + spec);
             }
             try {
-                initial = graph.exportState();
+                initial = built.exportState();
             } catch (RuntimeException | Error e) {
-                graph.close();
+                built.close();
                 throw e;
             }
-            engine = graph;
+            engine = built;
         }
         return engine;
+    }
+
+    /**
+     * Takes {@code state} as {@code model}'s new state, or throws without changing anything of
+     * {@code model}: a graph engine checks it without a session run (it loads when the model next
+     * runs), any other engine loads it now and {@code model} becomes resident.
+     *
+     * @return the update count of {@code state}
+     * @throws IllegalArgumentException if {@code state} is not a state of this spec
+     */
+    long accept(PooledModel model, byte[] state) {
+        OnlineModel e = engine();
+        if (e instanceof GraphModel graph) {
+            long updates = graph.checkState(state);
+            release(model);
+            return updates;
+        }
+        if (resident != null && resident != model) {
+            resident.leaveEngine(e);
+        }
+        resident = null;
+        e.importState(state);
+        loads++;
+        resident = model;
+        return e.version();
+    }
+
+    /** Raises the resident {@code model}'s version to {@code minVersion} (its state is {@code state}). */
+    void keepVersionAtLeast(PooledModel model, byte[] state, long minVersion) {
+        OnlineModel e = bind(model);
+        if (e instanceof GraphModel graph) {
+            graph.keepVersionAtLeast(minVersion);
+        } else {
+            e.rollBackTo(state, minVersion);
+        }
     }
 
     /**
      * Makes {@code model} the resident one: the resident before it keeps its state first (when the
      * engine changed it), then {@code model}'s state is loaded. When that fails, no model is resident.
      */
-    GraphModel bind(PooledModel model) {
-        GraphModel e = engine();
+    OnlineModel bind(PooledModel model) {
+        OnlineModel e = engine();
         if (resident == model) {
             return e;
         }

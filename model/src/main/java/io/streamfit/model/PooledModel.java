@@ -43,7 +43,7 @@ final class PooledModel implements OnlineModel {
 
     @Override
     public StepResult step(ObjectBatch batch, boolean train) {
-        GraphModel engine = bind();
+        OnlineModel engine = bind();
         StepResult result;
         try {
             result = engine.step(batch, train);
@@ -81,8 +81,7 @@ final class PooledModel implements OnlineModel {
         if (closed) {
             throw new IllegalStateException("model is closed");
         }
-        long updates = pool.engine().checkState(newState);
-        pool.release(this);
+        long updates = pool.accept(this, newState);
         engineAhead = false;
         lost = null;
         state = newState;
@@ -94,16 +93,21 @@ final class PooledModel implements OnlineModel {
     public void rollBackTo(byte[] newState, long minVersion) {
         importState(newState);
         if (version < minVersion) {
-            GraphModel engine = bind();
-            engine.keepVersionAtLeast(minVersion);
-            version = engine.version();
+            ensureUsable();
+            try {
+                pool.keepVersionAtLeast(this, newState, minVersion);
+            } catch (RuntimeException | Error e) {
+                failed(e);
+                throw e;
+            }
+            version = pool.engine().version();
             engineAhead = true;
         }
     }
 
     @Override
     public boolean stateFinite() {
-        GraphModel engine = bind();
+        OnlineModel engine = bind();
         try {
             return engine.stateFinite();
         } catch (RuntimeException | Error e) {
@@ -125,7 +129,7 @@ final class PooledModel implements OnlineModel {
         if (scale == learningRateScale) {
             return;
         }
-        GraphModel engine = bind();
+        OnlineModel engine = bind();
         engine.setLearningRateScale(scale);
         learningRateScale = scale;
         engineAhead = true;
@@ -147,14 +151,14 @@ final class PooledModel implements OnlineModel {
     }
 
     /** Called by the pool before another model takes the engine: keeps the engine's newer state. */
-    void leaveEngine(GraphModel engine) {
+    void leaveEngine(OnlineModel engine) {
         if (engineAhead) {
             state = engine.exportState();
             engineAhead = false;
         }
     }
 
-    private GraphModel bind() {
+    private OnlineModel bind() {
         ensureUsable();
         try {
             return pool.bind(this);

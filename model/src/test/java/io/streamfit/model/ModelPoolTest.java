@@ -73,6 +73,43 @@ class ModelPoolTest {
     }
 
     @Test
+    void anEngineThatIsNoGraphModelLoadsImportsAtOnceAndStillKeepsEveryModelApart() {
+        ModelSpec spec = regressor();
+        try (ModelPool pool = new ModelPool(spec, () -> delegating(Models.create(spec)));
+             OnlineModel ownA = Models.create(spec); OnlineModel ownB = Models.create(spec)) {
+            OnlineModel a = pool.newModel();
+            OnlineModel b = pool.newModel();
+            for (int s = 0; s < 6; s++) {
+                OnlineModel pooled = s % 2 == 0 ? a : b;
+                OnlineModel own = s % 2 == 0 ? ownA : ownB;
+                ObjectBatch batch = Batches.random(M, s, 3);
+                assertThat(pooled.step(batch, true).objectPredictions())
+                        .containsExactly(own.step(batch, true).objectPredictions());
+            }
+            byte[] stateA = a.exportState();
+            long loads = pool.loads();
+            b.importState(stateA);
+            assertThat(pool.loads()).as("a non-graph engine loads an import at once").isEqualTo(loads + 1);
+            assertThat(a.exportState()).containsExactly(ownA.exportState());
+            assertThat(b.exportState()).containsExactly(stateA);
+            assertThatThrownBy(() -> b.importState(new byte[] {1, 2, 3})).isInstanceOf(IllegalArgumentException.class);
+            assertThat(b.exportState()).containsExactly(stateA);
+        }
+    }
+
+    /** {@code model} behind a plain proxy of {@link OnlineModel}: what tests that wrap a kind's models hand a pool. */
+    private static OnlineModel delegating(OnlineModel model) {
+        return (OnlineModel) java.lang.reflect.Proxy.newProxyInstance(OnlineModel.class.getClassLoader(),
+                new Class<?>[] {OnlineModel.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(model, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
     void aNewModelBuildsNoGraphAndStartsFromTheSpecsInitialState() {
         AtomicInteger built = new AtomicInteger();
         ModelSpec spec = regressor();
