@@ -34,7 +34,8 @@ public final class StreamfitSerdes {
      */
     private static final AvroSerde<ModelCheckpoint> MODEL_CHECKPOINT = AvroSerde.of(ModelCheckpoint.class,
             history("ModelCheckpoint-1.avsc"), history("ModelCheckpoint-2.avsc"),
-            history("ModelCheckpoint-3.avsc"), history("ModelCheckpoint-4.avsc"));
+            history("ModelCheckpoint-3.avsc"), history("ModelCheckpoint-4.avsc"),
+            history("ModelCheckpoint-5.avsc"));
     private static final AvroSerde<GoodState> GOOD_STATE = AvroSerde.of(GoodState.class);
     private static final AvroSerde<PendingTimestep> PENDING_TIMESTEP = AvroSerde.of(PendingTimestep.class,
             history("PendingTimestep-1.avsc"));

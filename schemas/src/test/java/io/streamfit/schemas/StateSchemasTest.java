@@ -36,7 +36,7 @@ class StateSchemasTest {
      */
     @Test
     void theStoreSchemasAreTheOnesTheirChangelogsHold() {
-        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x25dcf7bebc2db157L);
+        assertThat(fingerprint(ModelCheckpoint.getClassSchema())).as("ModelCheckpoint").isEqualTo(0x1bb86f87477feb0dL);
         assertThat(fingerprint(GoodState.getClassSchema())).as("GoodState").isEqualTo(0x5f5a47d6360aadb9L);
         assertThat(fingerprint(PendingTimestep.getClassSchema())).as("PendingTimestep").isEqualTo(0xb0dcbe058db9b779L);
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
@@ -60,6 +60,31 @@ class StateSchemasTest {
         assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-3.avsc"))).isEqualTo(0x22b737ee5ef1bac5L);
         // Before ModelCheckpoint.recovery: every release that wrote the feature moments without it.
         assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-4.avsc"))).isEqualTo(0x66aaed09287adb23L);
+        // Before ModelCheckpoint.lastTimestep: every release that wrote the recovery state without it.
+        assertThat(fingerprint(StreamfitSerdes.history("ModelCheckpoint-5.avsc"))).isEqualTo(0x25dcf7bebc2db157L);
+    }
+
+    /** A checkpoint written before the lastTimestep field decodes with none (readers fall back to lastTimesteps). */
+    @Test
+    void aCheckpointOfTheSchemaBeforeLastTimestepDecodesWithNone() throws Exception {
+        Schema v5 = StreamfitSerdes.history("ModelCheckpoint-5.avsc");
+        GenericRecord old = new GenericData.Record(v5);
+        old.put("formatVersion", 1);
+        old.put("modelKey", "s");
+        old.put("specFingerprint", "regressor/3");
+        old.put("modelVersion", 9L);
+        old.put("modelState", ByteBuffer.wrap(new byte[] {'S', 'F', 'C', 'K', 1}));
+        old.put("metrics", Map.of());
+        old.put("lastTimesteps", Map.of("s", 41L));
+        old.put("records", 42L);
+        old.put("updatedAtMs", 7L);
+        ByteBuffer encoded = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v5).encode(old);
+        byte[] bytes = new byte[encoded.remaining()];
+        encoded.get(bytes);
+        ModelCheckpoint cp = StreamfitSerdes.modelCheckpoint().deserializer().deserialize("model-store", bytes);
+        assertThat(cp.getLastTimestep()).isNull();
+        assertThat(cp.getLastTimesteps()).containsEntry("s", 41L);
+        assertThat(cp.getRecords()).isEqualTo(42L);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
@@ -342,6 +344,12 @@ public final class HttpApi implements AutoCloseable {
             return json(app.healthy() && stalls.isEmpty() ? 200 : 503, body);
         }
 
+        /** The models to list: the model stores of the running service, else those published in memory. */
+        private ModelDirectory directory() {
+            ModelDirectory stored = app.models();
+            return stored != null ? stored : new LiveModelDirectory(app.metrics());
+        }
+
         private Reply models(String path, String query) {
             String rest = path.length() > "/models/".length() ? path.substring("/models/".length()) : "";
             if (!rest.isEmpty()) {
@@ -351,9 +359,9 @@ public final class HttpApi implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     return json(400, Map.of("error", "malformed percent-encoding in the model key"));
                 }
-                ModelInfo info = app.metrics().model(key);
+                ModelInfo info = directory().model(key);
                 if (info == null) {
-                    return json(404, Map.of("error", "no live model '" + key + "' in this instance"));
+                    return json(404, Map.of("error", "no model '" + key + "' in this instance"));
                 }
                 return json(200, describe(info));
             }
@@ -376,14 +384,26 @@ public final class HttpApi implements AutoCloseable {
                 }
                 limit = Math.min(limit, settings.maxLimit());
             }
-            ModelPage page = ModelPage.of(app.metrics().models(), params.get("after"), limit);
+            ModelDirectory directory = directory();
+            List<ModelInfo> page = new ArrayList<>(directory.page(params.get("after"), limit + 1));
+            String next = null;
+            if (page.size() > limit) {
+                page.subList(limit, page.size()).clear();
+                next = page.get(limit - 1).key();
+            }
             Map<String, Object> models = new LinkedHashMap<>();
-            page.models().forEach(m -> models.put(m.key(), describe(m)));
+            page.forEach(m -> models.put(m.key(), describe(m)));
+            ModelDirectory.Total total = directory.total();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("models", models);
             body.put("limit", limit);
-            body.put("next", page.next());
-            body.put("total", app.metrics().models().size());
+            body.put("next", next);
+            body.put("total", total.count());
+            body.put("totalExact", total.exact());
+            if (!directory.complete()) {
+                // A task is restoring or moving: its models are missing from this answer.
+                body.put("complete", false);
+            }
             return json(200, body);
         }
     }

@@ -11,29 +11,26 @@ import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.ModelInfo;
-import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.ModelCheckpoints;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ModelSpec;
-import io.streamfit.model.Models;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.RecoveryState;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.StreamsException;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Moves models between memory and the model store: {@link #load} restores a key's model from its
- * checkpoint (or makes a new one; either is a handle on the task's one graph, {@link ModelPool}), {@link #save} writes the whole state after a micro-batch. The
- * store's cache keeps only the latest checkpoint per key until the commit, so exactly-once
+ * checkpoint (or makes a new one; either way a handle on the task's one graph, {@link ModelPool}),
+ * {@link #save} writes the whole state after a micro-batch. The store's cache keeps only the latest checkpoint per key until the commit, so exactly-once
  * commits each model with the input it learned. Every saved model is also published to the
- * metrics (the HTTP model view) and forgotten there when the task closes.
+ * metrics (the gauges over the models in memory) and forgotten there when it leaves memory or
+ * the task closes; {@code /models} reads the store itself.
  *
  * <p>Divergence recovery's state goes with it: the loss window in the checkpoint
  * ({@code recovery}), the good state (the state at the best windowed loss) in the good store. A
@@ -119,8 +116,8 @@ final class Checkpointer {
         slot.lastTimesteps.putAll(cp.getLastTimesteps());
         slot.records = cp.getRecords();
         slot.checkpointAtMs = cp.getUpdatedAtMs();
-        slot.lastTimestep = cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max()
-                .orElse(Long.MIN_VALUE);
+        slot.lastTimestep = cp.getLastTimestep() != null ? cp.getLastTimestep()
+                : cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
         metrics.recordRestore(System.nanoTime() - t0);
         LOG.debug("Restored model '{}' at version {}", key, model.version());
         return slot;
@@ -150,6 +147,7 @@ final class Checkpointer {
         ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, numbers,
                 slot.lastTimesteps, slot.records, now);
         slot.extras.save(cp);
+        cp.setLastTimestep(slot.lastTimestep == Long.MIN_VALUE ? null : slot.lastTimestep);
         cp.setRecovery(RecoveryState.newBuilder().setFormatVersion(RECOVERY_FORMAT)
                 .setLossWindow(slot.losses.window()).setLosses(boxed(slot.losses.losses()))
                 .setLossSum(slot.losses.sum()).setBestLoss(slot.losses.best()).setGoodInGoodStore(!newGood)
@@ -280,37 +278,12 @@ final class Checkpointer {
     }
 
     /**
-     * Publishes every model of this task's store that is not published yet, from its checkpoint,
-     * without building it: a task that opens (after a restart, a rebalance, or Streams' own
-     * close-and-revive of a corrupted task) shows its models on {@code /models} at once, not only
-     * those that learn again. Without it, a task that had processed all its input before it was
-     * reopened showed no model at all until new input came. One pass over the store per task open.
+     * The model of {@code key} left memory: it leaves the metrics' view of the models in memory
+     * (its checkpoint stays, and {@code /models} reads it from the store).
      */
-    void publishStored() {
-        try (KeyValueIterator<String, ModelCheckpoint> all = store.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, ModelCheckpoint> kv = all.next();
-                ModelCheckpoint cp = kv.value;
-                if (cp == null || published.contains(kv.key) || !spec.fingerprint().equals(cp.getSpecFingerprint())) {
-                    continue;
-                }
-                PrequentialStats stats = new PrequentialStats(metricsWindow);
-                stats.restore(cp.getMetrics());
-                byte[] state = modelState(cp);
-                long lastTimestep = cp.getLastTimesteps().values().stream().mapToLong(Long::longValue).max()
-                        .orElse(Long.MIN_VALUE);
-                published.add(kv.key);
-                metrics.publish(new ModelInfo(kv.key, spec.fingerprint(), cp.getModelVersion(), cp.getRecords(),
-                        stats.objectMse(), stats.sumMse(), stats.runningObjectMse(), stats.runningSumMse(),
-                        state.length, cp.getUpdatedAtMs(), lastTimestep, stats.accuracy(), stats.logLoss(),
-                        stats.runningAccuracy(), stats.runningLogLoss(),
-                        cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue(), Models.learningRateScale(state)));
-            }
-        } catch (StreamsException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            // A checkpoint that does not decode is its key's fault, found when the key is used.
-            LOG.debug("Publishing the stored models stopped early: {}", e.toString());
+    void unpublish(String key) {
+        if (published.remove(key)) {
+            metrics.forget(key);
         }
     }
 

@@ -168,7 +168,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
                 context.getStateStore(Names.GOOD_STORE), settings.kind(), pool,
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
-        models = new ModelCache(memory, checkpointer::load, this::run);
+        models = new ModelCache(memory, this::load, checkpointer::unpublish);
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
         // After a crash or a migration the stores were restored from their changelogs: start from them.
@@ -332,7 +332,6 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     + "dropping buffered inputs", e);
         }
         recovered = true;
-        checkpointer.publishStored();
         pending.forEach((key, timesteps) -> {
             ModelSlot slot = slot(key);
             if (slot == null) {
@@ -343,6 +342,19 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
             }
         });
+    }
+
+    /**
+     * The model of {@code key} from its checkpoint (or new). A model that left memory with a
+     * micro-batch pending gets the batch's timesteps back as its series' last ones, as recovery
+     * does after a restart: they are accepted, only not learned yet.
+     */
+    private ModelSlot load(String key) {
+        ModelSlot slot = checkpointer.load(key);
+        for (PendingTimestep p : batcher.pending(key)) {
+            slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
+        }
+        return slot;
     }
 
     /** Predicts and trains the pending micro-batch of {@code slot} in one model call, emits, checkpoints. */

@@ -10,28 +10,28 @@ import java.util.function.Function;
 /**
  * The models of a task in memory, least recently used first out while the instance's models take
  * more than their budget ({@link ModelMemory}); the model in use always stays. A model not in
- * memory is loaded (restored from its checkpoint, or new) on demand; before a model leaves,
- * {@code beforeEvict} completes what it still holds (its pending micro-batch), because the store,
- * not memory, is the truth.
+ * memory is loaded (restored from its checkpoint, or new) on demand. A model leaves memory as it
+ * is: its checkpoint in the store is its whole state, and its pending micro-batch stays with the
+ * batcher (and the pending store) until it runs as it would have, by size or by time. So when a
+ * model leaves memory never changes what any model learns: batches close as they would with an
+ * unbounded cache, and a run with evictions equals one without, bit for bit.
  */
 final class ModelCache implements AutoCloseable {
 
     private final ModelMemory memory;
     private final Function<String, ModelSlot> loader;
-    private final Consumer<ModelSlot> beforeEvict;
+    private final Consumer<String> removed;
     private final LinkedHashMap<String, ModelSlot> live = new LinkedHashMap<>(16, 0.75f, true);
-    /** Whether an eviction is under way (its beforeEvict may resize models; they do not evict again). */
-    private boolean evicting;
 
     /**
      * @param memory      the instance's budget, which this cache adds to
      * @param loader      loads the model of a key that is not in memory
-     * @param beforeEvict runs on a model about to leave memory
+     * @param removed     told the key of every model that left memory (evicted, discarded, or at close)
      */
-    ModelCache(ModelMemory memory, Function<String, ModelSlot> loader, Consumer<ModelSlot> beforeEvict) {
+    ModelCache(ModelMemory memory, Function<String, ModelSlot> loader, Consumer<String> removed) {
         this.memory = memory;
         this.loader = loader;
-        this.beforeEvict = beforeEvict;
+        this.removed = removed;
     }
 
     /** The model of {@code key}: from memory, else loaded (which may evict the least recently used). */
@@ -62,34 +62,20 @@ final class ModelCache implements AutoCloseable {
 
     /** Evicts the least recently used models other than {@code keep} while the instance is over its budget. */
     private void evictOver(String keep) {
-        if (evicting) {
-            return;
-        }
-        evicting = true;
-        try {
-            while (memory.over() && live.size() > 1) {
-                Iterator<ModelSlot> it = live.values().iterator();
-                ModelSlot eldest = it.next();
-                if (eldest.key.equals(keep)) {
-                    if (!it.hasNext()) {
-                        return;
-                    }
-                    eldest = it.next();
-                }
-                beforeEvict.accept(eldest);
-                // beforeEvict may have discarded it already (its batch failed and it went back to the store).
-                if (remove(eldest.key)) {
-                    memory.evicted();
-                }
+        while (memory.over() && live.size() > 1) {
+            Iterator<ModelSlot> it = live.values().iterator();
+            ModelSlot eldest = it.next();
+            if (eldest.key.equals(keep)) {
+                eldest = it.next();
             }
-        } finally {
-            evicting = false;
+            remove(eldest.key);
+            memory.evicted();
         }
     }
 
     /**
-     * Drops the model of {@code key} from memory without {@code beforeEvict} (its memory state is
-     * no longer trusted); the next {@link #get} loads it from the store again.
+     * Drops the model of {@code key} from memory (its memory state is no longer trusted, or it
+     * expired); the next {@link #get} loads it from the store again.
      */
     void discard(String key) {
         remove(key);
@@ -102,6 +88,7 @@ final class ModelCache implements AutoCloseable {
         }
         memory.add(-slot.accountedBytes, -1);
         slot.close();
+        removed.accept(key);
         return true;
     }
 

@@ -13,6 +13,7 @@ import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.errors.DeadLetterHandlers;
 import io.streamfit.app.errors.DeadLetterProductionHandler;
 import io.streamfit.app.errors.OutputLimits;
+import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.topology.StreamfitTopology;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -44,7 +45,8 @@ public final class StreamfitApp implements AutoCloseable {
     /** Lowered limits that a thread replacement was granted for, and replacements granted since the last one. */
     private long refusalsAnswered;
     private int replacementsSinceRefusal;
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    private volatile ModelDirectory directory;
     private KafkaStreamsMetrics streamsMetrics;
     private final RestoreTimer restoreTimer = new RestoreTimer();
     private org.apache.kafka.clients.admin.Admin watchAdmin;
@@ -98,6 +100,7 @@ public final class StreamfitApp implements AutoCloseable {
                 props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))));
         LOG.debug("Topology:\n{}", topology.describe());
         streams = new KafkaStreams(topology, props);
+        directory = StoreModelDirectory.of(streams, config.kind().spec().fingerprint(), config.metricsWindow());
         streams.setGlobalStateRestoreListener(restoreTimer);
         streams.setUncaughtExceptionHandler(e -> {
             if (replaceAfterRefusal(e, threads)) {
@@ -227,6 +230,14 @@ public final class StreamfitApp implements AutoCloseable {
 
     public StreamfitMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * The models of this instance as its model stores hold them ({@link StoreModelDirectory}), or
+     * null before {@link #start()}.
+     */
+    public ModelDirectory models() {
+        return directory;
     }
 
     public StreamfitConfig config() {

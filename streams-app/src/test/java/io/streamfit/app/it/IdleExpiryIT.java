@@ -116,7 +116,6 @@ class IdleExpiryIT {
                         record(key(i), 0))));
             }
             producer.flush();
-            // Building a model's graph takes most of the time here (a few a second on a small machine).
             await().atMost(Duration.ofSeconds(90)).until(() -> metrics.models().size() == SERIES);
             assertThat(listed(http)).hasSize(SERIES);
             assertThat(metrics.expiredTotal()).as("nothing idle yet").isZero();

@@ -132,7 +132,7 @@ class LegacyStateTopologyTest {
             // validator, which refuses them (see CompiledClassesData).
             ModelCheckpoint old = new ModelCheckpoint(cp.getFormatVersion(), cp.getModelKey(), cp.getSpecFingerprint(),
                     cp.getModelVersion(), cp.getModelState(), metrics, cp.getLastTimesteps(), cp.getRecords(),
-                    cp.getUpdatedAtMs(), null, null, null);
+                    cp.getUpdatedAtMs(), null, null, null, null);
             legacyModels.put(key, StreamfitSerdes.modelCheckpoint().decode(LegacyStateFormats.checkpoint(old)));
         });
         assertThat(legacyModels.get("s").getThreshold()).isNull();

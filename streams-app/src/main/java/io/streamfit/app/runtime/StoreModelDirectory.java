@@ -1,0 +1,187 @@
+package io.streamfit.app.runtime;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+import io.streamfit.app.metrics.ModelDirectory;
+import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.names.Names;
+import io.streamfit.app.pipeline.ModelInfos;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The models of this instance read from its model stores (interactive queries on the active
+ * tasks' {@link Names#MODEL_STORE}), so {@code /models} lists every model whose checkpoint is
+ * here, whether it is in memory or not, and the heap it takes is that of one page. A page merges
+ * each local store's key range after the cursor and decodes only the checkpoints it returns. Reads
+ * see what the stream threads last wrote (the stores' caches included), uncommitted or not.
+ */
+public final class StoreModelDirectory implements ModelDirectory {
+
+    /** Up to this many stored models, {@link #total} counts keys exactly; beyond, it takes the stores' estimate. */
+    static final long EXACT_COUNT_LIMIT = 5_000;
+
+    private final Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores;
+    private final String fingerprint;
+    private final int metricsWindow;
+    private volatile boolean complete = true;
+
+    /**
+     * @param stores        the local model stores, asked again for every request (tasks move)
+     * @param fingerprint   the configured spec's fingerprint: checkpoints of another spec are not listed
+     * @param metricsWindow window of the prequential metrics
+     */
+    public StoreModelDirectory(Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores,
+                               String fingerprint, int metricsWindow) {
+        this.stores = stores;
+        this.fingerprint = fingerprint;
+        this.metricsWindow = metricsWindow;
+    }
+
+    /** The model stores of {@code streams}' active tasks on this instance, one per task that has one. */
+    public static StoreModelDirectory of(KafkaStreams streams, String fingerprint, int metricsWindow) {
+        return new StoreModelDirectory(() -> localStores(streams), fingerprint, metricsWindow);
+    }
+
+    private static List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> localStores(KafkaStreams streams) {
+        TreeSet<Integer> partitions = new TreeSet<>();
+        for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                partitions.add(task.taskId().partition());
+            }
+        }
+        List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> out = new ArrayList<>();
+        for (int p : partitions) {
+            try {
+                out.add(streams.store(StoreQueryParameters.fromNameAndType(Names.MODEL_STORE,
+                        QueryableStoreTypes.<String, ModelCheckpoint>keyValueStore()).withPartition(p)));
+            } catch (InvalidStateStoreException e) {
+                // No task of the learning processor with this partition here (global scope's one
+                // task, or the task is restoring or moving): nothing to list from it now.
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public ModelInfo model(String key) {
+        for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
+            ModelCheckpoint cp = read(() -> store.get(key));
+            if (cp != null && listed(cp)) {
+                return ModelInfos.of(key, cp, metricsWindow);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<ModelInfo> page(String after, int count) {
+        if (count < 1) {
+            return List.of();
+        }
+        String cursor = after == null || after.isEmpty() ? null : after;
+        List<KeyValueIterator<String, ModelCheckpoint>> open = new ArrayList<>();
+        try {
+            PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparing((Head h) -> h.entry.key));
+            for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
+                KeyValueIterator<String, ModelCheckpoint> it = read(() -> store.range(cursor, null));
+                if (it == null) {
+                    continue;
+                }
+                open.add(it);
+                Head h = Head.next(it, cursor);
+                if (h != null) {
+                    heads.add(h);
+                }
+            }
+            List<ModelInfo> page = new ArrayList<>(Math.min(count, 1024));
+            while (page.size() < count && !heads.isEmpty()) {
+                Head h = heads.poll();
+                if (h.entry.value != null && listed(h.entry.value)) {
+                    page.add(ModelInfos.of(h.entry.key, h.entry.value, metricsWindow));
+                }
+                Head next = Head.next(h.iterator, cursor);
+                if (next != null) {
+                    heads.add(next);
+                }
+            }
+            return page;
+        } finally {
+            open.forEach(KeyValueIterator::close);
+        }
+    }
+
+    /** The next entry of a store's range after the cursor (range bounds are inclusive). */
+    private record Head(KeyValue<String, ModelCheckpoint> entry, KeyValueIterator<String, ModelCheckpoint> iterator) {
+        static Head next(KeyValueIterator<String, ModelCheckpoint> it, String cursor) {
+            while (it.hasNext()) {
+                KeyValue<String, ModelCheckpoint> kv = it.next();
+                if (cursor == null || kv.key.compareTo(cursor) > 0) {
+                    return new Head(kv, it);
+                }
+            }
+            return null;
+        }
+    }
+
+    @Override
+    public Total total() {
+        long estimate = 0;
+        for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
+            Long n = read(store::approximateNumEntries);
+            estimate += n == null ? 0 : n;
+        }
+        if (estimate > EXACT_COUNT_LIMIT) {
+            return new Total(estimate, false);
+        }
+        // Few enough to count: walk the keys a page at a time.
+        long n = 0;
+        String after = null;
+        while (true) {
+            List<ModelInfo> page = page(after, 1000);
+            n += page.size();
+            if (page.size() < 1000) {
+                return new Total(n, true);
+            }
+            after = page.get(page.size() - 1).key();
+        }
+    }
+
+    @Override
+    public boolean complete() {
+        return complete;
+    }
+
+    private List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> stores() {
+        List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> all = stores.get();
+        complete = true;
+        return all;
+    }
+
+    private boolean listed(ModelCheckpoint cp) {
+        return fingerprint.equals(cp.getSpecFingerprint());
+    }
+
+    /** A store read; null (and the directory incomplete) when the store went away meanwhile (a rebalance). */
+    private <T> T read(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (InvalidStateStoreException e) {
+            complete = false;
+            return null;
+        }
+    }
+}
