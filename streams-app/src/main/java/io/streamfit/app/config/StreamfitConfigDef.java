@@ -57,7 +57,9 @@ final class StreamfitConfigDef {
                     "Activation of the hidden layers.")
             .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
                     "series: one model per series key (scales out with partitions); global: one model for all "
-                            + "series, routed through the one-partition topic <application.id>-global-route.")
+                            + "series, routed through the one-partition topic <application.id>-global-route, with "
+                            + "each series' last timestep in the store series-store (changelog <application.id>-"
+                            + "series-store-changelog), not in the model's checkpoint.")
             .define(MODEL_IDLE_TTL, Type.STRING, "0", duration(), Importance.MEDIUM,
                     "A series with no record for this long, by record time (the task's largest record timestamp "
                             + "minus the series' last one), expires: its model, checkpoint, pending micro-batch "

@@ -25,6 +25,12 @@ public final class Names {
      * (changelog {@code <application.id>-activity-store-changelog}).
      */
     public static final String ACTIVITY_STORE = "activity-store";
+    /**
+     * With {@code model.scope=global}: the last accepted timestep per series, which keeps the one
+     * model's checkpoint from growing with the number of series (changelog
+     * {@code <application.id>-series-store-changelog}).
+     */
+    public static final String SERIES_STORE = "series-store";
 
     public static final String SOURCE = "features-source";
     public static final String ROUTE_STAMP = "global-route-stamp";

@@ -38,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * is written); only a checkpoint that moves past it writes it to the good store first, in the same
  * transaction. So a restarted or reloaded model rolls back to the very state an uninterrupted one
  * would.
+ *
+ * <p>With {@code model.scope=global} the series' last timesteps are in the series store, not in
+ * the checkpoint ({@link SeriesTimesteps.InStore}): its {@code lastTimesteps} is empty, so its size
+ * does not grow with the number of series. A global checkpoint of an earlier version that still
+ * carries them has them moved into the series store when it is restored.
  */
 final class Checkpointer {
 
@@ -52,6 +57,8 @@ final class Checkpointer {
 
     private final KeyValueStore<String, ModelCheckpoint> store;
     private final KeyValueStore<String, GoodState> goodStore;
+    /** The series store ({@code model.scope=global}), or null: the last timesteps are in the checkpoints. */
+    private final KeyValueStore<String, Long> seriesStore;
     private final ConfiguredKind kind;
     private final ModelPool pool;
     private final ModelSpec spec;
@@ -60,10 +67,15 @@ final class Checkpointer {
     private final StreamfitMetrics metrics;
     private final Set<String> published = new HashSet<>();
 
+    /**
+     * @param seriesStore the series store with {@code model.scope=global}, null with {@code series}
+     */
     Checkpointer(KeyValueStore<String, ModelCheckpoint> store, KeyValueStore<String, GoodState> goodStore,
-                 ConfiguredKind kind, ModelPool pool, int metricsWindow, int lossWindow, StreamfitMetrics metrics) {
+                 KeyValueStore<String, Long> seriesStore, ConfiguredKind kind, ModelPool pool, int metricsWindow,
+                 int lossWindow, StreamfitMetrics metrics) {
         this.store = store;
         this.goodStore = goodStore;
+        this.seriesStore = seriesStore;
         this.kind = kind;
         this.pool = pool;
         this.spec = kind.spec();
@@ -91,7 +103,9 @@ final class Checkpointer {
         }
         // A handle on the task's one graph: no graph is built, and the state loads when the model runs.
         OnlineModel model = pool.newModel();
-        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), metricsWindow, lossWindow,
+        SeriesTimesteps timesteps = seriesStore == null ? new SeriesTimesteps.InCheckpoint()
+                : new SeriesTimesteps.InStore(seriesStore);
+        ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), timesteps, metricsWindow, lossWindow,
                 pool.initialState().length);
         if (cp == null) {
             return slot;
@@ -113,7 +127,12 @@ final class Checkpointer {
         restoreGood(slot, cp);
         slot.stats.restore(cp.getMetrics());
         slot.rollbacks = cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue();
-        slot.lastTimesteps.putAll(cp.getLastTimesteps());
+        int moved = slot.timesteps.restore(cp.getLastTimesteps());
+        if (moved > 0) {
+            slot.checkpointHoldsSeries = true;
+            LOG.info("Model '{}': moved the last timesteps of {} series from its checkpoint (written by an earlier "
+                    + "version) into {}; its next checkpoint is written without them", key, moved, seriesStore.name());
+        }
         slot.records = cp.getRecords();
         slot.checkpointAtMs = cp.getUpdatedAtMs();
         slot.lastTimestep = cp.getLastTimestep() != null ? cp.getLastTimestep()
@@ -145,7 +164,7 @@ final class Checkpointer {
             metrics.recordGoodStateWrite();
         }
         ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, numbers,
-                slot.lastTimesteps, slot.records, now);
+                slot.timesteps.checkpointed(), slot.records, now);
         slot.extras.save(cp);
         cp.setLastTimestep(slot.lastTimestep == Long.MIN_VALUE ? null : slot.lastTimestep);
         cp.setRecovery(RecoveryState.newBuilder().setFormatVersion(RECOVERY_FORMAT)
@@ -154,6 +173,7 @@ final class Checkpointer {
                 .build());
         ModelCheckpoint checkpoint = cp.build();
         store.put(slot.key, checkpoint);
+        slot.checkpointHoldsSeries = false;
         slot.lastSaved = modelState(checkpoint);
         if (newGood) {
             slot.good = slot.lastSaved;

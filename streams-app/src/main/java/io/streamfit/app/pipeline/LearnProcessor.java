@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * record -&gt; screen ({@link RecordScreen}: decode, validate, the kind's supervision)
  *        -&gt; route ({@link ModelRouter}: series or global model key)
- *        -&gt; order (a series' timesteps rise)
+ *        -&gt; order (a series' timesteps rise: {@link SeriesTimesteps}, in the series store in global scope)
  *        -&gt; micro-batch ({@link MicroBatcher}: pending store, recovery, flush policy)
  *        -&gt; model ({@link ModelCache} over {@link Checkpointer}: in memory, restored, or new)
  *        -&gt; assemble ({@link BatchLogic} of the kind) -&gt; step ({@link StepRunner})
@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * back by itself ({@link Divergence}). Faults are classified by {@link FaultClass}: a key whose
  * checkpoint cannot be restored is quarantined, faults of the instance stop it.
  *
- * <p>Exactly-once: outputs, the model checkpoint, the kind's stores (windows) and the pending
- * store are all written in this task, so they commit together with the input offsets.
+ * <p>Exactly-once: outputs, the model checkpoint, the kind's stores (windows), the pending store
+ * and (global scope) the series store are all written in this task, so they commit together with
+ * the input offsets.
  *
  * <p>Seams for what comes next: a second input joined by key (late labels) enters as another
  * source of batch items for the same micro-batches; several models per key (a champion and its
@@ -165,8 +166,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
         pool = new ModelPool(settings.kind().spec(), settings.kind()::create);
+        // Global scope: one model for every series, whose last timesteps live in their own store.
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
-                context.getStateStore(Names.GOOD_STORE), settings.kind(), pool,
+                context.getStateStore(Names.GOOD_STORE),
+                settings.globalScope() ? context.getStateStore(Names.SERIES_STORE) : null, settings.kind(), pool,
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
         models = new ModelCache(memory, this::load, checkpointer::unpublish);
         logic = settings.kind().batchLogic(context::getStateStore);
@@ -218,7 +221,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     "timestep " + ts.timestep() + " of series '" + series + "' is not after " + last));
             return;
         }
-        slot.lastTimesteps.put(series, ts.timestep());
+        // Written now, with the pending timestep: in global scope a put in the series store's cache.
+        slot.timesteps.accept(series, ts.timestep());
         if (batcher.add(slot.key, new PendingTimestep(series, ts, origin, System.nanoTime()))) {
             run(slot);
         }
@@ -268,7 +272,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * metrics. Its pending micro-batch runs first, as {@code batch.max.wait.ms} would have run it,
      * so no accepted record goes unanswered. With {@code model.scope=series} that is the model, its
      * checkpoint and statistics; with {@code global} the one model stays and only the series'
-     * bookkeeping goes (its last timestep in the checkpoint, its windows). A quarantined key is
+     * bookkeeping goes (its last timestep in the series store, its windows). A quarantined key is
      * left as it is, for a person to look at.
      *
      * @return whether the series expired
@@ -289,8 +293,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             if (slot == null) {
                 return false;
             }
-            if (slot.lastTimesteps.remove(series) != null) {
-                // The last timesteps live in the checkpoint: write it now, or a restart would bring the series back.
+            slot.timesteps.forget(series);
+            if (slot.checkpointHoldsSeries) {
+                // A checkpoint of an earlier version still carries the series: rewrite it without
+                // them, or a restart would migrate the series back.
                 checkpointer.save(slot);
             }
         } else {
@@ -339,7 +345,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 return;
             }
             for (PendingTimestep p : timesteps) {
-                slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
+                slot.timesteps.merge(p.series(), p.timestep().timestep());
             }
         });
     }

@@ -1,16 +1,14 @@
 package io.streamfit.app.pipeline;
 
-import java.util.HashMap;
-import java.util.Map;
-
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.model.OnlineModel;
 
 /**
  * One live model of a task with the state that is checkpointed with it: prequential metrics, the
- * kind's extras, the record count, the last timestep per series (pending timesteps included) and
- * divergence recovery's state (the loss window, and the good state in the good store).
+ * kind's extras, the record count, the last timestep per series (pending timesteps included: in
+ * the checkpoint, or in the series store with {@code model.scope=global}, {@link SeriesTimesteps})
+ * and divergence recovery's state (the loss window, and the good state in the good store).
  */
 final class ModelSlot implements AutoCloseable {
 
@@ -18,7 +16,14 @@ final class ModelSlot implements AutoCloseable {
     final OnlineModel model;
     final PrequentialStats stats;
     final ModelExtras extras;
-    final Map<String, Long> lastTimesteps = new HashMap<>();
+    /** The last accepted timestep per series. */
+    final SeriesTimesteps timesteps;
+    /**
+     * Whether the model's checkpoint in the store still carries series' last timesteps that now
+     * live in the series store (one of an earlier version, migrated when it was restored): the
+     * next checkpoint drops them.
+     */
+    boolean checkpointHoldsSeries;
     long records;
     long checkpointBytes;
     long checkpointAtMs;
@@ -51,11 +56,11 @@ final class ModelSlot implements AutoCloseable {
 
     /** Fixed cost of a slot besides its arrays: objects, statistics, counters, map entries. */
     private static final int SLOT_OVERHEAD_BYTES = 1024;
-    /** What one entry of {@link #lastTimesteps} takes (node, boxed long, key string header). */
-    private static final int SERIES_ENTRY_BYTES = 96;
 
-    ModelSlot(String key, OnlineModel model, ModelExtras extras, int metricsWindow, int lossWindow, int stateBytes) {
+    ModelSlot(String key, OnlineModel model, ModelExtras extras, SeriesTimesteps timesteps, int metricsWindow,
+              int lossWindow, int stateBytes) {
         this.key = key;
+        this.timesteps = timesteps;
         this.stateBytes = stateBytes;
         this.model = model;
         this.extras = extras;
@@ -66,23 +71,20 @@ final class ModelSlot implements AutoCloseable {
     /**
      * An estimate of the heap this slot holds, bytes: the model's state (once, or twice while a
      * good state apart from the last checkpoint is kept), the loss window, the series' last
-     * timesteps, the kind's extras and a fixed overhead.
+     * timesteps held in memory (none in global scope: they are in the series store), the kind's
+     * extras and a fixed overhead.
      */
     long memoryBytes() {
         long bytes = SLOT_OVERHEAD_BYTES + 2L * key.length() + 8L * losses.window() + stateBytes;
         if (good != null && good != lastSaved) {
             bytes += good.length;
         }
-        for (String series : lastTimesteps.keySet()) {
-            bytes += SERIES_ENTRY_BYTES + 2L * series.length();
-        }
-        return bytes + extras.memoryBytes();
+        return bytes + timesteps.memoryBytes() + extras.memoryBytes();
     }
 
     /** The last timestep seen for {@code series}, or {@link Long#MIN_VALUE}. */
     long lastTimestep(String series) {
-        Long t = lastTimesteps.get(series);
-        return t == null ? Long.MIN_VALUE : t;
+        return timesteps.last(series);
     }
 
     @Override

@@ -45,10 +45,12 @@ import org.apache.kafka.streams.state.Stores;
  *                pending-store: timesteps waiting for their micro-batch;
  *                good-store: each model's state at its best windowed loss, to roll back to;
  *                plus the kind's own stores, e.g. the sequence kinds' window-store;
- *                activity-store with model.idle.ttl: last record time per series)
+ *                activity-store with model.idle.ttl: last record time per series;
+ *                series-store with model.scope=global: last accepted timestep per series)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
- * ({@code <application.id>-global-route}) so that one task holds the one model.
+ * ({@code <application.id>-global-route}) so that one task holds the one model; the series'
+ * last timesteps are then in the series store, not in that model's checkpoint.
  */
 public final class StreamfitTopology {
 
@@ -124,9 +126,13 @@ public final class StreamfitTopology {
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
-        // Likewise the activity store only with model.idle.ttl.
+        // Likewise the activity store only with model.idle.ttl, and the series store only in global
+        // scope (with series scope a model's one series stays in its checkpoint).
         if (config.modelIdleTtlMs() > 0) {
             topology.addStateStore(activityStore(), Names.LEARN);
+        }
+        if (config.globalScope()) {
+            topology.addStateStore(seriesStore(), Names.LEARN);
         }
 
         for (Outputs.Sink sink : kind.sinks()) {
@@ -198,6 +204,20 @@ public final class StreamfitTopology {
         Map<String, String> changelog = new HashMap<>();
         changelog.put("cleanup.policy", "compact");
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.ACTIVITY_STORE), Serdes.String(),
+                        Serdes.Long())
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The logged store of the last accepted timestep per series ({@code model.scope=global}): 8
+     * bytes a series, written with every accepted record into the cache and sent once per commit,
+     * so the global model's checkpoint does not carry them.
+     */
+    public static StoreBuilder<KeyValueStore<String, Long>> seriesStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SERIES_STORE), Serdes.String(),
                         Serdes.Long())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);

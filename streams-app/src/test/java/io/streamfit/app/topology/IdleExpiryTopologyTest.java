@@ -220,7 +220,14 @@ class IdleExpiryTopologyTest {
             phase1(h);
             phase2(h);
             ModelCheckpoint global = h.storeValue(Names.MODEL_STORE, Names.GLOBAL_KEY);
-            assertThat(global.getLastTimesteps()).containsOnlyKeys(LIVE);
+            // The series' last timesteps are in the series store: the idle ones leave it (tombstones).
+            assertThat(global.getLastTimesteps()).isEmpty();
+            assertThat(contents(h.<Long>store(Names.SERIES_STORE)).keySet()).containsExactly(LIVE);
+            Map<String, byte[]> seriesLog = lastOnChangelog(h.changelog(Names.SERIES_STORE).readRecordsToList());
+            for (String s : IDLE) {
+                assertThat(seriesLog).containsKey(s);
+                assertThat(seriesLog.get(s)).as("series-store tombstone of %s", s).isNull();
+            }
             assertThat(contents(h.store(Names.MODEL_STORE)).keySet()).containsExactly(Names.GLOBAL_KEY);
             assertThat(contents(h.<Long>store(Names.ACTIVITY_STORE)).keySet()).containsExactly("", LIVE);
             assertThat(h.metrics().models()).extracting(m -> m.key()).containsExactly(Names.GLOBAL_KEY);

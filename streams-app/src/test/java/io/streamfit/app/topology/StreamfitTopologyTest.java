@@ -229,7 +229,11 @@ class StreamfitTopologyTest {
         assertThat(out).extracting(TestRecord::key).containsExactly("a", "b", "a");
         assertThat(out).extracting(r -> r.value().getModelVersion()).containsExactly(0L, 1L, 2L);
         KeyValueStore<String, ModelCheckpoint> store = topology.store(Names.MODEL_STORE);
-        assertThat(store.get("global").getLastTimesteps()).containsEntry("a", 2L).containsEntry("b", 1L);
+        // The series' last timesteps are in the series store, not in the one model's checkpoint.
+        KeyValueStore<String, Long> series = topology.store(Names.SERIES_STORE);
+        assertThat(series.get("a")).isEqualTo(2L);
+        assertThat(series.get("b")).isEqualTo(1L);
+        assertThat(store.get("global").getLastTimesteps()).isEmpty();
         assertThat(store.get("a")).isNull();
     }
 
