@@ -358,7 +358,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private ModelSlot load(String key) {
         ModelSlot slot = checkpointer.load(key);
         for (PendingTimestep p : batcher.pending(key)) {
-            slot.lastTimesteps.merge(p.series(), p.timestep().timestep(), Math::max);
+            slot.timesteps.merge(p.series(), p.timestep().timestep());
         }
         return slot;
     }

@@ -39,15 +39,17 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The exactly-once promise under crashes: the app runs in a child JVM over a fixed stream of
- * 20,000 timesteps and is killed with SIGKILL three times (at a random moment, right after a
- * model checkpoint, and with its local state wiped before the restart), restarted each time, and
- * let finish. Its committed outputs and final models must equal those of an uninterrupted run on
+ * The exactly-once promise under crashes: the app runs in a child JVM over a fixed stream (20,000
+ * timesteps of 8 series; and 12,000 of 400 series with room for about a dozen models in memory,
+ * so models leave memory and come back from their checkpoints all the time) and is killed with
+ * SIGKILL three times (at a random moment, right after a model checkpoint, and with its local
+ * state wiped before the restart), restarted each time, and let finish. Its committed outputs and final models must equal those of an uninterrupted run on
  * the same stream: one prediction per (series, timestep, object), the same model versions, the
  * same weights and optimizer slots and the same predictions within 1e-5. TensorFlow runs
  * single-threaded (the default tf.*.op.threads=1) so both runs compute identically.
@@ -55,12 +57,34 @@ import org.junit.jupiter.api.io.TempDir;
 @Slow
 class CrashEquivalenceIT {
 
-    private static final int SERIES = 8;
+    /**
+     * A stream and how the app keeps its models: {@code cacheBytes} (models.cache.max.bytes) small
+     * enough makes models leave memory between batches all the time, so the crashed run restores
+     * them in other orders than the reference did.
+     */
+    record Variant(String name, int series, int timesteps, long cacheBytes) {
+        String input() {
+            return "eq-" + name + "-features";
+        }
+
+        String app(String run) {
+            return "eq-" + name + "-" + run;
+        }
+
+        @Override
+        public String toString() {
+            return name + ": " + series + " series, " + timesteps + " timesteps, models.cache.max.bytes " + cacheBytes;
+        }
+    }
+
+    /** Eight series in memory throughout; 400 series with room for about a dozen models in memory. */
+    static List<Variant> variants() {
+        return List.of(new Variant("few", 8, 20_000, 256L << 20), new Variant("many", 400, 12_000, 160_000));
+    }
+
     private static final int M = 8;
-    private static final int TIMESTEPS = 20_000;
     /** A divisor of the timesteps per series, so that every micro-batch fills and none waits on the clock. */
     private static final int BATCH = 5;
-    private static final String INPUT = "eq-features";
     /** No progress for this long while alive is a stall (a restart plus restoration takes seconds here). */
     private static final Duration STALL = Duration.ofSeconds(90);
     /** The child logs Kafka Streams' task life cycle, so that a stall shows where its tasks stood. */
@@ -71,29 +95,34 @@ class CrashEquivalenceIT {
 
     @RegisterExtension
     static final InJvmKafka broker = new InJvmKafka();
-    private static final List<Timestep> stream = new ArrayList<>();
+    private static final Map<String, List<Timestep>> streams = new HashMap<>();
 
     @BeforeAll
-    static void writeTheStream() throws Exception {
+    static void writeTheStreams() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(INPUT, 4, (short) 1))).all().get();
+            admin.createTopics(variants().stream().map(v -> new NewTopic(v.input(), 4, (short) 1)).toList()).all().get();
         }
-        SyntheticStream synthetic = new SyntheticStream(SERIES, M, 0.2, 21, 1);
         var json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                 broker.bootstrapServers(), "acks", "all", "linger.ms", 20), new StringSerializer(),
                 new ByteArraySerializer())) {
-            for (int i = 0; i < TIMESTEPS; i++) {
-                Timestep ts = synthetic.next();
-                stream.add(ts);
-                producer.send(new ProducerRecord<>(INPUT, ts.series(), json.serialize(INPUT, ts)));
+            for (Variant v : variants()) {
+                SyntheticStream synthetic = new SyntheticStream(v.series(), M, 0.2, 21, 1);
+                List<Timestep> stream = new ArrayList<>();
+                for (int i = 0; i < v.timesteps(); i++) {
+                    Timestep ts = synthetic.next();
+                    stream.add(ts);
+                    producer.send(new ProducerRecord<>(v.input(), ts.series(), json.serialize(v.input(), ts)));
+                }
+                streams.put(v.name(), stream);
             }
         }
     }
 
-    private static TestConfigs.Builder config(String app) {
+    private static TestConfigs.Builder config(Variant v, String app) {
         return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app).partitions(4)
-                .with("topic.features", INPUT)
+                .with("topic.features", v.input())
+                .with("models.cache.max.bytes", v.cacheBytes())
                 .with("topic.object.predictions", app + "-objects")
                 .with("topic.sum.predictions", app + "-sums")
                 .with("topic.dead.letters", app + "-dead-letters")
@@ -109,10 +138,16 @@ class CrashEquivalenceIT {
                 .with("session.timeout.ms", 10_000);
     }
 
-    @Test
-    void aRunKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void aRunKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun(Variant v) throws Exception {
+        final int SERIES = v.series();
+        final int TIMESTEPS = v.timesteps();
+        List<Timestep> stream = streams.get(v.name());
+        String crashApp = v.app("crash");
+        String refApp = v.app("reference");
         // The uninterrupted reference, in this JVM.
-        StreamfitConfig refConfig = config("eq-reference").stateDir(dir.resolve("reference-state")).with("http.port", 0)
+        StreamfitConfig refConfig = config(v, refApp).stateDir(dir.resolve(v.name() + "-reference-state")).with("http.port", 0)
                 .toConfig();
         StreamfitMetrics refMetrics = new StreamfitMetrics(new SimpleMeterRegistry());
         long t0 = System.nanoTime();
@@ -124,9 +159,9 @@ class CrashEquivalenceIT {
         phase(t0, "uninterrupted reference run done");
 
         // The same stream, in a child JVM killed three times.
-        Path state = dir.resolve("crash-state");
-        Map<String, String> crashConfig = config("eq-crash").stateDir(state).toMap();
-        Path log = dir.resolve("crash-app.log");
+        Path state = dir.resolve(v.name() + "-crash-state");
+        Map<String, String> crashConfig = config(v, crashApp).stateDir(state).toMap();
+        Path log = dir.resolve(v.name() + "-crash-app.log");
         Random random = new Random(System.nanoTime());
         long seed = random.nextLong();
         random = new Random(seed);
@@ -137,7 +172,7 @@ class CrashEquivalenceIT {
         try {
             // 1: at a random moment.
             long at1 = (long) (TIMESTEPS * (0.10 + 0.15 * random.nextDouble()));
-            child = awaitProcessed(child, at1, log);
+            child = awaitProcessed(v, child, at1, log);
             child.kill();
             kills.add("random moment after " + at1 + " records");
             phase(t0, "kill 1: " + kills.get(kills.size() - 1));
@@ -145,20 +180,20 @@ class CrashEquivalenceIT {
             // 2: right after a checkpoint (the moment a model's version moves on /models).
             child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at2 = (long) (TIMESTEPS * (0.35 + 0.15 * random.nextDouble()));
-            child = awaitProcessed(child, at2, log);
-            long v = child.version("series-0");
+            child = awaitProcessed(v, child, at2, log);
+            long version0 = child.version("series-0");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (child.version("series-0") == v && System.nanoTime() < deadline) {
+            while (child.version("series-0") == version0 && System.nanoTime() < deadline) {
                 Thread.sleep(2);
             }
             child.kill();
-            kills.add("right after checkpoint of series-0 past version " + v);
+            kills.add("right after checkpoint of series-0 past version " + version0);
             phase(t0, "kill 2: " + kills.get(kills.size() - 1));
 
             // 3: at a random moment, and the local state is lost too: everything comes from the changelogs.
             child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             long at3 = (long) (TIMESTEPS * (0.60 + 0.20 * random.nextDouble()));
-            child = awaitProcessed(child, at3, log);
+            child = awaitProcessed(v, child, at3, log);
             child.kill();
             deleteRecursively(state);
             kills.add("random moment after " + at3 + " records, state dir deleted");
@@ -167,10 +202,13 @@ class CrashEquivalenceIT {
             child = ChildApp.start(crashConfig, dir, log, port, ChildApp.DEFAULT_JVM_OPTIONS, STREAMS_LOG_ENV);
             ChildApp last = child;
             await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> Topics.readCommitted(broker.bootstrapServers(), "eq-crash-sums").size() >= TIMESTEPS
+                    .until(() -> Topics.readCommitted(broker.bootstrapServers(), crashApp + "-sums").size() >= TIMESTEPS
                             || !last.alive());
             assertThat(child.alive()).as("child alive; log %s", log).isTrue();
             phase(t0, "crashed run complete");
+            if (v.cacheBytes() < (1 << 20)) {
+                assertThat(evictions(child)).as("models that left memory in the last run (%s)", v).isPositive();
+            }
             // SIGTERM runs the shutdown hook, which closes the app; the JVM then exits with 128 + 15.
             assertThat(child.terminate()).as("exit code after SIGTERM").isIn(0, 143);
         } finally {
@@ -181,8 +219,8 @@ class CrashEquivalenceIT {
                 .contains("resumes a micro-batch of"); // at least one kill left a batch half full
 
         // Exactly one committed prediction per (series, timestep, object) and per (series, timestep).
-        Map<String, ObjectPrediction> crashObjects = objects("eq-crash-objects");
-        Map<String, ObjectPrediction> refObjects = objects("eq-reference-objects");
+        Map<String, ObjectPrediction> crashObjects = objects(crashApp + "-objects");
+        Map<String, ObjectPrediction> refObjects = objects(refApp + "-objects");
         Set<String> expectedObjects = new HashSet<>();
         Set<String> expectedSums = new HashSet<>();
         for (Timestep ts : stream) {
@@ -191,7 +229,7 @@ class CrashEquivalenceIT {
         }
         assertThat(crashObjects.keySet()).isEqualTo(expectedObjects);
         assertThat(refObjects.keySet()).isEqualTo(expectedObjects);
-        Map<String, SumPrediction> crashSums = sums("eq-crash-sums");
+        Map<String, SumPrediction> crashSums = sums(crashApp + "-sums");
         assertThat(crashSums.keySet()).isEqualTo(expectedSums);
 
         // The same predictions, made by the same model versions.
@@ -204,8 +242,8 @@ class CrashEquivalenceIT {
         }
 
         // The same final models: versions, weights and optimizer slots.
-        Map<String, ModelCheckpoint> crashModels = checkpoints("eq-crash");
-        Map<String, ModelCheckpoint> refModels = checkpoints("eq-reference");
+        Map<String, ModelCheckpoint> crashModels = checkpoints(crashApp);
+        Map<String, ModelCheckpoint> refModels = checkpoints(refApp);
         assertThat(crashModels.keySet()).hasSize(SERIES).isEqualTo(refModels.keySet());
         for (String key : refModels.keySet()) {
             ModelCheckpoint c = crashModels.get(key);
@@ -227,7 +265,7 @@ class CrashEquivalenceIT {
         }
         // No batch is left half done.
         assertThat(Topics.latestByKey(Topics.readCommitted(broker.bootstrapServers(),
-                "eq-crash-pending-store-changelog"))).isEmpty();
+                crashApp + "-pending-store-changelog"))).isEmpty();
     }
 
     private static void phase(long t0, String what) {
@@ -242,7 +280,7 @@ class CrashEquivalenceIT {
      * models of a task that Streams reopened after it had processed all its input (fixed:
      * {@code Checkpointer.publishStored}); the report tells that apart from a task that stopped.
      */
-    private ChildApp awaitProcessed(ChildApp child, long records, Path log) throws Exception {
+    private ChildApp awaitProcessed(Variant v, ChildApp child, long records, Path log) throws Exception {
         long[] last = {child.recordsProcessed(), System.nanoTime()};
         try {
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(100)).until(() -> {
@@ -259,7 +297,7 @@ class CrashEquivalenceIT {
         } catch (ConditionTimeoutException | IllegalStateException e) {
             String report = "the child app stalled at " + child.recordsProcessed() + " of " + records
                     + " processed records (no progress for " + STALL.toSeconds() + " s, alive: " + child.alive()
-                    + ")\n" + diagnostics(child, log);
+                    + ")\n" + diagnostics(v, child, log);
             Path kept = Path.of("target", "CrashEquivalenceIT-stall-" + System.currentTimeMillis() + ".txt");
             Files.writeString(kept, report + "\nfull log:\n" + Files.readString(log));
             throw new AssertionError(report, e);
@@ -269,14 +307,14 @@ class CrashEquivalenceIT {
     }
 
     /** What tells a stuck task from a slow one: the group's committed offsets against the input's ends, the child's view, its stream threads. */
-    private static String diagnostics(ChildApp child, Path log) {
+    private static String diagnostics(Variant v, ChildApp child, Path log) {
         StringBuilder out = new StringBuilder();
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            var committed = admin.listConsumerGroupOffsets("eq-crash").partitionsToOffsetAndMetadata()
+            var committed = admin.listConsumerGroupOffsets(v.app("crash")).partitionsToOffsetAndMetadata()
                     .get(30, java.util.concurrent.TimeUnit.SECONDS);
             Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> ends = new HashMap<>();
             for (int p = 0; p < 4; p++) {
-                ends.put(new org.apache.kafka.common.TopicPartition(INPUT, p),
+                ends.put(new org.apache.kafka.common.TopicPartition(v.input(), p),
                         org.apache.kafka.clients.admin.OffsetSpec.latest());
             }
             var latest = admin.listOffsets(ends).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
@@ -321,6 +359,16 @@ class CrashEquivalenceIT {
             return "(no thread dump: interrupted)";
         }
     }
+    /** streamfit_model_cache_evictions_total on the child's /metrics. */
+    private static double evictions(ChildApp child) throws Exception {
+        for (String line : child.get("/metrics", Duration.ofSeconds(10)).body().split("\n")) {
+            if (line.startsWith("streamfit_model_cache_evictions_total")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no streamfit_model_cache_evictions_total on the child's /metrics");
+    }
+
     private static Map<String, ObjectPrediction> objects(String topic) {
         Map<String, ObjectPrediction> out = new HashMap<>();
         var de = StreamfitSerdes.objectPrediction().deserializer();
