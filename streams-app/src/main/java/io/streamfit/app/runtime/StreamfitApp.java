@@ -99,6 +99,12 @@ public final class StreamfitApp implements AutoCloseable {
                 + "bootstrap=%s, guarantee=%s)", config.summary(), props.get(StreamsConfig.APPLICATION_ID_CONFIG),
                 props.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG), props.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))));
         LOG.debug("Topology:\n{}", topology.describe());
+        long cache = config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (heap != Long.MAX_VALUE && cache > heap / 2) {
+            LOG.warn("{}={} is more than half the heap ({} bytes, -Xmx): the models in memory may leave too little "
+                    + "for the rest; lower it or raise -Xmx", StreamfitConfig.MODELS_CACHE_MAX_BYTES, cache, heap);
+        }
         streams = new KafkaStreams(topology, props);
         directory = StoreModelDirectory.of(streams, config.kind().spec().fingerprint(), config.metricsWindow());
         streams.setGlobalStateRestoreListener(restoreTimer);
