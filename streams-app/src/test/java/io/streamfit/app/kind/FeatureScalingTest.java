@@ -223,12 +223,14 @@ class FeatureScalingTest {
         assertThat(withScales.getLearning().getObjectTargets()).isNotNull();
         assertThat(withScales.getLearning().getFeatureMoments()).isNull();
         // The body is the previous one plus the null of the new field (its union branch 0) and the
-        // null of the later ModelCheckpoint.recovery (which the processor, not the kind, fills: the
-        // value's last byte); only the header's schema fingerprint differs, as with every added field.
+        // nulls of the later ModelCheckpoint.recovery and lastTimestep (which the processor, not the
+        // kind, fills: the value's last two bytes); only the header's schema fingerprint differs, as
+        // with every added field.
         byte[] now = StreamfitSerdes.modelCheckpoint().encode(withScales);
         byte[] before = encodedAsBefore(withScales);
-        assertThat(now.length).isEqualTo(before.length + 2);
-        assertThat(Arrays.copyOfRange(now, 10, now.length - 2)).isEqualTo(Arrays.copyOfRange(before, 10, before.length));
+        assertThat(now.length).isEqualTo(before.length + 3);
+        assertThat(Arrays.copyOfRange(now, 10, now.length - 3)).isEqualTo(Arrays.copyOfRange(before, 10, before.length));
+        assertThat(now[now.length - 3]).isZero();
         assertThat(now[now.length - 2]).isZero();
         assertThat(now[now.length - 1]).isZero();
 
@@ -241,10 +243,11 @@ class FeatureScalingTest {
         assertThat(plain.getLearning()).isNull();
         byte[] plainNow = StreamfitSerdes.modelCheckpoint().encode(plain);
         byte[] plainBefore = encodedAsBefore(plain);
-        // (but the null of ModelCheckpoint.recovery, the last byte)
-        assertThat(Arrays.copyOfRange(plainNow, 10, plainNow.length - 1))
+        // (but the nulls of ModelCheckpoint.recovery and lastTimestep, the last two bytes)
+        assertThat(Arrays.copyOfRange(plainNow, 10, plainNow.length - 2))
                 .isEqualTo(Arrays.copyOfRange(plainBefore, 10, plainBefore.length));
-        assertThat(plainNow).hasSize(plainBefore.length + 1);
+        assertThat(plainNow).hasSize(plainBefore.length + 2);
+        assertThat(plainNow[plainNow.length - 2]).isZero();
         assertThat(plainNow[plainNow.length - 1]).isZero();
         // And what standard writes is longer: these comparisons can fail.
         ModelExtras scaled = TestConfigs.classifier(M, 3).with("features.scaling", "standard").toConfig().kind()
