@@ -4,8 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which series of a task have been idle for longer than {@code model.idle.ttl}, by record time.
@@ -21,6 +24,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class IdleExpiry {
 
+    private static final Logger LOG = LoggerFactory.getLogger(IdleExpiry.class);
+
     /** The key of the clock in the activity store. */
     static final String CLOCK_KEY = "";
 
@@ -31,6 +36,9 @@ final class IdleExpiry {
     private boolean loaded;
     /** The last series the scan looked at, or null: the next scan starts after it (or at the start). */
     private String cursor;
+    /** Where {@link #adopt} goes on, and whether it has passed over every key once since the task opened. */
+    private String adoptCursor;
+    private boolean adopted;
 
     /**
      * @param ttlMs    idle time after which a series expires (> 0)
@@ -115,6 +123,59 @@ final class IdleExpiry {
         }
         cursor = more ? last : null;
         return idle;
+    }
+
+    /**
+     * Gives the next {@code scanKeys} series of {@code owners} (the store whose keys are the
+     * task's series: the model store in series scope, the series store in global scope) that the
+     * activity store does not know a record time, the clock as their last record time, until one
+     * pass over {@code owners} is done. So state written before {@code model.idle.ttl} was turned
+     * on (or by backfill) expires one TTL of record time after the pass first sees it, instead of
+     * never. Bounded work per call, like {@link #scan}; a no-op before the first record sets the
+     * clock.
+     *
+     * @return how many series it gave a record time
+     */
+    int adopt(KeyValueStore<String, ?> owners) {
+        load();
+        if (adopted || clock == Long.MIN_VALUE) {
+            return 0;
+        }
+        int seen = 0;
+        int adoptedNow = 0;
+        String last = null;
+        boolean more;
+        try (KeyValueIterator<String, ?> it = owners.range(adoptCursor, null)) {
+            while (seen < scanKeys && it.hasNext()) {
+                String key = it.next().key;
+                if (key.equals(adoptCursor)) {
+                    continue;
+                }
+                seen++;
+                last = key;
+                if (!key.equals(CLOCK_KEY) && store.get(key) == null) {
+                    store.put(key, clock);
+                    adoptedNow++;
+                }
+            }
+            more = it.hasNext();
+        } catch (StreamsException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A value that does not decode (a corrupt checkpoint: its key is quarantined when used)
+            // ends the iterator; the keys after it keep no record time until they send again.
+            LOG.warn("Idle expiry stopped giving stored series a record time at a value of {} that does not decode: {}",
+                    owners.name(), e.toString());
+            adopted = true;
+            return adoptedNow;
+        }
+        if (more) {
+            adoptCursor = last;
+        } else {
+            adopted = true;
+            adoptCursor = null;
+        }
+        return adoptedNow;
     }
 
     private boolean idle(long lastSeen) {

@@ -244,6 +244,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /** The expiry punctuation: expires the idle series among the next keys of the scan. */
     private void expireIdle(long nowMs) {
         recover();
+        // Series with state but no record time yet (from before the TTL was on) get one first.
+        expiry.adopt(context.getStateStore(settings.globalScope() ? Names.SERIES_STORE : Names.MODEL_STORE));
         int n = 0;
         for (String series : expiry.scan()) {
             if (expire(series)) {

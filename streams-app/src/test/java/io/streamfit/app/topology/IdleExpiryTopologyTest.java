@@ -191,6 +191,37 @@ class IdleExpiryTopologyTest {
     }
 
     @Test
+    void stateWrittenBeforeTheTtlWasTurnedOnExpiresOneTtlAfterTheScanFirstSeesIt() {
+        Map<String, String> before = props(TestConfigs.regressor(M), "adopt-before");
+        before.remove("model.idle.ttl");
+        Map<String, Map<String, Object>> committed;
+        try (TopologyHarness h = TopologyHarness.start(before)) {
+            phase1(h);
+            committed = h.storeContents();
+        }
+        assertThat(committed).doesNotContainKey(Names.ACTIVITY_STORE);
+        try (TopologyHarness h = TopologyHarness.start(props(TestConfigs.regressor(M), "adopt-after"))) {
+            h.restoreStores(committed);
+            // The clock starts with the next record; the scans then give every stored series that time.
+            h.send(LIVE, record(LIVE, 6), T0 + 600);
+            for (int i = 0; i < 4; i++) {
+                h.advanceWallClockTime(Duration.ofSeconds(1));
+            }
+            assertThat(contents(h.<Long>store(Names.ACTIVITY_STORE))).containsEntry("idle-3", T0 + 600);
+            assertThat(h.metrics().expiredTotal()).as("not idle yet: their time starts at the clock").isZero();
+            // Record time moves one TTL on: they expire, the live one stays.
+            for (int t = 7; t < 25; t++) {
+                h.send(LIVE, record(LIVE, t), T0 + 600 + (t - 6) * 100L);
+            }
+            for (int i = 0; i < 4; i++) {
+                h.advanceWallClockTime(Duration.ofSeconds(1));
+            }
+            assertThat(h.metrics().expiredTotal()).isEqualTo(IDLE.size());
+            assertThat(contents(h.store(Names.MODEL_STORE)).keySet()).containsExactly(LIVE);
+        }
+    }
+
+    @Test
     void theWindowsOfAnIdleSeriesGoToo() {
         Map<String, String> p = props(TestConfigs.sequence("lstm-regressor", M, 2).with("model.lstm.units", 3), "seq");
         p.put("batch.timesteps", "1");
