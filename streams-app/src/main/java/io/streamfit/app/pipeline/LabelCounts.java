@@ -67,6 +67,13 @@ final class LabelCounts {
         return out;
     }
 
+    /** These counts as {@link #describe(Map)} shows them. */
+    Map<String, Object> describe() {
+        Map<String, Double> m = new java.util.HashMap<>();
+        save(m);
+        return describe(m);
+    }
+
     private static long get(Map<String, Double> metrics, String key) {
         Double v = metrics.get(key);
         return v == null || !Double.isFinite(v) ? 0 : v.longValue();

@@ -130,6 +130,11 @@ class LabelJoinTopologyTest {
             assertThat(cp.getMetrics()).containsEntry("labels.matched", 2.0).containsEntry("labels.waiting", 1.0)
                     .containsEntry("labels.delay.ms.sum", 200.0);
             assertThat(labelsTotal(h, StreamfitMetrics.LABEL_MATCHED)).isEqualTo(2);
+            // What /models/{key} shows, from the model store and from memory alike.
+            assertThat(io.streamfit.app.pipeline.ModelInfos.of(S, cp, 1000).labels()).containsEntry("matched", 2L)
+                    .containsEntry("waiting", 1L).containsEntry("expired", 0L).containsEntry("meanDelaySeconds", 0.1);
+            assertThat(h.metrics().model(S).labels()).isEqualTo(io.streamfit.app.pipeline.ModelInfos.of(S, cp, 1000)
+                    .labels());
             // Features input records only.
             assertThat(cp.getRecords()).isEqualTo(3);
 
