@@ -91,6 +91,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         return data != null && data.length >= 2 && data[0] == MAGIC_0 && data[1] == MAGIC_1;
     }
 
+    /**
+     * Whether {@code data} is single-object encoded with a schema this serde reads: a store that
+     * holds values of two record types tells them apart by it.
+     */
+    public boolean reads(byte[] data) {
+        return isSingleObjectEncoded(data) && data.length >= HEADER
+                && readers.containsKey(fingerprint(data, type.getSimpleName()));
+    }
+
     /** The generated class this serde reads and writes. */
     public Class<T> type() {
         return type;

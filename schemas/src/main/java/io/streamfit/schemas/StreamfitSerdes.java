@@ -2,6 +2,7 @@ package io.streamfit.schemas;
 
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.GoodState;
+import io.streamfit.schemas.avro.LabelWait;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
@@ -40,6 +41,7 @@ public final class StreamfitSerdes {
     private static final AvroSerde<PendingTimestep> PENDING_TIMESTEP = AvroSerde.of(PendingTimestep.class,
             history("PendingTimestep-1.avsc"));
     private static final AvroSerde<ObjectWindowState> OBJECT_WINDOW_STATE = AvroSerde.of(ObjectWindowState.class);
+    private static final AvroSerde<LabelWait> LABEL_WAIT = AvroSerde.of(LabelWait.class);
 
     private StreamfitSerdes() {
     }
@@ -90,6 +92,14 @@ public final class StreamfitSerdes {
     /** The pending store's values: Avro single-object encoding of {@link PendingTimestep}. */
     public static AvroSerde<PendingTimestep> pendingTimestep() {
         return PENDING_TIMESTEP;
+    }
+
+    /**
+     * The labels store's values, and the pending store's values of timesteps joined with their
+     * labels: Avro single-object encoding of {@link LabelWait}.
+     */
+    public static AvroSerde<LabelWait> labelWait() {
+        return LABEL_WAIT;
     }
 
     /** The window store's values: Avro single-object encoding of {@link ObjectWindowState}. */

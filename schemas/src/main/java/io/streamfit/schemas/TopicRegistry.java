@@ -21,6 +21,8 @@ public final class TopicRegistry {
 
     /** Default name of the input topic. */
     public static final String FEATURES = "features";
+    /** Default name of the delayed labels' input topic. */
+    public static final String LABELS = "labels";
     /** Default name of the per-object prediction topic. */
     public static final String OBJECT_PREDICTIONS = "object-predictions";
     /** Default name of the per-record sum prediction topic. */
@@ -47,6 +49,13 @@ public final class TopicRegistry {
     private final Topic<String, SumPrediction> sumPredictions;
     private final Topic<String, AnomalyScore> anomalyScores;
     private final Topic<byte[], byte[]> deadLetters;
+    private final Topic<String, byte[]> labels;
+
+    /** Binds the configured names, with the labels topic's default name. */
+    public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
+            String deadLetters) {
+        this(features, objectPredictions, sumPredictions, anomalyScores, deadLetters, LABELS);
+    }
 
     /**
      * Binds the configured names.
@@ -54,10 +63,10 @@ public final class TopicRegistry {
      * @throws IllegalArgumentException when a name is not a legal Kafka topic name or two names are equal
      */
     public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
-            String deadLetters) {
+            String deadLetters, String labels) {
         List<String> names = List.of(check(features, "features"), check(objectPredictions, "objectPredictions"),
                 check(sumPredictions, "sumPredictions"), check(anomalyScores, "anomalyScores"),
-                check(deadLetters, "deadLetters"));
+                check(deadLetters, "deadLetters"), check(labels, "labels"));
         Set<String> distinct = new HashSet<>();
         for (String name : names) {
             if (!distinct.add(name)) {
@@ -71,6 +80,8 @@ public final class TopicRegistry {
         this.sumPredictions = new Topic<>(sumPredictions, key, StreamfitSerdes.sumPrediction());
         this.anomalyScores = new Topic<>(anomalyScores, key, StreamfitSerdes.anomalyScore());
         this.deadLetters = new Topic<>(deadLetters, Serdes.ByteArray(), Serdes.ByteArray());
+        // Raw bytes: the processor decodes them ({@link LabelsJson}), so a bad label is dead-lettered intact.
+        this.labels = new Topic<>(labels, key, Serdes.ByteArray());
     }
 
     /** The registry with the default names. */
@@ -103,10 +114,18 @@ public final class TopicRegistry {
         return deadLetters;
     }
 
-    /** All five names: features, object predictions, sum predictions, anomaly scores, dead letters. */
+    /**
+     * Input: series id to the labels of one timestep ({@link LabelsJson}), joined with that
+     * timestep's features; co-partitioned with {@link #features()}.
+     */
+    public Topic<String, byte[]> labels() {
+        return labels;
+    }
+
+    /** All six names: features, object predictions, sum predictions, anomaly scores, dead letters, labels. */
     public List<String> names() {
         return List.of(features.name(), objectPredictions.name(), sumPredictions.name(), anomalyScores.name(),
-                deadLetters.name());
+                deadLetters.name(), labels.name());
     }
 
     @Override

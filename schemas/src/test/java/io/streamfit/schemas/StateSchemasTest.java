@@ -7,6 +7,7 @@ import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingHeader;
+import io.streamfit.schemas.avro.LabelWait;
 import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.RecoveryState;
 import io.streamfit.schemas.avro.ThresholdState;
@@ -42,6 +43,7 @@ class StateSchemasTest {
         assertThat(fingerprint(ObjectWindowState.getClassSchema())).as("ObjectWindowState")
                 .isEqualTo(0x2aa474a0f1e351f3L);
         assertThat(fingerprint(ThresholdState.getClassSchema())).as("ThresholdState").isEqualTo(0xb7a2b07e6b2db62fL);
+        assertThat(fingerprint(LabelWait.getClassSchema())).as("LabelWait").isEqualTo(0x766d3c38c6313ec5L);
     }
 
     @Test

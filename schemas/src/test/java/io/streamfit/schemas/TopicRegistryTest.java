@@ -13,16 +13,18 @@ class TopicRegistryTest {
         TopicRegistry topics = TopicRegistry.defaults();
 
         assertThat(topics.names()).containsExactly("features", "object-predictions", "sum-predictions",
-                "anomaly-scores", "dead-letters");
+                "anomaly-scores", "dead-letters", "labels");
         assertThat(topics.features().name()).isEqualTo(TopicRegistry.FEATURES);
         assertThat(topics.deadLetters().name()).isEqualTo(TopicRegistry.DEAD_LETTERS);
     }
 
     @Test
     void bindsEachTopicToItsSerdes() {
-        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl");
+        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "lb");
 
-        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl");
+        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl", "lb");
+        assertThat(topics.labels().keySerde()).isInstanceOf(Serdes.StringSerde.class);
+        assertThat(topics.labels().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
         assertThat(topics.features().keySerde()).isInstanceOf(Serdes.StringSerde.class);
         assertThat(topics.features().valueSerde()).isSameAs(StreamfitSerdes.timestep());
         assertThat(topics.objectPredictions().valueSerde()).isSameAs(StreamfitSerdes.objectPrediction());

@@ -88,6 +88,9 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String TOPIC_SUM_PREDICTIONS = "topic.sum.predictions";
     public static final String TOPIC_ANOMALY_SCORES = "topic.anomaly.scores";
     public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
+    public static final String TOPIC_LABELS = "topic.labels";
+    public static final String LABELS_MAX_WAIT_TIMESTEPS = "labels.max.wait.timesteps";
+    public static final String LABELS_MAX_WAIT_MS = "labels.max.wait.ms";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
@@ -337,7 +340,8 @@ public final class StreamfitConfig extends AbstractConfig {
     /** The topic names as configured. */
     public TopicRegistry topics() {
         return new TopicRegistry(getString(TOPIC_FEATURES), getString(TOPIC_OBJECT_PREDICTIONS),
-                getString(TOPIC_SUM_PREDICTIONS), getString(TOPIC_ANOMALY_SCORES), getString(TOPIC_DEAD_LETTERS));
+                getString(TOPIC_SUM_PREDICTIONS), getString(TOPIC_ANOMALY_SCORES), getString(TOPIC_DEAD_LETTERS),
+                getString(TOPIC_LABELS));
     }
 
 

@@ -170,6 +170,22 @@ final class StreamfitConfigDef {
                     "Output topic of the sequence autoencoder.")
             .define(TOPIC_DEAD_LETTERS, Type.STRING, TopicRegistry.DEAD_LETTERS, Importance.MEDIUM,
                     "Bad input, with the reason in headers.")
+            .define(TOPIC_LABELS, Type.STRING, TopicRegistry.LABELS, Importance.MEDIUM,
+                    "Input topic of delayed labels: the targets of a timestep, keyed by series, joined with "
+                            + "that timestep's features (which may come before or after them). Co-partitioned with "
+                            + "the features topic: streamfit creates it with the same partition count and refuses "
+                            + "to start when the two differ. The sequence kinds dead-letter labels "
+                            + "(label-unsupported).")
+            .define(LABELS_MAX_WAIT_TIMESTEPS, Type.LONG, 1000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How many timesteps of its series features without targets wait for their labels: once "
+                            + "the series is further ahead they are dropped (counted as expired), and labels that "
+                            + "come later go to the dead letters (label-unmatched). The waiting features are kept "
+                            + "in the store labels-store (changelog <application.id>-labels-store-changelog).")
+            .define(LABELS_MAX_WAIT_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.MEDIUM,
+                    "How long, in record time (the task's stream time minus the record's timestamp), features "
+                            + "wait for their labels and labels that came first wait for their features; then they "
+                            + "are dropped (features, counted as expired) or dead-lettered (labels, "
+                            + "label-unmatched).")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Create streamfit's missing topics at start.")
             .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,

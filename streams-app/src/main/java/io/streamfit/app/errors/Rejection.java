@@ -25,6 +25,15 @@ public record Rejection(String reason, String message) {
     /** Classifier: a {@code label} outside [0, model.classes). */
     public static final String LABEL_OUT_OF_RANGE = "label-out-of-range";
     public static final String TOO_LARGE = "too-large";
+    /**
+     * A label whose features are not waiting within the bounds ({@code labels.max.wait.*}): they
+     * came with targets, were dead-lettered, expired, or never came.
+     */
+    public static final String LABEL_UNMATCHED = "label-unmatched";
+    /** A second label for an object (or the sum) of a timestep. */
+    public static final String LABEL_DUPLICATE = "label-duplicate";
+    /** A label for a model kind that does not join delayed labels (the sequence kinds). */
+    public static final String LABEL_UNSUPPORTED = "label-unsupported";
     /** Sequence kinds: two objects of one record share an id, so the object's window would take two timesteps. */
     public static final String DUPLICATE_OBJECT = "duplicate-object";
     public static final String PROCESSING_ERROR = "processing-error";

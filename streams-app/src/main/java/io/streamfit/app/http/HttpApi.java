@@ -451,6 +451,9 @@ public final class HttpApi implements AutoCloseable {
             preq.put("runningLogLoss", finite(m.runningLogLoss()));
         }
         out.put("prequential", preq);
+        if (m.labels() != null) {
+            out.put("labels", m.labels());
+        }
         Map<String, Object> cp = new LinkedHashMap<>();
         cp.put("bytes", m.checkpointBytes());
         cp.put("atMs", m.checkpointAtMs());

@@ -46,10 +46,19 @@ public final class BatchAssembler {
      * @return the targets left out as outliers
      */
     public static int append(ObjectBatch batch, Timestep ts, LearningExtras learning) {
+        return append(batch, ts, learning, true);
+    }
+
+    /**
+     * As {@link #append(ObjectBatch, Timestep, LearningExtras)}; with {@code learnFeatures} false the
+     * features are scaled but do not update the moments: a timestep whose labels came later was
+     * learned from when it was predicted, and must not count twice.
+     */
+    public static int append(ObjectBatch batch, Timestep ts, LearningExtras learning, boolean learnFeatures) {
         int outliers = 0;
         batch.beginTimestep();
         boolean scale = learning != null && learning.scalesFeatures();
-        if (scale) {
+        if (scale && learnFeatures) {
             for (Timestep.ObjectInput o : ts.objects()) {
                 learning.learnFeatures(o.features());
             }

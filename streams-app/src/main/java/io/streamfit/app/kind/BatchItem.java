@@ -17,4 +17,14 @@ public interface BatchItem {
 
     /** The record timestamp, epoch milliseconds, carried to the outputs. */
     long timestamp();
+
+    /**
+     * For a timestep whose labels came after it was predicted: what was served for it then. The
+     * model trains on the timestep and the metrics score what was served; nothing is emitted, and
+     * its features do not enter the feature statistics again. {@code null} for a timestep that is
+     * predicted now (every other one).
+     */
+    default Served served() {
+        return null;
+    }
 }

@@ -39,6 +39,14 @@ public interface ConfiguredKind {
         return List.of();
     }
 
+    /**
+     * Whether the kind joins delayed labels (design.md, "Delayed labels"): the plain kinds, whose
+     * batch is one timestep per record ({@link PlainBatches}). The others dead-letter labels.
+     */
+    default boolean joinsLabels() {
+        return false;
+    }
+
     /** The batch logic of one stream task; {@code stores} gives the task's stores, {@link #stores()} among them. */
     BatchLogic batchLogic(StoreLookup stores);
 

@@ -39,10 +39,13 @@ public final class PlainBatches implements BatchLogic {
             learning.beginBatch();
         }
         int outliers = 0;
+        boolean anyServed = false;
         for (BatchItem item : items) {
-            outliers += BatchAssembler.append(batch, item.timestep(), learning);
+            outliers += BatchAssembler.append(batch, item.timestep(), learning, item.served() == null);
+            anyServed |= item.served() != null;
         }
         int skipped = outliers;
+        boolean overlay = anyServed;
         return new Assembled() {
             @Override
             public boolean hasObjects() {
@@ -57,14 +60,51 @@ public final class PlainBatches implements BatchLogic {
             @Override
             public void emit(StepResult result, long modelVersion, PrequentialStats stats, ModelExtras extras,
                              Outputs out) {
+                StepResult scored = overlay ? withServed(items, batch, result) : result;
                 for (int t = 0; t < items.size(); t++) {
-                    mapping.emit(items.get(t), batch, t, result, modelVersion, stats, out);
-                    out.outcome(result.updated() && batch.supervised(t));
+                    BatchItem item = items.get(t);
+                    if (item.served() == null) {
+                        mapping.emit(item, batch, t, result, modelVersion, stats, out);
+                        out.outcome(result.updated() && batch.supervised(t));
+                    } else {
+                        // Scored as served, emitted never: its outputs left when its features came.
+                        mapping.emit(item, batch, t, scored, item.served().modelVersion(), stats, Outputs.DISCARD);
+                    }
                 }
                 for (int i = 0; i < skipped; i++) {
                     out.skippedUpdate(StreamfitMetrics.SKIP_OUTLIER_TARGET);
                 }
             }
         };
+    }
+
+    /**
+     * {@code result} with the rows of the items that carry {@link BatchItem#served} replaced by
+     * what was served for them, so that the kind's mapping scores those (a copy: the model's
+     * result stays as it was).
+     */
+    static StepResult withServed(List<? extends BatchItem> items, ObjectBatch batch, StepResult result) {
+        float[] objects = result.objectPredictions().clone();
+        float[] sums = result.sumPredictions().clone();
+        float[] probabilities = result.probabilities() == null ? null : result.probabilities().clone();
+        float[] counts = result.expectedCounts() == null ? null : result.expectedCounts().clone();
+        int classes = result.classes();
+        for (int t = 0; t < items.size(); t++) {
+            Served s = items.get(t).served();
+            if (s == null) {
+                continue;
+            }
+            int first = batch.firstObject(t);
+            System.arraycopy(s.predictions(), 0, objects, first, s.predictions().length);
+            sums[t] = (float) s.sumPrediction();
+            if (probabilities != null && s.probabilities().length > 0) {
+                System.arraycopy(s.probabilities(), 0, probabilities, first * classes, s.probabilities().length);
+            }
+            if (counts != null && s.expectedCounts().length > 0) {
+                System.arraycopy(s.expectedCounts(), 0, counts, t * classes, s.expectedCounts().length);
+            }
+        }
+        return new StepResult(objects, sums, result.loss(), result.updated(), result.skipped(), result.clipped(),
+                classes, probabilities, counts);
     }
 }

@@ -22,11 +22,24 @@ package io.streamfit.app.metrics;
  * @param runningLogLoss    classifier: log-loss over all labelled objects (NaN likewise)
  * @param rollbacks         times the model diverged and rolled back (kept in its checkpoint)
  * @param learningRateScale the runtime factor on its learning rate, in (0, 1]; below 1 after rollbacks
+ * @param labels            the delayed-labels join's counts (waiting, matched, expired, unmatched,
+ *                          duplicate, meanDelaySeconds), or null for a model that never saw a label
  */
 public record ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
                         double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
                         long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
-                        double runningLogLoss, long rollbacks, double learningRateScale) {
+                        double runningLogLoss, long rollbacks, double learningRateScale,
+                        java.util.Map<String, Object> labels) {
+
+    /** A snapshot of a model that never saw a delayed label. */
+    public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
+                     double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
+                     long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
+                     double runningLogLoss, long rollbacks, double learningRateScale) {
+        this(key, spec, version, records, objectMse, sumMse, runningObjectMse, runningSumMse, checkpointBytes,
+                checkpointAtMs, lastTimestep, accuracy, logLoss, runningAccuracy, runningLogLoss, rollbacks,
+                learningRateScale, null);
+    }
 
     /** A snapshot of a model that never rolled back. */
     public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,

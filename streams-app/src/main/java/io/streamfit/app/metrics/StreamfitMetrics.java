@@ -29,6 +29,13 @@ public final class StreamfitMetrics {
 
     /** Skipped-update reasons (label {@code reason} of {@code streamfit_skipped_updates_total}). */
     public static final String SKIP_NON_FINITE_LOSS = "non_finite_loss";
+    /** Outcomes of {@code streamfit_labels_total}. */
+    public static final String LABEL_MATCHED = "matched";
+    public static final String LABEL_EXPIRED = "expired";
+    public static final String LABEL_UNMATCHED = "unmatched";
+    public static final String LABEL_DUPLICATE = "duplicate";
+    public static final java.util.List<String> KNOWN_LABEL_OUTCOMES = java.util.List.of(LABEL_MATCHED, LABEL_EXPIRED,
+            LABEL_UNMATCHED, LABEL_DUPLICATE);
     public static final String SKIP_NON_FINITE_GRADIENT = "non_finite_gradient";
     public static final String SKIP_CLIPPED = "clipped";
     public static final String SKIP_ROLLED_BACK = "rolled_back";
@@ -68,6 +75,8 @@ public final class StreamfitMetrics {
     private final Map<String, ModelInfo> models = new ConcurrentHashMap<>();
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
     private final Map<String, Counter> rollbacks = new ConcurrentHashMap<>();
+    private final Map<String, Counter> labels = new ConcurrentHashMap<>();
+    private final Timer labelDelay;
     /** Quarantined model keys with why, for {@code /health}; ids never become labels. */
     private final Map<String, String> quarantined = new ConcurrentHashMap<>();
     /** The suppliers of the function counters: held here, since the counters hold them only weakly. */
@@ -106,6 +115,10 @@ public final class StreamfitMetrics {
                 .register(registry);
         KNOWN_SKIP_REASONS.forEach(this::skippedCounter);
         KNOWN_ROLLBACK_REASONS.forEach(this::rollbackCounter);
+        KNOWN_LABEL_OUTCOMES.forEach(this::labelCounter);
+        this.labelDelay = Timer.builder("streamfit.label.delay")
+                .description("Record-time delay from a timestep's features to its labels (0 for labels that came first)")
+                .register(registry);
         Gauge.builder("streamfit.models.quarantined", quarantined, Map::size)
                 .description("Model keys quarantined in this instance: their records go to the dead letters")
                 .register(registry);
@@ -165,6 +178,31 @@ public final class StreamfitMetrics {
     public void recordUpdate(long nanos) {
         updates.increment();
         update.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One outcome of the delayed-labels join: a label record joined ({@link #LABEL_MATCHED}) or
+     * dead-lettered ({@link #LABEL_UNMATCHED}, {@link #LABEL_DUPLICATE}), or waiting features
+     * dropped without any label ({@link #LABEL_EXPIRED}).
+     */
+    public void recordLabel(String outcome) {
+        labelCounter(outcome).increment();
+    }
+
+    /** A label record joined its features {@code delayMs} of record time after them (0 when it came first). */
+    public void recordLabelDelay(long delayMs) {
+        labelDelay.record(Math.max(0, delayMs), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Label outcomes of {@code outcome} counted so far in this instance. */
+    public long labelsTotal(String outcome) {
+        return (long) labelCounter(outcome).count();
+    }
+
+    private Counter labelCounter(String outcome) {
+        return labels.computeIfAbsent(outcome, o -> Counter.builder("streamfit.labels").tag("outcome", o)
+                .description("Delayed labels by outcome; expired counts features whose labels never came")
+                .register(registry));
     }
 
     /** A series key idle past {@code model.idle.ttl} had its state removed. */

@@ -32,7 +32,14 @@ public final class Names {
      */
     public static final String SERIES_STORE = "series-store";
 
+    /**
+     * The delayed-labels join: features that wait for their labels (with the predictions served
+     * for them), labels that wait for their features (changelog {@code <application.id>-labels-store-changelog}).
+     */
+    public static final String LABELS_STORE = "labels-store";
+
     public static final String SOURCE = "features-source";
+    public static final String LABELS_SOURCE = "labels-source";
     public static final String ROUTE_STAMP = "global-route-stamp";
     public static final String ROUTE_SINK = "global-route-sink";
     public static final String ROUTE_SOURCE = "global-route-source";

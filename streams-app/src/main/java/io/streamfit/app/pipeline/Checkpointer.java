@@ -127,6 +127,7 @@ final class Checkpointer {
         restoreGood(slot, cp);
         slot.stats.restore(cp.getMetrics());
         slot.rollbacks = cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue();
+        slot.labels.restore(cp.getMetrics());
         int moved = slot.timesteps.restore(cp.getLastTimesteps());
         if (moved > 0) {
             slot.checkpointHoldsSeries = true;
@@ -155,6 +156,7 @@ final class Checkpointer {
             // Only then, so that the checkpoint of a model that never diverged keeps its layout.
             numbers.put(ROLLBACKS, (double) slot.rollbacks);
         }
+        slot.labels.save(numbers);
         boolean newGood = slot.nextSavedIsGood || slot.good == null;
         if (!newGood && slot.good == slot.lastSaved && slot.good != slot.goodStored) {
             // This checkpoint replaces the one that holds the good state: keep that first.
@@ -284,7 +286,7 @@ final class Checkpointer {
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),
                 slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep, slot.stats.accuracy(), slot.stats.logLoss(),
                 slot.stats.runningAccuracy(), slot.stats.runningLogLoss(), slot.rollbacks,
-                slot.model.learningRateScale()));
+                slot.model.learningRateScale(), slot.labels.describe()));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.streamfit.app.pipeline;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -12,6 +13,7 @@ import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.screen.LabelScreen;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.model.ModelPool;
@@ -75,11 +77,22 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param maxAbsFeature  the largest feature magnitude a record may carry ({@code max.abs.feature})
      * @param idleTtlMs      a series idle this long by record time expires ({@code model.idle.ttl}, ms); 0: never
      * @param idleScanKeys   series the expiry scan looks at per punctuation (>= 1)
+     * @param labels         the delayed-labels join
      */
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
                            int metricsWindow, Divergence divergence, double maxAbsFeature,
-                           long idleTtlMs, int idleScanKeys) {
+                           long idleTtlMs, int idleScanKeys, LabelSettings labels) {
+
+        /** Settings with the default delayed-labels join. */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                        int metricsWindow, Divergence divergence, double maxAbsFeature,
+                        long idleTtlMs, int idleScanKeys) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
+                    flushWhenIdle, metricsWindow, divergence, maxAbsFeature, idleTtlMs, idleScanKeys,
+                    LabelSettings.DEFAULT);
+        }
 
         /** Settings without idle expiry. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
@@ -115,6 +128,19 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
     }
 
+    /**
+     * The delayed-labels join ({@link LabelJoin}).
+     *
+     * @param topic            the labels topic: records from it are labels, all others features
+     * @param maxWaitTimesteps {@code labels.max.wait.timesteps} (>= 0)
+     * @param maxWaitMs        {@code labels.max.wait.ms} (>= 0)
+     */
+    public record LabelSettings(String topic, long maxWaitTimesteps, long maxWaitMs) {
+        /** The defaults of the configuration. */
+        public static final LabelSettings DEFAULT = new LabelSettings(io.streamfit.schemas.TopicRegistry.LABELS, 1000,
+                3_600_000L);
+    }
+
     private final Settings settings;
     private final StreamfitMetrics metrics;
     private final ModelMemory memory;
@@ -143,6 +169,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /** Expiries since the last summary line, and when that was (wall clock, ms). */
     private long expiredSinceLog;
     private long lastExpiryLogMs;
+    /** The delayed-labels join, for the kinds that join labels; null for the others. */
+    private LabelJoin labelJoin;
+    private final LabelScreen labelScreen;
+    /** Models whose label counts changed since their last checkpoint. */
+    private final Map<String, ModelSlot> labelCountsChanged = new LinkedHashMap<>();
 
     /**
      * @param memory the heap budget of the models in memory, shared by every task of the instance
@@ -154,6 +185,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
                 settings.maxRecordBytes()).withMaxAbsFeature(settings.maxAbsFeature()), settings.maxRecordBytes(),
                 settings.maxIdBytes());
+        this.labelScreen = new LabelScreen(settings.kind().supervision(), settings.maxObjects(),
+                settings.maxRecordBytes(), settings.maxIdBytes(), Math.max(1, settings.kind().spec().classes()));
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
         this.recovery = new DivergenceRecovery(settings.divergence(), () -> pool.initialState(), stepper, metrics);
@@ -177,6 +210,14 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         // After a crash or a migration the stores were restored from their changelogs: start from them.
         recovered = false;
         context.schedule(batcher.tick(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
+        labelJoin = null;
+        if (settings.kind().joinsLabels()) {
+            labelJoin = new LabelJoin(context.getStateStore(Names.LABELS_STORE), settings.labels().maxWaitTimesteps(),
+                    settings.labels().maxWaitMs(), new LabelEvents());
+            // Wall clock, so that the store lets go of entries while input pauses; what is matched
+            // is decided by record time in logged state (LabelJoin), not by when this runs.
+            context.schedule(EXPIRY_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::sweepLabels);
+        }
         expiry = null;
         if (settings.idleTtlMs() > 0) {
             expiry = new IdleExpiry(context.getStateStore(Names.ACTIVITY_STORE), settings.idleTtlMs(),
@@ -193,6 +234,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         inputSinceTick = true;
         recover();
         Origin origin = outputs.origin(record);
+        if (origin.topic().equals(settings.labels().topic())) {
+            processLabel(record, origin);
+            saveLabelCounts();
+            return;
+        }
         RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
         if (screened.rejection() != null) {
             outputs.reject(origin, screened.rejection());
@@ -223,8 +269,133 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         // Written now, with the pending timestep: in global scope a put in the series store's cache.
         slot.timesteps.accept(series, ts.timestep());
-        if (batcher.add(slot.key, new PendingTimestep(series, ts, origin, System.nanoTime()))) {
+        PendingTimestep p = new PendingTimestep(series, ts, origin, System.nanoTime());
+        if (labelJoin != null) {
+            PendingTimestep joined = labelJoin.features(series, ts, origin, last, context.currentStreamTimeMs(),
+                    p.arrivedNanos());
+            if (joined != null) {
+                p = joined;
+            }
+        }
+        if (batcher.add(slot.key, p)) {
             run(slot);
+        }
+        saveLabelCounts();
+    }
+
+    /**
+     * A record of the labels topic: screened, then joined with its features ({@link LabelJoin}):
+     * it waits for them, joins them (a batch item that trains and is scored on what was served),
+     * or goes to the dead letters.
+     */
+    private void processLabel(Record<byte[], byte[]> record, Origin origin) {
+        if (labelJoin == null) {
+            outputs.reject(origin, new Rejection(Rejection.LABEL_UNSUPPORTED, "model.kind "
+                    + settings.kind().kind().name() + " does not join delayed labels: send the targets with the "
+                    + "features"));
+            return;
+        }
+        LabelScreen.Outcome screened = labelScreen.screen(record.key(), record.value());
+        if (screened.rejection() != null) {
+            outputs.reject(origin, screened.rejection());
+            if (Rejection.LABEL_DUPLICATE.equals(screened.rejection().reason())) {
+                metrics.recordLabel(StreamfitMetrics.LABEL_DUPLICATE);
+            }
+            return;
+        }
+        String series = screened.series();
+        long t = screened.labels().timestep();
+        String key = router.modelKey(series);
+        ModelSlot slot = slot(key);
+        if (slot != null && batcher.pending(key).stream()
+                .anyMatch(p -> p.served() == null && p.timestep().timestep() == t && p.series().equals(series))) {
+            // Its features are still in the micro-batch: run it, so that they wait with what was served.
+            run(slot);
+            slot = slot(key);
+        }
+        if (slot == null) {
+            outputs.reject(origin, new Rejection(FaultClass.MODEL_QUARANTINED, "model '" + key
+                    + "' is quarantined in this instance: " + quarantined.get(key)));
+            return;
+        }
+        LabelJoin.Outcome outcome = labelJoin.label(series, screened.labels(), origin, slot.lastTimestep(series),
+                context.currentStreamTimeMs());
+        if (outcome instanceof LabelJoin.Refused refused) {
+            outputs.reject(origin, new Rejection(refused.reason(), refused.message()));
+            boolean duplicate = Rejection.LABEL_DUPLICATE.equals(refused.reason());
+            metrics.recordLabel(duplicate ? StreamfitMetrics.LABEL_DUPLICATE : StreamfitMetrics.LABEL_UNMATCHED);
+            countLabels(series, c -> {
+                if (duplicate) {
+                    c.duplicate++;
+                } else {
+                    c.unmatched++;
+                }
+            });
+        } else if (outcome instanceof LabelJoin.Matched matched) {
+            if (batcher.add(slot.key, matched.item())) {
+                run(slot);
+            }
+        }
+    }
+
+    /** The label punctuation: drops the entries of the labels store past {@code labels.max.wait.ms}. */
+    private void sweepLabels(long nowMs) {
+        recover();
+        labelJoin.sweep(context.currentStreamTimeMs(), settings.idleScanKeys());
+        saveLabelCounts();
+    }
+
+    /** Changes the label counts of {@code series}' model; they are checkpointed by {@link #saveLabelCounts}. */
+    private void countLabels(String series, java.util.function.Consumer<LabelCounts> change) {
+        ModelSlot slot = slot(router.modelKey(series));
+        if (slot != null) {
+            change.accept(slot.labels);
+            labelCountsChanged.put(slot.key, slot);
+        }
+    }
+
+    /**
+     * Checkpoints the models whose label counts changed outside a micro-batch, so that the counts
+     * commit with the labels and dead letters that changed them. A model that left memory since
+     * took its change along only if a micro-batch saved it; the counts are statistics, not state.
+     */
+    private void saveLabelCounts() {
+        for (ModelSlot slot : labelCountsChanged.values()) {
+            if (models.holds(slot)) {
+                checkpointer.save(slot);
+            }
+        }
+        labelCountsChanged.clear();
+    }
+
+    /** The join's events: counters, per-model counts and the dead letters of unmatched labels. */
+    private final class LabelEvents implements LabelJoin.Listener {
+        @Override
+        public void expired(String series) {
+            metrics.recordLabel(StreamfitMetrics.LABEL_EXPIRED);
+            countLabels(series, c -> c.expired++);
+        }
+
+        @Override
+        public void unmatched(String series, Origin label, String why) {
+            outputs.reject(label, new Rejection(Rejection.LABEL_UNMATCHED, why));
+            metrics.recordLabel(StreamfitMetrics.LABEL_UNMATCHED);
+            countLabels(series, c -> c.unmatched++);
+        }
+
+        @Override
+        public void waiting(String series, int delta) {
+            countLabels(series, c -> c.waiting += delta);
+        }
+
+        @Override
+        public void matched(String series, long delayMs) {
+            metrics.recordLabel(StreamfitMetrics.LABEL_MATCHED);
+            metrics.recordLabelDelay(delayMs);
+            countLabels(series, c -> {
+                c.matched++;
+                c.delayMsSum += Math.max(0, delayMs);
+            });
         }
     }
 
@@ -404,9 +575,24 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 outputs.batchDone();
             }
             assembled.commit();
-            slot.records += items.size();
-            slot.lastTimestep = items.get(items.size() - 1).timestep().timestep();
+            if (labelJoin != null && result != null) {
+                for (int t = 0; t < items.size(); t++) {
+                    PendingTimestep p = items.get(t);
+                    if (p.awaitsLabels()) {
+                        labelJoin.keep(p, batch, t, result, versionBefore);
+                    }
+                }
+            }
+            // Label records are not input records of the features topic: they count apart.
+            slot.records += items.stream().filter(p -> p.served() == null).count();
+            for (PendingTimestep p : items) {
+                // A late label's timestep is an old one: it does not move the model's clock back.
+                if (p.served() == null) {
+                    slot.lastTimestep = p.timestep().timestep();
+                }
+            }
             checkpointer.save(slot);
+            labelCountsChanged.remove(slot.key);
             batcher.clear(slot.key);
         } catch (StreamsException e) {
             throw e;

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import io.streamfit.app.errors.FaultClass;
+import io.streamfit.app.state.LabelCodec;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -89,12 +90,17 @@ final class MicroBatcher {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 int sep = kv.key.lastIndexOf(SEPARATOR);
-                PendingTimestep.Stored s = PendingTimestep.Stored.decode(kv.value);
+                // The entry itself must decode (else stop: see LearnProcessor#recover); the input
+                // record in it is decoded again below.
+                boolean joined = LabelCodec.isLabelWait(kv.value);
+                var joinedValue = joined ? LabelCodec.decode(kv.value) : null;
+                PendingTimestep.Stored s = joined ? null : PendingTimestep.Stored.decode(kv.value);
                 try {
-                    Timestep ts = decoder.deserialize("", s.origin().value());
+                    PendingTimestep p = joined ? LabelJoin.pending(joinedValue, now)
+                            : new PendingTimestep(s.series(), decoder.deserialize("", s.origin().value()), s.origin(),
+                                    now);
                     byKey.computeIfAbsent(kv.key.substring(0, sep), k -> new TreeMap<>())
-                            .put(Integer.parseInt(kv.key.substring(sep + 1)),
-                                    new PendingTimestep(s.series(), ts, s.origin(), now));
+                            .put(Integer.parseInt(kv.key.substring(sep + 1)), p);
                 } catch (RuntimeException e) {
                     // It was valid when it was buffered; a different decoder version is the only way here.
                     LOG.warn("Dropping pending timestep {} that no longer decodes: {}", kv.key, e.getMessage());

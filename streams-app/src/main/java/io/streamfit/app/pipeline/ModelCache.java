@@ -97,6 +97,11 @@ final class ModelCache implements AutoCloseable {
         return new ArrayList<>(live.values());
     }
 
+    /** Whether {@code slot} is the model of its key in memory (not evicted, discarded or replaced). */
+    boolean holds(ModelSlot slot) {
+        return live.get(slot.key) == slot;
+    }
+
     /** How many models are in memory. */
     int size() {
         return live.size();

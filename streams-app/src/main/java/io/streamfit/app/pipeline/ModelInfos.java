@@ -29,6 +29,7 @@ public final class ModelInfos {
                 stats.objectMse(), stats.sumMse(), stats.runningObjectMse(), stats.runningSumMse(),
                 head.length, cp.getUpdatedAtMs(), lastTimestep, stats.accuracy(), stats.logLoss(),
                 stats.runningAccuracy(), stats.runningLogLoss(),
-                cp.getMetrics().getOrDefault(Checkpointer.ROLLBACKS, 0.0).longValue(), Models.learningRateScale(head));
+                cp.getMetrics().getOrDefault(Checkpointer.ROLLBACKS, 0.0).longValue(), Models.learningRateScale(head),
+                LabelCounts.describe(cp.getMetrics()));
     }
 }

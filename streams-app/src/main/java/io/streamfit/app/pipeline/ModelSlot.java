@@ -47,6 +47,8 @@ final class ModelSlot implements AutoCloseable {
     byte[] goodStored;
     /** Whether the next checkpoint's state becomes {@link #good} (the batch reached a new best windowed loss). */
     boolean nextSavedIsGood;
+    /** The delayed-labels join's counts of this model, kept in its checkpoint. */
+    final LabelCounts labels = new LabelCounts();
     /** Rollbacks of this model, kept in its checkpoint. */
     long rollbacks;
     /** What {@link ModelCache} counted this slot as, bytes. */

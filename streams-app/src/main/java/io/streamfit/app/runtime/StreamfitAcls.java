@@ -59,6 +59,7 @@ public final class StreamfitAcls {
             boolean createTopics) {
         List<AclBinding> acls = new ArrayList<>();
         acls.add(allow(principal, ResourceType.TOPIC, topics.features().name(), PatternType.LITERAL, AclOperation.READ));
+        acls.add(allow(principal, ResourceType.TOPIC, topics.labels().name(), PatternType.LITERAL, AclOperation.READ));
         for (String output : outputs(topics)) {
             acls.add(allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
         }

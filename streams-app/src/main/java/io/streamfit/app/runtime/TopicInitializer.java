@@ -26,7 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates streamfit's missing topics (input, outputs, dead letters, the global route), each with a
+ * Creates streamfit's missing topics (inputs, outputs, dead letters, the global route), the labels
+ * topic with the partition count of the features topic, each with a
  * {@code max.message.bytes} that fits streamfit's largest possible output
  * ({@link StreamfitConfig#outputMaxMessageBytes()}), and reads the limits of the topics it writes
  * to, so that the sinks can check every output against them ({@link OutputLimits}).
@@ -64,6 +65,14 @@ public final class TopicInitializer {
         }
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            String features = topics.features().name();
+            String labels = topics.labels().name();
+            if (existing.contains(features) && !existing.contains(labels)) {
+                // Co-partitioned: a series' labels must reach the task that holds its features.
+                int featurePartitions = partitions(admin, features);
+                wanted.replaceAll(t -> t.name().equals(labels) ? new NewTopic(labels, featurePartitions, rf).configs(limit)
+                        : t);
+            }
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {
                 return Set.of();
@@ -80,6 +89,50 @@ public final class TopicInitializer {
                 return Set.of();
             }
         }
+    }
+
+    /**
+     * Refuses to start when the labels topic and the features topic both exist with different
+     * partition counts: the join finds a series' labels only in the task of its features, so with
+     * other counts labels would silently never match. A missing topic is left to Kafka Streams,
+     * which refuses to start without its source topics.
+     *
+     * @throws IllegalStateException when the partition counts differ
+     */
+    public static void requireCoPartitioned(StreamfitConfig config, Map<String, Object> adminProps)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        TopicRegistry topics = config.topics();
+        try (Admin admin = Admin.create(adminProps)) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            String features = topics.features().name();
+            String labels = topics.labels().name();
+            if (!existing.contains(features) || !existing.contains(labels)) {
+                return;
+            }
+            String problem = coPartitionProblem(features, partitions(admin, features), labels,
+                    partitions(admin, labels));
+            if (problem != null) {
+                throw new IllegalStateException(problem);
+            }
+        }
+    }
+
+    /** Why topics of {@code featurePartitions} and {@code labelPartitions} cannot be joined, or null. */
+    static String coPartitionProblem(String features, int featurePartitions, String labels, int labelPartitions) {
+        if (featurePartitions == labelPartitions) {
+            return null;
+        }
+        return "topic '" + labels + "' (topic.labels) has " + labelPartitions + " partitions but '" + features
+                + "' (topic.features) has " + featurePartitions + ": labels are joined with the features of the "
+                + "same series in the same task, so both topics need the same partition count (and the same "
+                + "partitioner). Recreate '" + labels + "' with " + featurePartitions + " partitions, or point "
+                + "topic.labels at a topic that has them.";
+    }
+
+    private static int partitions(Admin admin, String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic)
+                .partitions().size();
     }
 
     /**

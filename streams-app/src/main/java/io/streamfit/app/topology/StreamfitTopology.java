@@ -38,6 +38,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * features --&gt; learn --&gt; object-predictions
+ * labels   -/
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
  *                     \-&gt; anomaly-scores (kinds that score anomalies: seq-autoencoder)
@@ -46,7 +47,9 @@ import org.apache.kafka.streams.state.Stores;
  *                good-store: each model's state at its best windowed loss, to roll back to;
  *                plus the kind's own stores, e.g. the sequence kinds' window-store;
  *                activity-store with model.idle.ttl: last record time per series;
- *                series-store with model.scope=global: last accepted timestep per series)
+ *                series-store with model.scope=global: last accepted timestep per series;
+ *                labels-store for the kinds that join labels: features waiting for their labels,
+ *                labels waiting for their features)
  * </pre>
  * With {@code model.scope=global} the input first goes through a one-partition topic
  * ({@code <application.id>-global-route}) so that one task holds the one model; the series'
@@ -99,27 +102,34 @@ public final class StreamfitTopology {
         // Raw bytes in: the processor decodes, so a bad record reaches the dead-letter topic intact.
         topology.addSource(Names.SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.features().name());
-        String learnParent = Names.SOURCE;
+        // Labels go where the features go (the learning processor tells them apart by origin topic);
+        // co-partitioned with the features, so a series' labels reach the task of its features.
+        topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                topics.labels().name());
+        String[] learnParents = {Names.SOURCE, Names.LABELS_SOURCE};
         if (config.globalScope()) {
             String route = Names.globalRouteTopic(config.applicationId());
-            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE);
+            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE, Names.LABELS_SOURCE);
             topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(),
                     Output.serializer(Output.RouteOut.class, byte[].class, new ByteArraySerializer(), limits),
                     Names.ROUTE_STAMP);
             topology.addSource(Names.ROUTE_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), route);
-            learnParent = Names.ROUTE_SOURCE;
+            learnParents = new String[] {Names.ROUTE_SOURCE};
         }
         LearnProcessor.Settings settings = new LearnProcessor.Settings(kind, config.globalScope(), config.maxObjects(),
                 config.maxRecordBytes(), config.maxIdBytes(), config.batchTimesteps(), config.batchMaxWaitMs(),
                 config.batchFlushWhenIdle(), config.metricsWindow(),
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
                         config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
-                config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS));
+                config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS),
+                new LearnProcessor.LabelSettings(topics.labels().name(),
+                        config.getLong(StreamfitConfig.LABELS_MAX_WAIT_TIMESTEPS),
+                        config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)));
         // One budget for the models in memory of every task of this instance.
         ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
         metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,
                 memory::loads);
-        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory), learnParent);
+        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory), learnParents);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         topology.addStateStore(goodStore(stores), Names.LEARN);
@@ -133,6 +143,10 @@ public final class StreamfitTopology {
         }
         if (config.globalScope()) {
             topology.addStateStore(seriesStore(), Names.LEARN);
+        }
+        // The kinds that do not join labels dead-letter them without a store.
+        if (kind.joinsLabels()) {
+            topology.addStateStore(labelsStore(), Names.LEARN);
         }
 
         for (Outputs.Sink sink : kind.sinks()) {
@@ -219,6 +233,22 @@ public final class StreamfitTopology {
         changelog.put("cleanup.policy", "compact");
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.SERIES_STORE), Serdes.String(),
                         Serdes.Long())
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The logged store of the delayed-labels join: features that wait for their labels (with the
+     * predictions served for them) and labels that wait for their features, bounded by
+     * {@code labels.max.wait.timesteps} and {@code labels.max.wait.ms}. Cached: an entry written and
+     * rewritten within a commit interval reaches the changelog once.
+     */
+    public static StoreBuilder<KeyValueStore<String, byte[]>> labelsStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.LABELS_STORE), Serdes.String(),
+                        Serdes.ByteArray())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }

@@ -89,7 +89,8 @@ public final class TestConfigs {
                     .with("topic.object.predictions", prefix + "object-predictions")
                     .with("topic.sum.predictions", prefix + "sum-predictions")
                     .with("topic.anomaly.scores", prefix + "anomaly-scores")
-                    .with("topic.dead.letters", prefix + "dead-letters");
+                    .with("topic.dead.letters", prefix + "dead-letters")
+                    .with("topic.labels", prefix + "labels");
         }
 
         /** A mutable copy: later changes to this builder do not reach it. */

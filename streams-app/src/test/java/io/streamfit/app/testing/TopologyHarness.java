@@ -14,6 +14,8 @@ import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.topology.StreamfitTopology;
+import io.streamfit.schemas.Labels;
+import io.streamfit.schemas.LabelsJson;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.Topic;
 import io.streamfit.schemas.TopicRegistry;
@@ -50,6 +52,7 @@ public final class TopologyHarness implements AutoCloseable {
     private final TestOutputTopic<String, SumPrediction> sums;
     private final TestOutputTopic<String, AnomalyScore> scores;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestInputTopic<byte[], byte[]> labels;
 
     private TopologyHarness(StreamfitConfig config, StreamfitMetrics metrics, ConfiguredKind kind,
                             OutputLimits limits) {
@@ -74,6 +77,8 @@ public final class TopologyHarness implements AutoCloseable {
         this.sums = output(topics.sumPredictions());
         this.scores = output(topics.anomalyScores());
         this.deadLetters = output(topics.deadLetters());
+        this.labels = driver.createInputTopic(topics.labels().name(), new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /**
@@ -135,6 +140,21 @@ public final class TopologyHarness implements AutoCloseable {
     /** The features topic as raw key and value bytes. */
     public TestInputTopic<byte[], byte[]> input() {
         return input;
+    }
+
+    /** The labels topic as raw key and value bytes. */
+    public TestInputTopic<byte[], byte[]> labels() {
+        return labels;
+    }
+
+    /** Sends {@code l} keyed by {@code key} to the labels topic, with the record timestamp {@code timestampMs}. */
+    public void sendLabels(String key, Labels l, long timestampMs) {
+        labels.pipeInput(key.getBytes(StandardCharsets.UTF_8), LabelsJson.toBytes(l), timestampMs);
+    }
+
+    /** Sends a labels value as it is (hand-written JSON) keyed by {@code key}, at {@code timestampMs}. */
+    public void sendLabels(String key, byte[] value, long timestampMs) {
+        labels.pipeInput(key.getBytes(StandardCharsets.UTF_8), value, timestampMs);
     }
 
     public TestOutputTopic<String, ObjectPrediction> objects() {

@@ -95,6 +95,11 @@ public final class ClassifierKind implements ModelKind {
         }
 
         @Override
+        public boolean joinsLabels() {
+            return true;
+        }
+
+        @Override
         public BatchLogic batchLogic(StoreLookup stores) {
             return new PlainBatches(ClassifierKind::emitTimestep);
         }

@@ -78,6 +78,11 @@ public final class RegressorKind implements ModelKind {
         }
 
         @Override
+        public boolean joinsLabels() {
+            return true;
+        }
+
+        @Override
         public BatchLogic batchLogic(StoreLookup stores) {
             return new PlainBatches(RegressorKind::emitTimestep);
         }
