@@ -58,6 +58,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--http-port", defaultValue = "8080", description = "HTTP port on localhost (default ${DEFAULT-VALUE}).")
     int httpPort;
 
+    @Option(names = "--label-delay", defaultValue = "0",
+            description = "Send each timestep's targets this many timesteps late, on the labels topic "
+                    + "(default ${DEFAULT-VALUE}: with the features).")
+    int labelDelay;
+
     @Option(names = "--progress-interval", defaultValue = "5s", converter = DurationConverter.class,
             description = "How often to print progress (default ${DEFAULT-VALUE}).")
     Duration progressInterval;
@@ -67,6 +72,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (labelDelay < 0) {
+            System.err.println("streamfit demo: --label-delay must be 0 or more timesteps, got " + labelDelay);
+            return 2;
+        }
         ShutdownSignal stop = new ShutdownSignal();
         long started = System.nanoTime();
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
@@ -96,7 +105,8 @@ final class DemoCommand implements Callable<Integer> {
             StreamfitApp app = new StreamfitApp(cfg, metrics);
             app.start();
             Map<String, Object> clientProps = new HashMap<>(cfg.clientProperties());
-            DemoProducer producer = new DemoProducer(stream, cfg.topics().features().name(), rate, clientProps);
+            DemoProducer producer = new DemoProducer(stream, cfg.topics().features().name(), rate, clientProps,
+                    cfg.topics().labels().name(), labelDelay);
             producer.start();
             try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
                     app, registry)) {
@@ -105,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                         broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), data.series,
                         java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), data.noise, cfg.summary());
                 System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
-                Progress progress = new Progress(metrics, stream, started);
+                Progress progress = new Progress(metrics, stream, started, labelDelay > 0 ? producer : null);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 int code = 0;
                 while (true) {
@@ -143,14 +153,21 @@ final class DemoCommand implements Callable<Integer> {
         private final StreamfitMetrics metrics;
         private final SyntheticStream stream;
         private final long startedNanos;
+        /** The producer, when targets come late: the line then says how many labels wait. */
+        private final DemoProducer lateLabels;
         private long lastRecords;
         private long lastNanos;
 
         Progress(StreamfitMetrics metrics, SyntheticStream stream, long startedNanos) {
+            this(metrics, stream, startedNanos, null);
+        }
+
+        Progress(StreamfitMetrics metrics, SyntheticStream stream, long startedNanos, DemoProducer lateLabels) {
             this.metrics = metrics;
             this.stream = stream;
             this.startedNanos = startedNanos;
             this.lastNanos = startedNanos;
+            this.lateLabels = lateLabels;
         }
 
         String line() {
@@ -166,7 +183,10 @@ final class DemoCommand implements Callable<Integer> {
                     "[%5.0fs] %6.0f records/s | %,9d processed, %,d dead letters | models %d, up to v%,d | "
                             + "object RMSE %s (noise floor %.3f) | sum RMSE %s (noise floor %.3f)",
                     (now - startedNanos) / 1e9, rate, records, metrics.deadLetters(), metrics.models().size(), version,
-                    fmt(objRmse), stream.sigma(), fmt(sumRmse), stream.sumNoiseFloor());
+                    fmt(objRmse), stream.sigma(), fmt(sumRmse), stream.sumNoiseFloor())
+                    + (lateLabels == null ? "" : String.format(Locale.ROOT,
+                            " | labels: %,d matched, %,d not sent yet",
+                            metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED), lateLabels.labelsOwed()));
         }
 
         private static String fmt(double v) {

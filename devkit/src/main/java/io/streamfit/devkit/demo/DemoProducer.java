@@ -34,6 +34,12 @@ public final class DemoProducer implements AutoCloseable {
     private final String topic;
     private final double ratePerSecond;
     private final Map<String, Object> clientProps;
+    /** Where the targets go when they come late, and how many timesteps late; 0: in the features. */
+    private final String labelsTopic;
+    private final int labelDelay;
+    /** Per series, the timesteps whose targets are not sent yet (only with a label delay). */
+    private final Map<String, java.util.ArrayDeque<Timestep>> unlabelled = new java.util.HashMap<>();
+    private final AtomicLong labelsSent = new AtomicLong();
     private final AtomicLong sent = new AtomicLong();
     private volatile boolean running = true;
     private Thread thread;
@@ -43,10 +49,37 @@ public final class DemoProducer implements AutoCloseable {
      * @param clientProps   bootstrap servers and security for the producer and the resume consumer
      */
     public DemoProducer(SyntheticStream stream, String topic, double ratePerSecond, Map<String, Object> clientProps) {
+        this(stream, topic, ratePerSecond, clientProps, null, 0);
+    }
+
+    /**
+     * A producer whose targets come {@code labelDelay} timesteps late: each timestep goes to
+     * {@code topic} without its targets, and its targets go to {@code labelsTopic} (the contract's
+     * labels JSON) when its series sends the timestep {@code labelDelay} later.
+     *
+     * @param labelDelay timesteps (&gt;= 0; 0 sends the targets with the features, as the other constructor)
+     */
+    public DemoProducer(SyntheticStream stream, String topic, double ratePerSecond, Map<String, Object> clientProps,
+                        String labelsTopic, int labelDelay) {
+        if (labelDelay < 0 || (labelDelay > 0 && labelsTopic == null)) {
+            throw new IllegalArgumentException("label delay " + labelDelay + " needs a labels topic and must be >= 0");
+        }
         this.stream = stream;
         this.topic = topic;
         this.ratePerSecond = ratePerSecond;
         this.clientProps = clientProps;
+        this.labelsTopic = labelsTopic;
+        this.labelDelay = labelDelay;
+    }
+
+    /** Label records sent so far (with a label delay). */
+    public long labelsSent() {
+        return labelsSent.get();
+    }
+
+    /** Timesteps sent without their targets whose labels are not sent yet (with a label delay). */
+    public long labelsOwed() {
+        return labelDelay == 0 ? 0 : Math.max(0, sent.get() - labelsSent.get());
     }
 
     public void start() {
@@ -82,7 +115,20 @@ public final class DemoProducer implements AutoCloseable {
                     Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                 }
                 Timestep ts = stream.next();
-                producer.send(new ProducerRecord<>(topic, ts.series(), json.serialize(topic, ts)));
+                if (labelDelay == 0) {
+                    producer.send(new ProducerRecord<>(topic, ts.series(), json.serialize(topic, ts)));
+                } else {
+                    producer.send(new ProducerRecord<>(topic, ts.series(), json.serialize(topic, withoutTargets(ts))));
+                    java.util.ArrayDeque<Timestep> owed = unlabelled.computeIfAbsent(ts.series(),
+                            k -> new java.util.ArrayDeque<>());
+                    owed.addLast(ts);
+                    if (owed.size() > labelDelay) {
+                        Timestep late = owed.removeFirst();
+                        producer.send(new ProducerRecord<>(labelsTopic, late.series(),
+                                io.streamfit.schemas.LabelsJson.toBytes(labelsOf(late))));
+                        labelsSent.incrementAndGet();
+                    }
+                }
                 sent.incrementAndGet();
                 n++;
             }
@@ -92,6 +138,26 @@ public final class DemoProducer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("Demo producer stopped", e);
         }
+    }
+
+    /** {@code ts} with no target, label or sum target: what a sensor sends before the truth is known. */
+    static Timestep withoutTargets(Timestep ts) {
+        List<Timestep.ObjectInput> objects = new ArrayList<>(ts.objects().size());
+        for (Timestep.ObjectInput o : ts.objects()) {
+            objects.add(new Timestep.ObjectInput(o.id(), o.features(), null, null));
+        }
+        return new Timestep(ts.series(), ts.timestep(), objects, null);
+    }
+
+    /** The truth of {@code ts} as a labels record: every object's target (or label) and the sum target. */
+    static io.streamfit.schemas.Labels labelsOf(Timestep ts) {
+        List<io.streamfit.schemas.Labels.ObjectLabel> objects = new ArrayList<>(ts.objects().size());
+        for (Timestep.ObjectInput o : ts.objects()) {
+            if (o.target() != null || o.label() != null) {
+                objects.add(new io.streamfit.schemas.Labels.ObjectLabel(o.id(), o.target(), o.label()));
+            }
+        }
+        return new io.streamfit.schemas.Labels(ts.series(), ts.timestep(), objects, ts.sumTarget());
     }
 
     private void resumeFromTopic() {
