@@ -101,6 +101,12 @@ public final class KafkaProperties {
         // Streams lingers 100 ms by default; sum-predictions (one small record per input) rarely fill a
         // batch, so that linger is added to their latency. 5 ms cost no throughput in the e2e benchmark.
         p.put(StreamsConfig.producerPrefix("linger.ms"), "5");
+        // One produce request in flight per broker. With transactions v2 (Kafka 4 brokers) the first
+        // batch of a transaction is often refused with CONCURRENT_TRANSACTIONS while the previous
+        // commit's markers are written; its retry is then overtaken by the next batch in flight,
+        // which the broker rejects for good as out of sequence: the transaction aborts and the task
+        // starts over (seen at every few commits in CrashEquivalenceIT and DelayedLabelsIT).
+        p.put(StreamsConfig.producerPrefix("max.in.flight.requests.per.connection"), "1");
         if (batchTimesteps > 1) {
             // A partial micro-batch runs from a wall-clock punctuation, and Streams punctuates only
             // between polls: a poll that waits 100 ms (the default) for new input holds the batch as

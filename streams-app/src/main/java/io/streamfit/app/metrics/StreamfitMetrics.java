@@ -116,8 +116,12 @@ public final class StreamfitMetrics {
         KNOWN_SKIP_REASONS.forEach(this::skippedCounter);
         KNOWN_ROLLBACK_REASONS.forEach(this::rollbackCounter);
         KNOWN_LABEL_OUTCOMES.forEach(this::labelCounter);
+        // Label delays run from seconds to days: fixed buckets over that range, not the latency histogram's.
         this.labelDelay = Timer.builder("streamfit.label.delay")
                 .description("Record-time delay from a timestep's features to its labels (0 for labels that came first)")
+                .serviceLevelObjectives(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
+                        Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofHours(6), Duration.ofDays(1),
+                        Duration.ofDays(7))
                 .register(registry);
         Gauge.builder("streamfit.models.quarantined", quarantined, Map::size)
                 .description("Model keys quarantined in this instance: their records go to the dead letters")

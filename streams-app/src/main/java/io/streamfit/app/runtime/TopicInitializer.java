@@ -81,6 +81,7 @@ public final class TopicInitializer {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
                 LOG.info("Created topics {} (max.message.bytes {})", missing.stream().map(NewTopic::name).toList(),
                         config.outputMaxMessageBytes());
+                awaitLeaders(admin, missing.stream().map(NewTopic::name).toList());
                 return missing.stream().map(NewTopic::name).collect(Collectors.toSet());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) {
@@ -127,6 +128,30 @@ public final class TopicInitializer {
                 + "same series in the same task, so both topics need the same partition count (and the same "
                 + "partitioner). Recreate '" + labels + "' with " + featurePartitions + " partitions, or point "
                 + "topic.labels at a topic that has them.";
+    }
+
+    /**
+     * Waits (up to 30 s) until every partition of {@code names} has a leader. A transactional
+     * producer whose first batch to a just-created partition is refused (no leader yet) can have
+     * its retry overtaken by the next batch, which a Kafka 4 broker then rejects for good as out of
+     * sequence (KAFKA-18202): the task's transaction aborts and it starts over, again and again
+     * while the partitions settle. Writing only once they have leaders avoids that.
+     */
+    static void awaitLeaders(Admin admin, List<String> names) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                boolean ready = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // Not described yet (just created): ask again.
+            }
+            Thread.sleep(100);
+        }
+        LOG.warn("Created topics {} still lack a leader after 30 s; starting anyway", names);
     }
 
     private static int partitions(Admin admin, String topic)

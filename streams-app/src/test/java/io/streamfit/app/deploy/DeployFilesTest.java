@@ -662,6 +662,9 @@ class DeployFilesTest {
         metrics.recordPredict(1_000_000);
         metrics.recordCheckpoint(1_000_000, 100);
         metrics.recordRestore(1_000_000);
+        metrics.recordLabelDelay(1_000);
+        // The topology registers the models' memory meters; here as StreamfitTopology.build does.
+        metrics.watchModelMemory(() -> 0, 1, () -> 0, () -> 0, () -> 0);
         Set<String> names = new HashSet<>();
         registry.scrape().lines().filter(l -> !l.startsWith("#") && !l.isBlank())
                 .forEach(l -> names.add(l.split("[{ ]", 2)[0]));

@@ -47,7 +47,12 @@ class DelayedLabelsIT {
     private static final int M = 4;
     private static final int TIMESTEPS = 2_400;
     private static final int DELAY = 50;
-    private static final long T0 = 1_700_000_000_000L;
+    /**
+     * Record time of the first timestep: now, not a fixed date. Outputs keep their input's
+     * timestamp, and a broker rolls a segment whose first record is older than segment.ms (7 days)
+     * and deletes it by retention: an old fixed date made the first outputs vanish.
+     */
+    private static final long T0 = System.currentTimeMillis();
     /** Record time between two timesteps of the stream; a label comes half a step after its due features. */
     private static final long STEP_MS = 10;
 
@@ -82,29 +87,47 @@ class DelayedLabelsIT {
         var json = StreamfitSerdes.timestep().serializer();
         Map<String, List<Timestep>> owed = new HashMap<>();
         int labels = 0;
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        // One request in flight: a first batch to a just-created partition refused for want of a
+        // leader must not be overtaken by the next (the broker would then refuse that one for good).
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
-                broker.bootstrapServers(), "acks", "all", "linger.ms", 20), new StringSerializer(),
-                new ByteArraySerializer())) {
+                broker.bootstrapServers(), "acks", "all", "linger.ms", 20, "max.in.flight.requests.per.connection", 1),
+                new StringSerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < stream.size(); i++) {
                 Timestep ts = stream.get(i);
                 long at = T0 + i * STEP_MS;
-                producer.send(new ProducerRecord<>("now-features", null, at, ts.series(), json.serialize("", ts)));
-                producer.send(new ProducerRecord<>("late-features", null, at, ts.series(),
-                        json.serialize("", withoutTargets(ts))));
+                sent.add(producer.send(new ProducerRecord<>("now-features", null, at, ts.series(),
+                        json.serialize("", ts))));
+                sent.add(producer.send(new ProducerRecord<>("late-features", null, at, ts.series(),
+                        json.serialize("", withoutTargets(ts)))));
                 List<Timestep> waiting = owed.computeIfAbsent(ts.series(), k -> new ArrayList<>());
                 waiting.add(ts);
                 if (waiting.size() > DELAY) {
                     Timestep due = waiting.remove(0);
-                    producer.send(new ProducerRecord<>("late-labels", null, at + STEP_MS / 2, due.series(),
-                            LabelsJson.toBytes(labelsOf(due))));
+                    sent.add(producer.send(new ProducerRecord<>("late-labels", null, at + STEP_MS / 2, due.series(),
+                            LabelsJson.toBytes(labelsOf(due)))));
                     labels++;
                 }
             }
         }
 
+        for (java.util.concurrent.Future<?> f : sent) {
+            f.get(); // every input record is on the broker
+        }
+
         Map<String, ObjectPrediction> now = run("now", TIMESTEPS, 0);
         Map<String, ObjectPrediction> late = run("late", TIMESTEPS, labels);
 
+        List<String> missing = new ArrayList<>();
+        for (Timestep ts : stream) {
+            for (Timestep.ObjectInput o : ts.objects()) {
+                String key = ts.series() + "@" + ts.timestep() + "/" + o.id();
+                if (!late.containsKey(key) || !now.containsKey(key)) {
+                    missing.add(key + (late.containsKey(key) ? "" : " late") + (now.containsKey(key) ? "" : " now"));
+                }
+            }
+        }
+        assertThat(missing).as("predictions missing (of %d late, %d immediate)", late.size(), now.size()).isEmpty();
         int perSeries = TIMESTEPS / SERIES;
         double nowError = 0;
         double lateError = 0;
@@ -138,10 +161,24 @@ class DelayedLabelsIT {
         StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
         try (StreamfitApp app = new StreamfitApp(config(name).toConfig(), metrics)) {
             app.start();
-            await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> metrics.recordsTotal() >= timesteps
+            long[] lastPrint = {System.nanoTime()};
+            try {
+                await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    if (System.nanoTime() - lastPrint[0] > 10_000_000_000L) {
+                        lastPrint[0] = System.nanoTime();
+                        System.out.printf("[DelayedLabelsIT] %s: %d records, %d labels matched, state %s%n", name,
+                                metrics.recordsTotal(), metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED),
+                                app.state());
+                    }
+                    return metrics.recordsTotal() >= timesteps
                             && metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED) >= labels
-                            || app.fatalError() != null);
+                            || app.fatalError() != null;
+                });
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError(name + ": " + metrics.recordsTotal() + " of " + timesteps + " records, "
+                        + metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED) + " of " + labels + " labels matched, "
+                        + metrics.deadLetters() + " dead letters, state " + app.state(), e);
+            }
             assertThat(app.fatalError()).isNull();
             assertThat(metrics.deadLetters()).as("dead letters of %s", name).isZero();
             assertThat(metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED)).isEqualTo(labels);
