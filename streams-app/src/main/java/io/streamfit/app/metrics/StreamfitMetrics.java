@@ -2,8 +2,10 @@ package io.streamfit.app.metrics;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -68,6 +70,8 @@ public final class StreamfitMetrics {
     private final Map<String, Counter> rollbacks = new ConcurrentHashMap<>();
     /** Quarantined model keys with why, for {@code /health}; ids never become labels. */
     private final Map<String, String> quarantined = new ConcurrentHashMap<>();
+    /** The suppliers of the function counters: held here, since the counters hold them only weakly. */
+    private final List<LongSupplier> watchedSuppliers = new CopyOnWriteArrayList<>();
 
     public StreamfitMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -114,6 +118,10 @@ public final class StreamfitMetrics {
      */
     public void watchModelMemory(LongSupplier usedBytes, long maxBytes, LongSupplier models, LongSupplier evictions,
                                  LongSupplier loads) {
+        // A function counter holds its object weakly and, once that is collected, repeats its last
+        // value for ever: callers pass method references that nothing else holds, so keep them here.
+        watchedSuppliers.add(evictions);
+        watchedSuppliers.add(loads);
         Gauge.builder("streamfit.model.cache.bytes", usedBytes, LongSupplier::getAsLong).baseUnit("bytes")
                 .strongReference(true).description("Heap the models in memory take (an estimate), over every task")
                 .register(registry);
