@@ -11,6 +11,10 @@
 #   benchmarks/run.sh gpu-check [--expect cpu|gpu]   which device TF ran the regressor's ops on
 #   benchmarks/run.sh http [options]       GET /models pages with 300,000 models at -Xmx1g; /health latency
 #                                          under slow and greedy clients; --help lists options
+#   benchmarks/run.sh keys [options]       many series keys: the service's RSS/heap at 10k, 100k and 1M keys
+#                                          (child JVM, -Xmx1g), a new key's set-up time, drain rate of 100k keys
+#                                          vs 8, global-scope checkpoint size; ~13 min on 2 cores (--keys
+#                                          10000,100000: ~6 min); --help lists options
 #   benchmarks/run.sh build               only (re)build
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
 #
@@ -54,12 +58,15 @@ case "$cmd" in
   backfill)  exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.BackfillBench "$@" ;;
   gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
   http)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench "$@" ;;
+  keys)      exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --latency-seconds 5 --latency-warm-up-seconds 5 \
         --latency-warm-up-max-seconds 10 \
         --guarantees exactly_once_v2
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench --models 5000 --slow 10 --greedy 2 --probes 20
+    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench --keys 200,500 --iterations 50 --own-graphs 1 \
+        --drain-records 400 --drain-keys 200 --global-series 8,200
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
-  *) sed -n '2,19p' "$0" >&2; exit 64 ;;
+  *) sed -n '2,23p' "$0" >&2; exit 64 ;;
 esac

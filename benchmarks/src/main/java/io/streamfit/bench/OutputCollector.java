@@ -112,6 +112,26 @@ final class OutputCollector implements AutoCloseable {
         throw new IllegalStateException("stopped after " + count.get() + " of " + n + " records");
     }
 
+    /**
+     * Waits up to {@code millis} for at least {@code n} records; the collector goes on reading.
+     *
+     * @return whether they arrived in time
+     * @throws IllegalStateException when the output stalled or the consumer failed first
+     */
+    boolean awaitCountFor(int n, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (count.get() < n && thread.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        if (count.get() >= n) {
+            return true;
+        }
+        if (!thread.isAlive()) {
+            awaitCount(n);
+        }
+        return false;
+    }
+
     /** Records received so far. */
     int count() {
         return count.get();
