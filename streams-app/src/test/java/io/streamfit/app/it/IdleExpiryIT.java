@@ -53,7 +53,8 @@ class IdleExpiryIT {
     private static final int SERIES = 120;
     private static final int ACTIVE = 20;
     private static final long TTL = 5_000;
-    private static final long T0 = 1_700_000_000_000L;
+    /** Now: outputs keep their input's timestamp, and the broker deletes segments older than its 7-day retention. */
+    private static final long T0 = System.currentTimeMillis();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
