@@ -146,6 +146,7 @@ class SecureKafkaIT {
         app.put("topic.sum.predictions", prefix + "-sums");
         app.put("topic.anomaly.scores", prefix + "-anomalies");
         app.put("topic.dead.letters", prefix + "-dead");
+        app.put("topic.labels", prefix + "-labels");
         // Commit often: the test waits for committed outputs.
         app.put("commit.interval.ms", "200");
         return new StreamfitConfig(ConfigLoader.load(secure.clientConfig(user), app, Map.of()));
