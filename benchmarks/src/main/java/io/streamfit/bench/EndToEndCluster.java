@@ -102,9 +102,21 @@ final class EndToEndCluster {
         createTopic(t.objectPredictions().name(), false);
         createTopic(t.sumPredictions().name(), countedByAppendTime);
         createTopic(t.deadLetters().name(), false);
+        // Every streamfit topology reads the labels topic too (delayed labels); these runs send none.
+        createTopicIfAbsent(t.labels().name());
         if (config.globalScope()) {
             // model.scope=global: the one-partition topic that routes every record to the one model.
             createTopic(Names.globalRouteTopic(config.applicationId()), 1, false);
+        }
+    }
+
+    /** A topic of {@code partitions} partitions, unless it exists already (e.g. from an earlier run). */
+    private void createTopicIfAbsent(String name) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+            if (!admin.listTopics().names().get(60, TimeUnit.SECONDS).contains(name)) {
+                admin.createTopics(List.of(new NewTopic(name, options.partitions, (short) 1))).all()
+                        .get(60, TimeUnit.SECONDS);
+            }
         }
     }
 
