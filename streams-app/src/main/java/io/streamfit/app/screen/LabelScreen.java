@@ -9,7 +9,6 @@ import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.Labels;
 import io.streamfit.schemas.LabelsJson;
-import io.streamfit.schemas.StrictUtf8;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.TimestepLimits;
 
@@ -57,18 +56,11 @@ public final class LabelScreen {
             return reject(Rejection.TOO_LARGE, "label value has " + value.length + " bytes, more than max.record.bytes="
                     + maxRecordBytes);
         }
-        String keySeries = null;
-        if (key != null) {
-            if (key.length > maxIdBytes) {
-                return reject(Rejection.TOO_LARGE, "record key has " + key.length + " bytes, more than max.id.bytes="
-                        + maxIdBytes);
-            }
-            keySeries = StrictUtf8.decode(key, 0, key.length);
-            if (keySeries == null) {
-                return reject(Rejection.UNPARSABLE, "record key: not well-formed UTF-8 at byte "
-                        + (StrictUtf8.invalidAt(key, 0, key.length) + 1));
-            }
+        RecordKey screenedKey = RecordKey.screen(key, maxIdBytes);
+        if (screenedKey.rejection() != null) {
+            return new Outcome(null, null, screenedKey.rejection());
         }
+        String keySeries = screenedKey.series();
         Labels labels;
         try {
             labels = LabelsJson.parse(value, limits);

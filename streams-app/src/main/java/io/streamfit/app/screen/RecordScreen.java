@@ -3,7 +3,6 @@ package io.streamfit.app.screen;
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.StreamfitSerdes;
-import io.streamfit.schemas.StrictUtf8;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -59,19 +58,11 @@ public final class RecordScreen {
             return reject(Rejection.TOO_LARGE, "record value has " + value.length
                     + " bytes, more than max.record.bytes=" + maxRecordBytes);
         }
-        String keySeries = null;
-        if (key != null) {
-            if (key.length > maxIdBytes) {
-                return reject(Rejection.TOO_LARGE, "record key has " + key.length + " bytes, more than max.id.bytes="
-                        + maxIdBytes);
-            }
-            // Strict: a lenient decoder would map different malformed keys to one series.
-            keySeries = StrictUtf8.decode(key, 0, key.length);
-            if (keySeries == null) {
-                return reject(Rejection.UNPARSABLE, "record key: not well-formed UTF-8 at byte "
-                        + (StrictUtf8.invalidAt(key, 0, key.length) + 1));
-            }
+        RecordKey screenedKey = RecordKey.screen(key, maxIdBytes);
+        if (screenedKey.rejection() != null) {
+            return new Outcome(null, null, screenedKey.rejection());
         }
+        String keySeries = screenedKey.series();
         Timestep ts;
         try {
             ts = decoder.deserialize(topic, headers, value);
