@@ -4,6 +4,8 @@ import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.LabelWait;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ModelEvent;
+import io.streamfit.schemas.avro.ModelVersion;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingTimestep;
@@ -29,6 +31,8 @@ public final class StreamfitSerdes {
             new JsonSerde<>("SumPrediction", OutputJson.SUM_PREDICTION);
     private static final JsonSerde<AnomalyScore> ANOMALY_SCORE =
             new JsonSerde<>("AnomalyScore", OutputJson.ANOMALY_SCORE);
+    private static final JsonSerde<ModelEvent> MODEL_EVENT = new JsonSerde<>("ModelEvent", ModelEventJson.CODEC);
+    private static final AvroSerde<ModelVersion> MODEL_VERSION = avro(ModelVersion.class);
     /*
      * When ModelCheckpoint.avsc changes, keep the old schema (as a resource) and pass it here, or
      * checkpoints already in the changelog fail with unknown-schema on restore.
@@ -77,6 +81,16 @@ public final class StreamfitSerdes {
     /** {@code anomaly-scores} values, the contract's JSON. */
     public static JsonSerde<AnomalyScore> anomalyScore() {
         return ANOMALY_SCORE;
+    }
+
+    /** {@code model-events} values, the contract's JSON. */
+    public static JsonSerde<ModelEvent> modelEvent() {
+        return MODEL_EVENT;
+    }
+
+    /** The versions store's values: Avro single-object encoding of {@link ModelVersion}. */
+    public static AvroSerde<ModelVersion> modelVersion() {
+        return MODEL_VERSION;
     }
 
     /** The model store's values: Avro single-object encoding of {@link ModelCheckpoint}. */

@@ -44,6 +44,8 @@ class StateSchemasTest {
                 .isEqualTo(0x2aa474a0f1e351f3L);
         assertThat(fingerprint(ThresholdState.getClassSchema())).as("ThresholdState").isEqualTo(0xb7a2b07e6b2db62fL);
         assertThat(fingerprint(LabelWait.getClassSchema())).as("LabelWait").isEqualTo(0x766d3c38c6313ec5L);
+        assertThat(fingerprint(io.streamfit.schemas.avro.ModelVersion.getClassSchema())).as("ModelVersion")
+                .isEqualTo(0x865592832b7e0871L);
     }
 
     @Test
