@@ -27,14 +27,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamfit backfill --epochs N --config FILE}: trains the configured models on the history
- * of the input topic, N passes, and leaves them in the model store's changelog with the
- * application's input offsets after the history, so that {@code streamfit run} continues from the
+ * of the input topics (the features, and the labels joined with them), N passes, and leaves them
+ * in the model store's changelog with the application's offsets of both topics after the history, so that {@code streamfit run} continues from the
  * trained models. See {@link Backfill}. Exit codes: 0 done, 2 refused (the service runs, bad
  * options or configuration, authentication failed), 1 unexpected failure.
  */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = {"Trains the configured models on the history of the input topic, N passes (epochs), and "
-                + "writes them where `streamfit run` starts from. The service must be stopped.",
+        description = {"Trains the configured models on the history of the input topics (features, and labels "
+                + "joined with them as the service joins them), N passes (epochs), and writes them where "
+                + "`streamfit run` starts from. The service must be stopped.",
                 "Env STREAMFIT_FOO_BAR overrides key foo.bar."})
 final class BackfillCommand implements Callable<Integer> {
 
