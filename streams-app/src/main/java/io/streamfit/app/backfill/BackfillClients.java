@@ -58,6 +58,13 @@ final class BackfillClients {
         return out;
     }
 
+    /** Offsets by topic, then partition number, in order, for messages. */
+    static Map<String, Map<Integer, Long>> byTopic(Map<TopicPartition, Long> offsets) {
+        Map<String, Map<Integer, Long>> out = new TreeMap<>();
+        offsets.forEach((tp, o) -> out.computeIfAbsent(tp.topic(), t -> new TreeMap<>()).put(tp.partition(), o));
+        return out;
+    }
+
     /** Offsets by partition number, in partition order, for messages. */
     static Map<Integer, Long> byPartition(Map<TopicPartition, Long> offsets) {
         Map<Integer, Long> out = new TreeMap<>();

@@ -115,7 +115,8 @@ final class BackfillTrainer implements AutoCloseable {
         }
         slot.pending.add(sample);
         slot.lastTimesteps.merge(sample.series(), sample.timestep().timestep(), Math::max);
-        if (pass == 1) {
+        // A label's timestep was counted with its features, as the stream counts it.
+        if (pass == 1 && !sample.label()) {
             slot.records++;
         }
         if (slot.pending.size() >= batchTimesteps) {

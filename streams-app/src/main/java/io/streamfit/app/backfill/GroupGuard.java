@@ -5,6 +5,7 @@ import static io.streamfit.app.backfill.BackfillClients.TIMEOUT;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,25 +29,27 @@ final class GroupGuard {
 
     private final Admin admin;
     private final String applicationId;
-    private final String inputTopic;
+    /** The input topics: features and labels. */
+    private final Set<String> inputTopics;
     /** The group's input offsets at the first check; set once by {@link #check}. */
     private Map<TopicPartition, OffsetAndMetadata> committedAtStart;
 
-    private GroupGuard(Admin admin, String applicationId, String inputTopic) {
+    private GroupGuard(Admin admin, String applicationId, Set<String> inputTopics) {
         this.admin = admin;
         this.applicationId = applicationId;
-        this.inputTopic = inputTopic;
+        this.inputTopics = Set.copyOf(inputTopics);
     }
 
     /**
      * The first check, before anything is read; remembers the group's input offsets for
      * {@link #checkAgain}.
      *
+     * @param inputTopics the topics whose committed offsets backfill sets: the features and the labels topic
      * @throws BackfillRefused when the group has members or uses the streams rebalance protocol
      */
-    static GroupGuard check(Admin admin, String applicationId, String inputTopic)
+    static GroupGuard check(Admin admin, String applicationId, Set<String> inputTopics)
             throws InterruptedException, ExecutionException, TimeoutException {
-        GroupGuard guard = new GroupGuard(admin, applicationId, inputTopic);
+        GroupGuard guard = new GroupGuard(admin, applicationId, inputTopics);
         guard.requireNoMembers();
         guard.committedAtStart = guard.committedInputOffsets();
         return guard;
@@ -96,7 +99,7 @@ final class GroupGuard {
         }
     }
 
-    /** The group's committed offsets on the input topic. */
+    /** The group's committed offsets on the input topics. */
     private Map<TopicPartition, OffsetAndMetadata> committedInputOffsets()
             throws InterruptedException, ExecutionException, TimeoutException {
         Map<TopicPartition, OffsetAndMetadata> all;
@@ -111,7 +114,7 @@ final class GroupGuard {
         }
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
         all.forEach((tp, om) -> {
-            if (tp.topic().equals(inputTopic) && om != null) {
+            if (inputTopics.contains(tp.topic()) && om != null) {
                 out.put(tp, om);
             }
         });

@@ -2,41 +2,63 @@ package io.streamfit.app.backfill;
 
 import static io.streamfit.app.backfill.BackfillClients.TIMEOUT;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.runtime.TopicInitializer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The offsets of the input topic a backfill trains on, fixed once before the first pass: every
- * pass reads exactly these, and the group's offsets are set to {@link #end} afterwards, so records
- * that arrive while backfill runs are left to {@code run}.
+ * The offsets of the input topics a backfill trains on (the features topic and the labels topic,
+ * by the same rules), fixed once before the first pass: every pass reads exactly these, and the
+ * group's offsets are set to {@link #end} afterwards, so records that arrive while backfill runs
+ * are left to {@code run}.
  *
- * @param partitions every partition of the input topic, in partition order
- * @param start      where each partition's range starts (inclusive)
- * @param end        where each partition's range ends (exclusive): its end offset when the range was found
+ * @param features every partition of the features topic, in partition order
+ * @param labels   every partition of the labels topic, in partition order; empty when it does not exist
+ * @param start    where each partition's range starts (inclusive)
+ * @param end      where each partition's range ends (exclusive): its end offset when the range was found
  */
-record HistoryRange(List<TopicPartition> partitions, Map<TopicPartition, Long> start,
+record HistoryRange(List<TopicPartition> features, List<TopicPartition> labels, Map<TopicPartition, Long> start,
                     Map<TopicPartition, Long> end) {
+
+    HistoryRange {
+        features = List.copyOf(features);
+        labels = List.copyOf(labels);
+        start = Map.copyOf(start);
+        end = Map.copyOf(end);
+    }
 
     /**
      * @param fromTimestampMs  start at the first offset at or after this time (epoch ms), or null
      *                         for the beginning of every partition
      * @param bootstrapServers where the topic was looked for, for the refusal
-     * @throws BackfillRefused when the input topic does not exist
+     * @throws BackfillRefused when the features topic does not exist, or the labels topic has another
+     *         partition count (the service refuses to start then too)
      */
-    static HistoryRange find(KafkaConsumer<?, ?> consumer, String inputTopic, Long fromTimestampMs,
-                             String bootstrapServers) {
-        List<TopicPartition> partitions = BackfillClients.partitionsOf(consumer, inputTopic);
-        if (partitions.isEmpty()) {
-            throw new BackfillRefused("input topic " + inputTopic + " does not exist on " + bootstrapServers);
+    static HistoryRange find(KafkaConsumer<?, ?> consumer, String featuresTopic, String labelsTopic,
+                             Long fromTimestampMs, String bootstrapServers) {
+        List<TopicPartition> features = BackfillClients.partitionsOf(consumer, featuresTopic);
+        if (features.isEmpty()) {
+            throw new BackfillRefused("input topic " + featuresTopic + " does not exist on " + bootstrapServers);
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-        Map<TopicPartition, Long> start = startOffsets(consumer, partitions, end, fromTimestampMs);
-        return new HistoryRange(partitions, start, end);
+        List<TopicPartition> labels = BackfillClients.partitionsOf(consumer, labelsTopic);
+        if (!labels.isEmpty()) {
+            String problem = TopicInitializer.coPartitionProblem(featuresTopic, features.size(), labelsTopic,
+                    labels.size());
+            if (problem != null) {
+                throw new BackfillRefused(problem);
+            }
+        }
+        List<TopicPartition> all = new ArrayList<>(features);
+        all.addAll(labels);
+        Map<TopicPartition, Long> end = consumer.endOffsets(all, TIMEOUT);
+        Map<TopicPartition, Long> start = startOffsets(consumer, all, end, fromTimestampMs);
+        return new HistoryRange(features, labels, start, end);
     }
 
     private static Map<TopicPartition, Long> startOffsets(KafkaConsumer<?, ?> consumer, List<TopicPartition> partitions,
@@ -56,8 +78,38 @@ record HistoryRange(List<TopicPartition> partitions, Map<TopicPartition, Long> s
         return out;
     }
 
+    /**
+     * Every partition read, the features topic's first, each topic in partition order: the order
+     * {@link TimestampMerge} breaks timestamp ties in.
+     */
+    List<TopicPartition> partitions() {
+        List<TopicPartition> all = new ArrayList<>(features);
+        all.addAll(labels);
+        return all;
+    }
+
     /** Offsets in the range, records plus any transaction markers: what one pass reads. */
     long offsets() {
+        return offsets(partitions());
+    }
+
+    /** Offsets of the labels topic in the range: 0 when it is missing or empty there. */
+    long labelOffsets() {
+        return offsets(labels);
+    }
+
+    /** The range's ends on the partitions of {@code topic}. */
+    Map<TopicPartition, Long> endOf(String topic) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        end.forEach((tp, o) -> {
+            if (tp.topic().equals(topic)) {
+                out.put(tp, o);
+            }
+        });
+        return out;
+    }
+
+    private long offsets(List<TopicPartition> partitions) {
         long total = 0;
         for (TopicPartition tp : partitions) {
             total += end.get(tp) - start.get(tp);

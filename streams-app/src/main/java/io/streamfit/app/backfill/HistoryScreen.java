@@ -25,8 +25,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class HistoryScreen {
 
-    /** What became of one record: a sample to train on, or why it was skipped. */
-    record Outcome(Sample sample, Rejection rejection) {
+    /**
+     * What became of one record: a sample to train on, or why it was skipped.
+     *
+     * @param previous with a sample: the series' timestep before it in this pass ({@link Long#MIN_VALUE}: none)
+     */
+    record Outcome(Sample sample, Rejection rejection, long previous) {
+        Outcome(Sample sample, Rejection rejection) {
+            this(sample, rejection, Long.MIN_VALUE);
+        }
     }
 
     private final RecordScreen screen;
@@ -78,7 +85,23 @@ final class HistoryScreen {
         }
         lastTimesteps.put(series, ts.timestep());
         String modelKey = globalScope ? Names.GLOBAL_KEY : series;
-        return new Outcome(new Sample(modelKey, series, globalScope ? 0 : record.partition(), ts), null);
+        return new Outcome(new Sample(modelKey, series, globalScope ? 0 : record.partition(), ts), null,
+                last == null ? Long.MIN_VALUE : last);
+    }
+
+    /**
+     * The last accepted timestep of {@code series} in this pass as the task of input partition
+     * {@code partition} knows it, for a label record from that partition: {@link Long#MIN_VALUE}
+     * when none, or (with {@code model.scope=series}) when the series' features are in another
+     * partition, whose task the label does not reach.
+     */
+    long lastTimestep(String series, int partition) {
+        Long last = lastTimesteps.get(series);
+        if (last == null) {
+            return Long.MIN_VALUE;
+        }
+        Integer own = partitions.get(series);
+        return !globalScope && own != null && own != partition ? Long.MIN_VALUE : last;
     }
 
     /** A series whose model would belong to two stream tasks. */

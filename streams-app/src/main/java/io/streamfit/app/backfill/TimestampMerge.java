@@ -2,16 +2,19 @@ package io.streamfit.app.backfill;
 
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
- * Merges the records of several partitions, each in offset order, into one order that does not
- * depend on how the consumer's fetches happened to interleave: the next record is always the one
- * with the smallest timestamp among the partitions' next records (ties: the lower partition). So
+ * Merges the records of several partitions (of one topic or several: backfill merges the features
+ * and the labels topics), each in offset order, into one order that does not depend on how the
+ * consumer's fetches happened to interleave: the next record is always the one with the smallest
+ * timestamp among the partitions' next records (ties: the partition given first, so the features
+ * topic's before the labels topic's, each in partition order). So
  * every pass over the same history sees the same order, and a shuffle buffer with a given seed
  * gives the same permutation. (Kafka Streams picks its next record among partitions by timestamp
  * too.)
@@ -25,12 +28,16 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  */
 final class TimestampMerge<K, V> {
 
-    private final Map<Integer, ArrayDeque<ConsumerRecord<K, V>>> queues = new TreeMap<>();
-    private final Set<Integer> open = new HashSet<>();
+    /** In the order of the constructor's partitions, which breaks ties. */
+    private final Map<TopicPartition, ArrayDeque<ConsumerRecord<K, V>>> queues = new LinkedHashMap<>();
+    private final Set<TopicPartition> open = new HashSet<>();
 
-    /** @param partitions the partitions to merge; each stays open until {@link #finish} */
-    TimestampMerge(Iterable<Integer> partitions) {
-        for (int p : partitions) {
+    /**
+     * @param partitions the partitions to merge, in the order that breaks timestamp ties; each stays
+     *                   open until {@link #finish}
+     */
+    TimestampMerge(Iterable<TopicPartition> partitions) {
+        for (TopicPartition p : partitions) {
             queues.put(p, new ArrayDeque<>());
             open.add(p);
         }
@@ -38,24 +45,25 @@ final class TimestampMerge<K, V> {
 
     /** Queues the next record of its partition (records of a partition arrive in offset order). */
     void add(ConsumerRecord<K, V> record) {
-        ArrayDeque<ConsumerRecord<K, V>> q = queues.get(record.partition());
+        ArrayDeque<ConsumerRecord<K, V>> q = queues.get(new TopicPartition(record.topic(), record.partition()));
         if (q == null) {
-            throw new IllegalArgumentException("partition " + record.partition() + " is not merged here");
+            throw new IllegalArgumentException("partition " + record.partition() + " of " + record.topic()
+                    + " is not merged here");
         }
         q.addLast(record);
     }
 
     /** No more records will come for {@code partition}. */
-    void finish(int partition) {
+    void finish(TopicPartition partition) {
         open.remove(partition);
     }
 
-    boolean isOpen(int partition) {
+    boolean isOpen(TopicPartition partition) {
         return open.contains(partition);
     }
 
     /** Records queued for {@code partition}. */
-    int queued(int partition) {
+    int queued(TopicPartition partition) {
         return queues.get(partition).size();
     }
 
@@ -66,7 +74,7 @@ final class TimestampMerge<K, V> {
     ConsumerRecord<K, V> next() {
         ConsumerRecord<K, V> best = null;
         ArrayDeque<ConsumerRecord<K, V>> from = null;
-        for (Map.Entry<Integer, ArrayDeque<ConsumerRecord<K, V>>> e : queues.entrySet()) {
+        for (Map.Entry<TopicPartition, ArrayDeque<ConsumerRecord<K, V>>> e : queues.entrySet()) {
             ConsumerRecord<K, V> head = e.getValue().peekFirst();
             if (head == null) {
                 if (open.contains(e.getKey())) {
@@ -74,7 +82,7 @@ final class TimestampMerge<K, V> {
                 }
                 continue;
             }
-            // Strictly smaller: on a tie the lower partition (iterated first) stays the choice.
+            // Strictly smaller: on a tie the partition given first (iterated first) stays the choice.
             if (best == null || head.timestamp() < best.timestamp()) {
                 best = head;
                 from = e.getValue();

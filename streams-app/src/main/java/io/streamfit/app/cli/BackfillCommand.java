@@ -27,14 +27,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code streamfit backfill --epochs N --config FILE}: trains the configured models on the history
- * of the input topic, N passes, and leaves them in the model store's changelog with the
- * application's input offsets after the history, so that {@code streamfit run} continues from the
+ * of the input topics (the features, and the labels joined with them), N passes, and leaves them
+ * in the model store's changelog with the application's offsets of both topics after the history, so that {@code streamfit run} continues from the
  * trained models. See {@link Backfill}. Exit codes: 0 done, 2 refused (the service runs, bad
  * options or configuration, authentication failed), 1 unexpected failure.
  */
 @Command(name = "backfill", mixinStandardHelpOptions = true,
-        description = {"Trains the configured models on the history of the input topic, N passes (epochs), and "
-                + "writes them where `streamfit run` starts from. The service must be stopped.",
+        description = {"Trains the configured models on the history of the input topics (features, and labels "
+                + "joined with them as the service joins them), N passes (epochs), and writes them where "
+                + "`streamfit run` starts from. The service must be stopped.",
                 "Env STREAMFIT_FOO_BAR overrides key foo.bar."})
 final class BackfillCommand implements Callable<Integer> {
 
@@ -154,6 +155,7 @@ final class BackfillCommand implements Callable<Integer> {
         if (models.size() > LISTED_MODELS) {
             out.append(String.format(Locale.ROOT, "... and %,d more models%n", models.size() - LISTED_MODELS));
         }
+        out.append(labels(cfg, r));
         if (skipped == 0) {
             out.append("skipped records: none\n");
         } else {
@@ -162,17 +164,46 @@ final class BackfillCommand implements Callable<Integer> {
             out.append(String.format(Locale.ROOT, "skipped records (per epoch; `run` would have sent these %,d to %s): "
                     + "%s%n", skipped, cfg.topics().deadLetters().name(), reasons));
         }
+        StringJoiner ends = new StringJoiner(", ");
+        offsetsByTopic(cfg, r).forEach((topic, offsets) -> ends.add(topic + " " + offsets));
         out.append(String.format(Locale.ROOT, "wrote %d checkpoint(s) to %s; committed offsets of application '%s' "
-                + "set to the end of the history: %s%n", models.size(), r.changelogTopic(), cfg.applicationId(),
-                new java.util.TreeMap<>(offsetsByPartition(r))));
+                + "set to the end of the history: %s%n", models.size(), r.changelogTopic(), cfg.applicationId(), ends));
         out.append(String.format(Locale.ROOT, "wall time %.1f s, %,.0f records/s over all epochs%n", seconds,
                 seconds > 0 ? options.epochs() * (double) r.offsetsPerPass() / seconds : 0.0));
         return out.toString();
     }
 
-    private static Map<Integer, Long> offsetsByPartition(Backfill.Result r) {
-        Map<Integer, Long> out = new java.util.HashMap<>();
-        r.endOffsets().forEach((tp, o) -> out.put(tp.partition(), o));
+    /** The labels line: what the labels of one epoch became, or why there were none. */
+    private static String labels(StreamfitConfig cfg, Backfill.Result r) {
+        String topic = cfg.topics().labels().name();
+        if (r.labelsMissing()) {
+            return "labels: topic " + topic + " does not exist; trained on the features alone\n";
+        }
+        Backfill.LabelCounts c = r.labels();
+        if (c.equals(Backfill.LabelCounts.NONE)) {
+            return "labels: none in the history of " + topic + "\n";
+        }
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "labels per epoch (%s): %,d matched, %,d "
+                + "unmatched, %,d duplicate; features without targets: %,d expired", topic, c.matched(), c.unmatched(),
+                c.duplicate(), c.expired()));
+        if (c.waitingFeatures() > 0 || c.waitingLabels() > 0) {
+            out.append(String.format(Locale.ROOT, "; at the end of the history %,d features still waited for labels "
+                    + "and %,d labels for features (`run` does not hold them: later labels for those features reach "
+                    + "it unmatched)", c.waitingFeatures(), c.waitingLabels()));
+        }
+        return out.append('\n').toString();
+    }
+
+    /** The range's ends by topic (the features topic's first), each by partition. */
+    private static Map<String, Map<Integer, Long>> offsetsByTopic(StreamfitConfig cfg, Backfill.Result r) {
+        Map<String, Map<Integer, Long>> out = new java.util.LinkedHashMap<>();
+        for (String topic : List.of(cfg.topics().features().name(), cfg.topics().labels().name())) {
+            r.endOffsets().forEach((tp, o) -> {
+                if (tp.topic().equals(topic)) {
+                    out.computeIfAbsent(topic, t -> new java.util.TreeMap<>()).put(tp.partition(), o);
+                }
+            });
+        }
         return out;
     }
 

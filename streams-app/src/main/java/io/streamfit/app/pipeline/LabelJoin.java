@@ -23,7 +23,8 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The delayed-labels join of one task (design.md, "Delayed labels"), over the logged labels store:
+ * The delayed-labels join of one task (design.md, "Delayed labels"), over the logged labels store
+ * (or, for backfill's replay of the history, over memory: {@link MemoryLabelJoin}, the same rules):
  * features that came without any truth wait there after their prediction, with what was served
  * for each object and the model version that served it; labels that came before their features
  * wait there for them. When both are there the timestep becomes a batch item for its model's
@@ -79,16 +80,57 @@ final class LabelJoin {
     record Refused(String reason, String message) implements Outcome {
     }
 
+    /**
+     * Where the join keeps its entries, in key order: the logged labels store in the stream
+     * ({@link #of(KeyValueStore)}), a sorted map for a replay of the history ({@link MemoryLabelJoin}).
+     * The join never writes while it iterates.
+     */
+    interface Entries {
+        byte[] get(String key);
+
+        void put(String key, byte[] value);
+
+        void delete(String key);
+
+        /** The entries from {@code from} to {@code to}, both inclusive, in key order; null: from the first, to the last. */
+        KeyValueIterator<String, byte[]> range(String from, String to);
+
+        /** The entries of a key-value store. */
+        static Entries of(KeyValueStore<String, byte[]> store) {
+            return new Entries() {
+                @Override
+                public byte[] get(String key) {
+                    return store.get(key);
+                }
+
+                @Override
+                public void put(String key, byte[] value) {
+                    store.put(key, value);
+                }
+
+                @Override
+                public void delete(String key) {
+                    store.delete(key);
+                }
+
+                @Override
+                public KeyValueIterator<String, byte[]> range(String from, String to) {
+                    return from == null && to == null ? store.all() : store.range(from, to);
+                }
+            };
+        }
+    }
+
     private static final char SEPARATOR = '\u0000';
 
-    private final KeyValueStore<String, byte[]> store;
+    private final Entries store;
     private final long maxWaitTimesteps;
     private final long maxWaitMs;
     private final Listener listener;
     /** Where the sweep goes on from; null: from the start. */
     private String sweepFrom;
 
-    LabelJoin(KeyValueStore<String, byte[]> store, long maxWaitTimesteps, long maxWaitMs, Listener listener) {
+    LabelJoin(Entries store, long maxWaitTimesteps, long maxWaitMs, Listener listener) {
         if (maxWaitTimesteps < 0 || maxWaitMs < 0) {
             throw new IllegalArgumentException("invalid label bounds: " + maxWaitTimesteps + " timesteps, "
                     + maxWaitMs + " ms");
@@ -281,17 +323,8 @@ final class LabelJoin {
      * @param version the version of the model that served {@code result}
      */
     void keep(PendingTimestep p, ObjectBatch batch, int t, StepResult result, long version) {
-        Timestep ts = p.timestep();
-        int k = ts.objects().size();
-        List<Boolean> labelled = new ArrayList<>(k);
-        for (Timestep.ObjectInput o : ts.objects()) {
-            labelled.add(o.target() != null || o.label() != null);
-        }
-        boolean complete = !labelled.contains(false);
-        LabelWait.Builder w = LabelCodec.builder(complete ? LabelCodec.LABELLED : LabelCodec.FEATURES_WAIT,
-                p.series(), ts.timestep()).setFeatures(LabelCodec.input(p.origin())).setLabelled(labelled)
-                .setSumLabelled(ts.hasSumTarget()).setMatched(p.join() == null ? 0 : p.join().labels().size());
-        if (!complete) {
+        keep(p, w -> {
+            int k = p.timestep().objects().size();
             int first = batch.firstObject(t);
             float[] predictions = new float[k];
             System.arraycopy(result.objectPredictions(), first, predictions, 0, k);
@@ -305,6 +338,33 @@ final class LabelJoin {
                 System.arraycopy(result.expectedCounts(), t * classes, counts, 0, classes);
                 w.setProbabilities(LabelCodec.floats(probabilities)).setExpectedCounts(LabelCodec.floats(counts));
             }
+        });
+    }
+
+    /**
+     * Features that wait for labels, kept without anything served ({@link MemoryLabelJoin}: a replay
+     * of the history scores a joined timestep when it trains on it). The same entry, flags and
+     * bounds as {@link #keep(PendingTimestep, ObjectBatch, int, StepResult, long)}.
+     */
+    void keepUnserved(PendingTimestep p) {
+        keep(p, w -> {
+        });
+    }
+
+    /** Keeps {@code p}'s entry; {@code served} adds what was served when some object still waits. */
+    private void keep(PendingTimestep p, java.util.function.Consumer<LabelWait.Builder> served) {
+        Timestep ts = p.timestep();
+        int k = ts.objects().size();
+        List<Boolean> labelled = new ArrayList<>(k);
+        for (Timestep.ObjectInput o : ts.objects()) {
+            labelled.add(o.target() != null || o.label() != null);
+        }
+        boolean complete = !labelled.contains(false);
+        LabelWait.Builder w = LabelCodec.builder(complete ? LabelCodec.LABELLED : LabelCodec.FEATURES_WAIT,
+                p.series(), ts.timestep()).setFeatures(LabelCodec.input(p.origin())).setLabelled(labelled)
+                .setSumLabelled(ts.hasSumTarget()).setMatched(p.join() == null ? 0 : p.join().labels().size());
+        if (!complete) {
+            served.accept(w);
             listener.waiting(p.series(), 1);
         }
         LabelWait value = w.build();
@@ -326,7 +386,7 @@ final class LabelJoin {
         List<KeyValue<String, LabelWait>> due = new ArrayList<>();
         int seen = 0;
         String next = null;
-        try (KeyValueIterator<String, byte[]> it = sweepFrom == null ? store.all() : store.range(sweepFrom, null)) {
+        try (KeyValueIterator<String, byte[]> it = store.range(sweepFrom, null)) {
             while (it.hasNext()) {
                 KeyValue<String, byte[]> kv = it.next();
                 if (seen == maxKeys) {

@@ -212,7 +212,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         context.schedule(batcher.tick(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
         labelJoin = null;
         if (settings.kind().joinsLabels()) {
-            labelJoin = new LabelJoin(context.getStateStore(Names.LABELS_STORE), settings.labels().maxWaitTimesteps(),
+            labelJoin = new LabelJoin(LabelJoin.Entries.of(context.getStateStore(Names.LABELS_STORE)), settings.labels().maxWaitTimesteps(),
                     settings.labels().maxWaitMs(), new LabelEvents());
             // Wall clock, so that the store lets go of entries while input pauses; what is matched
             // is decided by record time in logged state (LabelJoin), not by when this runs.

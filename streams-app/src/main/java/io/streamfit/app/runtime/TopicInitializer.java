@@ -119,7 +119,7 @@ public final class TopicInitializer {
     }
 
     /** Why topics of {@code featurePartitions} and {@code labelPartitions} cannot be joined, or null. */
-    static String coPartitionProblem(String features, int featurePartitions, String labels, int labelPartitions) {
+    public static String coPartitionProblem(String features, int featurePartitions, String labels, int labelPartitions) {
         if (featurePartitions == labelPartitions) {
             return null;
         }

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,9 @@ import io.streamfit.model.Models;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.OnlineModel;
 import io.streamfit.model.StepResult;
+import io.streamfit.app.state.ModelCheckpoints;
+import io.streamfit.schemas.Labels;
+import io.streamfit.schemas.LabelsJson;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -60,7 +64,8 @@ import picocli.CommandLine;
  * service: the backfilled checkpoint is exactly the model trained in-process on the same history
  * in the same order, the application's offsets move to the end of the history, and
  * {@code streamfit run} then continues from the trained model with the new records only; a
- * backfill while the service runs is refused.
+ * backfill while the service runs is refused; labels that live in the labels topic, late, train as
+ * their targets would have, and {@code run} does not read them again.
  */
 @Slow
 class BackfillIT {
@@ -395,5 +400,141 @@ class BackfillIT {
         } finally {
             service.close();
         }
+    }
+
+    @Test
+    void labelsFromTheLabelsTopicTrainAsImmediateTargetsWouldAndRunDoesNotTrainThemAgain() throws Exception {
+        int partitions = 2;
+        int history = 1_200;
+        int epochs = 2;
+        long step = 1_000;
+        // Record time of the history: recent (a broker deletes old segments), before the new records.
+        long t0 = System.currentTimeMillis() - 2 * history * step;
+        SyntheticStream synthetic = new SyntheticStream(SERIES, M, SIGMA, 23, 1);
+        List<Timestep> records = new ArrayList<>();
+        for (int i = 0; i < history; i++) {
+            records.add(synthetic.next());
+        }
+        createTopic("now-features", partitions);
+        createTopic("late-features", partitions);
+        createTopic("late-labels", partitions);
+        // Each timestep's targets on the labels topic 5 to 50 timesteps (seconds) after its features.
+        Random delays = new Random(3);
+        List<ProducerRecord<String, byte[]>> labels = new ArrayList<>();
+        var json = StreamfitSerdes.timestep().serializer();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all", "linger.ms", 20, "max.in.flight.requests.per.connection", 1),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < history; i++) {
+                Timestep ts = records.get(i);
+                long at = t0 + i * step;
+                producer.send(new ProducerRecord<>("now-features", null, at, ts.series(), json.serialize("", ts)));
+                producer.send(new ProducerRecord<>("late-features", null, at, ts.series(),
+                        json.serialize("", withoutTargets(ts))));
+                labels.add(new ProducerRecord<>("late-labels", null, at + (5 + delays.nextInt(46)) * step, ts.series(),
+                        LabelsJson.toBytes(labelsOf(ts))));
+            }
+            // In time order, as a labelling service would write them.
+            labels.sort(Comparator.comparingLong(ProducerRecord::timestamp));
+            for (ProducerRecord<String, byte[]> r : labels) {
+                producer.send(r);
+            }
+            producer.flush();
+        }
+
+        Map<String, ModelCheckpoint> trained = new HashMap<>();
+        Map<String, TestConfigs.Builder> configs = new HashMap<>();
+        for (String name : List.of("now", "late")) {
+            TestConfigs.Builder p = props("backfill-labels-" + name, name + "-", partitions, "global",
+                    dir.resolve("state-labels-" + name));
+            configs.put(name, p);
+            Path config = p.writeTo(dir.resolve("labels-" + name + ".properties"));
+            Cli run = backfill("--config", config.toString(), "--epochs", String.valueOf(epochs), "--batch", "1",
+                    "--quiet");
+            assertThat(run.code()).as("exit code of %s; stderr: %s", name, run.err()).isZero();
+            System.out.print("BackfillIT: the summary of `streamfit backfill` (" + name + "):\n" + run.out());
+            // One update per labelled timestep and epoch, whether its targets came with it or later.
+            assertThat(run.out()).contains("model 'global' (partition 0): version 0 -> " + epochs * history
+                    + ", 1,200 records");
+            if (name.equals("now")) {
+                assertThat(run.out()).contains("labels: topic now-labels does not exist; trained on the features alone");
+            } else {
+                assertThat(run.out()).contains("2 epoch(s) over 2,400 records; 1,200 trained and 0 skipped per epoch")
+                        .contains("labels per epoch (late-labels): 1,200 matched, 0 unmatched, 0 duplicate; "
+                                + "features without targets: 0 expired\n")
+                        .contains("skipped records: none");
+            }
+            trained.put(name, decode(checkpoints("backfill-labels-" + name).get("global")));
+            assertThat(trained.get(name).getModelVersion()).isEqualTo((long) epochs * history);
+        }
+        assertThat(trained.get("now").getRecords()).isEqualTo(history);
+        assertThat(trained.get("late").getRecords()).as("labels are not records of their own").isEqualTo(history);
+
+        // The error of the late-labelled model is that of the model with immediate targets.
+        ModelSpec spec = configs.get("late").toConfig().modelSpec();
+        List<Timestep> fresh = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            fresh.add(synthetic.next());
+        }
+        double now = rmse(spec, trained.get("now"), fresh);
+        double late = rmse(spec, trained.get("late"), fresh);
+        double untrained = untrainedRmse(spec, fresh);
+        System.out.printf("BackfillIT: object RMSE on 200 new records after %d epochs: immediate targets %.4f, "
+                + "labels 5-50 timesteps late %.4f, untrained %.4f%n", epochs, now, late, untrained);
+        assertThat(late).as("late labels' RMSE against immediate targets' (%.4f)", now).isLessThan(1.2 * now);
+        assertThat(late).isLessThan(0.5 * untrained);
+
+        // Both topics' committed offsets are at the end of the history.
+        Map<TopicPartition, Long> featuresEnd = endOffsets("late-features");
+        Map<TopicPartition, Long> labelsEnd = endOffsets("late-labels");
+        assertThat(labelsEnd.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(history);
+        Map<TopicPartition, Long> committed = committed("backfill-labels-late");
+        assertThat(committed).containsAllEntriesOf(featuresEnd).containsAllEntriesOf(labelsEnd);
+
+        // The service continues after the history: new records train once each, no label is read again.
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        try (StreamfitApp service = new StreamfitApp(configs.get("late").toConfig(), metrics)) {
+            service.start();
+            produce("late-features", synthetic, NEW);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> metrics.recordsTotal() >= NEW);
+            assertThat(metrics.model("global").version()).isEqualTo((long) epochs * history + NEW);
+            assertThat(metrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED)).isZero();
+            assertThat(metrics.labelsTotal(StreamfitMetrics.LABEL_UNMATCHED)).isZero();
+            assertThat(metrics.deadLetters()).isZero();
+        }
+    }
+
+    /** RMSE of the model of checkpoint {@code cp} on the objects of {@code records}. */
+    private static double rmse(ModelSpec spec, ModelCheckpoint cp, List<Timestep> records) {
+        double sq = 0;
+        int n = 0;
+        try (OnlineModel model = Models.create(spec)) {
+            ModelCheckpoints.restore(cp, spec, model);
+            ObjectBatch batch = new ObjectBatch(M);
+            for (Timestep ts : records) {
+                batch.clear();
+                BatchAssembler.append(batch, ts);
+                StepResult r = model.step(batch, false);
+                for (int i = 0; i < ts.objects().size(); i++) {
+                    double e = r.objectPredictions()[i] - ts.objects().get(i).target();
+                    sq += e * e;
+                    n++;
+                }
+            }
+        }
+        return Math.sqrt(sq / n);
+    }
+
+    private static Timestep withoutTargets(Timestep ts) {
+        List<Timestep.ObjectInput> objects = new ArrayList<>();
+        ts.objects().forEach(o -> objects.add(new Timestep.ObjectInput(o.id(), o.features(), null, null)));
+        return new Timestep(ts.series(), ts.timestep(), objects, null);
+    }
+
+    private static Labels labelsOf(Timestep ts) {
+        List<Labels.ObjectLabel> objects = new ArrayList<>();
+        ts.objects().forEach(o -> objects.add(new Labels.ObjectLabel(o.id(), o.target(), null)));
+        return new Labels(ts.series(), ts.timestep(), objects, ts.sumTarget());
     }
 }
