@@ -64,6 +64,7 @@ FROM runtime-${VARIANT} AS devtools
 COPY --from=build-devtools /out-devtools/lib /app/lib
 COPY --from=build-devtools /out-devtools/streamfit-devtools.jar /app/streamfit-devtools.jar
 ENV TF_CPP_MIN_LOG_LEVEL=2 \
+    MALLOC_ARENA_MAX=2 \
     JAVA_OPTS="-XX:MaxRAMPercentage=75"
 # The producer keeps no state, so an unnamed non-root user does.
 USER 10001:10001
@@ -95,6 +96,7 @@ COPY deploy/config/streamfit.properties /etc/streamfit/streamfit.properties
 ENV STREAMFIT_HTTP_HOST=0.0.0.0 \
     STREAMFIT_STATE_DIR=/var/lib/streamfit/state \
     TF_CPP_MIN_LOG_LEVEL=2 \
+    MALLOC_ARENA_MAX=2 \
     JAVA_OPTS="-XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp"
 
 USER 10001:10001

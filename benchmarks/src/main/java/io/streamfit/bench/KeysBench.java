@@ -69,12 +69,21 @@ public final class KeysBench implements Callable<Integer> {
             + "many keys stream (default ${DEFAULT-VALUE}; 10000,100000 for a run of about 8 minutes).")
     List<Integer> keys = List.of(10_000, 100_000, 1_000_000);
 
+    @Option(names = "--curve-series", description = "curve: series keys the records cycle through; 0 (default) gives "
+            + "every record a key of its own. A control run with a few keys shows what grows with time and records "
+            + "rather than with keys (the marks of --keys then count records).")
+    int curveSeries = 0;
+
     @Option(names = "--cache-bytes", description = "models.cache.max.bytes of the service (default ${DEFAULT-VALUE}, "
             + "64 MiB).")
     long cacheBytes = 64L * 1024 * 1024;
 
     @Option(names = "--xmx", description = "Heap limit of the service's JVM (default ${DEFAULT-VALUE}).")
     String xmx = "1g";
+
+    @Option(names = "--jvm-option", description = "An extra flag of the service's JVM, repeatable (e.g. "
+            + "--jvm-option=-Xms1g --jvm-option=-XX:+AlwaysPreTouch, so that the heap is committed before the curve).")
+    List<String> jvmOptions = new ArrayList<>();
 
     @Option(names = "--objects", description = "k, objects per record, each with a target (default ${DEFAULT-VALUE}).")
     int objects = 4;
@@ -188,8 +197,10 @@ public final class KeysBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "command: benchmarks/run.sh keys %s%n", String.join(" ", commandLine()));
         System.out.printf(Locale.ROOT, "settings: model.scope=series (global in its phase), k=%d objects, m=%d "
                 + "features, model.hidden=%s, every object with a target, models.cache.max.bytes=%,d (%.0f MiB), "
-                + "child -Xmx%s, %d partitions, exactly_once_v2, batch.timesteps=%s, extra %s; work dir %s%n",
-                objects, features, hidden, cacheBytes, cacheBytes / 1048576.0, xmx, partitions,
+                + "child -Xmx%s %s (MALLOC_ARENA_MAX=%s), %d partitions, exactly_once_v2, batch.timesteps=%s, extra %s; "
+                + "work dir %s%n",
+                objects, features, hidden, cacheBytes, cacheBytes / 1048576.0, xmx, String.join(" ", jvmOptions),
+                System.getenv().getOrDefault("MALLOC_ARENA_MAX", "2"), partitions,
                 extra.getOrDefault("batch.timesteps", "1 (default)"), extra, work);
         System.out.printf(Locale.ROOT, "total %.1f min%n%n", (System.nanoTime() - started) / 60e9);
         report.forEach(System.out::println);
@@ -219,8 +230,9 @@ public final class KeysBench implements Callable<Integer> {
 
     // ---- curve ------------------------------------------------------------------------------------------------
 
-    private record Point(int keys, long rssKb, double heapUsed, double heapLive, double cacheBytes, double cacheModels,
-                         double evictions, double published, double rate, double seconds) {
+    private record Point(int keys, long rssKb, double heapCommitted, double heapUsed, double heapLive,
+                         double cacheBytes, double cacheModels, double evictions, double published, double rate,
+                         double seconds) {
     }
 
     private void curve() throws Exception {
@@ -230,7 +242,7 @@ public final class KeysBench implements Callable<Integer> {
         String input = id + "-features";
         createTopic(input, partitions, false);
         long t0 = System.nanoTime();
-        produce(input, new TimestepRecords(objects, features, n, 7), n);
+        produce(input, new TimestepRecords(objects, features, curveSeries > 0 ? curveSeries : n, 7), n);
         System.err.printf(Locale.ROOT, "curve: preloaded %,d keys x 1 record in %.1f s%n", n,
                 (System.nanoTime() - t0) / 1e9);
         Map<String, String> cfg = serviceConfig(id, input, "series");
@@ -251,7 +263,8 @@ public final class KeysBench implements Callable<Integer> {
                 if (liveHeap && child.fullGc()) {
                     live = child.metrics().sum("jvm_memory_used_bytes", "area=\"heap\"");
                 }
-                points.add(new Point(mark, rss, m.sum("jvm_memory_used_bytes", "area=\"heap\""), live,
+                points.add(new Point(mark, rss, m.sum("jvm_memory_committed_bytes", "area=\"heap\""),
+                        m.sum("jvm_memory_used_bytes", "area=\"heap\""), live,
                         m.sum("streamfit_model_cache_bytes"), m.sum("streamfit_model_cache_models"),
                         m.sumOrZero("streamfit_model_cache_evictions_total"), m.sum("streamfit_models"), Double.NaN,
                         (System.nanoTime() - start) / 1e9));
@@ -267,20 +280,27 @@ public final class KeysBench implements Callable<Integer> {
                 Point p = points.get(i);
                 int from = i == 0 ? 0 : points.get(i - 1).keys;
                 double span = (ts[p.keys - 1] - ts[from == 0 ? 0 : from - 1]) / 1000.0;
-                points.set(i, new Point(p.keys, p.rssKb, p.heapUsed, p.heapLive, p.cacheBytes, p.cacheModels,
+                points.set(i, new Point(p.keys, p.rssKb, p.heapCommitted, p.heapUsed, p.heapLive, p.cacheBytes,
+                        p.cacheModels,
                         p.evictions, p.published, (p.keys - from) / Math.max(span, 0.001), p.seconds));
             }
         }
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "### RSS and heap against distinct keys (model.scope=series, one record "
-                + "per key, preloaded, %d partitions)%n", partitions));
-        sb.append("| keys | RSS MiB | heap used MiB | heap live after full GC MiB | cache MiB | models in memory "
+        sb.append(curveSeries > 0
+                ? String.format(Locale.ROOT, "### RSS and heap against records, control: %d series keys cycling "
+                        + "(model.scope=series, preloaded, %d partitions; the first column counts records)%n",
+                        curveSeries, partitions)
+                : String.format(Locale.ROOT, "### RSS and heap against distinct keys (model.scope=series, one record "
+                        + "per key, preloaded, %d partitions)%n", partitions));
+        sb.append("| keys | RSS MiB | heap committed MiB | RSS outside the heap MiB | heap used MiB "
+                + "| heap live after full GC MiB | cache MiB | models in memory "
                 + "| evictions | models published (streamfit_models) | drain records/s (segment) | s since start |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|\n");
+                + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Point p : points) {
             sb.append(String.format(Locale.ROOT,
-                    "| %,d | %.0f | %.0f | %s | %.1f | %,.0f | %,.0f | %,.0f | %,.0f | %.0f |%n",
-                    p.keys, p.rssKb / 1024.0, p.heapUsed / 1048576.0,
+                    "| %,d | %.0f | %.0f | %.0f | %.0f | %s | %.1f | %,.0f | %,.0f | %,.0f | %,.0f | %.0f |%n",
+                    p.keys, p.rssKb / 1024.0, p.heapCommitted / 1048576.0,
+                    p.rssKb / 1024.0 - p.heapCommitted / 1048576.0, p.heapUsed / 1048576.0,
                     Double.isNaN(p.heapLive) ? "-" : String.format(Locale.ROOT, "%.0f", p.heapLive / 1048576.0),
                     p.cacheBytes / 1048576.0, p.cacheModels, p.evictions, p.published, p.rate, p.seconds));
         }
@@ -495,7 +515,9 @@ public final class KeysBench implements Callable<Integer> {
     }
 
     private List<String> jvm() {
-        return List.of("-Xmx" + xmx, "-XX:+ExitOnOutOfMemoryError");
+        List<String> flags = new ArrayList<>(List.of("-Xmx" + xmx, "-XX:+ExitOnOutOfMemoryError"));
+        flags.addAll(jvmOptions);
+        return flags;
     }
 
     private Map<String, String> modelConfig() {

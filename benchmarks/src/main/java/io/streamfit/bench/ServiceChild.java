@@ -64,6 +64,8 @@ final class ServiceChild implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putIfAbsent("TF_CPP_MIN_LOG_LEVEL", "2");
+        // As the launcher, the image and the Kubernetes manifest run the service.
+        pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         return new ServiceChild(pb.start(), log, port);
     }
 

@@ -155,12 +155,15 @@ final class StreamfitConfigDef {
                             + "makes training deterministic, and with 1 Adam uses the fused ApplyAdam kernel.")
             .define(TF_INTER_OP_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
                     "TensorFlow inter-op threads per model (0 = TensorFlow's default).")
-            .define(ROCKSDB_MEMORY_BYTES, Type.LONG, 0L, Range.atLeast(0), Importance.MEDIUM,
+            .define(ROCKSDB_MEMORY_BYTES, Type.LONG, 128L * 1024 * 1024, Range.atLeast(0),
+                    Importance.MEDIUM,
                     "Off-heap memory, in bytes, that all RocksDB state stores of the process share: one block "
                             + "cache (with their index and filter blocks) to which their memtables are charged too, "
-                            + "half of it at most. 0 keeps Kafka Streams' defaults: per store a 50 MiB block cache "
-                            + "and up to 3 memtables of 16 MiB, so that memory grows with the tasks (two or three "
-                            + "stores each) an instance holds. A rocksdb.config.setter of your own replaces this.")
+                            + "half of it at most. The default, 128 MiB, holds any number of tasks; raise it when "
+                            + "the model store is much larger than models.cache.max.bytes and cache loads are "
+                            + "frequent. 0 keeps Kafka Streams' defaults: per store a 50 MiB block cache and up to "
+                            + "3 memtables of 16 MiB, so that memory grows with the tasks (two or three stores each) "
+                            + "an instance holds. A rocksdb.config.setter of your own replaces this.")
             .define(TOPIC_FEATURES, Type.STRING, TopicRegistry.FEATURES, Importance.MEDIUM, "Input topic.")
             .define(TOPIC_OBJECT_PREDICTIONS, Type.STRING, TopicRegistry.OBJECT_PREDICTIONS, Importance.MEDIUM,
                     "Output topic: one prediction per object per input record.")

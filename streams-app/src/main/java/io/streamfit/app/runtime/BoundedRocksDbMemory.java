@@ -46,7 +46,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
     /**
      * Puts the budget in Streams' properties: this setter with {@code bytes}, unless {@code bytes}
      * is 0 (Kafka Streams' defaults) or the configuration names a setter of its own, which wins
-     * (with a warning, since the budget then does not apply).
+     * (logged, since the budget then does not apply).
      *
      * @return whether the budget applies
      */
@@ -56,7 +56,7 @@ public final class BoundedRocksDbMemory implements RocksDBConfigSetter {
         }
         Object own = streams.get(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG);
         if (own != null) {
-            LOG.warn("{} is set ({}), so rocksdb.memory.bytes={} does not apply: that setter decides the stores' memory",
+            LOG.info("{} is set ({}), so rocksdb.memory.bytes={} does not apply: that setter decides the stores' memory",
                     StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, own, bytes);
             return false;
         }

@@ -301,6 +301,27 @@ class DeployFilesTest {
         assertThat(javaOpts).singleElement().asString().contains(flag);
     }
 
+    @Test
+    void everyWayOfRunningTheServiceLimitsMallocToTwoArenas() throws IOException {
+        // glibc's default of up to 8 arenas per core lets TensorFlow's and RocksDB's native memory
+        // fragment across threads; the RSS of a million keys grew with the keys without this
+        // (docs/performance.md, "Many series keys").
+        String df = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
+        Matcher stage = Pattern.compile("(?ms)^FROM \\S+ AS (devtools|runtime)$(.*?)(?=^FROM |\\z)").matcher(df);
+        int stages = 0;
+        while (stage.find()) {
+            assertThat(stage.group(2)).as("stage %s", stage.group(1)).containsPattern("(?m)^\\s+MALLOC_ARENA_MAX=2\\b");
+            stages++;
+        }
+        assertThat(stages).as("the service's and the dev tools' image stages").isEqualTo(2);
+        String launcher = Files.readString(DeployFiles.ROOT.resolve("streamfit"), StandardCharsets.UTF_8);
+        assertThat(launcher).as("the launcher keeps a value the user set")
+                .contains("export MALLOC_ARENA_MAX=\"${MALLOC_ARENA_MAX:-2}\"");
+        assertThat(k8sEnv(container())).containsEntry("MALLOC_ARENA_MAX", "2");
+        assertThat(DeployFiles.yaml(COMPOSE).path("services").path(APP_SERVICE).path("environment")
+                .path("MALLOC_ARENA_MAX").asText()).isEqualTo("2");
+    }
+
     // ---- Kubernetes -------------------------------------------------------------------------------
 
     @Test

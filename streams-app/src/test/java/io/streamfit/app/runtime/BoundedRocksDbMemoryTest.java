@@ -29,8 +29,11 @@ class BoundedRocksDbMemoryTest {
     Path dir;
 
     @Test
-    void theBudgetIsAStreamfitKeyThatDefaultsToKafkasPerStoreMemory() {
-        assertThat(new StreamfitConfig(Map.of("model.features", "2")).rocksdbMemoryBytes()).isZero();
+    void theBudgetIsAStreamfitKeyThatDefaultsTo128MiBAndZeroKeepsKafkasPerStoreMemory() {
+        assertThat(new StreamfitConfig(Map.of("model.features", "2")).rocksdbMemoryBytes())
+                .isEqualTo(128L * 1024 * 1024);
+        assertThat(new StreamfitConfig(Map.of("model.features", "2", "rocksdb.memory.bytes", "0"))
+                .rocksdbMemoryBytes()).isZero();
         assertThat(new StreamfitConfig(Map.of("model.features", "2", "rocksdb.memory.bytes", "134217728"))
                 .rocksdbMemoryBytes()).isEqualTo(128L * 1024 * 1024);
         assertThatThrownBy(() -> new StreamfitConfig(Map.of("model.features", "2", "rocksdb.memory.bytes", "-1")))
