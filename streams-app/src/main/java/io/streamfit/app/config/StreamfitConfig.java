@@ -91,6 +91,19 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String TOPIC_LABELS = "topic.labels";
     public static final String LABELS_MAX_WAIT_TIMESTEPS = "labels.max.wait.timesteps";
     public static final String LABELS_MAX_WAIT_MS = "labels.max.wait.ms";
+    public static final String TOPIC_MODEL_COMMANDS = "topic.model.commands";
+    public static final String TOPIC_MODEL_EVENTS = "topic.model.events";
+    public static final String MODEL_VERSIONS_EVERY = "model.versions.every";
+    public static final String MODEL_VERSIONS_KEEP = "model.versions.keep";
+    public static final String DRIFT_DETECTOR = "drift.detector";
+    public static final String DRIFT_ACTION = "drift.action";
+    public static final String DRIFT_PH_MIN_INSTANCES = "drift.page.hinkley.min.instances";
+    public static final String DRIFT_PH_DELTA = "drift.page.hinkley.delta";
+    public static final String DRIFT_PH_THRESHOLD = "drift.page.hinkley.threshold";
+    public static final String DRIFT_PH_ALPHA = "drift.page.hinkley.alpha";
+    public static final String DRIFT_ADWIN_DELTA = "drift.adwin.delta";
+    public static final String DRIFT_ADWIN_CLOCK = "drift.adwin.clock";
+    public static final String DRIFT_ADWIN_MIN_INSTANCES = "drift.adwin.min.instances";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";
@@ -283,6 +296,16 @@ public final class StreamfitConfig extends AbstractConfig {
      */
     public long rocksdbMemoryBytes() {
         return getLong(ROCKSDB_MEMORY_BYTES);
+    }
+
+    /** The drift detector of every model and what a drift does ({@code drift.*}). */
+    public io.streamfit.app.drift.DriftSettings driftSettings() {
+        return new io.streamfit.app.drift.DriftSettings(getString(DRIFT_DETECTOR),
+                io.streamfit.app.drift.DriftSettings.Action.of(getString(DRIFT_ACTION)),
+                new io.streamfit.app.drift.DriftSettings.PageHinkleyParams(getInt(DRIFT_PH_MIN_INSTANCES),
+                        getDouble(DRIFT_PH_DELTA), getDouble(DRIFT_PH_THRESHOLD), getDouble(DRIFT_PH_ALPHA)),
+                new io.streamfit.app.drift.DriftSettings.AdwinParams(getDouble(DRIFT_ADWIN_DELTA),
+                        getInt(DRIFT_ADWIN_CLOCK), getInt(DRIFT_ADWIN_MIN_INSTANCES)));
     }
 
     public String applicationId() {

@@ -189,6 +189,59 @@ final class StreamfitConfigDef {
                             + "wait for their labels and labels that came first wait for their features; then they "
                             + "are dropped (features, counted as expired) or dead-lettered (labels, "
                             + "label-unmatched).")
+            .define(TOPIC_MODEL_COMMANDS, Type.STRING, "model-commands", Importance.MEDIUM,
+                    "Input topic of model commands, keyed by model key (global, or a series id): "
+                            + "{\"command\":\"rollback\",\"toVersion\":12000}, {\"command\":\"reset\"}, "
+                            + "{\"command\":\"promote\",\"challenger\":\"a\"}. Applied in order with the data of "
+                            + "their key, exactly-once; a command that cannot apply goes to the dead letters. "
+                            + "Co-partitioned with the features topic, like the labels topic. Who may write it is "
+                            + "a Kafka ACL (docs/lifecycle.md).")
+            .define(TOPIC_MODEL_EVENTS, Type.STRING, "model-events", Importance.MEDIUM,
+                    "Output topic of the models' lifecycle changes, keyed by model key: rolled-back, reset, "
+                            + "promoted, drift and diverged events.")
+            .define(MODEL_VERSIONS_EVERY, Type.LONG, 1000L, Range.atLeast(0), Importance.MEDIUM,
+                    "Keep a version of each model (its whole checkpoint and the input offsets it learned up "
+                            + "to) every this many updates, in the store versions-store; a rollback command goes "
+                            + "back to one. 0 keeps none.")
+            .define(MODEL_VERSIONS_KEEP, Type.INT, 10, Range.between(1, 10_000), Importance.MEDIUM,
+                    "Versions kept per model; the oldest goes when one more is kept.")
+            .define(DRIFT_DETECTOR, Type.STRING, io.streamfit.app.drift.DriftSettings.PAGE_HINKLEY,
+                    ValidString.in(io.streamfit.app.drift.DriftSettings.PAGE_HINKLEY,
+                            io.streamfit.app.drift.DriftSettings.ADWIN, io.streamfit.app.drift.DriftSettings.NONE),
+                    Importance.MEDIUM,
+                    "Watches each model's prequential loss (per timestep: the objects' mean squared error, or "
+                            + "mean log-loss) for a rise: page-hinkley (a cumulative sum of the relative excess "
+                            + "over a fading mean), adwin (adaptive windowing) or none. Both are scale-free; a "
+                            + "falling loss is never a drift. A drift is a model-events record and counts in "
+                            + "streamfit_drift_total.")
+            .define(DRIFT_ACTION, Type.STRING, "event", ValidString.in("event", "reset", "rollback"),
+                    Importance.MEDIUM,
+                    "What a drift does besides its event: event (nothing more), reset (the model starts over "
+                            + "from new weights) or rollback (it goes back to its newest kept version from before "
+                            + "the rise).")
+            .define(DRIFT_PH_MIN_INSTANCES, Type.INT, io.streamfit.app.drift.PageHinkley.MIN_INSTANCES_DEFAULT,
+                    Range.atLeast(1), Importance.LOW,
+                    "page-hinkley: timesteps of a model (after its start, or a drift) before a drift can be "
+                            + "reported.")
+            .define(DRIFT_PH_DELTA, Type.DOUBLE, io.streamfit.app.drift.PageHinkley.DELTA_DEFAULT,
+                    Range.atLeast(0.0), Importance.LOW,
+                    "page-hinkley: the relative rise of the loss tolerated per timestep (0.1: 10%).")
+            .define(DRIFT_PH_THRESHOLD, Type.DOUBLE, io.streamfit.app.drift.PageHinkley.THRESHOLD_DEFAULT,
+                    Range.atLeast(1e-9), Importance.LOW,
+                    "page-hinkley: the cumulative relative excess that reports a drift. The default reports a "
+                            + "doubling of the loss after about 200 timesteps and stays quiet on stationary "
+                            + "losses as noisy as one squared Gaussian error per timestep.")
+            .define(DRIFT_PH_ALPHA, Type.DOUBLE, io.streamfit.app.drift.PageHinkley.ALPHA_DEFAULT,
+                    Range.between(1e-9, 1.0), Importance.LOW,
+                    "page-hinkley: fading factor of its mean and sum (1 - 1/window).")
+            .define(DRIFT_ADWIN_DELTA, Type.DOUBLE, io.streamfit.app.drift.Adwin.DELTA_DEFAULT,
+                    Range.between(1e-12, 0.999999), Importance.LOW,
+                    "adwin: confidence of its split test (smaller: fewer, later reports).")
+            .define(DRIFT_ADWIN_CLOCK, Type.INT, io.streamfit.app.drift.Adwin.CLOCK_DEFAULT, Range.atLeast(1),
+                    Importance.LOW, "adwin: timesteps between two tests of its window.")
+            .define(DRIFT_ADWIN_MIN_INSTANCES, Type.INT, io.streamfit.app.drift.Adwin.MIN_INSTANCES_DEFAULT,
+                    Range.atLeast(1), Importance.LOW,
+                    "adwin: timesteps whose mean loss becomes the scale of the losses it watches.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Create streamfit's missing topics at start.")
             .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,

@@ -22,6 +22,10 @@ import java.util.Map;
  * loss (a fall only shrinks the window). The losses are divided by their mean over the first
  * {@code minInstances} timesteps and clipped at {@value #CLIP}, which makes the bound's second
  * term (written for values in [0, 1]) fit any loss scale. After a drift the detector starts over.
+ *
+ * <p>ADWIN's bound assumes independent values: a loss that wanders for stretches of tens of
+ * timesteps (by a fifth or so) has local means that do differ, and ADWIN reports them over long
+ * streams. {@link PageHinkley}, the default, tolerates such wandering.
  */
 public final class Adwin implements DriftDetector {
 
@@ -51,6 +55,8 @@ public final class Adwin implements DriftDetector {
     private double width;
     private double total;
     private double variance;
+    /** The newer part's length at the last reported split. */
+    private long lastChangeBegan;
     /** Row i holds buckets of 2^i losses, oldest first. */
     private final List<Row> rows = new ArrayList<>();
 
@@ -93,8 +99,10 @@ public final class Adwin implements DriftDetector {
             return false;
         }
         insert(Math.min(loss / scale, CLIP));
-        if (detectRise()) {
+        long began = detectRise();
+        if (began >= 0) {
             reset();
+            lastChangeBegan = began;
             return true;
         }
         return false;
@@ -115,6 +123,11 @@ public final class Adwin implements DriftDetector {
     @Override
     public long seen() {
         return seen;
+    }
+
+    @Override
+    public long changeBegan() {
+        return lastChangeBegan;
     }
 
     /** Losses in the window now. */
@@ -180,11 +193,17 @@ public final class Adwin implements DriftDetector {
         }
     }
 
-    /** Tests the splits (every {@code clock} timesteps); drops the older part of each split that differs. */
-    private boolean detectRise() {
+    /**
+     * Tests the splits (every {@code clock} timesteps); drops the older part of each split that
+     * differs.
+     *
+     * @return when the loss rose, the window's length after the drops, less one (the older part
+     *         is gone, so about where the rise began); -1 when it did not rise
+     */
+    private long detectRise() {
         tick++;
         if (tick % clock != 0 || width < 2 * MIN_PART) {
-            return false;
+            return -1;
         }
         boolean rise = false;
         boolean again = true;
@@ -215,7 +234,7 @@ public final class Adwin implements DriftDetector {
                 }
             }
         }
-        return rise;
+        return rise ? Math.max(0, (long) width - 1) : -1;
     }
 
     private boolean differ(double n0, double n1, double meanDifference) {

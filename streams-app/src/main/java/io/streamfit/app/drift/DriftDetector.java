@@ -32,6 +32,13 @@ public interface DriftDetector {
     /** Timesteps seen since the last start or drift. */
     long seen();
 
+    /**
+     * Where the rise that {@link #update} just reported began, as timesteps before the one that
+     * reported it (0: at that timestep): an estimate, to name the model version from before the
+     * change. Meaningful right after a report only.
+     */
+    long changeBegan();
+
     /** The detector's state, as checkpoint entries under this detector's own prefix. */
     Map<String, Double> state();
 
@@ -54,6 +61,11 @@ public interface DriftDetector {
 
         @Override
         public long seen() {
+            return 0;
+        }
+
+        @Override
+        public long changeBegan() {
             return 0;
         }
 

@@ -46,6 +46,7 @@ public final class PageHinkley implements DriftDetector {
     private static final String N = "drift.ph.n";
     private static final String MEAN = "drift.ph.mean";
     private static final String SUM = "drift.ph.sum";
+    private static final String RISING = "drift.ph.rising";
 
     private final int minInstances;
     private final double delta;
@@ -55,6 +56,9 @@ public final class PageHinkley implements DriftDetector {
     private long n;
     private double mean;
     private double sum;
+    /** Timesteps since the sum last stood at 0: where the rise it measures began. */
+    private long rising;
+    private long lastChangeBegan;
 
     /** A detector with the defaults. */
     public PageHinkley() {
@@ -91,8 +95,11 @@ public final class PageHinkley implements DriftDetector {
         }
         double excess = Math.min(loss / mean - 1, CLIP);
         sum = Math.max(0, alpha * sum + excess - delta);
+        rising = sum == 0 ? 0 : rising + 1;
         if (sum >= threshold) {
+            long began = rising - 1;
             reset();
+            lastChangeBegan = began;
             return true;
         }
         return false;
@@ -103,6 +110,12 @@ public final class PageHinkley implements DriftDetector {
         n = 0;
         mean = 0;
         sum = 0;
+        rising = 0;
+    }
+
+    @Override
+    public long changeBegan() {
+        return lastChangeBegan;
     }
 
     @Override
@@ -121,6 +134,7 @@ public final class PageHinkley implements DriftDetector {
         m.put(N, (double) n);
         m.put(MEAN, mean);
         m.put(SUM, sum);
+        m.put(RISING, (double) rising);
         return m;
     }
 
@@ -136,6 +150,7 @@ public final class PageHinkley implements DriftDetector {
         n = seen.longValue();
         mean = m;
         sum = s;
+        rising = state.getOrDefault(RISING, 0.0).longValue();
     }
 
     @Override

@@ -34,6 +34,12 @@ public record Rejection(String reason, String message) {
     public static final String LABEL_DUPLICATE = "label-duplicate";
     /** A label for a model kind that does not join delayed labels (the sequence kinds). */
     public static final String LABEL_UNSUPPORTED = "label-unsupported";
+    /** A model command for a model key that has no model (no checkpoint: it never learned, or it expired). */
+    public static final String MODEL_UNKNOWN = "model-unknown";
+    /** A rollback command to a version the model does not keep (model.versions.keep). */
+    public static final String VERSION_UNKNOWN = "version-unknown";
+    /** A promote command naming a challenger that is not configured. */
+    public static final String CHALLENGER_UNKNOWN = "challenger-unknown";
     /** Sequence kinds: two objects of one record share an id, so the object's window would take two timesteps. */
     public static final String DUPLICATE_OBJECT = "duplicate-object";
     public static final String PROCESSING_ERROR = "processing-error";

@@ -44,6 +44,8 @@ public final class PrequentialStats {
     private double totalLogLoss;
     private long totalLabelled;
     private long nonFinite;
+    /** Told each timestep's object loss (not checkpointed: whoever watches sets it again). */
+    private java.util.function.DoubleConsumer timestepLoss = loss -> { };
 
     /** @param window the effective window in timesteps (at least 1) */
     public PrequentialStats(int window) {
@@ -63,6 +65,7 @@ public final class PrequentialStats {
      */
     public void add(double objectSqErr, int objectsScored, double sumSqErr, boolean sumScored) {
         if (objectsScored > 0) {
+            timestepLoss.accept(objectSqErr / objectsScored);
             double faded = alpha * fadedObjectSq + objectSqErr;
             double total = totalObjectSq + objectSqErr;
             if (Double.isFinite(faded) && Double.isFinite(total)) {
@@ -99,6 +102,7 @@ public final class PrequentialStats {
         if (labelled <= 0) {
             return;
         }
+        timestepLoss.accept(logLoss / labelled);
         double faded = alpha * fadedLogLoss + logLoss;
         double total = totalLogLoss + logLoss;
         if (!Double.isFinite(faded) || !Double.isFinite(total)) {
@@ -112,6 +116,15 @@ public final class PrequentialStats {
         totalCorrect += correct;
         totalLogLoss = total;
         totalLabelled += labelled;
+    }
+
+    /**
+     * Tells {@code watcher} the prequential loss of every timestep added from now on that scored
+     * objects: their mean squared error, or the mean log-loss of the labelled ones (timesteps
+     * that scored only a sum are not told). Drift detection watches it.
+     */
+    public void onTimestepLoss(java.util.function.DoubleConsumer watcher) {
+        this.timestepLoss = watcher;
     }
 
     /** Windowed accuracy of the labelled objects, or NaN before the first label. */

@@ -76,6 +76,7 @@ public final class StreamfitMetrics {
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
     private final Map<String, Counter> rollbacks = new ConcurrentHashMap<>();
     private final Map<String, Counter> labels = new ConcurrentHashMap<>();
+    private final Map<String, Counter> modelEvents = new ConcurrentHashMap<>();
     private final Timer labelDelay;
     /** Quarantined model keys with why, for {@code /health}; ids never become labels. */
     private final Map<String, String> quarantined = new ConcurrentHashMap<>();
@@ -207,6 +208,33 @@ public final class StreamfitMetrics {
         return labels.computeIfAbsent(outcome, o -> Counter.builder("streamfit.labels").tag("outcome", o)
                 .description("Delayed labels by outcome; expired counts features whose labels never came")
                 .register(registry));
+    }
+
+    /**
+     * A lifecycle change of a model ({@code model-events}): {@code event} is rolled-back, reset,
+     * promoted, drift or diverged. Drifts also count in {@code streamfit_drift_total}.
+     */
+    public void recordModelEvent(String event) {
+        modelEventCounter(event).increment();
+        if ("drift".equals(event)) {
+            modelEventCounter(DRIFT).increment();
+        }
+    }
+
+    /** Lifecycle events of {@code event} counted so far in this instance ({@code drift} counts drifts). */
+    public long modelEventsTotal(String event) {
+        return (long) modelEventCounter(event).count();
+    }
+
+    /** The drift counter's key among the event counters (no event is named so). */
+    private static final String DRIFT = "#drift";
+
+    private Counter modelEventCounter(String event) {
+        return modelEvents.computeIfAbsent(event, e -> DRIFT.equals(e)
+                ? Counter.builder("streamfit.drift").description("Rises of a model's prequential loss that the drift "
+                        + "detector reported").register(registry)
+                : Counter.builder("streamfit.model.events").tag("event", e)
+                        .description("Lifecycle changes of the models, as written to model-events").register(registry));
     }
 
     /** A series key idle past {@code model.idle.ttl} had its state removed. */

@@ -38,7 +38,14 @@ public final class Names {
      */
     public static final String LABELS_STORE = "labels-store";
 
+    /**
+     * The kept versions of the models ({@code model.versions.every}, {@code model.versions.keep}):
+     * whole checkpoints, logged, for rollbacks and {@code GET /models/{key}/versions}.
+     */
+    public static final String VERSIONS_STORE = "versions-store";
     public static final String SOURCE = "features-source";
+    public static final String COMMANDS_SOURCE = "model-commands-source";
+    public static final String EVENTS_SINK = "model-events-sink";
     public static final String LABELS_SOURCE = "labels-source";
     public static final String ROUTE_STAMP = "global-route-stamp";
     public static final String ROUTE_SINK = "global-route-sink";

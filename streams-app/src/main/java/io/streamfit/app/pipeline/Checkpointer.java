@@ -6,7 +6,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
+import io.streamfit.app.drift.DriftDetector;
 import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.kind.ConfiguredKind;
@@ -50,6 +52,9 @@ final class Checkpointer {
     /** The checkpoint's number (in {@code metrics}) of rollbacks; written only once there was one. */
     static final String ROLLBACKS = "divergence.rollbacks";
 
+    /** The checkpoint's number (in {@code metrics}) of the model's generation; written only once it is above 0. */
+    static final String GENERATION = "lifecycle.generation";
+
     /** Version of {@link RecoveryState}'s meaning. */
     static final int RECOVERY_FORMAT = 1;
     /** Version of {@link GoodState}'s meaning. */
@@ -66,6 +71,8 @@ final class Checkpointer {
     private final int lossWindow;
     private final StreamfitMetrics metrics;
     private final Set<String> published = new HashSet<>();
+    /** A new drift detector for each model ({@code drift.detector}). */
+    private final Supplier<DriftDetector> drifts;
 
     /**
      * @param seriesStore the series store with {@code model.scope=global}, null with {@code series}
@@ -73,6 +80,16 @@ final class Checkpointer {
     Checkpointer(KeyValueStore<String, ModelCheckpoint> store, KeyValueStore<String, GoodState> goodStore,
                  KeyValueStore<String, Long> seriesStore, ConfiguredKind kind, ModelPool pool, int metricsWindow,
                  int lossWindow, StreamfitMetrics metrics) {
+        this(store, goodStore, seriesStore, kind, pool, metricsWindow, lossWindow, metrics, () -> DriftDetector.NONE);
+    }
+
+    /**
+     * @param drifts a new drift detector for each model
+     */
+    Checkpointer(KeyValueStore<String, ModelCheckpoint> store, KeyValueStore<String, GoodState> goodStore,
+                 KeyValueStore<String, Long> seriesStore, ConfiguredKind kind, ModelPool pool, int metricsWindow,
+                 int lossWindow, StreamfitMetrics metrics, Supplier<DriftDetector> drifts) {
+        this.drifts = drifts;
         this.store = store;
         this.goodStore = goodStore;
         this.seriesStore = seriesStore;
@@ -106,7 +123,7 @@ final class Checkpointer {
         SeriesTimesteps timesteps = seriesStore == null ? new SeriesTimesteps.InCheckpoint()
                 : new SeriesTimesteps.InStore(seriesStore);
         ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), timesteps, metricsWindow, lossWindow,
-                pool.initialState().length);
+                pool.initialState().length, drifts.get());
         if (cp == null) {
             return slot;
         }
@@ -128,6 +145,8 @@ final class Checkpointer {
         slot.stats.restore(cp.getMetrics());
         slot.rollbacks = cp.getMetrics().getOrDefault(ROLLBACKS, 0.0).longValue();
         slot.labels.restore(cp.getMetrics());
+        slot.generation = cp.getMetrics().getOrDefault(GENERATION, 0.0).intValue();
+        slot.drift.restore(cp.getMetrics());
         int moved = slot.timesteps.restore(cp.getLastTimesteps());
         if (moved > 0) {
             slot.checkpointHoldsSeries = true;
@@ -148,7 +167,7 @@ final class Checkpointer {
      * made sure the state is finite ({@link io.streamfit.model.OnlineModel#stateFinite}), which is
      * what makes the stored checkpoint a state to roll back to.
      */
-    void save(ModelSlot slot) {
+    ModelCheckpoint save(ModelSlot slot) {
         long t0 = System.nanoTime();
         long now = System.currentTimeMillis();
         Map<String, Double> numbers = slot.stats.toMap();
@@ -157,6 +176,10 @@ final class Checkpointer {
             numbers.put(ROLLBACKS, (double) slot.rollbacks);
         }
         slot.labels.save(numbers);
+        if (slot.generation > 0) {
+            numbers.put(GENERATION, (double) slot.generation);
+        }
+        numbers.putAll(slot.drift.state());
         boolean newGood = slot.nextSavedIsGood || slot.good == null;
         if (!newGood && slot.good == slot.lastSaved && slot.good != slot.goodStored) {
             // This checkpoint replaces the one that holds the good state: keep that first.
@@ -186,6 +209,72 @@ final class Checkpointer {
         slot.checkpointAtMs = now;
         metrics.recordCheckpoint(System.nanoTime() - t0, slot.checkpointBytes);
         publish(slot);
+        return checkpoint;
+    }
+
+    /**
+     * Replaces the checkpoint of {@code slot}'s model with {@code base} (a kept version), or with a
+     * new model's when {@code base} is null, in generation {@code generation}: weights, optimizer
+     * state, prequential metrics, the kind's extras and the loss window come from {@code base};
+     * what the model has seen of its series (last timesteps, records, label counts, rollbacks)
+     * stays the slot's, so no timestep is taken twice. The drift detector and the good state start
+     * over (the written checkpoint is the good state). {@code base} is taken over, not copied: pass
+     * a checkpoint decoded for this. The caller discards the slot from memory:
+     * the next use loads the written checkpoint.
+     *
+     * @return the written checkpoint
+     */
+    ModelCheckpoint rewrite(ModelSlot slot, ModelCheckpoint base, int generation) {
+        long now = System.currentTimeMillis();
+        Map<String, Double> numbers = new java.util.HashMap<>();
+        if (base != null) {
+            base.getMetrics().forEach((name, value) -> {
+                if (!name.startsWith("labels.") && !name.startsWith("drift.") && !name.startsWith("lifecycle.")
+                        && !name.equals(ROLLBACKS)) {
+                    numbers.put(name, value);
+                }
+            });
+        }
+        if (slot.rollbacks > 0) {
+            numbers.put(ROLLBACKS, (double) slot.rollbacks);
+        }
+        slot.labels.save(numbers);
+        if (generation > 0) {
+            numbers.put(GENERATION, (double) generation);
+        }
+        ModelCheckpoint.Builder cp;
+        if (base != null) {
+            // Field by field: a builder copied from a record deep-copies it through Avro's class
+            // lookup, which its class-security check refuses for our nested records.
+            if (base.getRecovery() != null) {
+                base.getRecovery().setGoodInGoodStore(false);
+            }
+            cp = ModelCheckpoint.newBuilder().setFormatVersion(base.getFormatVersion()).setModelKey(slot.key)
+                    .setSpecFingerprint(base.getSpecFingerprint()).setModelVersion(base.getModelVersion())
+                    .setModelState(base.getModelState()).setMetrics(Map.copyOf(numbers))
+                    .setLastTimesteps(Map.copyOf(slot.timesteps.checkpointed())).setRecords(slot.records)
+                    .setUpdatedAtMs(now).setThreshold(base.getThreshold()).setLearning(base.getLearning())
+                    .setRecovery(base.getRecovery());
+        } else {
+            OnlineModel fresh = pool.newModel();
+            try {
+                cp = ModelCheckpoints.builder(slot.key, spec, fresh, numbers, slot.timesteps.checkpointed(),
+                        slot.records, now);
+            } finally {
+                fresh.close();
+            }
+            kind.newExtras().save(cp);
+        }
+        cp.setLastTimestep(slot.lastTimestep == Long.MIN_VALUE ? null : slot.lastTimestep);
+        ModelCheckpoint checkpoint = cp.build();
+        store.put(slot.key, checkpoint);
+        goodStore.delete(slot.key);
+        return checkpoint;
+    }
+
+    /** Whether the store holds a checkpoint of {@code key}. */
+    boolean exists(String key) {
+        return store.get(key) != null;
     }
 
     /**

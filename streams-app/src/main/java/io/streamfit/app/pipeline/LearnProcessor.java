@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.drift.DriftSettings;
 import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.errors.Rejection;
@@ -13,12 +14,14 @@ import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.screen.CommandScreen;
 import io.streamfit.app.screen.LabelScreen;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
+import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -82,7 +85,17 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     public record Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
                            int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
                            int metricsWindow, Divergence divergence, double maxAbsFeature,
-                           long idleTtlMs, int idleScanKeys, LabelSettings labels) {
+                           long idleTtlMs, int idleScanKeys, LabelSettings labels, LifecycleSettings lifecycle) {
+
+        /** Settings with the default lifecycle (versions, drift events, commands topic). */
+        public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
+                        int maxIdBytes, int batchTimesteps, long batchMaxWaitMs, boolean flushWhenIdle,
+                        int metricsWindow, Divergence divergence, double maxAbsFeature,
+                        long idleTtlMs, int idleScanKeys, LabelSettings labels) {
+            this(kind, globalScope, maxObjects, maxRecordBytes, maxIdBytes, batchTimesteps, batchMaxWaitMs,
+                    flushWhenIdle, metricsWindow, divergence, maxAbsFeature, idleTtlMs, idleScanKeys, labels,
+                    LifecycleSettings.DEFAULT);
+        }
 
         /** Settings with the default delayed-labels join. */
         public Settings(ConfiguredKind kind, boolean globalScope, int maxObjects, int maxRecordBytes,
@@ -129,6 +142,20 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     }
 
     /**
+     * The model lifecycle ({@link Lifecycle}).
+     *
+     * @param commandsTopic records from it are model commands
+     * @param versionsEvery {@code model.versions.every} (>= 0)
+     * @param versionsKeep  {@code model.versions.keep} (>= 1)
+     * @param drift         the drift detector and action
+     */
+    public record LifecycleSettings(String commandsTopic, long versionsEvery, int versionsKeep, DriftSettings drift) {
+        /** The defaults of the configuration. */
+        public static final LifecycleSettings DEFAULT = new LifecycleSettings("model-commands", 1000, 10,
+                DriftSettings.DEFAULT);
+    }
+
+    /**
      * The delayed-labels join ({@link LabelJoin}).
      *
      * @param topic            the labels topic: records from it are labels, all others features
@@ -172,6 +199,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /** The delayed-labels join, for the kinds that join labels; null for the others. */
     private LabelJoin labelJoin;
     private final LabelScreen labelScreen;
+    private final CommandScreen commandScreen;
+    /** Versions, drift, commands and their events. */
+    private Lifecycle lifecycle;
     /** Models whose label counts changed since their last checkpoint. */
     private final Map<String, ModelSlot> labelCountsChanged = new LinkedHashMap<>();
 
@@ -187,6 +217,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 settings.maxIdBytes());
         this.labelScreen = new LabelScreen(settings.kind().supervision(), settings.maxObjects(),
                 settings.maxRecordBytes(), settings.maxIdBytes(), Math.max(1, settings.kind().spec().classes()));
+        this.commandScreen = new CommandScreen(settings.maxIdBytes(), settings.maxRecordBytes());
         this.router = new ModelRouter(settings.globalScope());
         this.stepper = new StepRunner(metrics);
         this.recovery = new DivergenceRecovery(settings.divergence(), () -> pool.initialState(), stepper, metrics);
@@ -203,8 +234,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
                 context.getStateStore(Names.GOOD_STORE),
                 settings.globalScope() ? context.getStateStore(Names.SERIES_STORE) : null, settings.kind(), pool,
-                settings.metricsWindow(), settings.divergence().lossWindow(), metrics);
+                settings.metricsWindow(), settings.divergence().lossWindow(), metrics,
+                settings.lifecycle().drift()::newDetector);
         models = new ModelCache(memory, this::load, checkpointer::unpublish);
+        lifecycle = new Lifecycle(new ModelVersions(context.getStateStore(Names.VERSIONS_STORE),
+                settings.lifecycle().versionsEvery(), settings.lifecycle().versionsKeep()), checkpointer, models,
+                outputs, settings.lifecycle().drift().action(), settings.batchTimesteps());
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
         // After a crash or a migration the stores were restored from their changelogs: start from them.
@@ -234,6 +269,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         inputSinceTick = true;
         recover();
         Origin origin = outputs.origin(record);
+        if (origin.topic().equals(settings.lifecycle().commandsTopic())) {
+            processCommand(record, origin);
+            return;
+        }
         if (origin.topic().equals(settings.labels().topic())) {
             processLabel(record, origin);
             saveLabelCounts();
@@ -281,6 +320,39 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             run(slot);
         }
         saveLabelCounts();
+    }
+
+    /**
+     * A record of the model-commands topic: screened, then applied to its model after the model's
+     * pending micro-batch ran (the command comes after that data), or dead-lettered with why not.
+     */
+    private void processCommand(Record<byte[], byte[]> record, Origin origin) {
+        CommandScreen.Outcome screened = commandScreen.screen(record.key(), record.value());
+        if (screened.rejection() != null) {
+            outputs.reject(origin, screened.rejection());
+            return;
+        }
+        String key = screened.modelKey();
+        if (!models.holdsKey(key) && !checkpointer.exists(key)) {
+            outputs.reject(origin, new Rejection(Rejection.MODEL_UNKNOWN, "no model '" + key + "' in this "
+                    + "application" + (settings.globalScope() ? " (model.scope=global: its one model is '"
+                    + Names.GLOBAL_KEY + "')" : "") + ": a model exists once it learned its first micro-batch"));
+            return;
+        }
+        ModelSlot slot = slot(key);
+        if (slot != null && !batcher.pending(key).isEmpty()) {
+            run(slot);
+            slot = slot(key);
+        }
+        if (slot == null) {
+            outputs.reject(origin, new Rejection(FaultClass.MODEL_QUARANTINED, "model '" + key
+                    + "' is quarantined in this instance: " + quarantined.get(key)));
+            return;
+        }
+        Rejection refused = lifecycle.command(slot, screened.command(), origin, record.timestamp());
+        if (refused != null) {
+            outputs.reject(origin, refused);
+        }
     }
 
     /**
@@ -484,6 +556,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             models.discard(key);
             checkpointer.delete(key);
             checkpointer.deleteRecoveryState(key);
+            lifecycle.forget(key);
         }
         logic.forget(series);
         expiry.forget(series);
@@ -549,6 +622,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         batch.clear();
         BatchLogic.Assembled assembled = logic.assemble(batch, items, slot.extras);
         long versionBefore = slot.model.version();
+        long versionAtStart = versionBefore;
+        long rollbacksBefore = slot.rollbacks;
         StepResult result = null;
         if (assembled.hasObjects()) {
             try {
@@ -568,6 +643,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             }
         }
         outputs.batch(items);
+        slot.startBatch();
         try {
             try {
                 assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
@@ -591,9 +667,14 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     slot.lastTimestep = p.timestep().timestep();
                 }
             }
-            checkpointer.save(slot);
+            ModelCheckpoint checkpoint = checkpointer.save(slot);
             labelCountsChanged.remove(slot.key);
             batcher.clear(slot.key);
+            Origin last = items.get(items.size() - 1).origin();
+            if (slot.rollbacks > rollbacksBefore) {
+                lifecycle.diverged(slot, versionAtStart, versionBefore, last, last.timestamp());
+            }
+            lifecycle.learned(slot, checkpoint, versionAtStart, items, last.timestamp());
         } catch (StreamsException e) {
             throw e;
         } catch (RuntimeException e) {

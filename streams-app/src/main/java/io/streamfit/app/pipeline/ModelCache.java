@@ -102,6 +102,11 @@ final class ModelCache implements AutoCloseable {
         return live.get(slot.key) == slot;
     }
 
+    /** Whether the model of {@code key} is in memory. */
+    boolean holdsKey(String key) {
+        return live.containsKey(key);
+    }
+
     /** How many models are in memory. */
     int size() {
         return live.size();

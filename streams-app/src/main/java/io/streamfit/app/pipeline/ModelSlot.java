@@ -1,5 +1,6 @@
 package io.streamfit.app.pipeline;
 
+import io.streamfit.app.drift.DriftDetector;
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.metrics.PrequentialStats;
 import io.streamfit.model.OnlineModel;
@@ -51,6 +52,17 @@ final class ModelSlot implements AutoCloseable {
     final LabelCounts labels = new LabelCounts();
     /** Rollbacks of this model, kept in its checkpoint. */
     long rollbacks;
+    /**
+     * The model's generation: rises by one at every rollback, reset or promotion, so that its
+     * {@code modelVersion} keeps its meaning within a lineage; in the checkpoint.
+     */
+    int generation;
+    /** Watches the prequential loss for a rise ({@code drift.detector}); in the checkpoint. */
+    final DriftDetector drift;
+    /** Scored timesteps of the micro-batch being emitted. */
+    int scoredInBatch;
+    /** Where in that batch the drift detector reported a rise (its scored-timestep index), or -1. */
+    int driftAt = -1;
     /** What {@link ModelCache} counted this slot as, bytes. */
     long accountedBytes;
     /** The size of the model's state as bytes (one {@link OnlineModel#exportState}). */
@@ -60,14 +72,27 @@ final class ModelSlot implements AutoCloseable {
     private static final int SLOT_OVERHEAD_BYTES = 1024;
 
     ModelSlot(String key, OnlineModel model, ModelExtras extras, SeriesTimesteps timesteps, int metricsWindow,
-              int lossWindow, int stateBytes) {
+              int lossWindow, int stateBytes, DriftDetector drift) {
         this.key = key;
+        this.drift = drift;
         this.timesteps = timesteps;
         this.stateBytes = stateBytes;
         this.model = model;
         this.extras = extras;
         this.stats = new PrequentialStats(metricsWindow);
         this.losses = new LossWatch(lossWindow);
+        stats.onTimestepLoss(loss -> {
+            if (drift.update(loss) && driftAt < 0) {
+                driftAt = scoredInBatch;
+            }
+            scoredInBatch++;
+        });
+    }
+
+    /** Starts a micro-batch's emission: drift is looked for in it afresh. */
+    void startBatch() {
+        scoredInBatch = 0;
+        driftAt = -1;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.errors.Traced;
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.header.Headers;
@@ -49,6 +50,10 @@ public sealed interface Output extends Traced {
         public Origin origin() {
             return origins.of(payload.getSeries(), payload.getTimestep());
         }
+    }
+
+    /** A lifecycle change of a model, caused by the input {@code origin} (a command, or the batch's last record). */
+    record EventOut(ModelEvent payload, int keyBytes, Origin origin) implements Output {
     }
 
     /** The original value bytes of a record that could not be used. */

@@ -10,6 +10,7 @@ import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.header.Headers;
@@ -68,6 +69,13 @@ final class ProcessorOutputs implements Outputs {
         byte[] key = key(series);
         context.forward(new Record<>(key, new Output.AnomalyOut(score, key.length, origins), timestamp),
                 Names.ANOMALY_SINK);
+    }
+
+    /** A lifecycle change of model {@code key}, to {@code model-events}. */
+    void modelEvent(String key, ModelEvent event, Origin origin, long timestamp) {
+        byte[] k = key(key);
+        metrics.recordModelEvent(event.getEvent());
+        context.forward(new Record<>(k, new Output.EventOut(event, k.length, origin), timestamp), Names.EVENTS_SINK);
     }
 
     @Override

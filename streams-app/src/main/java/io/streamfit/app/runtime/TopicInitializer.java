@@ -60,6 +60,9 @@ public final class TopicInitializer {
         for (String name : topics.names()) {
             wanted.add(new NewTopic(name, partitions, rf).configs(limit));
         }
+        String commands = config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS);
+        wanted.add(new NewTopic(commands, partitions, rf).configs(limit));
+        wanted.add(new NewTopic(config.getString(StreamfitConfig.TOPIC_MODEL_EVENTS), partitions, rf).configs(limit));
         if (config.globalScope()) {
             wanted.add(new NewTopic(Names.globalRouteTopic(config.applicationId()), 1, rf).configs(limit));
         }
@@ -67,11 +70,11 @@ public final class TopicInitializer {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             String features = topics.features().name();
             String labels = topics.labels().name();
-            if (existing.contains(features) && !existing.contains(labels)) {
-                // Co-partitioned: a series' labels must reach the task that holds its features.
+            if (existing.contains(features) && (!existing.contains(labels) || !existing.contains(commands))) {
+                // Co-partitioned: a series' labels and its model's commands must reach the task that holds its features.
                 int featurePartitions = partitions(admin, features);
-                wanted.replaceAll(t -> t.name().equals(labels) ? new NewTopic(labels, featurePartitions, rf).configs(limit)
-                        : t);
+                wanted.replaceAll(t -> t.name().equals(labels) || t.name().equals(commands)
+                        ? new NewTopic(t.name(), featurePartitions, rf).configs(limit) : t);
             }
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (missing.isEmpty()) {

@@ -22,6 +22,8 @@ import io.streamfit.schemas.TopicRegistry;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.GoodState;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ModelEvent;
+import io.streamfit.schemas.avro.ModelVersion;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -39,12 +41,15 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * features --&gt; learn --&gt; object-predictions
  * labels   -/
+ * model-commands -/   \-&gt; model-events (versions kept, drift, rollbacks, resets, divergences)
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
  *                     \-&gt; anomaly-scores (kinds that score anomalies: seq-autoencoder)
  *               (model-store, changelog <application.id>-model-store-changelog;
  *                pending-store: timesteps waiting for their micro-batch;
  *                good-store: each model's state at its best windowed loss, to roll back to;
+ *                versions-store: every model.versions.every updates a whole checkpoint, the last
+ *                model.versions.keep per model, for rollback commands;
  *                plus the kind's own stores, e.g. the sequence kinds' window-store;
  *                activity-store with model.idle.ttl: last record time per series;
  *                series-store with model.scope=global: last accepted timestep per series;
@@ -106,10 +111,14 @@ public final class StreamfitTopology {
         // co-partitioned with the features, so a series' labels reach the task of its features.
         topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 topics.labels().name());
-        String[] learnParents = {Names.SOURCE, Names.LABELS_SOURCE};
+        // Commands go where their model's data goes: keyed by model key, co-partitioned with the features.
+        topology.addSource(Names.COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS));
+        String[] learnParents = {Names.SOURCE, Names.LABELS_SOURCE, Names.COMMANDS_SOURCE};
         if (config.globalScope()) {
             String route = Names.globalRouteTopic(config.applicationId());
-            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE, Names.LABELS_SOURCE);
+            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE, Names.LABELS_SOURCE,
+                    Names.COMMANDS_SOURCE);
             topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(),
                     Output.serializer(Output.RouteOut.class, byte[].class, new ByteArraySerializer(), limits),
                     Names.ROUTE_STAMP);
@@ -124,7 +133,10 @@ public final class StreamfitTopology {
                 config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS),
                 new LearnProcessor.LabelSettings(topics.labels().name(),
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_TIMESTEPS),
-                        config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)));
+                        config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)),
+                new LearnProcessor.LifecycleSettings(config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS),
+                        config.getLong(StreamfitConfig.MODEL_VERSIONS_EVERY),
+                        config.getInt(StreamfitConfig.MODEL_VERSIONS_KEEP), config.driftSettings()));
         // One budget for the models in memory of every task of this instance.
         ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
         metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,
@@ -133,6 +145,7 @@ public final class StreamfitTopology {
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         topology.addStateStore(goodStore(stores), Names.LEARN);
+        topology.addStateStore(versionsStore(), Names.LEARN);
         // Only kinds with their own stores add them (the sequence kinds' windows), so the others'
         // topologies and changelogs stay as they were.
         kind.stores().forEach(store -> topology.addStateStore(store, Names.LEARN));
@@ -160,6 +173,9 @@ public final class StreamfitTopology {
                 default -> throw new IllegalStateException("no sink for " + sink);
             }
         }
+        topology.addSink(Names.EVENTS_SINK, config.getString(StreamfitConfig.TOPIC_MODEL_EVENTS),
+                new ByteArraySerializer(), Output.serializer(Output.EventOut.class, ModelEvent.class,
+                        StreamfitSerdes.modelEvent().serializer(), limits), Names.LEARN);
         topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters().name(), new ByteArraySerializer(),
                 Output.serializer(Output.DeadLetterOut.class, byte[].class, topics.deadLetters().valueSerde().serializer(),
                         limits),
@@ -187,6 +203,20 @@ public final class StreamfitTopology {
         return Stores.keyValueStoreBuilder(supplier(Names.MODEL_STORE, stores), Serdes.String(),
                         StreamfitSerdes.modelCheckpoint())
                 // The cache keeps only the latest checkpoint per model until the commit.
+                .withCachingEnabled()
+                .withLoggingEnabled(changelog);
+    }
+
+    /**
+     * The persistent, cached, logged versions store: the kept versions of every model, whole
+     * checkpoints, so its changelog takes records as large as the model store's.
+     */
+    public static StoreBuilder<KeyValueStore<String, ModelVersion>> versionsStore() {
+        Map<String, String> changelog = new HashMap<>();
+        changelog.put("cleanup.policy", "compact");
+        changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Names.VERSIONS_STORE), Serdes.String(),
+                        StreamfitSerdes.modelVersion())
                 .withCachingEnabled()
                 .withLoggingEnabled(changelog);
     }

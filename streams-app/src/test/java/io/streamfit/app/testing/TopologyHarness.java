@@ -19,7 +19,9 @@ import io.streamfit.schemas.LabelsJson;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.Topic;
 import io.streamfit.schemas.TopicRegistry;
+import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -145,6 +147,20 @@ public final class TopologyHarness implements AutoCloseable {
     /** The labels topic as raw key and value bytes. */
     public TestInputTopic<byte[], byte[]> labels() {
         return labels;
+    }
+
+    /** Sends a model command ({@code model-commands}) keyed by model key {@code key}, at {@code timestampMs}. */
+    public void sendCommand(String key, String json, long timestampMs) {
+        driver.createInputTopic(config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS), new ByteArraySerializer(),
+                new ByteArraySerializer()).pipeInput(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8), timestampMs);
+    }
+
+    /** The {@code model-events} topic. */
+    public TestOutputTopic<String, ModelEvent> events() {
+        return driver.createOutputTopic(config.getString(StreamfitConfig.TOPIC_MODEL_EVENTS),
+                new org.apache.kafka.common.serialization.StringDeserializer(),
+                StreamfitSerdes.modelEvent().deserializer());
     }
 
     /** Sends {@code l} keyed by {@code key} to the labels topic, with the record timestamp {@code timestampMs}. */
