@@ -73,7 +73,9 @@ public final class HttpApi implements AutoCloseable {
     /** Jetty's own threads: the selector (which also accepts) and the completion of asynchronous writes. */
     private static final int IO_THREADS = 4;
 
-    private static final List<String> ENDPOINTS = List.of("/metrics", "/health", "/models", "/models/{key}");
+    private static final List<String> ENDPOINTS = List.of("/metrics", "/health", "/models", "/models/{key}",
+            "/models/{key}/versions");
+    private static final String VERSIONS_SUFFIX = "/versions";
 
     /**
      * Model keys are arbitrary strings: a key may hold '/', '%', ';' or "..", which a client
@@ -350,8 +352,42 @@ public final class HttpApi implements AutoCloseable {
             return stored != null ? stored : new LiveModelDirectory(app.metrics());
         }
 
+        /** {@code GET /models/{key}/versions}: the model's kept versions, oldest first. */
+        private Reply versions(String rawKey) {
+            String key;
+            try {
+                key = URLDecoder.decode(rawKey, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                return json(400, Map.of("error", "malformed percent-encoding in the model key"));
+            }
+            List<ModelDirectory.VersionInfo> kept = directory().versions(key);
+            if (kept == null) {
+                return json(404, Map.of("error", "no model '" + key + "' in this instance"));
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (ModelDirectory.VersionInfo v : kept) {
+                Map<String, Object> d = describe(v.model());
+                Map<String, Object> version = new LinkedHashMap<>();
+                version.put("version", d.get("version"));
+                version.put("generation", v.generation());
+                version.put("keptAtMs", v.keptAtMs());
+                version.put("atTimestep", v.atTimestep());
+                version.put("inputOffsets", new java.util.TreeMap<>(v.inputOffsets()));
+                version.put("records", d.get("records"));
+                version.put("prequential", d.get("prequential"));
+                out.add(version);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("key", key);
+            body.put("versions", out);
+            return json(200, body);
+        }
+
         private Reply models(String path, String query) {
             String rest = path.length() > "/models/".length() ? path.substring("/models/".length()) : "";
+            if (rest.endsWith(VERSIONS_SUFFIX) && rest.length() > VERSIONS_SUFFIX.length()) {
+                return versions(rest.substring(0, rest.length() - VERSIONS_SUFFIX.length()));
+            }
             if (!rest.isEmpty()) {
                 String key;
                 try {

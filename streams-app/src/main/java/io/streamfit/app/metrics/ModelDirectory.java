@@ -29,6 +29,27 @@ public interface ModelDirectory {
     record Total(long count, boolean exact) {
     }
 
+    /**
+     * The kept versions of model {@code key} (oldest first), or null when this instance has no
+     * model of that key or keeps no versions.
+     */
+    default List<VersionInfo> versions(String key) {
+        return null;
+    }
+
+    /**
+     * A kept version ({@code model.versions.every}): the model as it was then.
+     *
+     * @param generation   the model's generation then
+     * @param keptAtMs     when it was kept, epoch ms
+     * @param atTimestep   the largest timestep it had learned, or null
+     * @param inputOffsets per input partition ({@code topic-partition}), the last offset it learned
+     * @param model        the model then: version, prequential metrics, ...
+     */
+    record VersionInfo(int generation, long keptAtMs, Long atTimestep, java.util.Map<String, Long> inputOffsets,
+                       ModelInfo model) {
+    }
+
     /** Whether every model store of this instance answered (false while a task restores or moves). */
     default boolean complete() {
         return true;

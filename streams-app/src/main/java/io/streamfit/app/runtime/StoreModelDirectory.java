@@ -11,7 +11,9 @@ import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.names.Names;
 import io.streamfit.app.pipeline.ModelInfos;
+import io.streamfit.app.pipeline.ModelVersions;
 import io.streamfit.schemas.avro.ModelCheckpoint;
+import io.streamfit.schemas.avro.ModelVersion;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -38,6 +40,7 @@ public final class StoreModelDirectory implements ModelDirectory {
     private final String fingerprint;
     private final int metricsWindow;
     private volatile boolean complete = true;
+    private final Supplier<List<ReadOnlyKeyValueStore<String, ModelVersion>>> versionStores;
 
     /**
      * @param stores        the local model stores, asked again for every request (tasks move)
@@ -46,6 +49,16 @@ public final class StoreModelDirectory implements ModelDirectory {
      */
     public StoreModelDirectory(Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores,
                                String fingerprint, int metricsWindow) {
+        this(stores, List::of, fingerprint, metricsWindow);
+    }
+
+    /**
+     * @param versionStores the local versions stores, asked again for every request
+     */
+    public StoreModelDirectory(Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores,
+                               Supplier<List<ReadOnlyKeyValueStore<String, ModelVersion>>> versionStores,
+                               String fingerprint, int metricsWindow) {
+        this.versionStores = versionStores;
         this.stores = stores;
         this.fingerprint = fingerprint;
         this.metricsWindow = metricsWindow;
@@ -53,21 +66,38 @@ public final class StoreModelDirectory implements ModelDirectory {
 
     /** The model stores of {@code streams}' active tasks on this instance, one per task that has one. */
     public static StoreModelDirectory of(KafkaStreams streams, String fingerprint, int metricsWindow) {
-        return new StoreModelDirectory(() -> localStores(streams), fingerprint, metricsWindow);
+        return new StoreModelDirectory(() -> localStores(streams, Names.MODEL_STORE),
+                () -> localStores(streams, Names.VERSIONS_STORE), fingerprint, metricsWindow);
     }
 
-    private static List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> localStores(KafkaStreams streams) {
+    @Override
+    public List<VersionInfo> versions(String key) {
+        for (ReadOnlyKeyValueStore<String, ModelVersion> store : versionStores.get()) {
+            List<ModelVersion> kept = read(() -> ModelVersions.list(store, key));
+            if (kept != null && !kept.isEmpty()) {
+                List<VersionInfo> out = new ArrayList<>(kept.size());
+                for (ModelVersion v : kept) {
+                    out.add(new VersionInfo(v.getGeneration(), v.getKeptAtMs(), v.getAtTimestep(),
+                            v.getInputOffsets(), ModelInfos.of(key, ModelVersions.checkpointOf(v), metricsWindow)));
+                }
+                return out;
+            }
+        }
+        return model(key) == null ? null : List.of();
+    }
+
+    private static <V> List<ReadOnlyKeyValueStore<String, V>> localStores(KafkaStreams streams, String name) {
         TreeSet<Integer> partitions = new TreeSet<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
                 partitions.add(task.taskId().partition());
             }
         }
-        List<ReadOnlyKeyValueStore<String, ModelCheckpoint>> out = new ArrayList<>();
+        List<ReadOnlyKeyValueStore<String, V>> out = new ArrayList<>();
         for (int p : partitions) {
             try {
-                out.add(streams.store(StoreQueryParameters.fromNameAndType(Names.MODEL_STORE,
-                        QueryableStoreTypes.<String, ModelCheckpoint>keyValueStore()).withPartition(p)));
+                out.add(streams.store(StoreQueryParameters.fromNameAndType(name,
+                        QueryableStoreTypes.<String, V>keyValueStore()).withPartition(p)));
             } catch (InvalidStateStoreException e) {
                 // No task of the learning processor with this partition here (global scope's one
                 // task, or the task is restoring or moving): nothing to list from it now.

@@ -90,7 +90,9 @@ public final class TestConfigs {
                     .with("topic.sum.predictions", prefix + "sum-predictions")
                     .with("topic.anomaly.scores", prefix + "anomaly-scores")
                     .with("topic.dead.letters", prefix + "dead-letters")
-                    .with("topic.labels", prefix + "labels");
+                    .with("topic.labels", prefix + "labels")
+                    .with("topic.model.commands", prefix + "model-commands")
+                    .with("topic.model.events", prefix + "model-events");
         }
 
         /** A mutable copy: later changes to this builder do not reach it. */
