@@ -80,7 +80,8 @@ public final class TopicRegistry {
         this.sumPredictions = new Topic<>(sumPredictions, key, StreamfitSerdes.sumPrediction());
         this.anomalyScores = new Topic<>(anomalyScores, key, StreamfitSerdes.anomalyScore());
         this.deadLetters = new Topic<>(deadLetters, Serdes.ByteArray(), Serdes.ByteArray());
-        // Raw bytes: the processor decodes them ({@link LabelsJson}), so a bad label is dead-lettered intact.
+        // Raw bytes: the processor decodes them (LabelsValue: JSON or Avro), so that a bad label is
+        // dead-lettered intact.
         this.labels = new Topic<>(labels, key, Serdes.ByteArray());
     }
 
@@ -115,7 +116,7 @@ public final class TopicRegistry {
     }
 
     /**
-     * Input: series id to the labels of one timestep ({@link LabelsJson}), joined with that
+     * Input: series id to the labels of one timestep ({@link LabelsValue}: JSON or Avro), joined with that
      * timestep's features; co-partitioned with {@link #features()}.
      */
     public Topic<String, byte[]> labels() {
