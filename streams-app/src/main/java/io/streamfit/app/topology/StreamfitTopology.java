@@ -38,7 +38,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * features --&gt; learn --&gt; object-predictions
- * labels   -/
+ * labels   -/  (unless topic.labels is empty: then no labels source and no labels-store)
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
  *                     \-&gt; anomaly-scores (kinds that score anomalies: seq-autoencoder)
@@ -104,12 +104,18 @@ public final class StreamfitTopology {
                 topics.features().name());
         // Labels go where the features go (the learning processor tells them apart by origin topic);
         // co-partitioned with the features, so a series' labels reach the task of its features.
-        topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                topics.labels().name());
-        String[] learnParents = {Names.SOURCE, Names.LABELS_SOURCE};
+        // With topic.labels empty there is no labels source: no subscription to a topic that may not exist.
+        String labelsTopic = topics.labels().map(Topic::name).orElse(null);
+        String[] inputs = {Names.SOURCE};
+        if (labelsTopic != null) {
+            topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                    labelsTopic);
+            inputs = new String[] {Names.SOURCE, Names.LABELS_SOURCE};
+        }
+        String[] learnParents = inputs;
         if (config.globalScope()) {
             String route = Names.globalRouteTopic(config.applicationId());
-            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE, Names.LABELS_SOURCE);
+            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, inputs);
             topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(),
                     Output.serializer(Output.RouteOut.class, byte[].class, new ByteArraySerializer(), limits),
                     Names.ROUTE_STAMP);
@@ -122,7 +128,7 @@ public final class StreamfitTopology {
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
                         config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
                 config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS),
-                new LearnProcessor.LabelSettings(topics.labels().name(),
+                new LearnProcessor.LabelSettings(labelsTopic,
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_TIMESTEPS),
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)));
         // One budget for the models in memory of every task of this instance.
@@ -144,8 +150,9 @@ public final class StreamfitTopology {
         if (config.globalScope()) {
             topology.addStateStore(seriesStore(), Names.LEARN);
         }
-        // The kinds that do not join labels dead-letter them without a store.
-        if (kind.joinsLabels()) {
+        // The kinds that do not join labels dead-letter them without a store; without a labels
+        // topic nothing joins, so nothing waits.
+        if (kind.joinsLabels() && labelsTopic != null) {
             topology.addStateStore(labelsStore(), Names.LEARN);
         }
 

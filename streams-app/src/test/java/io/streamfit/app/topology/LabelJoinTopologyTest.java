@@ -268,6 +268,40 @@ class LabelJoinTopologyTest {
     }
 
     @Test
+    void withAnEmptyTopicLabelsThereIsNoLabelsSourceNorStoreAndTargetsTrainAtOnce() {
+        TestConfigs.Builder none = regressor("no-labels").with("topic.labels", "");
+        for (String scope : List.of("series", "global")) {
+            org.apache.kafka.streams.TopologyDescription d = io.streamfit.app.topology.StreamfitTopology.build(
+                    none.with("model.scope", scope).toConfig(),
+                    new StreamfitMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())).describe();
+            List<org.apache.kafka.streams.TopologyDescription.Node> nodes = d.subtopologies().stream()
+                    .flatMap(sub -> sub.nodes().stream()).toList();
+            assertThat(nodes).as(scope).extracting(org.apache.kafka.streams.TopologyDescription.Node::name)
+                    .contains(Names.SOURCE, Names.LEARN).doesNotContain(Names.LABELS_SOURCE);
+            assertThat(nodes).as(scope).filteredOn(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
+                    .flatExtracting(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet())
+                    .doesNotContain("labels");
+            assertThat(nodes).as(scope).filteredOn(n -> n.name().equals(Names.LEARN))
+                    .flatExtracting(n -> ((org.apache.kafka.streams.TopologyDescription.Processor) n).stores())
+                    .contains(Names.MODEL_STORE).doesNotContain(Names.LABELS_STORE);
+        }
+
+        try (TopologyHarness h = TopologyHarness.start(none.with("model.scope", "series").toMap())) {
+            assertThat(h.labels()).isNull();
+            h.send(S, features(S, 0, true), T0);
+            h.send(S, features(S, 1, false), T0 + 1);
+            h.send(S, features(S, 2, true), T0 + 2);
+
+            // Targets train at once; features without targets are predicted only, and nothing waits.
+            assertThat(h.objects().readValuesToList()).extracting(ObjectPrediction::getModelVersion)
+                    .containsExactly(0L, 0L, 1L, 1L, 1L, 1L);
+            assertThat(checkpoint(h, S).getModelVersion()).isEqualTo(2);
+            assertThat(h.deadLetters().isEmpty()).isTrue();
+            assertThat(labelsTotal(h, StreamfitMetrics.LABEL_MATCHED)).isZero();
+        }
+    }
+
+    @Test
     void labelsWhoseFeaturesWereDeadLetteredOrCameWithTargetsAreUnmatchedWithTheirOriginalBytes() {
         try (TopologyHarness h = TopologyHarness.start(regressor("unmatched").toMap())) {
             h.send(S, features(S, 0, true), T0);
