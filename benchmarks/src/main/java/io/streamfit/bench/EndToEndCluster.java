@@ -102,8 +102,11 @@ final class EndToEndCluster {
         createTopic(t.objectPredictions().name(), false);
         createTopic(t.sumPredictions().name(), countedByAppendTime);
         createTopic(t.deadLetters().name(), false);
-        // Every streamfit topology reads the labels topic too (delayed labels); these runs send none.
-        createTopicIfAbsent(t.labels().name());
+        // A streamfit topology reads the labels topic too (delayed labels) unless topic.labels is
+        // empty; these runs send none.
+        if (t.labels().isPresent()) {
+            createTopicIfAbsent(t.labels().get().name());
+        }
         if (config.globalScope()) {
             // model.scope=global: the one-partition topic that routes every record to the one model.
             createTopic(Names.globalRouteTopic(config.applicationId()), 1, false);

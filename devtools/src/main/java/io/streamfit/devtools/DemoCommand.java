@@ -106,7 +106,7 @@ final class DemoCommand implements Callable<Integer> {
             app.start();
             Map<String, Object> clientProps = new HashMap<>(cfg.clientProperties());
             DemoProducer producer = new DemoProducer(stream, cfg.topics().features().name(), rate, clientProps,
-                    cfg.topics().labels().name(), labelDelay);
+                    cfg.topics().labels().map(io.streamfit.schemas.Topic::name).orElse(null), labelDelay);
             producer.start();
             try (HttpApi http = HttpApi.start(cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
                     app, registry)) {

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * One record of the labels topic (design.md, "Delayed labels"): the truth of some objects of one
  * timestep of a series, and possibly its sum target, arriving apart from (usually after) the
- * features. The lean in-memory form {@link LabelsJson} decodes into.
+ * features. The lean in-memory form {@link LabelsValue} decodes JSON and Avro into.
  *
  * @param series    series id from the value, or {@code null} (the record key wins anyway)
  * @param timestep  the timestep whose features these labels belong to

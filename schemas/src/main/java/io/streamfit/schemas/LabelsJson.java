@@ -12,8 +12,7 @@ import java.util.List;
  * with {@code label} instead of {@code target} for a classifier. Read as {@link TimestepJson}
  * reads the features (same number rules, unknown fields skipped, limits checked while parsing),
  * except that objects carry no features and {@code objects} may be absent when {@code sumTarget}
- * is given. Only JSON: labels in Avro are not read yet (a value that starts with the Avro marker
- * is {@code unparsable}).
+ * is given. Only JSON: {@link LabelsValue} reads either encoding and hands JSON to this class.
  */
 public final class LabelsJson {
 
@@ -29,10 +28,6 @@ public final class LabelsJson {
      * @throws InvalidRecordException when the bytes are not a structurally valid labels record
      */
     public static Labels parse(byte[] data, TimestepLimits limits) {
-        if (AvroSerde.isSingleObjectEncoded(data)) {
-            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    "labels are read as JSON only; this value is Avro single-object encoded");
-        }
         return Json.parse(data, 0, data.length, limits.equals(TimestepLimits.NONE) ? CODEC : new Codec(limits));
     }
 

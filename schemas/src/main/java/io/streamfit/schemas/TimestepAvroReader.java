@@ -1,7 +1,6 @@
 package io.streamfit.schemas;
 
 import io.streamfit.schemas.avro.TimestepRecord;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -24,7 +23,7 @@ import org.apache.avro.SchemaNormalization;
  * fingerprint, and {@code TimestepAvroReaderTest} compares this reader with Avro's on random records.
  * One instance per value; not thread-safe.
  */
-final class TimestepAvroReader {
+final class TimestepAvroReader extends BoundedAvroReader {
 
     /** CRC-64-AVRO fingerprint of the one writer schema this reader knows. */
     static final long FINGERPRINT = SchemaNormalization.parsingFingerprint64(TimestepRecord.getClassSchema());
@@ -32,23 +31,11 @@ final class TimestepAvroReader {
     private static final String TYPE = TimestepRecord.class.getSimpleName();
     private static final float[] NO_FLOATS = new float[0];
     private static final int[] NO_INTS = new int[0];
-    private static final double[] NO_DOUBLES = new double[0];
     /** The smallest object: empty id, dense branch, empty array, null target, null label. */
     private static final int MIN_OBJECT_BYTES = 5;
 
-    private final byte[] data;
-    private final int end;
-    private final TimestepLimits limits;
-    private int pos;
-    /** Where the reader is, for messages: the object index (-1 outside {@code objects}) and the field. */
-    private int object = -1;
-    private String field = "$";
-
     private TimestepAvroReader(byte[] data, TimestepLimits limits) {
-        this.data = data;
-        this.end = data.length;
-        this.limits = limits;
-        this.pos = AvroSerde.HEADER;
+        super(data, limits, TYPE);
     }
 
     /**
@@ -60,10 +47,7 @@ final class TimestepAvroReader {
      *                                {@code wrong-feature-count})
      */
     static Timestep read(byte[] data, TimestepLimits limits) {
-        long fingerprint = AvroSerde.fingerprint(data, TYPE);
-        if (fingerprint != FINGERPRINT) {
-            throw AvroSerde.unknownSchema(TYPE, fingerprint);
-        }
+        checkFingerprint(data, TYPE, FINGERPRINT);
         return new TimestepAvroReader(data, limits).record();
     }
 
@@ -76,28 +60,16 @@ final class TimestepAvroReader {
         at("timestep");
         long timestep = readLong();
         List<Timestep.ObjectInput> objects = objects();
-        at("sumTarget");
-        double[] sumTarget = switch (unionIndex(3)) {
-            case 0 -> null;
-            case 1 -> new double[] {readDouble()};
-            default -> doubles(limits.maxSumTargets(), limits.maxSumTargets() + " values");
-        };
-        if (pos < end) {
-            throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
-                    (end - pos) + " trailing bytes after the Avro " + TYPE);
-        }
+        double[] sumTarget = sumTarget();
+        atEnd();
         return new Timestep(series, timestep, objects, sumTarget);
     }
 
     private List<Timestep.ObjectInput> objects() {
-        at("objects");
         List<Timestep.ObjectInput> objects = null;
-        for (long count = blockCount(MIN_OBJECT_BYTES); count > 0; count = blockCount(MIN_OBJECT_BYTES)) {
+        for (long count = objectBlock(0, MIN_OBJECT_BYTES); count > 0;
+                count = objectBlock(objects.size(), MIN_OBJECT_BYTES)) {
             int n = objects == null ? 0 : objects.size();
-            if (n + count > limits.maxObjects()) {
-                throw new InvalidRecordException(InvalidRecordException.TOO_MANY_OBJECTS, "objects",
-                        "more than max.objects=" + limits.maxObjects() + " objects");
-            }
             if (objects == null) {
                 objects = new ArrayList<>((int) Math.min(count, 1024));
             }
@@ -106,7 +78,6 @@ final class TimestepAvroReader {
                 objects.add(object());
             }
             object = -1;
-            at("objects");
         }
         return objects == null ? List.of() : objects;
     }
@@ -180,167 +151,5 @@ final class TimestepAvroReader {
             }
         }
         return n == out.length ? out : Arrays.copyOf(out, n);
-    }
-
-    private double[] doubles(int max, String limit) {
-        double[] out = NO_DOUBLES;
-        int n = 0;
-        for (long count = blockCount(Double.BYTES); count > 0; count = blockCount(Double.BYTES)) {
-            int size = grow(n, count, out.length, max, limit);
-            if (size != out.length) {
-                out = Arrays.copyOf(out, size);
-            }
-            for (long k = 0; k < count; k++) {
-                out[n++] = readDouble();
-            }
-        }
-        return n == out.length ? out : Arrays.copyOf(out, n);
-    }
-
-    /**
-     * The capacity for {@code n + count} items: the first block gets exactly its count (a writer
-     * usually sends one block), later ones double it, so that one-item blocks cost amortised O(1)
-     * copies instead of one copy each.
-     */
-    private int grow(int n, long count, int capacity, int max, String limit) {
-        long needed = n + count;
-        if (needed > max) {
-            throw error(InvalidRecordException.WRONG_FEATURE_COUNT, "more than " + limit);
-        }
-        if (needed <= capacity) {
-            return capacity;
-        }
-        // blockCount bounds count by the bytes left, so needed fits in an int.
-        return n == 0 ? (int) needed : (int) Math.min(max, Math.max(needed, 2L * capacity));
-    }
-
-    /**
-     * The item count of the next block (0 at the end of the array). A negative count is followed by
-     * the block's size in bytes, which is checked and otherwise ignored.
-     */
-    private long blockCount(int minItemBytes) {
-        long count = readLong();
-        if (count < 0) {
-            if (count == Long.MIN_VALUE) {
-                throw malformed("invalid block count");
-            }
-            count = -count;
-            long size = readLong();
-            if (size < 0 || size > end - pos) {
-                throw malformed("a block declares " + size + " bytes, but " + (end - pos) + " are left");
-            }
-        }
-        if (count > (end - pos) / minItemBytes) {
-            throw malformed("a block declares " + count + " items, but " + (end - pos) + " bytes are left");
-        }
-        return count;
-    }
-
-    // ---- scalars -----------------------------------------------------------------------------
-
-    private String id() {
-        long length = readLong();
-        if (length < 0 || length > end - pos) {
-            throw malformed("a string declares " + length + " bytes, but " + (end - pos) + " are left");
-        }
-        if (length > limits.maxIdBytes()) {
-            throw error(InvalidRecordException.TOO_LARGE, length + " bytes, longer than max.id.bytes="
-                    + limits.maxIdBytes());
-        }
-        int n = (int) length;
-        int bad = StrictUtf8.invalidAt(data, pos, n);
-        if (bad >= 0) {
-            throw error(InvalidRecordException.UNPARSABLE, "not well-formed UTF-8 at byte " + (bad - pos + 1)
-                    + " of the string");
-        }
-        String s = new String(data, pos, n, StandardCharsets.UTF_8);
-        pos += n;
-        return s;
-    }
-
-    private int unionIndex(int branches) {
-        int i = readInt();
-        if (i < 0 || i >= branches) {
-            throw malformed("union branch " + i + " does not exist");
-        }
-        return i;
-    }
-
-    /** A zig-zag varint of at most 10 bytes whose last byte has no bits beyond 64. */
-    private long readLong() {
-        long raw = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-            int b = next();
-            if (shift == 63 && b > 1) {
-                throw malformed("invalid long encoding");
-            }
-            raw |= (long) (b & 0x7F) << shift;
-            if (b < 0x80) {
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw malformed("invalid long encoding");
-    }
-
-    /** A zig-zag varint of at most 5 bytes whose last byte has no bits beyond 32 (Avro drops them). */
-    private int readInt() {
-        int raw = 0;
-        for (int shift = 0; shift < 35; shift += 7) {
-            int b = next();
-            if (shift == 28 && b > 0x0F) {
-                throw malformed("invalid int encoding");
-            }
-            raw |= (b & 0x7F) << shift;
-            if (b < 0x80) {
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw malformed("invalid int encoding");
-    }
-
-    private double readDouble() {
-        long lo = fixed32() & 0xFFFFFFFFL;
-        long hi = fixed32() & 0xFFFFFFFFL;
-        return Double.longBitsToDouble(hi << 32 | lo);
-    }
-
-    /** Four little-endian bytes. */
-    private int fixed32() {
-        if (end - pos < 4) {
-            throw truncated();
-        }
-        int v = (data[pos] & 0xFF) | (data[pos + 1] & 0xFF) << 8 | (data[pos + 2] & 0xFF) << 16
-                | (data[pos + 3] & 0xFF) << 24;
-        pos += 4;
-        return v;
-    }
-
-    private int next() {
-        if (pos >= end) {
-            throw truncated();
-        }
-        return data[pos++] & 0xFF;
-    }
-
-    // ---- errors ------------------------------------------------------------------------------
-
-    private void at(String name) {
-        field = name;
-    }
-
-    private String path() {
-        return object < 0 ? field : "objects[" + object + "]." + field;
-    }
-
-    private InvalidRecordException error(String reason, String detail) {
-        return new InvalidRecordException(reason, path(), detail);
-    }
-
-    private InvalidRecordException malformed(String detail) {
-        return error(InvalidRecordException.UNPARSABLE, "malformed Avro " + TYPE + ": " + detail);
-    }
-
-    private InvalidRecordException truncated() {
-        return malformed("the value ends inside this field");
     }
 }

@@ -3,8 +3,10 @@ package io.streamfit.schemas;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.serialization.Serde;
@@ -49,6 +51,7 @@ public final class TopicRegistry {
     private final Topic<String, SumPrediction> sumPredictions;
     private final Topic<String, AnomalyScore> anomalyScores;
     private final Topic<byte[], byte[]> deadLetters;
+    /** Null when the app takes no delayed labels. */
     private final Topic<String, byte[]> labels;
 
     /** Binds the configured names, with the labels topic's default name. */
@@ -60,13 +63,19 @@ public final class TopicRegistry {
     /**
      * Binds the configured names.
      *
+     * @param labels the delayed labels' topic; {@code null} or empty when the app takes no delayed labels
+     *               (then it reads, creates and needs no labels topic)
      * @throws IllegalArgumentException when a name is not a legal Kafka topic name or two names are equal
      */
     public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
             String deadLetters, String labels) {
-        List<String> names = List.of(check(features, "features"), check(objectPredictions, "objectPredictions"),
-                check(sumPredictions, "sumPredictions"), check(anomalyScores, "anomalyScores"),
-                check(deadLetters, "deadLetters"), check(labels, "labels"));
+        boolean noLabels = labels == null || labels.isEmpty();
+        List<String> names = new ArrayList<>(List.of(check(features, "features"),
+                check(objectPredictions, "objectPredictions"), check(sumPredictions, "sumPredictions"),
+                check(anomalyScores, "anomalyScores"), check(deadLetters, "deadLetters")));
+        if (!noLabels) {
+            names.add(check(labels, "labels"));
+        }
         Set<String> distinct = new HashSet<>();
         for (String name : names) {
             if (!distinct.add(name)) {
@@ -80,8 +89,9 @@ public final class TopicRegistry {
         this.sumPredictions = new Topic<>(sumPredictions, key, StreamfitSerdes.sumPrediction());
         this.anomalyScores = new Topic<>(anomalyScores, key, StreamfitSerdes.anomalyScore());
         this.deadLetters = new Topic<>(deadLetters, Serdes.ByteArray(), Serdes.ByteArray());
-        // Raw bytes: the processor decodes them ({@link LabelsJson}), so a bad label is dead-lettered intact.
-        this.labels = new Topic<>(labels, key, Serdes.ByteArray());
+        // Raw bytes: the processor decodes them (LabelsValue: JSON or Avro), so that a bad label is
+        // dead-lettered intact.
+        this.labels = noLabels ? null : new Topic<>(labels, key, Serdes.ByteArray());
     }
 
     /** The registry with the default names. */
@@ -115,17 +125,23 @@ public final class TopicRegistry {
     }
 
     /**
-     * Input: series id to the labels of one timestep ({@link LabelsJson}), joined with that
-     * timestep's features; co-partitioned with {@link #features()}.
+     * Input: series id to the labels of one timestep ({@link LabelsValue}: JSON or Avro), joined with that
+     * timestep's features; co-partitioned with {@link #features()}. Empty when the app takes no
+     * delayed labels ({@code topic.labels} empty).
      */
-    public Topic<String, byte[]> labels() {
-        return labels;
+    public Optional<Topic<String, byte[]>> labels() {
+        return Optional.ofNullable(labels);
     }
 
-    /** All six names: features, object predictions, sum predictions, anomaly scores, dead letters, labels. */
+    /**
+     * Every name: features, object predictions, sum predictions, anomaly scores, dead letters, and
+     * labels unless there is no labels topic.
+     */
     public List<String> names() {
-        return List.of(features.name(), objectPredictions.name(), sumPredictions.name(), anomalyScores.name(),
-                deadLetters.name(), labels.name());
+        List<String> names = new ArrayList<>(List.of(features.name(), objectPredictions.name(), sumPredictions.name(),
+                anomalyScores.name(), deadLetters.name()));
+        labels().ifPresent(t -> names.add(t.name()));
+        return List.copyOf(names);
     }
 
     @Override

@@ -23,8 +23,8 @@ class TopicRegistryTest {
         TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "lb");
 
         assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl", "lb");
-        assertThat(topics.labels().keySerde()).isInstanceOf(Serdes.StringSerde.class);
-        assertThat(topics.labels().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
+        assertThat(topics.labels().orElseThrow().keySerde()).isInstanceOf(Serdes.StringSerde.class);
+        assertThat(topics.labels().orElseThrow().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
         assertThat(topics.features().keySerde()).isInstanceOf(Serdes.StringSerde.class);
         assertThat(topics.features().valueSerde()).isSameAs(StreamfitSerdes.timestep());
         assertThat(topics.objectPredictions().valueSerde()).isSameAs(StreamfitSerdes.objectPrediction());
@@ -32,6 +32,17 @@ class TopicRegistryTest {
         assertThat(topics.anomalyScores().valueSerde()).isSameAs(StreamfitSerdes.anomalyScore());
         assertThat(topics.deadLetters().keySerde()).isInstanceOf(Serdes.ByteArraySerde.class);
         assertThat(topics.deadLetters().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
+    }
+
+    @Test
+    void anEmptyLabelsNameMeansNoLabelsTopic() {
+        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "");
+
+        assertThat(topics.labels()).isEmpty();
+        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl");
+        assertThat(new TopicRegistry("in", "op", "sp", "as", "dl", null).labels()).isEmpty();
+        assertThatThrownBy(() -> new TopicRegistry("in", "op", "sp", "as", "dl", "la bels"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("labels");
     }
 
     @Test

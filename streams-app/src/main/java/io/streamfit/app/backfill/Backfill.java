@@ -169,7 +169,8 @@ public final class Backfill {
         this.beforeCommit = beforeCommit;
         this.applicationId = config.applicationId();
         this.inputTopic = config.topics().features().name();
-        this.labelsTopic = config.topics().labels().name();
+        // Null with topic.labels empty: the app takes no delayed labels, and backfill reads none.
+        this.labelsTopic = config.topics().labels().map(io.streamfit.schemas.Topic::name).orElse(null);
         this.changelogTopic = changelogTopic(applicationId);
     }
 
@@ -198,11 +199,12 @@ public final class Backfill {
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                      BackfillClients.consumerProperties(common, false),
                      new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            GroupGuard group = GroupGuard.check(admin, applicationId, Set.of(inputTopic, labelsTopic));
+            GroupGuard group = GroupGuard.check(admin, applicationId,
+                    labelsTopic == null ? Set.of(inputTopic) : Set.of(inputTopic, labelsTopic));
             HistoryRange range = HistoryRange.find(consumer, inputTopic, labelsTopic, options.fromTimestampMs(),
                     config.bootstrapServers());
             boolean labelsMissing = range.labels().isEmpty();
-            if (labelsMissing) {
+            if (labelsMissing && labelsTopic != null) {
                 LOG.info("Labels topic {} does not exist: backfill trains on the features alone", labelsTopic);
             }
             int taskPartitions = config.globalScope() ? 1 : range.features().size();

@@ -46,7 +46,8 @@ record HistoryRange(List<TopicPartition> features, List<TopicPartition> labels, 
         if (features.isEmpty()) {
             throw new BackfillRefused("input topic " + featuresTopic + " does not exist on " + bootstrapServers);
         }
-        List<TopicPartition> labels = BackfillClients.partitionsOf(consumer, labelsTopic);
+        List<TopicPartition> labels = labelsTopic == null ? List.of()
+                : BackfillClients.partitionsOf(consumer, labelsTopic);
         if (!labels.isEmpty()) {
             String problem = TopicInitializer.coPartitionProblem(featuresTopic, features.size(), labelsTopic,
                     labels.size());

@@ -175,7 +175,10 @@ final class BackfillCommand implements Callable<Integer> {
 
     /** The labels line: what the labels of one epoch became, or why there were none. */
     private static String labels(StreamfitConfig cfg, Backfill.Result r) {
-        String topic = cfg.topics().labels().name();
+        String topic = cfg.topics().labels().map(io.streamfit.schemas.Topic::name).orElse(null);
+        if (topic == null) {
+            return "labels: none (topic.labels is empty); trained on the features alone\n";
+        }
         if (r.labelsMissing()) {
             return "labels: topic " + topic + " does not exist; trained on the features alone\n";
         }
@@ -197,7 +200,9 @@ final class BackfillCommand implements Callable<Integer> {
     /** The range's ends by topic (the features topic's first), each by partition. */
     private static Map<String, Map<Integer, Long>> offsetsByTopic(StreamfitConfig cfg, Backfill.Result r) {
         Map<String, Map<Integer, Long>> out = new java.util.LinkedHashMap<>();
-        for (String topic : List.of(cfg.topics().features().name(), cfg.topics().labels().name())) {
+        List<String> topics = new java.util.ArrayList<>(List.of(cfg.topics().features().name()));
+        cfg.topics().labels().ifPresent(l -> topics.add(l.name()));
+        for (String topic : topics) {
             r.endOffsets().forEach((tp, o) -> {
                 if (tp.topic().equals(topic)) {
                     out.computeIfAbsent(topic, t -> new java.util.TreeMap<>()).put(tp.partition(), o);

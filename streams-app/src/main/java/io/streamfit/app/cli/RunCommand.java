@@ -9,6 +9,7 @@ import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
+import io.streamfit.app.runtime.TopicInitializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -28,8 +29,8 @@ final class RunCommand implements Callable<Integer> {
         ShutdownSignal stop = new ShutdownSignal();
         try {
             app.start();
-        } catch (KafkaAccess.AuthenticationFailed e) {
-            // The message names the cluster and the user: configured values, which may hold a secret.
+        } catch (KafkaAccess.AuthenticationFailed | TopicInitializer.TopicsRefused e) {
+            // The message names the cluster and the user, or topics: configured values, which may hold a secret.
             System.err.println("streamfit cannot start: " + cfg.secretMask().mask(e.getMessage()));
             stop.closed();
             return 2;

@@ -177,8 +177,10 @@ final class StreamfitConfigDef {
                     "Input topic of delayed labels: the targets of a timestep, keyed by series, joined with "
                             + "that timestep's features (which may come before or after them). Co-partitioned with "
                             + "the features topic: streamfit creates it with the same partition count and refuses "
-                            + "to start when the two differ. The sequence kinds dead-letter labels "
-                            + "(label-unsupported).")
+                            + "to start when the two differ, or when it is missing and topics.create=false. The "
+                            + "sequence kinds dead-letter labels (label-unsupported). Empty: no delayed labels; the "
+                            + "app neither reads, creates nor needs a labels topic, has no labels-store, and "
+                            + "predicts features without targets only.")
             .define(LABELS_MAX_WAIT_TIMESTEPS, Type.LONG, 1000L, Range.atLeast(0), Importance.MEDIUM,
                     "How many timesteps of its series features without targets wait for their labels: once "
                             + "the series is further ahead they are dropped (counted as expired), and labels that "

@@ -13,7 +13,7 @@ import io.streamfit.app.state.LabelCodec;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Labels;
-import io.streamfit.schemas.LabelsJson;
+import io.streamfit.schemas.LabelsValue;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.LabelInput;
@@ -193,7 +193,7 @@ final class LabelJoin {
         Set<String> ids = new HashSet<>();
         boolean sum = false;
         for (LabelInput in : w.getLabels()) {
-            Labels l = LabelsJson.parse(LabelCodec.origin(in).value());
+            Labels l = LabelsValue.decode(LabelCodec.origin(in).value());
             l.objects().forEach(o -> ids.add(o.id()));
             sum |= l.sumTarget() != null;
         }
@@ -296,7 +296,7 @@ final class LabelJoin {
         List<Origin> origins = new ArrayList<>();
         for (LabelInput in : w.getLabels()) {
             Origin label = LabelCodec.origin(in);
-            Labels l = LabelsJson.parse(label.value());
+            Labels l = LabelsValue.decode(label.value());
             String unknown = l.objects().stream().map(Labels.ObjectLabel::id).filter(id -> !index.containsKey(id))
                     .findFirst().orElse(null);
             if (unknown != null) {
@@ -432,7 +432,7 @@ final class LabelJoin {
         for (LabelInput in : w.getLabels()) {
             Origin o = LabelCodec.origin(in);
             origins.add(o);
-            labels.add(LabelsJson.parse(o.value()));
+            labels.add(LabelsValue.decode(o.value()));
         }
         Timestep merged = merge(ts, labels);
         if (w.getStage() == LabelCodec.PENDING_LABEL) {

@@ -158,7 +158,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     /**
      * The delayed-labels join ({@link LabelJoin}).
      *
-     * @param topic            the labels topic: records from it are labels, all others features
+     * @param topic            the labels topic: records from it are labels, all others features; null
+     *                         when the app takes no delayed labels ({@code topic.labels} empty): then
+     *                         there is no join and no labels store, and features without targets are
+     *                         predicted only, as for the kinds that do not join labels
      * @param maxWaitTimesteps {@code labels.max.wait.timesteps} (>= 0)
      * @param maxWaitMs        {@code labels.max.wait.ms} (>= 0)
      */
@@ -166,6 +169,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         /** The defaults of the configuration. */
         public static final LabelSettings DEFAULT = new LabelSettings(io.streamfit.schemas.TopicRegistry.LABELS, 1000,
                 3_600_000L);
+
+        /** Whether there is a labels topic to join. */
+        public boolean enabled() {
+            return topic != null;
+        }
     }
 
     private final Settings settings;
@@ -246,8 +254,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         recovered = false;
         context.schedule(batcher.tick(), PunctuationType.WALL_CLOCK_TIME, now -> tick());
         labelJoin = null;
-        if (settings.kind().joinsLabels()) {
-            labelJoin = new LabelJoin(LabelJoin.Entries.of(context.getStateStore(Names.LABELS_STORE)), settings.labels().maxWaitTimesteps(),
+        if (settings.kind().joinsLabels() && settings.labels().enabled()) {
+            labelJoin = new LabelJoin(LabelJoin.Entries.of(context.getStateStore(Names.LABELS_STORE)),
+                    settings.labels().maxWaitTimesteps(),
                     settings.labels().maxWaitMs(), new LabelEvents());
             // Wall clock, so that the store lets go of entries while input pauses; what is matched
             // is decided by record time in logged state (LabelJoin), not by when this runs.
@@ -273,7 +282,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             processCommand(record, origin);
             return;
         }
-        if (origin.topic().equals(settings.labels().topic())) {
+        if (settings.labels().enabled() && origin.topic().equals(settings.labels().topic())) {
             processLabel(record, origin);
             saveLabelCounts();
             return;

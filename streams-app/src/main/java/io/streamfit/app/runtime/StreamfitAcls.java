@@ -59,7 +59,9 @@ public final class StreamfitAcls {
             boolean createTopics) {
         List<AclBinding> acls = new ArrayList<>();
         acls.add(allow(principal, ResourceType.TOPIC, topics.features().name(), PatternType.LITERAL, AclOperation.READ));
-        acls.add(allow(principal, ResourceType.TOPIC, topics.labels().name(), PatternType.LITERAL, AclOperation.READ));
+        // No labels topic (topic.labels empty): nothing to read there, so no ACL for it.
+        topics.labels().ifPresent(labels -> acls.add(allow(principal, ResourceType.TOPIC, labels.name(),
+                PatternType.LITERAL, AclOperation.READ)));
         for (String output : outputs(topics)) {
             acls.add(allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
         }

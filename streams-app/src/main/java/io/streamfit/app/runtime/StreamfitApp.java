@@ -85,7 +85,7 @@ public final class StreamfitApp implements AutoCloseable {
         KafkaAccess.checkLogin(admin, Duration.ofSeconds(30));
         Set<String> created = config.getBoolean(StreamfitConfig.TOPICS_CREATE)
                 ? TopicInitializer.createMissing(config, admin) : Set.of();
-        TopicInitializer.requireCoPartitioned(config, admin);
+        TopicInitializer.requireLabelsTopic(config, admin);
         TopicInitializer.readLimits(config, admin, limits, created);
         Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits, stores);
         // The exception handlers count their dead letters in the same meters as the processor.

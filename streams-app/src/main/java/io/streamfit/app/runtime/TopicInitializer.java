@@ -1,6 +1,7 @@
 package io.streamfit.app.runtime;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.names.Names;
+import io.streamfit.schemas.Topic;
 import io.streamfit.schemas.TopicRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -27,7 +29,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates streamfit's missing topics (inputs, outputs, dead letters, the global route), the labels
- * topic with the partition count of the features topic, each with a
+ * topic (unless {@code topic.labels} is empty) with the partition count of the features topic, each with a
  * {@code max.message.bytes} that fits streamfit's largest possible output
  * ({@link StreamfitConfig#outputMaxMessageBytes()}), and reads the limits of the topics it writes
  * to, so that the sinks can check every output against them ({@link OutputLimits}).
@@ -69,8 +71,9 @@ public final class TopicInitializer {
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             String features = topics.features().name();
-            String labels = topics.labels().name();
-            if (existing.contains(features) && (!existing.contains(labels) || !existing.contains(commands))) {
+            String labels = topics.labels().map(Topic::name).orElse(null);
+            if (existing.contains(features) && ((labels != null && !existing.contains(labels))
+                    || !existing.contains(commands))) {
                 // Co-partitioned: a series' labels and its model's commands must reach the task that holds its features.
                 int featurePartitions = partitions(admin, features);
                 wanted.replaceAll(t -> t.name().equals(labels) || t.name().equals(commands)
@@ -95,30 +98,79 @@ public final class TopicInitializer {
         }
     }
 
+    /** Why the service cannot start with the topics it finds; the message says what to do, in one line. */
+    public static final class TopicsRefused extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        TopicsRefused(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * Refuses to start when the labels topic and the features topic both exist with different
-     * partition counts: the join finds a series' labels only in the task of its features, so with
-     * other counts labels would silently never match. A missing topic is left to Kafka Streams,
-     * which refuses to start without its source topics.
+     * Refuses to start when the labels topic is missing (the service subscribes to it, and Kafka
+     * Streams would fail with its {@code MissingSourceTopicException} after starting) or when it and
+     * the features topic both exist with different partition counts: the join finds a series'
+     * labels only in the task of its features, so with other counts labels would silently never
+     * match. Nothing to check when {@code topic.labels} is empty. A missing features topic is left to
+     * Kafka Streams, which refuses to start without its source topics.
      *
-     * @throws IllegalStateException when the partition counts differ
+     * @throws TopicsRefused when the labels topic is missing or the partition counts differ
      */
-    public static void requireCoPartitioned(StreamfitConfig config, Map<String, Object> adminProps)
+    public static void requireLabelsTopic(StreamfitConfig config, Map<String, Object> adminProps)
             throws InterruptedException, ExecutionException, TimeoutException {
         TopicRegistry topics = config.topics();
+        if (topics.labels().isEmpty()) {
+            return;
+        }
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-            String features = topics.features().name();
-            String labels = topics.labels().name();
-            if (!existing.contains(features) || !existing.contains(labels)) {
-                return;
+            Map<String, Integer> partitions = new HashMap<>();
+            for (String t : List.of(topics.features().name(), topics.labels().get().name())) {
+                if (existing.contains(t)) {
+                    partitions.put(t, partitions(admin, t));
+                }
             }
-            String problem = coPartitionProblem(features, partitions(admin, features), labels,
-                    partitions(admin, labels));
+            String problem = labelsTopicProblem(topics, partitions);
             if (problem != null) {
-                throw new IllegalStateException(problem);
+                throw new TopicsRefused(problem);
             }
         }
+    }
+
+    /**
+     * Why the labels topic cannot serve, given the partition counts of the topics that exist, or
+     * null: none when there is no labels topic or it is co-partitioned with the features; a
+     * missing features topic is Kafka Streams' to report.
+     *
+     * @param partitions partition count by name, of those of the features and labels topics that exist
+     */
+    static String labelsTopicProblem(TopicRegistry topics, Map<String, Integer> partitions) {
+        if (topics.labels().isEmpty()) {
+            return null;
+        }
+        String features = topics.features().name();
+        String labels = topics.labels().get().name();
+        Integer featurePartitions = partitions.get(features);
+        if (!partitions.containsKey(labels)) {
+            return missingLabelsProblem(features, featurePartitions, labels);
+        }
+        return featurePartitions == null ? null
+                : coPartitionProblem(features, featurePartitions, labels, partitions.get(labels));
+    }
+
+    /**
+     * What to do when the labels topic does not exist (with {@code topics.create=false}, or created
+     * by no one): create it like the features topic, or configure no labels topic.
+     *
+     * @param featurePartitions the features topic's partition count, or null when it does not exist either
+     */
+    private static String missingLabelsProblem(String features, Integer featurePartitions, String labels) {
+        String count = featurePartitions != null ? featurePartitions + " partitions, as '" + features + "' has"
+                : "the partition count of '" + features + "'";
+        return "topic '" + labels + "' (topic.labels) does not exist: create it with " + count + " (labels are "
+                + "joined with the features of the same series in the same task), or set topic.labels= (empty) "
+                + "if this app takes no delayed labels.";
     }
 
     /** Why topics of {@code featurePartitions} and {@code labelPartitions} cannot be joined, or null. */

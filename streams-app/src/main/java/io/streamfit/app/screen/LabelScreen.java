@@ -8,7 +8,7 @@ import io.streamfit.app.kind.Supervision;
 import io.streamfit.schemas.FeatureVector;
 import io.streamfit.schemas.InvalidRecordException;
 import io.streamfit.schemas.Labels;
-import io.streamfit.schemas.LabelsJson;
+import io.streamfit.schemas.LabelsValue;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.TimestepLimits;
 
@@ -16,7 +16,7 @@ import io.streamfit.schemas.TimestepLimits;
  * The checks every record of the labels topic passes before it may join its features, as
  * {@link RecordScreen} does for the features: a value at all, at most {@code max.record.bytes},
  * a key (the series) of well-formed UTF-8 and at most {@code max.id.bytes}, decodable within the
- * limits ({@link LabelsJson}), a series, each object id at most once, and the kind's
+ * limits ({@link LabelsValue}: JSON or Avro), a series, each object id at most once, and the kind's
  * {@link Supervision} for each object's truth and the sum target. Whether the labels fit their
  * features (ids among the features' objects, not labelled before) is the join's to check.
  */
@@ -63,7 +63,7 @@ public final class LabelScreen {
         String keySeries = screenedKey.series();
         Labels labels;
         try {
-            labels = LabelsJson.parse(value, limits);
+            labels = LabelsValue.decode(value, limits);
         } catch (InvalidRecordException e) {
             return reject(e.reason(), e.getMessage());
         } catch (RuntimeException e) {

@@ -1,6 +1,8 @@
 package io.streamfit.app.topology;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -40,7 +42,7 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * features --&gt; learn --&gt; object-predictions
- * labels   -/
+ * labels   -/  (unless topic.labels is empty: then no labels source and no labels-store)
  * model-commands -/   \-&gt; model-events (versions kept, drift, rollbacks, resets, divergences)
  *                     \-&gt; sum-predictions
  *                     \-&gt; dead-letters
@@ -109,16 +111,22 @@ public final class StreamfitTopology {
                 topics.features().name());
         // Labels go where the features go (the learning processor tells them apart by origin topic);
         // co-partitioned with the features, so a series' labels reach the task of its features.
-        topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                topics.labels().name());
+        // With topic.labels empty there is no labels source: no subscription to a topic that may not exist.
+        String labelsTopic = topics.labels().map(Topic::name).orElse(null);
+        List<String> inputs = new ArrayList<>(List.of(Names.SOURCE));
+        if (labelsTopic != null) {
+            topology.addSource(Names.LABELS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                    labelsTopic);
+            inputs.add(Names.LABELS_SOURCE);
+        }
         // Commands go where their model's data goes: keyed by model key, co-partitioned with the features.
         topology.addSource(Names.COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS));
-        String[] learnParents = {Names.SOURCE, Names.LABELS_SOURCE, Names.COMMANDS_SOURCE};
+        inputs.add(Names.COMMANDS_SOURCE);
+        String[] learnParents = inputs.toArray(String[]::new);
         if (config.globalScope()) {
             String route = Names.globalRouteTopic(config.applicationId());
-            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, Names.SOURCE, Names.LABELS_SOURCE,
-                    Names.COMMANDS_SOURCE);
+            topology.addProcessor(Names.ROUTE_STAMP, OriginStampProcessor::new, learnParents);
             topology.addSink(Names.ROUTE_SINK, route, new ByteArraySerializer(),
                     Output.serializer(Output.RouteOut.class, byte[].class, new ByteArraySerializer(), limits),
                     Names.ROUTE_STAMP);
@@ -131,7 +139,7 @@ public final class StreamfitTopology {
                 new Divergence(config.divergenceLossRatio(), config.divergenceLossWindow(), config.divergenceLrFactor(),
                         config.divergenceLrMinScale()), config.getDouble(StreamfitConfig.MAX_ABS_FEATURE),
                 config.modelIdleTtlMs(), config.getInt(StreamfitConfig.MODEL_IDLE_SCAN_KEYS),
-                new LearnProcessor.LabelSettings(topics.labels().name(),
+                new LearnProcessor.LabelSettings(labelsTopic,
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_TIMESTEPS),
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)),
                 new LearnProcessor.LifecycleSettings(config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS),
@@ -157,8 +165,9 @@ public final class StreamfitTopology {
         if (config.globalScope()) {
             topology.addStateStore(seriesStore(), Names.LEARN);
         }
-        // The kinds that do not join labels dead-letter them without a store.
-        if (kind.joinsLabels()) {
+        // The kinds that do not join labels dead-letter them without a store; without a labels
+        // topic nothing joins, so nothing waits.
+        if (kind.joinsLabels() && labelsTopic != null) {
             topology.addStateStore(labelsStore(), Names.LEARN);
         }
 

@@ -25,6 +25,9 @@ import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.testing.InJvmKafka;
 import io.streamfit.app.testing.Slow;
 import io.streamfit.app.testing.TestConfigs;
+import io.streamfit.schemas.Labels;
+import io.streamfit.schemas.LabelsAvro;
+import io.streamfit.schemas.LabelsJson;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -47,7 +50,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The exactly-once promise under crashes: the app runs in a child JVM over a fixed stream (20,000
  * timesteps of 8 series; and 12,000 of 400 series with room for about a dozen models in memory,
- * so models leave memory and come back from their checkpoints all the time) and is killed with
+ * so models leave memory and come back from their checkpoints all the time; and 6,000 timesteps of
+ * 8 series whose features carry no targets, the targets coming on the labels topic between 3
+ * timesteps early and 20 late, so that the labels store, the models and the offsets of both inputs
+ * must commit together) and is killed with
  * SIGKILL three times (at a random moment, right after a model checkpoint, and with its local
  * state wiped before the restart), restarted each time, and let finish. Its committed outputs and final models must equal those of an uninterrupted run on
  * the same stream: one prediction per (series, timestep, object), the same model versions, the
@@ -62,9 +68,14 @@ class CrashEquivalenceIT {
      * enough makes models leave memory between batches all the time, so the crashed run restores
      * them in other orders than the reference did.
      */
-    record Variant(String name, int series, int timesteps, long cacheBytes) {
+    record Variant(String name, int series, int timesteps, long cacheBytes, boolean delayedLabels) {
         String input() {
             return "eq-" + name + "-features";
+        }
+
+        /** The labels topic of a variant with delayed labels. */
+        String labels() {
+            return "eq-" + name + "-labels";
         }
 
         String app(String run) {
@@ -73,14 +84,37 @@ class CrashEquivalenceIT {
 
         @Override
         public String toString() {
-            return name + ": " + series + " series, " + timesteps + " timesteps, models.cache.max.bytes " + cacheBytes;
+            return name + ": " + series + " series, " + timesteps + " timesteps, models.cache.max.bytes " + cacheBytes
+                    + (delayedLabels ? ", targets on the labels topic" : "");
         }
     }
 
     /** Eight series in memory throughout; 400 series with room for about a dozen models in memory. */
     static List<Variant> variants() {
-        return List.of(new Variant("few", 8, 20_000, 256L << 20), new Variant("many", 400, 12_000, 160_000));
+        return List.of(new Variant("few", 8, 20_000, 256L << 20, false),
+                new Variant("many", 400, 12_000, 160_000, false));
     }
+
+    /**
+     * Every timestep's targets come as one record on the labels topic (every third in Avro), none
+     * with the features: 5 to 20 timesteps of its series late, or (about one in seven) 1 to 3
+     * early, so that features wait for labels and labels for features. See
+     * {@link #writeWithDelayedLabels} for why late means at least 5.
+     */
+    static final Variant LABELS = new Variant("labels", 8, 6_000, 256L << 20, true);
+
+    private static List<Variant> allVariants() {
+        List<Variant> all = new ArrayList<>(variants());
+        all.add(LABELS);
+        return all;
+    }
+
+    /**
+     * Record time of the first features record of a stream with delayed labels (now: the broker
+     * deletes records older than its retention, 7 days), and the time between records.
+     */
+    private static final long T0 = System.currentTimeMillis();
+    private static final long STEP_MS = 10;
 
     private static final int M = 8;
     /** A divisor of the timesteps per series, so that every micro-batch fills and none waits on the clock. */
@@ -96,18 +130,31 @@ class CrashEquivalenceIT {
     @RegisterExtension
     static final InJvmKafka broker = new InJvmKafka();
     private static final Map<String, List<Timestep>> streams = new HashMap<>();
+    /** Per variant with delayed labels: each timestep's label delay in timesteps of its series (negative: early). */
+    private static final Map<String, int[]> labelDelays = new HashMap<>();
 
     @BeforeAll
     static void writeTheStreams() throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
-            admin.createTopics(variants().stream().map(v -> new NewTopic(v.input(), 4, (short) 1)).toList()).all().get();
+            List<NewTopic> topics = new ArrayList<>();
+            for (Variant v : allVariants()) {
+                topics.add(new NewTopic(v.input(), 4, (short) 1));
+                if (v.delayedLabels()) {
+                    topics.add(new NewTopic(v.labels(), 4, (short) 1));
+                }
+            }
+            admin.createTopics(topics).all().get();
         }
         var json = StreamfitSerdes.timestep().serializer();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("max.in.flight.requests.per.connection", 1, "bootstrap.servers",
                 broker.bootstrapServers(), "acks", "all", "linger.ms", 20), new StringSerializer(),
                 new ByteArraySerializer())) {
-            for (Variant v : variants()) {
+            for (Variant v : allVariants()) {
                 SyntheticStream synthetic = new SyntheticStream(v.series(), M, 0.2, 21, 1);
+                if (v.delayedLabels()) {
+                    streams.put(v.name(), writeWithDelayedLabels(producer, v, synthetic));
+                    continue;
+                }
                 List<Timestep> stream = new ArrayList<>();
                 for (int i = 0; i < v.timesteps(); i++) {
                     Timestep ts = synthetic.next();
@@ -119,8 +166,113 @@ class CrashEquivalenceIT {
         }
     }
 
+    /**
+     * Writes {@code v}'s stream with its targets on the labels topic (see {@link #LABELS}), each
+     * record stamped with its place in the stream, so that Kafka Streams takes features and labels
+     * in the same order in every run.
+     *
+     * @return the stream with its targets (what the labels carry)
+     */
+    private static List<Timestep> writeWithDelayedLabels(KafkaProducer<String, byte[]> producer, Variant v,
+            SyntheticStream synthetic) throws Exception {
+        var json = StreamfitSerdes.timestep().serializer();
+        int series = v.series();
+        // A late label is a micro-batch item of its own (its features were one before, predicted
+        // only); an early one makes its features' item trainable. Late by 5 or more, a label comes
+        // after its features' micro-batch ran, so each series' items are exactly its features
+        // records and its late labels; with the early ones per series a multiple of BATCH, they
+        // fill every micro-batch and none is left waiting at the end.
+        Random random = new Random(31L);
+        int[] delay = new int[v.timesteps()];
+        int[] early = new int[series];
+        for (int g = 0; g < delay.length; g++) {
+            boolean soon = g / series >= 3 && random.nextInt(7) == 0;
+            delay[g] = soon ? -(1 + random.nextInt(3)) : 5 + random.nextInt(16);
+            early[g % series] += soon ? 1 : 0;
+        }
+        for (int s = 0; s < series; s++) {
+            for (int g = 3 * series + s; early[s] % BATCH != 0; g += series) {
+                if (delay[g] > 0) {
+                    delay[g] = -1;
+                    early[s]++;
+                }
+            }
+        }
+        labelDelays.put(v.name(), delay);
+        List<Timestep> stream = new ArrayList<>();
+        List<ProducerRecord<String, byte[]>> labels = new ArrayList<>();
+        for (int g = 0; g < v.timesteps(); g++) {
+            Timestep ts = synthetic.next();
+            stream.add(ts);
+            List<Timestep.ObjectInput> bare = new ArrayList<>();
+            List<Labels.ObjectLabel> truth = new ArrayList<>();
+            for (Timestep.ObjectInput o : ts.objects()) {
+                bare.add(new Timestep.ObjectInput(o.id(), o.features(), null, null));
+                truth.add(new Labels.ObjectLabel(o.id(), o.target(), null));
+            }
+            long at = featuresAt(g);
+            producer.send(new ProducerRecord<>(v.input(), null, at, ts.series(),
+                    json.serialize(v.input(), new Timestep(ts.series(), ts.timestep(), bare, null))));
+            Labels l = new Labels(ts.series(), ts.timestep(), truth, null);
+            labels.add(new ProducerRecord<>(v.labels(), null, labelAt(g, delay[g], series), ts.series(),
+                    g % 3 == 0 ? LabelsAvro.toBytes(l) : LabelsJson.toBytes(l)));
+        }
+        // In record-time order on each partition, as a labelling system would send them.
+        labels.sort(java.util.Comparator.comparingLong(ProducerRecord::timestamp));
+        for (ProducerRecord<String, byte[]> r : labels) {
+            producer.send(r);
+        }
+        producer.flush();
+        return stream;
+    }
+
+    /** Record time of the features of the {@code g}-th timestep of the stream. */
+    private static long featuresAt(int g) {
+        return T0 + g * STEP_MS;
+    }
+
+    /** Record time of its label: its series' features {@code delay} timesteps later (or earlier), and half a step. */
+    private static long labelAt(int g, int delay, int series) {
+        return featuresAt(g) + (long) delay * series * STEP_MS + STEP_MS / 2;
+    }
+
+    /**
+     * The updates the model of the {@code s}-th series makes: its items in record time (Kafka
+     * Streams takes both inputs of a task in timestamp order), in micro-batches of BATCH, each
+     * batch with at least one item to learn from one update.
+     */
+    private static long expectedUpdates(Variant v, int s) {
+        if (!v.delayedLabels()) {
+            return v.timesteps() / v.series() / BATCH;
+        }
+        int[] delay = labelDelays.get(v.name());
+        // Time, and 1 for an item to learn from. Two labels of a series may share a time: both learn.
+        List<long[]> items = new ArrayList<>();
+        for (int g = s; g < delay.length; g += v.series()) {
+            items.add(new long[] {featuresAt(g), delay[g] < 0 ? 1 : 0});
+            if (delay[g] > 0) {
+                items.add(new long[] {labelAt(g, delay[g], v.series()), 1});
+            }
+        }
+        items.sort(java.util.Comparator.comparingLong(item -> item[0]));
+        assertThat(items.size() % BATCH).as("items of series %d fill whole micro-batches", s).isZero();
+        List<Boolean> inOrder = items.stream().map(item -> item[1] == 1).toList();
+        long updates = 0;
+        for (int i = 0; i < inOrder.size(); i += BATCH) {
+            updates += inOrder.subList(i, i + BATCH).contains(true) ? 1 : 0;
+        }
+        return updates;
+    }
+
     private static TestConfigs.Builder config(Variant v, String app) {
-        return TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app).partitions(4)
+        TestConfigs.Builder b = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app).partitions(4);
+        if (v.delayedLabels()) {
+            b.with("topic.labels", v.labels())
+                    // Both inputs are there before the app starts: Streams takes them in timestamp order,
+                    // waiting for a partition it has not fetched yet rather than running ahead of it.
+                    .with("max.task.idle.ms", 2_000);
+        }
+        return b
                 .with("topic.features", v.input())
                 .with("models.cache.max.bytes", v.cacheBytes())
                 .with("topic.object.predictions", app + "-objects")
@@ -141,6 +293,21 @@ class CrashEquivalenceIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void aRunKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun(Variant v) throws Exception {
+        killThreeTimesAndCompare(v);
+    }
+
+    /**
+     * Delayed labels: besides all the above, every model learned from exactly the label records
+     * of its series, each once: its matched count is the number of label records its series sent,
+     * none was unmatched, duplicate or left waiting, and its update count is exactly the number of
+     * its micro-batches with a label to learn from ({@link #expectedUpdates}), in both runs.
+     */
+    @org.junit.jupiter.api.Test
+    void aRunWithDelayedLabelsKilledThreeTimesTrainsEachLabelOnceAndEndsAsAnUninterruptedRun() throws Exception {
+        killThreeTimesAndCompare(LABELS);
+    }
+
+    private void killThreeTimesAndCompare(Variant v) throws Exception {
         final int SERIES = v.series();
         final int TIMESTEPS = v.timesteps();
         List<Timestep> stream = streams.get(v.name());
@@ -154,7 +321,8 @@ class CrashEquivalenceIT {
         try (StreamfitApp reference = new StreamfitApp(refConfig, refMetrics)) {
             reference.start();
             await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> refMetrics.recordsTotal() >= TIMESTEPS);
+                    .until(() -> refMetrics.recordsTotal() >= TIMESTEPS
+                            && (!v.delayedLabels() || refMetrics.labelsTotal(StreamfitMetrics.LABEL_MATCHED) >= TIMESTEPS));
         }
         phase(t0, "uninterrupted reference run done");
 
@@ -203,6 +371,7 @@ class CrashEquivalenceIT {
             ChildApp last = child;
             await().atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> Topics.readCommitted(broker.bootstrapServers(), crashApp + "-sums").size() >= TIMESTEPS
+                            && (!v.delayedLabels() || matched(checkpoints(crashApp)) >= TIMESTEPS)
                             || !last.alive());
             assertThat(child.alive()).as("child alive; log %s", log).isTrue();
             phase(t0, "crashed run complete");
@@ -248,7 +417,8 @@ class CrashEquivalenceIT {
         for (String key : refModels.keySet()) {
             ModelCheckpoint c = crashModels.get(key);
             ModelCheckpoint r = refModels.get(key);
-            assertThat(r.getModelVersion()).isEqualTo(TIMESTEPS / SERIES / BATCH);
+            int s = stream.subList(0, SERIES).stream().map(Timestep::series).toList().indexOf(key);
+            assertThat(r.getModelVersion()).as("updates of %s", key).isEqualTo(expectedUpdates(v, s));
             assertThat(c.getModelVersion()).as("version of %s", key).isEqualTo(r.getModelVersion());
             assertThat(c.getRecords()).isEqualTo(r.getRecords());
             Map<String, float[]> cw = CheckpointWeights.read(bytes(c.getModelState()));
@@ -262,6 +432,18 @@ class CrashEquivalenceIT {
                     assertThat(Math.abs(a[i] - b[i])).as("%s %s[%d]", key, var, i).isLessThanOrEqualTo(1e-5f);
                 }
             }
+        }
+        if (v.delayedLabels()) {
+            for (String key : refModels.keySet()) {
+                Map<String, Double> c = crashModels.get(key).getMetrics();
+                assertThat(c.get("labels.matched")).as("label records matched by %s", key)
+                        .isEqualTo((double) (TIMESTEPS / SERIES))
+                        .isEqualTo(refModels.get(key).getMetrics().get("labels.matched"));
+                for (String none : List.of("labels.unmatched", "labels.duplicate", "labels.expired", "labels.waiting")) {
+                    assertThat(c.get(none)).as("%s of %s", none, key).isZero();
+                }
+            }
+            assertThat(Topics.readCommitted(broker.bootstrapServers(), crashApp + "-dead-letters")).isEmpty();
         }
         // No batch is left half done.
         assertThat(Topics.latestByKey(Topics.readCommitted(broker.bootstrapServers(),
@@ -389,6 +571,12 @@ class CrashEquivalenceIT {
             assertThat(out.put(key, p)).as("duplicate sum prediction for %s in %s", key, topic).isNull();
         }
         return out;
+    }
+
+    /** Label records matched by all the models. */
+    private static long matched(Map<String, ModelCheckpoint> models) {
+        return models.values().stream().mapToLong(m -> m.getMetrics().getOrDefault("labels.matched", 0.0).longValue())
+                .sum();
     }
 
     private static Map<String, ModelCheckpoint> checkpoints(String app) {

@@ -47,6 +47,19 @@ class DocumentedAclsTest {
                 .allSatisfy(b -> assertThat(b.pattern().name()).isEqualTo("streamfit-"));
     }
 
+    @Test
+    void withoutALabelsTopicNoAclNamesOne() {
+        TopicRegistry none = new TopicRegistry("features", "object-predictions", "sum-predictions", "anomaly-scores",
+                "dead-letters", "");
+        List<AclBinding> with = StreamfitAcls.forApp("User:streamfit", "streamfit", TopicRegistry.defaults(), true);
+        List<AclBinding> without = StreamfitAcls.forApp("User:streamfit", "streamfit", none, true);
+
+        assertThat(with).filteredOn(b -> b.pattern().name().equals("labels"))
+                .extracting(b -> b.entry().operation()).containsExactlyInAnyOrder(AclOperation.READ, AclOperation.CREATE);
+        assertThat(without).noneMatch(b -> b.pattern().name().equals("labels"));
+        assertThat(without).hasSize(with.size() - 2);
+    }
+
     /** The lines of the first {@code sh} block after the heading "### Minimal ACLs". */
     private static List<String> commands() throws IOException {
         Path root = Path.of("").toAbsolutePath();

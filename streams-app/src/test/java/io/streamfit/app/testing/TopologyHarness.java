@@ -79,8 +79,9 @@ public final class TopologyHarness implements AutoCloseable {
         this.sums = output(topics.sumPredictions());
         this.scores = output(topics.anomalyScores());
         this.deadLetters = output(topics.deadLetters());
-        this.labels = driver.createInputTopic(topics.labels().name(), new ByteArraySerializer(),
-                new ByteArraySerializer());
+        // No labels topic with topic.labels empty: then labels() is null.
+        this.labels = topics.labels().map(t -> driver.createInputTopic(t.name(), new ByteArraySerializer(),
+                new ByteArraySerializer())).orElse(null);
     }
 
     /**
@@ -144,7 +145,7 @@ public final class TopologyHarness implements AutoCloseable {
         return input;
     }
 
-    /** The labels topic as raw key and value bytes. */
+    /** The labels topic as raw key and value bytes; null when {@code topic.labels} is empty. */
     public TestInputTopic<byte[], byte[]> labels() {
         return labels;
     }

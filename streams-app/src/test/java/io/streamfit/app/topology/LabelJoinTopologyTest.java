@@ -206,6 +206,101 @@ class LabelJoinTopologyTest {
         }
     }
 
+    /**
+     * One run of late, early and partial labels, each in {@code encode}'s encoding: what the model
+     * then predicts for timestep 5, with the model version that predicted it.
+     */
+    private List<ObjectPrediction> labelledRun(String name, java.util.function.Function<Labels, byte[]> encode) {
+        try (TopologyHarness h = TopologyHarness.start(regressor(name).toMap())) {
+            for (int t = 0; t < 4; t++) {
+                h.send(S, features(S, t, false), T0 + t);
+            }
+            h.sendLabels(S, encode.apply(labels(S, 0, 0, 1)), T0 + 10);   // late
+            h.sendLabels(S, encode.apply(labels(S, 1, 1)), T0 + 11);      // late, partial
+            h.sendLabels(S, encode.apply(labels(S, 1, 0)), T0 + 12);      // the rest of it
+            h.sendLabels(S, encode.apply(labels(S, 4, 0, 1)), T0 + 13);   // early: waits in the store
+            h.send(S, features(S, 4, false), T0 + 14);
+            h.send(S, features(S, 5, false), T0 + 15);
+            assertThat(h.deadLetters().isEmpty()).isTrue();
+            assertThat(labelsTotal(h, StreamfitMetrics.LABEL_MATCHED)).isEqualTo(4);
+            List<ObjectPrediction> out = h.objects().readValuesToList();
+            return out.subList(out.size() - 2, out.size());
+        }
+    }
+
+    @Test
+    void avroLabelsTrainExactlyAsTheSameLabelsInJson() {
+        List<ObjectPrediction> json = labelledRun("json", io.streamfit.schemas.LabelsJson::toBytes);
+        List<ObjectPrediction> avro = labelledRun("avro", io.streamfit.schemas.LabelsAvro::toBytes);
+
+        // Four updates: timestep 0, timestep 1 twice (one object each), timestep 4 on its arrival.
+        assertThat(avro).extracting(ObjectPrediction::getModelVersion).containsExactly(4L, 4L);
+        assertThat(avro).extracting(ObjectPrediction::getPrediction)
+                .containsExactlyElementsOf(json.stream().map(ObjectPrediction::getPrediction).toList());
+    }
+
+    @Test
+    void avroLabelsAreScreenedAsJsonLabelsAndBadBytesAreDeadLetteredIntact() {
+        try (TopologyHarness h = TopologyHarness.start(regressor("avro-bad").toMap())) {
+            h.send(S, features(S, 0, false), T0);
+            byte[] whole = io.streamfit.schemas.LabelsAvro.toBytes(labels(S, 0, 0));
+            byte[] truncated = Arrays.copyOf(whole, whole.length - 4);
+            byte[] garbage = {(byte) 0xC3, 0x01, 7, 7, 7};
+            byte[] otherSchema = whole.clone();
+            otherSchema[5] ^= 0x10;
+            byte[] nothing = io.streamfit.schemas.LabelsAvro.toBytes(new Labels(S, 0, List.of(), null));
+            byte[] nonFinite = io.streamfit.schemas.LabelsAvro.toBytes(new Labels(S, 0,
+                    List.of(new Labels.ObjectLabel("o1", Double.NaN, null)), null));
+            for (byte[] bad : List.of(truncated, garbage, otherSchema, nothing, nonFinite)) {
+                h.sendLabels(S, bad, T0 + 1);
+            }
+            h.sendLabels(S, whole, T0 + 2);
+            h.sendLabels(S, whole, T0 + 3);
+
+            List<TestRecord<byte[], byte[]>> dead = h.deadLetters().readRecordsToList();
+            assertThat(dead).extracting(r -> header(r, "error.reason")).containsExactly("unparsable", "unparsable",
+                    "unknown-schema", "missing-field", "non-finite", "label-duplicate");
+            assertThat(dead).extracting(r -> header(r, "error.topic")).containsOnly("labels");
+            assertThat(dead).extracting(TestRecord::value)
+                    .containsExactly(truncated, garbage, otherSchema, nothing, nonFinite, whole);
+            assertThat(checkpoint(h, S).getModelVersion()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void withAnEmptyTopicLabelsThereIsNoLabelsSourceNorStoreAndTargetsTrainAtOnce() {
+        TestConfigs.Builder none = regressor("no-labels").with("topic.labels", "");
+        for (String scope : List.of("series", "global")) {
+            org.apache.kafka.streams.TopologyDescription d = io.streamfit.app.topology.StreamfitTopology.build(
+                    none.with("model.scope", scope).toConfig(),
+                    new StreamfitMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())).describe();
+            List<org.apache.kafka.streams.TopologyDescription.Node> nodes = d.subtopologies().stream()
+                    .flatMap(sub -> sub.nodes().stream()).toList();
+            assertThat(nodes).as(scope).extracting(org.apache.kafka.streams.TopologyDescription.Node::name)
+                    .contains(Names.SOURCE, Names.LEARN).doesNotContain(Names.LABELS_SOURCE);
+            assertThat(nodes).as(scope).filteredOn(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
+                    .flatExtracting(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet())
+                    .doesNotContain("labels");
+            assertThat(nodes).as(scope).filteredOn(n -> n.name().equals(Names.LEARN))
+                    .flatExtracting(n -> ((org.apache.kafka.streams.TopologyDescription.Processor) n).stores())
+                    .contains(Names.MODEL_STORE).doesNotContain(Names.LABELS_STORE);
+        }
+
+        try (TopologyHarness h = TopologyHarness.start(none.with("model.scope", "series").toMap())) {
+            assertThat(h.labels()).isNull();
+            h.send(S, features(S, 0, true), T0);
+            h.send(S, features(S, 1, false), T0 + 1);
+            h.send(S, features(S, 2, true), T0 + 2);
+
+            // Targets train at once; features without targets are predicted only, and nothing waits.
+            assertThat(h.objects().readValuesToList()).extracting(ObjectPrediction::getModelVersion)
+                    .containsExactly(0L, 0L, 1L, 1L, 1L, 1L);
+            assertThat(checkpoint(h, S).getModelVersion()).isEqualTo(2);
+            assertThat(h.deadLetters().isEmpty()).isTrue();
+            assertThat(labelsTotal(h, StreamfitMetrics.LABEL_MATCHED)).isZero();
+        }
+    }
+
     @Test
     void labelsWhoseFeaturesWereDeadLetteredOrCameWithTargetsAreUnmatchedWithTheirOriginalBytes() {
         try (TopologyHarness h = TopologyHarness.start(regressor("unmatched").toMap())) {
