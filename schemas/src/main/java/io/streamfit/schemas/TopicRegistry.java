@@ -1,6 +1,7 @@
 package io.streamfit.schemas;
 
 import io.streamfit.schemas.avro.AnomalyScore;
+import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import java.util.ArrayList;
@@ -31,6 +32,10 @@ public final class TopicRegistry {
     public static final String SUM_PREDICTIONS = "sum-predictions";
     /** Default name of the anomaly score topic. */
     public static final String ANOMALY_SCORES = "anomaly-scores";
+    /** Default name of the model commands' input topic. */
+    public static final String MODEL_COMMANDS = "model-commands";
+    /** Default name of the model lifecycle events' topic. */
+    public static final String MODEL_EVENTS = "model-events";
     /** Default name of the dead-letter topic. */
     public static final String DEAD_LETTERS = "dead-letters";
 
@@ -53,6 +58,8 @@ public final class TopicRegistry {
     private final Topic<byte[], byte[]> deadLetters;
     /** Null when the app takes no delayed labels. */
     private final Topic<String, byte[]> labels;
+    private final Topic<String, byte[]> modelCommands;
+    private final Topic<String, ModelEvent> modelEvents;
 
     /** Binds the configured names, with the labels topic's default name. */
     public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
@@ -69,6 +76,20 @@ public final class TopicRegistry {
      */
     public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
             String deadLetters, String labels) {
+        this(features, objectPredictions, sumPredictions, anomalyScores, deadLetters, labels, MODEL_COMMANDS,
+                MODEL_EVENTS);
+    }
+
+    /**
+     * Binds the configured names, the model lifecycle's two topics too.
+     *
+     * @param labels        the delayed labels' topic; {@code null} or empty when the app takes no delayed labels
+     * @param modelCommands the model commands' input topic
+     * @param modelEvents   the model lifecycle events' output topic
+     * @throws IllegalArgumentException when a name is not a legal Kafka topic name or two names are equal
+     */
+    public TopicRegistry(String features, String objectPredictions, String sumPredictions, String anomalyScores,
+            String deadLetters, String labels, String modelCommands, String modelEvents) {
         boolean noLabels = labels == null || labels.isEmpty();
         List<String> names = new ArrayList<>(List.of(check(features, "features"),
                 check(objectPredictions, "objectPredictions"), check(sumPredictions, "sumPredictions"),
@@ -76,6 +97,8 @@ public final class TopicRegistry {
         if (!noLabels) {
             names.add(check(labels, "labels"));
         }
+        names.add(check(modelCommands, "modelCommands"));
+        names.add(check(modelEvents, "modelEvents"));
         Set<String> distinct = new HashSet<>();
         for (String name : names) {
             if (!distinct.add(name)) {
@@ -92,6 +115,9 @@ public final class TopicRegistry {
         // Raw bytes: the processor decodes them (LabelsValue: JSON or Avro), so that a bad label is
         // dead-lettered intact.
         this.labels = noLabels ? null : new Topic<>(labels, key, Serdes.ByteArray());
+        // Raw bytes, like the labels: the processor decodes them (ModelCommand), so a bad command is dead-lettered intact.
+        this.modelCommands = new Topic<>(modelCommands, key, Serdes.ByteArray());
+        this.modelEvents = new Topic<>(modelEvents, key, StreamfitSerdes.modelEvent());
     }
 
     /** The registry with the default names. */
@@ -134,13 +160,28 @@ public final class TopicRegistry {
     }
 
     /**
-     * Every name: features, object predictions, sum predictions, anomaly scores, dead letters, and
-     * labels unless there is no labels topic.
+     * Input: model key to a model command ({@link ModelCommand}); co-partitioned with
+     * {@link #features()}, so that a series model's commands reach the task of its data.
+     */
+    public Topic<String, byte[]> modelCommands() {
+        return modelCommands;
+    }
+
+    /** Output: model key to one lifecycle change (rolled-back, reset, promoted, drift, diverged). */
+    public Topic<String, ModelEvent> modelEvents() {
+        return modelEvents;
+    }
+
+    /**
+     * Every name: features, object predictions, sum predictions, anomaly scores, dead letters,
+     * labels unless there is no labels topic, model commands and model events.
      */
     public List<String> names() {
         List<String> names = new ArrayList<>(List.of(features.name(), objectPredictions.name(), sumPredictions.name(),
                 anomalyScores.name(), deadLetters.name()));
         labels().ifPresent(t -> names.add(t.name()));
+        names.add(modelCommands.name());
+        names.add(modelEvents.name());
         return List.copyOf(names);
     }
 

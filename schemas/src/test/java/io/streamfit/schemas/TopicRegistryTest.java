@@ -13,16 +13,18 @@ class TopicRegistryTest {
         TopicRegistry topics = TopicRegistry.defaults();
 
         assertThat(topics.names()).containsExactly("features", "object-predictions", "sum-predictions",
-                "anomaly-scores", "dead-letters", "labels");
+                "anomaly-scores", "dead-letters", "labels", "model-commands", "model-events");
         assertThat(topics.features().name()).isEqualTo(TopicRegistry.FEATURES);
         assertThat(topics.deadLetters().name()).isEqualTo(TopicRegistry.DEAD_LETTERS);
     }
 
     @Test
     void bindsEachTopicToItsSerdes() {
-        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "lb");
+        TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "lb", "mc", "me");
 
-        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl", "lb");
+        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl", "lb", "mc", "me");
+        assertThat(topics.modelCommands().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
+        assertThat(topics.modelEvents().valueSerde()).isSameAs(StreamfitSerdes.modelEvent());
         assertThat(topics.labels().orElseThrow().keySerde()).isInstanceOf(Serdes.StringSerde.class);
         assertThat(topics.labels().orElseThrow().valueSerde()).isInstanceOf(Serdes.ByteArraySerde.class);
         assertThat(topics.features().keySerde()).isInstanceOf(Serdes.StringSerde.class);
@@ -39,7 +41,7 @@ class TopicRegistryTest {
         TopicRegistry topics = new TopicRegistry("in", "op", "sp", "as", "dl", "");
 
         assertThat(topics.labels()).isEmpty();
-        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl");
+        assertThat(topics.names()).containsExactly("in", "op", "sp", "as", "dl", "model-commands", "model-events");
         assertThat(new TopicRegistry("in", "op", "sp", "as", "dl", null).labels()).isEmpty();
         assertThatThrownBy(() -> new TopicRegistry("in", "op", "sp", "as", "dl", "la bels"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("labels");

@@ -364,7 +364,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public TopicRegistry topics() {
         return new TopicRegistry(getString(TOPIC_FEATURES), getString(TOPIC_OBJECT_PREDICTIONS),
                 getString(TOPIC_SUM_PREDICTIONS), getString(TOPIC_ANOMALY_SCORES), getString(TOPIC_DEAD_LETTERS),
-                getString(TOPIC_LABELS));
+                getString(TOPIC_LABELS), getString(TOPIC_MODEL_COMMANDS), getString(TOPIC_MODEL_EVENTS));
     }
 
 

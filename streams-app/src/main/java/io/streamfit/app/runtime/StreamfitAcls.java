@@ -62,6 +62,9 @@ public final class StreamfitAcls {
         // No labels topic (topic.labels empty): nothing to read there, so no ACL for it.
         topics.labels().ifPresent(labels -> acls.add(allow(principal, ResourceType.TOPIC, labels.name(),
                 PatternType.LITERAL, AclOperation.READ)));
+        // The app reads commands; who may write them is the operators' ACL (docs/lifecycle.md), not the app's.
+        acls.add(allow(principal, ResourceType.TOPIC, topics.modelCommands().name(), PatternType.LITERAL,
+                AclOperation.READ));
         for (String output : outputs(topics)) {
             acls.add(allow(principal, ResourceType.TOPIC, output, PatternType.LITERAL, AclOperation.WRITE));
         }
@@ -93,7 +96,7 @@ public final class StreamfitAcls {
     /** The topics the app writes to. */
     public static List<String> outputs(TopicRegistry topics) {
         return List.of(topics.objectPredictions().name(), topics.sumPredictions().name(),
-                topics.anomalyScores().name(), topics.deadLetters().name());
+                topics.anomalyScores().name(), topics.deadLetters().name(), topics.modelEvents().name());
     }
 
     /** An ALLOW entry for any host. */

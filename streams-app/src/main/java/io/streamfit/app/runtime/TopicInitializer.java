@@ -62,9 +62,7 @@ public final class TopicInitializer {
         for (String name : topics.names()) {
             wanted.add(new NewTopic(name, partitions, rf).configs(limit));
         }
-        String commands = config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS);
-        wanted.add(new NewTopic(commands, partitions, rf).configs(limit));
-        wanted.add(new NewTopic(config.getString(StreamfitConfig.TOPIC_MODEL_EVENTS), partitions, rf).configs(limit));
+        String commands = topics.modelCommands().name();
         if (config.globalScope()) {
             wanted.add(new NewTopic(Names.globalRouteTopic(config.applicationId()), 1, rf).configs(limit));
         }
@@ -120,22 +118,49 @@ public final class TopicInitializer {
     public static void requireLabelsTopic(StreamfitConfig config, Map<String, Object> adminProps)
             throws InterruptedException, ExecutionException, TimeoutException {
         TopicRegistry topics = config.topics();
-        if (topics.labels().isEmpty()) {
-            return;
-        }
         try (Admin admin = Admin.create(adminProps)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             Map<String, Integer> partitions = new HashMap<>();
-            for (String t : List.of(topics.features().name(), topics.labels().get().name())) {
+            List<String> inputs = new ArrayList<>(List.of(topics.features().name(), topics.modelCommands().name()));
+            topics.labels().ifPresent(l -> inputs.add(l.name()));
+            for (String t : inputs) {
                 if (existing.contains(t)) {
                     partitions.put(t, partitions(admin, t));
                 }
             }
             String problem = labelsTopicProblem(topics, partitions);
+            if (problem == null) {
+                problem = commandsTopicProblem(topics, partitions);
+            }
             if (problem != null) {
                 throw new TopicsRefused(problem);
             }
         }
+    }
+
+    /**
+     * Why the model-commands topic cannot serve, given the partition counts of the topics that
+     * exist, or null: it must exist, with the features' partition count (a series model's commands
+     * are applied in the task that holds the series' data).
+     */
+    static String commandsTopicProblem(TopicRegistry topics, Map<String, Integer> partitions) {
+        String features = topics.features().name();
+        String commands = topics.modelCommands().name();
+        Integer featurePartitions = partitions.get(features);
+        if (!partitions.containsKey(commands)) {
+            String count = featurePartitions != null ? featurePartitions + " partitions, as '" + features + "' has"
+                    : "the partition count of '" + features + "'";
+            return "topic '" + commands + "' (topic.model.commands) does not exist: create it with " + count
+                    + " (a model's commands are applied in the task of its data), or let streamfit create it "
+                    + "(topics.create=true).";
+        }
+        if (featurePartitions == null || featurePartitions.equals(partitions.get(commands))) {
+            return null;
+        }
+        return "topic '" + commands + "' (topic.model.commands) has " + partitions.get(commands) + " partitions but '"
+                + features + "' (topic.features) has " + featurePartitions + ": a series model's commands must reach "
+                + "the task of its data, so both topics need the same partition count. Recreate '" + commands
+                + "' with " + featurePartitions + " partitions, or point topic.model.commands at a topic that has them.";
     }
 
     /**

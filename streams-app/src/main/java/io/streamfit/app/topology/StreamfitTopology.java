@@ -121,7 +121,7 @@ public final class StreamfitTopology {
         }
         // Commands go where their model's data goes: keyed by model key, co-partitioned with the features.
         topology.addSource(Names.COMMANDS_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
-                config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS));
+                topics.modelCommands().name());
         inputs.add(Names.COMMANDS_SOURCE);
         String[] learnParents = inputs.toArray(String[]::new);
         if (config.globalScope()) {
@@ -142,7 +142,7 @@ public final class StreamfitTopology {
                 new LearnProcessor.LabelSettings(labelsTopic,
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_TIMESTEPS),
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)),
-                new LearnProcessor.LifecycleSettings(config.getString(StreamfitConfig.TOPIC_MODEL_COMMANDS),
+                new LearnProcessor.LifecycleSettings(topics.modelCommands().name(),
                         config.getLong(StreamfitConfig.MODEL_VERSIONS_EVERY),
                         config.getInt(StreamfitConfig.MODEL_VERSIONS_KEEP), config.driftSettings()));
         // One budget for the models in memory of every task of this instance.
@@ -182,7 +182,7 @@ public final class StreamfitTopology {
                 default -> throw new IllegalStateException("no sink for " + sink);
             }
         }
-        topology.addSink(Names.EVENTS_SINK, config.getString(StreamfitConfig.TOPIC_MODEL_EVENTS),
+        topology.addSink(Names.EVENTS_SINK, topics.modelEvents().name(),
                 new ByteArraySerializer(), Output.serializer(Output.EventOut.class, ModelEvent.class,
                         StreamfitSerdes.modelEvent().serializer(), limits), Names.LEARN);
         topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters().name(), new ByteArraySerializer(),

@@ -54,4 +54,17 @@ class TopicInitializerTest {
         // A missing features topic is Kafka Streams' to report.
         assertThat(TopicInitializer.labelsTopicProblem(topics, Map.of("labels", 3))).isNull();
     }
+
+    @Test
+    void theModelCommandsTopicMustExistWithTheFeaturesPartitionCount() {
+        TopicRegistry topics = TopicRegistry.defaults();
+        assertThat(TopicInitializer.commandsTopicProblem(topics, Map.of("features", 6, "model-commands", 6))).isNull();
+        assertThat(TopicInitializer.commandsTopicProblem(topics, Map.of("features", 6)))
+                .isEqualTo("topic 'model-commands' (topic.model.commands) does not exist: create it with 6 partitions, "
+                        + "as 'features' has (a model's commands are applied in the task of its data), or let "
+                        + "streamfit create it (topics.create=true).");
+        assertThat(TopicInitializer.commandsTopicProblem(topics, Map.of("features", 6, "model-commands", 2)))
+                .contains("'model-commands' (topic.model.commands) has 2 partitions but 'features' (topic.features) "
+                        + "has 6").contains("Recreate 'model-commands' with 6 partitions");
+    }
 }

@@ -135,10 +135,11 @@ class GlobalSeriesStoreTopologyTest {
 
     @Test
     void onlyTheGlobalScopeHasTheSeriesStore() {
-        Set<String> series = Set.of(Names.MODEL_STORE, Names.PENDING_STORE, Names.GOOD_STORE, Names.LABELS_STORE);
+        Set<String> series = Set.of(Names.MODEL_STORE, Names.PENDING_STORE, Names.GOOD_STORE, Names.LABELS_STORE,
+                Names.VERSIONS_STORE);
         assertThat(learnStores("series")).isEqualTo(series);
         assertThat(learnStores("global")).containsExactlyInAnyOrder(Names.MODEL_STORE, Names.PENDING_STORE,
-                Names.GOOD_STORE, Names.LABELS_STORE, Names.SERIES_STORE);
+                Names.GOOD_STORE, Names.LABELS_STORE, Names.VERSIONS_STORE, Names.SERIES_STORE);
     }
 
     @Test
