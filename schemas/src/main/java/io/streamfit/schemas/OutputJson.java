@@ -20,6 +20,9 @@ final class OutputJson {
     static final JsonCodec<SumPrediction> SUM_PREDICTION = new SumPredictionCodec();
     static final JsonCodec<AnomalyScore> ANOMALY_SCORE = new AnomalyScoreCodec();
 
+    /** The variant of outputs that name none: the champion's default name. */
+    static final String CHAMPION = "champion";
+
     private OutputJson() {
     }
 
@@ -80,6 +83,8 @@ final class OutputJson {
                 writeReal(g, "target", v.getTarget().doubleValue());
             }
             g.writeNumberField("modelVersion", v.getModelVersion());
+            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            g.writeNumberField("generation", v.getGeneration());
             if (v.getProbabilities() != null) {
                 writeDoubles(g, "probabilities", v.getProbabilities());
             }
@@ -94,6 +99,8 @@ final class OutputJson {
             in.enter();
             int seen = 0;
             ObjectPrediction v = new ObjectPrediction();
+            // Outputs written before the lifecycle have neither: the champion, generation 0.
+            v.setVariant(CHAMPION);
             while (in.p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = in.p.currentName();
                 in.field(name);
@@ -123,6 +130,8 @@ final class OutputJson {
                         seen = in.seen(seen, MODEL_VERSION);
                         v.setModelVersion(in.requiredLong(t));
                     }
+                    case "variant" -> v.setVariant(in.requiredString(t));
+                    case "generation" -> v.setGeneration(in.requiredInt(t));
                     case "probabilities" -> {
                         seen = in.seen(seen, PROBABILITIES);
                         if (t != JsonToken.VALUE_NULL) {
@@ -159,6 +168,8 @@ final class OutputJson {
             }
             g.writeNumberField("objects", v.getObjects());
             g.writeNumberField("modelVersion", v.getModelVersion());
+            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            g.writeNumberField("generation", v.getGeneration());
             if (v.getExpectedCounts() != null) {
                 writeDoubles(g, "expectedCounts", v.getExpectedCounts());
             }
@@ -170,6 +181,8 @@ final class OutputJson {
             in.enter();
             int seen = 0;
             SumPrediction v = new SumPrediction();
+            // Outputs written before the lifecycle have neither: the champion, generation 0.
+            v.setVariant(CHAMPION);
             while (in.p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = in.p.currentName();
                 in.field(name);
@@ -199,6 +212,8 @@ final class OutputJson {
                         seen = in.seen(seen, MODEL_VERSION);
                         v.setModelVersion(in.requiredLong(t));
                     }
+                    case "variant" -> v.setVariant(in.requiredString(t));
+                    case "generation" -> v.setGeneration(in.requiredInt(t));
                     case "expectedCounts" -> {
                         seen = in.seen(seen, EXPECTED_COUNTS);
                         if (t != JsonToken.VALUE_NULL) {
@@ -235,6 +250,8 @@ final class OutputJson {
             }
             g.writeBooleanField("anomaly", v.getAnomaly());
             g.writeNumberField("modelVersion", v.getModelVersion());
+            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            g.writeNumberField("generation", v.getGeneration());
             g.writeEndObject();
         }
 
@@ -243,6 +260,8 @@ final class OutputJson {
             in.enter();
             int seen = 0;
             AnomalyScore v = new AnomalyScore();
+            // Outputs written before the lifecycle have neither: the champion, generation 0.
+            v.setVariant(CHAMPION);
             while (in.p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = in.p.currentName();
                 in.field(name);
@@ -276,6 +295,8 @@ final class OutputJson {
                         seen = in.seen(seen, MODEL_VERSION);
                         v.setModelVersion(in.requiredLong(t));
                     }
+                    case "variant" -> v.setVariant(in.requiredString(t));
+                    case "generation" -> v.setGeneration(in.requiredInt(t));
                     default -> in.p.skipChildren();
                 }
             }

@@ -20,18 +20,29 @@ class OutputJsonTest {
         String json = new String(StreamfitSerdes.objectPrediction().serializer().serialize("t", p), UTF_8);
         // A float widened to double would print 12.3100004196167; 0.1 is not a float and stays a double.
         assertThat(json).isEqualTo("{\"series\":\"s\",\"timestep\":1,\"object\":\"o\",\"prediction\":12.31,"
-                + "\"target\":0.1,\"modelVersion\":3}");
+                + "\"target\":0.1,\"modelVersion\":3,\"variant\":\"champion\",\"generation\":0}");
         ObjectPrediction back = StreamfitSerdes.objectPrediction().deserializer().deserialize("t", json.getBytes(UTF_8));
         assertThat((float) back.getPrediction()).isEqualTo(12.31f);
     }
 
-    // The output examples of design.md, verbatim.
+    // The output examples of design.md, with the fields its Model lifecycle section adds after modelVersion.
+    private static final String LIFECYCLE = ",\"variant\":\"champion\",\"generation\":0}";
     static final String OBJECT_EXAMPLE =
-            "{\"series\":\"plant-7\",\"timestep\":1042,\"object\":\"turbine-1\",\"prediction\":12.31,\"target\":12.5,\"modelVersion\":5321}";
+            "{\"series\":\"plant-7\",\"timestep\":1042,\"object\":\"turbine-1\",\"prediction\":12.31,\"target\":12.5,\"modelVersion\":5321" + LIFECYCLE;
     static final String SUM_EXAMPLE =
-            "{\"series\":\"plant-7\",\"timestep\":1042,\"prediction\":24.9,\"sumTarget\":25.1,\"objects\":3,\"modelVersion\":5321}";
+            "{\"series\":\"plant-7\",\"timestep\":1042,\"prediction\":24.9,\"sumTarget\":25.1,\"objects\":3,\"modelVersion\":5321" + LIFECYCLE;
     static final String ANOMALY_EXAMPLE =
-            "{\"series\":\"plant-7\",\"timestep\":1042,\"object\":\"turbine-1\",\"score\":0.0132,\"threshold\":0.0210,\"anomaly\":false,\"modelVersion\":311}";
+            "{\"series\":\"plant-7\",\"timestep\":1042,\"object\":\"turbine-1\",\"score\":0.0132,\"threshold\":0.0210,\"anomaly\":false,\"modelVersion\":311" + LIFECYCLE;
+
+    @Test
+    void outputsWrittenBeforeTheLifecycleReadAsTheChampionsFirstGeneration() {
+        String old = "{\"series\":\"plant-7\",\"timestep\":1042,\"object\":\"turbine-1\",\"prediction\":12.31,"
+                + "\"target\":12.5,\"modelVersion\":5321}";
+        ObjectPrediction p = StreamfitSerdes.objectPrediction().deserializer().deserialize("t", old.getBytes(UTF_8));
+        assertThat(p.getVariant()).hasToString("champion");
+        assertThat(p.getGeneration()).isZero();
+        assertThat(text(StreamfitSerdes.objectPrediction().serializer().serialize("t", p))).isEqualTo(OBJECT_EXAMPLE);
+    }
 
     private static String text(byte[] bytes) {
         return new String(bytes, UTF_8);
@@ -39,7 +50,7 @@ class OutputJsonTest {
 
     @Test
     void objectPredictionIsTheContractExampleCharacterForCharacter() {
-        ObjectPrediction p = new ObjectPrediction("plant-7", 1042L, "turbine-1", 12.31, 12.5, 5321L, null, null);
+        ObjectPrediction p = new ObjectPrediction("plant-7", 1042L, "turbine-1", 12.31, 12.5, 5321L, "champion", 0, null, null);
         JsonSerde<ObjectPrediction> serde = StreamfitSerdes.objectPrediction();
 
         assertThat(text(serde.serialize("object-predictions", p))).isEqualTo(OBJECT_EXAMPLE);
@@ -48,7 +59,7 @@ class OutputJsonTest {
 
     @Test
     void sumPredictionIsTheContractExampleCharacterForCharacter() {
-        SumPrediction p = new SumPrediction("plant-7", 1042L, 24.9, 25.1, 3, 5321L, null);
+        SumPrediction p = new SumPrediction("plant-7", 1042L, 24.9, 25.1, 3, 5321L, "champion", 0, null);
         JsonSerde<SumPrediction> serde = StreamfitSerdes.sumPrediction();
 
         assertThat(text(serde.serialize("sum-predictions", p))).isEqualTo(SUM_EXAMPLE);
@@ -57,7 +68,7 @@ class OutputJsonTest {
 
     @Test
     void anomalyScoreIsTheContractExampleUpToTheTrailingZeroOfThreshold() {
-        AnomalyScore s = new AnomalyScore("plant-7", 1042L, "turbine-1", 0.0132, 0.0210, false, 311L);
+        AnomalyScore s = new AnomalyScore("plant-7", 1042L, "turbine-1", 0.0132, 0.0210, false, 311L, "champion", 0);
         JsonSerde<AnomalyScore> serde = StreamfitSerdes.anomalyScore();
 
         // Shortest round-trip printing cannot reproduce the example's "0.0210": it prints 0.021,
@@ -69,34 +80,34 @@ class OutputJsonTest {
 
     @Test
     void classificationAddsProbabilitiesAndPredictedClassAfterModelVersion() {
-        ObjectPrediction p = new ObjectPrediction("s", 1L, "o", 0.7, null, 2L, List.of(0.1, 0.2, 0.7), 2);
-        SumPrediction sum = new SumPrediction("s", 1L, 3.0, null, 3, 2L, List.of(0.5, 1.0, 1.5));
+        ObjectPrediction p = new ObjectPrediction("s", 1L, "o", 0.7, null, 2L, "champion", 0, List.of(0.1, 0.2, 0.7), 2);
+        SumPrediction sum = new SumPrediction("s", 1L, 3.0, null, 3, 2L, "champion", 0, List.of(0.5, 1.0, 1.5));
 
         assertThat(text(StreamfitSerdes.objectPrediction().encode(p))).isEqualTo(
                 "{\"series\":\"s\",\"timestep\":1,\"object\":\"o\",\"prediction\":0.7,\"modelVersion\":2,"
-                        + "\"probabilities\":[0.1,0.2,0.7],\"predictedClass\":2}");
+                        + "\"variant\":\"champion\",\"generation\":0,\"probabilities\":[0.1,0.2,0.7],\"predictedClass\":2}");
         assertThat(text(StreamfitSerdes.sumPrediction().encode(sum))).isEqualTo(
                 "{\"series\":\"s\",\"timestep\":1,\"prediction\":3.0,\"objects\":3,\"modelVersion\":2,"
-                        + "\"expectedCounts\":[0.5,1.0,1.5]}");
+                        + "\"variant\":\"champion\",\"generation\":0,\"expectedCounts\":[0.5,1.0,1.5]}");
         assertThat(StreamfitSerdes.objectPrediction().decode(StreamfitSerdes.objectPrediction().encode(p))).isEqualTo(p);
         assertThat(StreamfitSerdes.sumPrediction().decode(StreamfitSerdes.sumPrediction().encode(sum))).isEqualTo(sum);
     }
 
     @Test
     void numbersPrintAsShortestRoundTripDecimals() {
-        SumPrediction p = new SumPrediction("s", 1L, 0.1 + 0.2, 1e-7, 0, Long.MAX_VALUE, List.of(100.0, 1e22, -0.0));
+        SumPrediction p = new SumPrediction("s", 1L, 0.1 + 0.2, 1e-7, 0, Long.MAX_VALUE, "champion", 0, List.of(100.0, 1e22, -0.0));
 
         String json = text(StreamfitSerdes.sumPrediction().encode(p));
 
         assertThat(json).isEqualTo("{\"series\":\"s\",\"timestep\":1,\"prediction\":0.30000000000000004,"
                 + "\"sumTarget\":1.0E-7,\"objects\":0,\"modelVersion\":9223372036854775807,"
-                + "\"expectedCounts\":[100.0,1.0E22,-0.0]}");
+                + "\"variant\":\"champion\",\"generation\":0,\"expectedCounts\":[100.0,1.0E22,-0.0]}");
         assertThat(StreamfitSerdes.sumPrediction().decode(json.getBytes(UTF_8))).isEqualTo(p);
     }
 
     @Test
     void nonFiniteOutputsBecomeStringsAndReadBack() {
-        ObjectPrediction p = new ObjectPrediction("s", 1L, "o", Double.NaN, Double.POSITIVE_INFINITY, 2L,
+        ObjectPrediction p = new ObjectPrediction("s", 1L, "o", Double.NaN, Double.POSITIVE_INFINITY, 2L, "champion", 0,
                 List.of(Double.NEGATIVE_INFINITY), null);
 
         byte[] bytes = StreamfitSerdes.objectPrediction().encode(p);
@@ -115,7 +126,7 @@ class OutputJsonTest {
                 + "\"target\":null,\"modelVersion\":2,\"probabilities\":null,\"predictedClass\":null,\"x\":{\"y\":[1]}}";
 
         assertThat(StreamfitSerdes.objectPrediction().decode(json.getBytes(UTF_8)))
-                .isEqualTo(new ObjectPrediction("s", 1L, "o", 1.0, null, 2L, null, null));
+                .isEqualTo(new ObjectPrediction("s", 1L, "o", 1.0, null, 2L, "champion", 0, null, null));
     }
 
     @Test
@@ -143,7 +154,7 @@ class OutputJsonTest {
 
     @Test
     void writingANullRequiredFieldFailsWithItsName() {
-        ObjectPrediction p = new ObjectPrediction(null, 1L, "o", 1.0, null, 2L, null, null);
+        ObjectPrediction p = new ObjectPrediction(null, 1L, "o", 1.0, null, 2L, "champion", 0, null, null);
 
         SerializationException e = catchThrowableOfType(SerializationException.class,
                 () -> StreamfitSerdes.objectPrediction().serialize("t", p));

@@ -651,7 +651,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 return;
             }
         }
-        outputs.batch(items);
+        outputs.batch(items, slot.generation);
         slot.startBatch();
         try {
             try {

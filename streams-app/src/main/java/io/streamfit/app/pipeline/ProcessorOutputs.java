@@ -39,6 +39,8 @@ final class ProcessorOutputs implements Outputs {
     private final boolean routed;
     /** The inputs of the micro-batch whose outputs are being emitted. */
     private Output.Origins origins = NO_BATCH;
+    /** The generation of the model whose outputs are being emitted. */
+    private int generation;
 
     /**
      * @param routed whether the processor reads the route topic of {@code model.scope=global}, whose
@@ -53,6 +55,7 @@ final class ProcessorOutputs implements Outputs {
     @Override
     public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
         byte[] key = key(series);
+        prediction.setGeneration(generation);
         context.forward(new Record<>(key, new Output.ObjectOut(prediction, key.length, origins), timestamp),
                 Names.OBJECT_SINK);
     }
@@ -60,6 +63,7 @@ final class ProcessorOutputs implements Outputs {
     @Override
     public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
         byte[] key = key(series);
+        prediction.setGeneration(generation);
         context.forward(new Record<>(key, new Output.SumOut(prediction, key.length, origins), timestamp),
                 Names.SUM_SINK);
     }
@@ -67,6 +71,7 @@ final class ProcessorOutputs implements Outputs {
     @Override
     public void anomalyScore(String series, AnomalyScore score, long timestamp) {
         byte[] key = key(series);
+        score.setGeneration(generation);
         context.forward(new Record<>(key, new Output.AnomalyOut(score, key.length, origins), timestamp),
                 Names.ANOMALY_SINK);
     }
@@ -123,8 +128,12 @@ final class ProcessorOutputs implements Outputs {
         deadLetter(origin, origin.key(), DeadLetters.headers(origin, Rejection.PROCESSING_ERROR, message));
     }
 
-    /** The outputs that follow come from {@code items}, until {@link #batchDone()}. */
-    void batch(List<PendingTimestep> items) {
+    /**
+     * The outputs that follow come from {@code items}, predicted by a model of generation
+     * {@code generation}, until {@link #batchDone()}.
+     */
+    void batch(List<PendingTimestep> items, int generation) {
+        this.generation = generation;
         origins = (series, timestep) -> {
             for (PendingTimestep p : items) {
                 if (p.timestep().timestep() == timestep && p.series().equals(series)) {
