@@ -466,6 +466,7 @@ public final class HttpApi implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("key", m.key());
         out.put("version", m.version());
+        out.put("generation", m.generation());
         out.put("updates", m.version());
         out.put("records", m.records());
         out.put("lastTimestep", m.lastTimestep());

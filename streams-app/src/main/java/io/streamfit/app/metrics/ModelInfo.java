@@ -29,7 +29,18 @@ public record ModelInfo(String key, String spec, long version, long records, dou
                         double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
                         long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
                         double runningLogLoss, long rollbacks, double learningRateScale,
-                        java.util.Map<String, Object> labels) {
+                        java.util.Map<String, Object> labels, int generation) {
+
+    /** A snapshot of a model of generation 0 (never rolled back, reset or promoted). */
+    public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,
+                     double runningObjectMse, double runningSumMse, long checkpointBytes, long checkpointAtMs,
+                     long lastTimestep, double accuracy, double logLoss, double runningAccuracy,
+                     double runningLogLoss, long rollbacks, double learningRateScale,
+                     java.util.Map<String, Object> labels) {
+        this(key, spec, version, records, objectMse, sumMse, runningObjectMse, runningSumMse, checkpointBytes,
+                checkpointAtMs, lastTimestep, accuracy, logLoss, runningAccuracy, runningLogLoss, rollbacks,
+                learningRateScale, labels, 0);
+    }
 
     /** A snapshot of a model that never saw a delayed label. */
     public ModelInfo(String key, String spec, long version, long records, double objectMse, double sumMse,

@@ -34,6 +34,9 @@ public final class StreamfitMetrics {
     public static final String LABEL_EXPIRED = "expired";
     public static final String LABEL_UNMATCHED = "unmatched";
     public static final String LABEL_DUPLICATE = "duplicate";
+    /** The lifecycle events of model-events (design.md, Model lifecycle). */
+    public static final java.util.List<String> KNOWN_MODEL_EVENTS = java.util.List.of("rolled-back", "reset",
+            "promoted", "drift", "diverged");
     public static final java.util.List<String> KNOWN_LABEL_OUTCOMES = java.util.List.of(LABEL_MATCHED, LABEL_EXPIRED,
             LABEL_UNMATCHED, LABEL_DUPLICATE);
     public static final String SKIP_NON_FINITE_GRADIENT = "non_finite_gradient";
@@ -117,6 +120,9 @@ public final class StreamfitMetrics {
         KNOWN_SKIP_REASONS.forEach(this::skippedCounter);
         KNOWN_ROLLBACK_REASONS.forEach(this::rollbackCounter);
         KNOWN_LABEL_OUTCOMES.forEach(this::labelCounter);
+        // At zero from the start, so that dashboards and alerts see the series before the first event.
+        KNOWN_MODEL_EVENTS.forEach(this::modelEventCounter);
+        modelEventCounter(DRIFT);
         // Label delays run from seconds to days: fixed buckets over that range, not the latency histogram's.
         this.labelDelay = Timer.builder("streamfit.label.delay")
                 .description("Record-time delay from a timestep's features to its labels (0 for labels that came first)")

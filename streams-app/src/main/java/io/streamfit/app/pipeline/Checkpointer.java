@@ -375,7 +375,7 @@ final class Checkpointer {
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),
                 slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep, slot.stats.accuracy(), slot.stats.logLoss(),
                 slot.stats.runningAccuracy(), slot.stats.runningLogLoss(), slot.rollbacks,
-                slot.model.learningRateScale(), slot.labels.describe()));
+                slot.model.learningRateScale(), slot.labels.describe(), slot.generation));
     }
 
     /**

@@ -343,9 +343,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         String key = screened.modelKey();
         if (!models.holdsKey(key) && !checkpointer.exists(key)) {
-            outputs.reject(origin, new Rejection(Rejection.MODEL_UNKNOWN, "no model '" + key + "' in this "
-                    + "application" + (settings.globalScope() ? " (model.scope=global: its one model is '"
-                    + Names.GLOBAL_KEY + "')" : "") + ": a model exists once it learned its first micro-batch"));
+            outputs.reject(origin, new Rejection(Rejection.MODEL_UNKNOWN, "no model '" + key + "' in this task"
+                    + (settings.globalScope() ? " (model.scope=global: its one model is '" + Names.GLOBAL_KEY + "')"
+                    : ": a model exists once it learned its first micro-batch, and its commands reach it only when "
+                    + "they were written with the partitioner of its features (Kafka's default, murmur2; kcat: "
+                    + "-X partitioner=murmur2_random)")));
             return;
         }
         ModelSlot slot = slot(key);

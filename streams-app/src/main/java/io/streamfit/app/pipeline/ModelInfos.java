@@ -30,6 +30,7 @@ public final class ModelInfos {
                 head.length, cp.getUpdatedAtMs(), lastTimestep, stats.accuracy(), stats.logLoss(),
                 stats.runningAccuracy(), stats.runningLogLoss(),
                 cp.getMetrics().getOrDefault(Checkpointer.ROLLBACKS, 0.0).longValue(), Models.learningRateScale(head),
-                LabelCounts.describe(cp.getMetrics()));
+                LabelCounts.describe(cp.getMetrics()),
+                cp.getMetrics().getOrDefault(Checkpointer.GENERATION, 0.0).intValue());
     }
 }

@@ -130,6 +130,8 @@ class LifecycleTopologyTest {
             h.send(S, timestep(55, 0, 0.1, rnd), T0 + 57);
             SumPrediction next = h.sums().readValue();
             assertThat(next.getModelVersion()).as("predicted by version 40 of the new generation").isEqualTo(40L);
+            assertThat(next.getGeneration()).isEqualTo(1);
+            assertThat(next.getVariant()).hasToString("champion");
             ModelCheckpoint after = h.storeValue(Names.MODEL_STORE, S);
             assertThat(after.getModelVersion()).isEqualTo(41L);
             assertThat(after.getMetrics()).containsEntry("lifecycle.generation", 1.0);
@@ -150,7 +152,9 @@ class LifecycleTopologyTest {
             });
             h.sums().readRecordsToList();
             h.send(S, timestep(25, 0, 0.1, rnd), T0 + 26);
-            assertThat(h.sums().readValue().getModelVersion()).isZero();
+            SumPrediction first = h.sums().readValue();
+            assertThat(first.getModelVersion()).isZero();
+            assertThat(first.getGeneration()).isEqualTo(1);
             // Versions of the first generation stay, for a rollback to them.
             assertThat(versions(h, S)).extracting(ModelVersion::getModelVersion).containsExactly(10L, 20L);
             h.sendCommand(S, "{\"command\":\"rollback\",\"toVersion\":20}", T0 + 27);
