@@ -42,7 +42,7 @@ public final class CommandScreen {
         try {
             return new Outcome(k.series(), ModelCommand.parse(value), null);
         } catch (InvalidRecordException e) {
-            return new Outcome(null, null, new Rejection(e.reason(), "command: " + e.getMessage()));
+            return new Outcome(null, null, new Rejection(e.reason(), e.getMessage()));
         }
     }
 }

@@ -228,6 +228,66 @@ class LifecycleTopologyTest {
         }
     }
 
+    /** Sends timesteps [from, to) of a stream fixed by its seed (the same records in every run). */
+    private static void replay(TopologyHarness h, long from, long to) {
+        Random rnd = new Random(8);
+        for (long t = 0; t < to; t++) {
+            Timestep ts = timestep(t, t < 200 ? 0 : 4, 0.3, rnd);
+            if (t >= from) {
+                h.send(S, ts, T0 + t);
+            }
+        }
+    }
+
+    @Test
+    void aRestartAfterARollbackAndDuringADriftGoesOnExactlyAsARunWithoutOne() {
+        Map<String, String> config = regressor("crash-a").with("drift.page.hinkley.threshold", 20).toMap();
+        List<SumPrediction> uninterrupted;
+        List<ModelEvent> uninterruptedEvents;
+        ModelCheckpoint end;
+        try (TopologyHarness h = TopologyHarness.start(config)) {
+            replay(h, 0, 60);
+            h.sendCommand(S, "{\"command\":\"rollback\",\"toVersion\":40}", T0 + 60);
+            replay(h, 60, 300);
+            uninterrupted = h.sums().readValuesToList();
+            uninterruptedEvents = h.events().readValuesToList();
+            end = h.storeValue(Names.MODEL_STORE, S);
+        }
+        assertThat(uninterruptedEvents).extracting(ModelEvent::getEvent).contains("rolled-back", "drift");
+
+        Map<String, String> second = new java.util.HashMap<>(config);
+        List<SumPrediction> outputs = new ArrayList<>();
+        List<ModelEvent> events = new ArrayList<>();
+        Map<String, Map<String, Object>> committed;
+        try (TopologyHarness h = TopologyHarness.start(second)) {
+            replay(h, 0, 60);
+            h.sendCommand(S, "{\"command\":\"rollback\",\"toVersion\":40}", T0 + 60);
+            outputs.addAll(h.sums().readValuesToList());
+            events.addAll(h.events().readValuesToList());
+            committed = h.storeContents();
+        }
+        // A new owner of the task, from the changelogs, right after the rollback; and again while
+        // the level shift at 200 is being watched (the detector starts over at the rollback).
+        for (long[] span : new long[][] {{60, 215}, {215, 300}}) {
+            second.put("state.dir", dir.resolve("crash-b-" + span[0]).toString());
+            try (TopologyHarness h = TopologyHarness.start(second)) {
+                h.restoreStores(committed);
+                replay(h, span[0], span[1]);
+                outputs.addAll(h.sums().readValuesToList());
+                events.addAll(h.events().readValuesToList());
+                committed = h.storeContents();
+                if (span[1] == 300) {
+                    ModelCheckpoint last = h.storeValue(Names.MODEL_STORE, S);
+                    assertThat(state(last)).isEqualTo(state(end));
+                    assertThat(last.getModelVersion()).isEqualTo(end.getModelVersion());
+                    assertThat(last.getMetrics()).isEqualTo(end.getMetrics());
+                }
+            }
+        }
+        assertThat(outputs).isEqualTo(uninterrupted);
+        assertThat(events).usingRecursiveFieldByFieldElementComparatorIgnoringFields().isEqualTo(uninterruptedEvents);
+    }
+
     @Test
     void aStationaryStreamOf50000TimestepsHasNoDrift() {
         try (TopologyHarness h = TopologyHarness.start(regressor("stationary").with("batch.timesteps", 8)
