@@ -228,6 +228,27 @@ class LifecycleTopologyTest {
         }
     }
 
+    @Test
+    void inGlobalScopeCommandsGoThroughTheRouteToTheOneModelKeyedGlobal() {
+        try (TopologyHarness h = TopologyHarness.start(regressor("global").with("model.scope", "global").toMap())) {
+            Random rnd = new Random(9);
+            stream(h, 0, 25, 0, 0.1, rnd);
+            h.sendCommand(S, "{\"command\":\"reset\"}", T0 + 25);
+            TestRecord<byte[], byte[]> dead = h.deadLetters().readRecord();
+            assertThat(header(dead, TopicRegistry.HEADER_ERROR_REASON)).isEqualTo("model-unknown");
+            assertThat(header(dead, "error.message")).contains("model.scope=global: its one model is 'global'");
+            assertThat(header(dead, TopicRegistry.HEADER_ERROR_TOPIC)).as("the original topic, not the route")
+                    .isEqualTo("model-commands");
+            h.sendCommand(Names.GLOBAL_KEY, "{\"command\":\"rollback\",\"toVersion\":20}", T0 + 26);
+            assertThat(h.events().readValuesToList()).singleElement().satisfies(e -> {
+                assertThat(e.getModel()).isEqualTo(Names.GLOBAL_KEY);
+                assertThat(e.getEvent()).isEqualTo("rolled-back");
+                assertThat(e.getToVersion()).isEqualTo(20L);
+            });
+            assertThat(versions(h, Names.GLOBAL_KEY)).extracting(ModelVersion::getModelVersion).containsExactly(10L, 20L);
+        }
+    }
+
     /** Sends timesteps [from, to) of a stream fixed by its seed (the same records in every run). */
     private static void replay(TopologyHarness h, long from, long to) {
         Random rnd = new Random(8);
