@@ -63,8 +63,9 @@ public final class KafkaProperties {
         // provider keys themselves stay here, so no client resolves (or logs) them a second time.
         String providers = AbstractConfig.CONFIG_PROVIDERS_CONFIG;
         originals.forEach((k, v) -> {
+            // challenger.NAME.<key> are streamfit's too (a challenger's overrides), not the clients'.
             if (!streamfitKeys.contains(k) && v != null && !k.equals(providers)
-                    && !k.startsWith(providers + ".")) {
+                    && !k.startsWith(providers + ".") && !k.startsWith(StreamfitConfig.CHALLENGER_PREFIX)) {
                 rest.put(k, v.toString());
             }
         });

@@ -32,6 +32,8 @@ import org.apache.kafka.common.config.ConfigException;
  */
 public final class StreamfitConfig extends AbstractConfig {
 
+    private final List<Challengers.Challenger> challengers;
+
     public static final String MODEL_KIND = "model.kind";
     public static final String MODEL_FEATURES = "model.features";
     public static final String MODEL_INPUT = "model.input";
@@ -92,6 +94,11 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String LABELS_MAX_WAIT_TIMESTEPS = "labels.max.wait.timesteps";
     public static final String LABELS_MAX_WAIT_MS = "labels.max.wait.ms";
     public static final String TOPIC_MODEL_COMMANDS = "topic.model.commands";
+    public static final String CHALLENGERS = "challengers";
+    /** Prefix of a challenger's overrides, {@code challenger.NAME.<key>}, and of the promotion keys. */
+    public static final String CHALLENGER_PREFIX = "challenger.";
+    public static final String CHALLENGER_PROMOTE_MARGIN = "challenger.promote.margin";
+    public static final String CHALLENGER_PROMOTE_AFTER = "challenger.promote.after";
     public static final String TOPIC_MODEL_EVENTS = "topic.model.events";
     public static final String MODEL_VERSIONS_EVERY = "model.versions.every";
     public static final String MODEL_VERSIONS_KEEP = "model.versions.keep";
@@ -146,6 +153,12 @@ public final class StreamfitConfig extends AbstractConfig {
             throw new ConfigException(OPTIMIZER, getString(OPTIMIZER), e.getMessage());
         }
         this.kind = ModelKinds.configure(getString(MODEL_KIND), commonSettings(), this);
+        this.challengers = Challengers.parse(this);
+    }
+
+    /** The challengers ({@code challengers}, {@code challenger.NAME.<key>}), in the order configured. */
+    public List<Challengers.Challenger> challengers() {
+        return challengers;
     }
 
     /** The settings every kind shares, as the kinds take them. */

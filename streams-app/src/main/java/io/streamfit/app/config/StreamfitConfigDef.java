@@ -244,6 +244,19 @@ final class StreamfitConfigDef {
             .define(DRIFT_ADWIN_MIN_INSTANCES, Type.INT, io.streamfit.app.drift.Adwin.MIN_INSTANCES_DEFAULT,
                     Range.atLeast(1), Importance.LOW,
                     "adwin: timesteps whose mean loss becomes the scale of the losses it watches.")
+            .define(CHALLENGERS, Type.LIST, "", Importance.MEDIUM,
+                    "Names of challengers (e.g. a,b): other configurations of the model that learn from the "
+                            + "same micro-batches as the champion, each in a model of its own per key, scored "
+                            + "test-then-train like it; only the model that leads emits. challenger.NAME.<key> "
+                            + "overrides a model.*, loss.* or optimizer.* key for that challenger (e.g. "
+                            + "challenger.a.optimizer.learning.rate=0.01). Kinds with stores of their own (the "
+                            + "sequence kinds) take none.")
+            .define(CHALLENGER_PROMOTE_MARGIN, Type.DOUBLE, 0.05, Range.between(0.0, 0.999), Importance.MEDIUM,
+                    "A challenger takes the lead when its windowed prequential loss has been below (1 - this) "
+                            + "times the leader's for challenger.promote.after timesteps in a row (promoted event).")
+            .define(CHALLENGER_PROMOTE_AFTER, Type.LONG, 2000L, Range.atLeast(1), Importance.MEDIUM,
+                    "Timesteps in a row a challenger must lead by challenger.promote.margin to be promoted; any "
+                            + "timestep short of it, and any promotion, starts the count over.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Create streamfit's missing topics at start.")
             .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,

@@ -399,7 +399,23 @@ public final class HttpApi implements AutoCloseable {
                 if (info == null) {
                     return json(404, Map.of("error", "no model '" + key + "' in this instance"));
                 }
-                return json(200, describe(info));
+                Map<String, Object> body = describe(info);
+                ModelDirectory.Variants variants = directory().variants(key);
+                if (variants != null) {
+                    body.put("leader", variants.leader());
+                    Map<String, Object> each = new LinkedHashMap<>();
+                    variants.models().forEach((name, m) -> {
+                        Map<String, Object> d = describe(m);
+                        Map<String, Object> v = new LinkedHashMap<>();
+                        v.put("role", name.equals(variants.leader()) ? "champion" : "challenger");
+                        v.put("version", d.get("version"));
+                        v.put("prequential", d.get("prequential"));
+                        v.put("spec", d.get("spec"));
+                        each.put(name, v);
+                    });
+                    body.put("variants", each);
+                }
+                return json(200, body);
             }
             Map<String, String> params;
             try {

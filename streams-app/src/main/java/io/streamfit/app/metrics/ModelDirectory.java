@@ -30,6 +30,21 @@ public interface ModelDirectory {
     }
 
     /**
+     * The variants of model {@code key} side by side (the champion's configuration and each
+     * challenger's), and which leads; null without challengers, or when there is no such model.
+     */
+    default Variants variants(String key) {
+        return null;
+    }
+
+    /**
+     * @param leader the variant whose predictions are emitted
+     * @param models every variant's model, the champion's configuration first
+     */
+    record Variants(String leader, java.util.Map<String, ModelInfo> models) {
+    }
+
+    /**
      * The kept versions of model {@code key} (oldest first), or null when this instance has no
      * model of that key or keeps no versions.
      */

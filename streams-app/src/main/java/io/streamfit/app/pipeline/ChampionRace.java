@@ -44,6 +44,11 @@ final class ChampionRace {
         this.after = after;
     }
 
+    /** The variants, the champion's first. */
+    List<String> variants() {
+        return variants;
+    }
+
     /** The variant that leads: its predictions are the ones emitted. */
     String leader() {
         return variants.get(leader);

@@ -71,6 +71,10 @@ final class Checkpointer {
     private final int lossWindow;
     private final StreamfitMetrics metrics;
     private final Set<String> published = new HashSet<>();
+    /** Whether saved models go to the metrics' model view. */
+    private boolean publishes = true;
+    /** The champion race of each model with challengers, or null without challengers. */
+    private Supplier<ChampionRace> races = () -> null;
     /** A new drift detector for each model ({@code drift.detector}). */
     private final Supplier<DriftDetector> drifts;
 
@@ -124,6 +128,7 @@ final class Checkpointer {
                 : new SeriesTimesteps.InStore(seriesStore);
         ModelSlot slot = new ModelSlot(key, model, kind.newExtras(), timesteps, metricsWindow, lossWindow,
                 pool.initialState().length, drifts.get());
+        slot.race = races.get();
         if (cp == null) {
             return slot;
         }
@@ -147,6 +152,9 @@ final class Checkpointer {
         slot.labels.restore(cp.getMetrics());
         slot.generation = cp.getMetrics().getOrDefault(GENERATION, 0.0).intValue();
         slot.drift.restore(cp.getMetrics());
+        if (slot.race != null) {
+            slot.race.restore(cp.getMetrics());
+        }
         int moved = slot.timesteps.restore(cp.getLastTimesteps());
         if (moved > 0) {
             slot.checkpointHoldsSeries = true;
@@ -180,6 +188,9 @@ final class Checkpointer {
             numbers.put(GENERATION, (double) slot.generation);
         }
         numbers.putAll(slot.drift.state());
+        if (slot.race != null) {
+            numbers.putAll(slot.race.state());
+        }
         boolean newGood = slot.nextSavedIsGood || slot.good == null;
         if (!newGood && slot.good == slot.lastSaved && slot.good != slot.goodStored) {
             // This checkpoint replaces the one that holds the good state: keep that first.
@@ -270,6 +281,12 @@ final class Checkpointer {
         store.put(slot.key, checkpoint);
         goodStore.delete(slot.key);
         return checkpoint;
+    }
+
+    /** Gives every model a champion race ({@code challengers}). */
+    Checkpointer racing(Supplier<ChampionRace> races) {
+        this.races = races;
+        return this;
     }
 
     /** Whether the store holds a checkpoint of {@code key}. */
@@ -369,7 +386,19 @@ final class Checkpointer {
         return copy;
     }
 
+    /**
+     * Saves from now on without publishing to the metrics' model view: a challenger's models are
+     * not the instance's models (their statistics would skew the gauges over the models in memory).
+     */
+    Checkpointer unpublished() {
+        this.publishes = false;
+        return this;
+    }
+
     private void publish(ModelSlot slot) {
+        if (!publishes) {
+            return;
+        }
         published.add(slot.key);
         metrics.publish(new ModelInfo(slot.key, spec.fingerprint(), slot.model.version(), slot.records,
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.streamfit.app.config.Challengers;
 import io.streamfit.app.drift.DriftSettings;
 import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.FaultClass;
@@ -18,6 +19,7 @@ import io.streamfit.app.screen.CommandScreen;
 import io.streamfit.app.screen.LabelScreen;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
+import io.streamfit.app.kind.Outputs;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
@@ -148,11 +150,21 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param versionsEvery {@code model.versions.every} (>= 0)
      * @param versionsKeep  {@code model.versions.keep} (>= 1)
      * @param drift         the drift detector and action
+     * @param challengers   the challengers ({@code challengers}); none: the champion alone
+     * @param promoteMargin {@code challenger.promote.margin}
+     * @param promoteAfter  {@code challenger.promote.after}
      */
-    public record LifecycleSettings(String commandsTopic, long versionsEvery, int versionsKeep, DriftSettings drift) {
+    public record LifecycleSettings(String commandsTopic, long versionsEvery, int versionsKeep, DriftSettings drift,
+                                    List<Challengers.Challenger> challengers, double promoteMargin,
+                                    long promoteAfter) {
         /** The defaults of the configuration. */
         public static final LifecycleSettings DEFAULT = new LifecycleSettings("model-commands", 1000, 10,
                 DriftSettings.DEFAULT);
+
+        /** Without challengers. */
+        public LifecycleSettings(String commandsTopic, long versionsEvery, int versionsKeep, DriftSettings drift) {
+            this(commandsTopic, versionsEvery, versionsKeep, drift, List.of(), 0.05, 2000);
+        }
     }
 
     /**
@@ -210,6 +222,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private final CommandScreen commandScreen;
     /** Versions, drift, commands and their events. */
     private Lifecycle lifecycle;
+    /** The challengers' models of this task (none without {@code challengers}). */
+    private ChallengerModels challengers;
     /** Models whose label counts changed since their last checkpoint. */
     private final Map<String, ModelSlot> labelCountsChanged = new LinkedHashMap<>();
 
@@ -245,6 +259,13 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics,
                 settings.lifecycle().drift()::newDetector);
         models = new ModelCache(memory, this::load, checkpointer::unpublish);
+        challengers = new ChallengerModels(settings.lifecycle().challengers(), context, memory, stepper, metrics,
+                settings);
+        if (!challengers.isEmpty()) {
+            List<String> variants = challengers.names();
+            checkpointer.racing(() -> new ChampionRace(variants, settings.lifecycle().promoteMargin(),
+                    settings.lifecycle().promoteAfter()));
+        }
         lifecycle = new Lifecycle(new ModelVersions(context.getStateStore(Names.VERSIONS_STORE),
                 settings.lifecycle().versionsEvery(), settings.lifecycle().versionsKeep()), checkpointer, models,
                 outputs, settings.lifecycle().drift().action(), settings.batchTimesteps());
@@ -568,6 +589,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             checkpointer.delete(key);
             checkpointer.deleteRecoveryState(key);
             lifecycle.forget(key);
+            challengers.forget(key);
         }
         logic.forget(series);
         expiry.forget(series);
@@ -653,20 +675,39 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 return;
             }
         }
-        outputs.batch(items, slot.generation);
+        // The challengers learn from the same batch; the variant that leads is the one that emits.
+        List<ChallengerModels.Run> runs = challengers.isEmpty() || !assembled.hasObjects() ? List.of()
+                : challengers.run(slot.key, items);
+        String leader = slot.race == null ? Challengers.CHAMPION : slot.race.leader();
+        ChallengerModels.Run leading = runs.stream().filter(r -> r.variant().name.equals(leader)).findFirst()
+                .orElse(null);
+        // A leading challenger that sat this batch out (its model failed): the champion answers for it.
+        String emitting = leading != null ? leader : Challengers.CHAMPION;
+        outputs.batch(items, slot.generation, emitting);
         slot.startBatch();
         try {
             try {
-                assembled.emit(result, versionBefore, slot.stats, slot.extras, outputs);
+                assembled.emit(result, versionBefore, slot.stats, slot.extras,
+                        leading == null ? outputs : Outputs.DISCARD);
+                for (ChallengerModels.Run r : runs) {
+                    r.slot().startBatch();
+                    r.assembled().emit(r.result(), r.versionBefore(), r.slot().stats, r.slot().extras,
+                            r == leading ? outputs : Outputs.DISCARD);
+                }
             } finally {
                 outputs.batchDone();
             }
             assembled.commit();
+            runs.forEach(r -> r.assembled().commit());
             if (labelJoin != null && result != null) {
+                // What was served is what the leading variant predicted.
+                ObjectBatch servedBatch = leading == null ? batch : leading.batch();
+                StepResult served = leading == null ? result : leading.result();
+                long servedVersion = leading == null ? versionBefore : leading.versionBefore();
                 for (int t = 0; t < items.size(); t++) {
                     PendingTimestep p = items.get(t);
                     if (p.awaitsLabels()) {
-                        labelJoin.keep(p, batch, t, result, versionBefore);
+                        labelJoin.keep(p, servedBatch, t, served, servedVersion);
                     }
                 }
             }
@@ -678,10 +719,17 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                     slot.lastTimestep = p.timestep().timestep();
                 }
             }
+            Origin last = items.get(items.size() - 1).origin();
+            if (slot.race != null && !runs.isEmpty()) {
+                lifecycle.race(slot, runs, last, last.timestamp());
+            }
             ModelCheckpoint checkpoint = checkpointer.save(slot);
+            for (ChallengerModels.Run r : runs) {
+                r.variant().checkpointer.save(r.slot());
+                r.variant().models.resized(r.slot());
+            }
             labelCountsChanged.remove(slot.key);
             batcher.clear(slot.key);
-            Origin last = items.get(items.size() - 1).origin();
             if (slot.rollbacks > rollbacksBefore) {
                 lifecycle.diverged(slot, versionAtStart, versionBefore, last, last.timestamp());
             }
@@ -747,6 +795,9 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         if (pool != null) {
             pool.close();
+        }
+        if (challengers != null) {
+            challengers.close();
         }
         quarantined.keySet().forEach(metrics::release);
         quarantined.clear();

@@ -34,6 +34,8 @@ final class Lifecycle {
     static final String RESET = "reset";
     static final String DRIFT = "drift";
     static final String DIVERGED = "diverged";
+    static final String PROMOTED = "promoted";
+    static final String REASON_BETTER = "better";
     static final String REASON_COMMAND = "command";
     static final String REASON_DRIFT = "drift";
     static final String REASON_DIVERGENCE = "divergence";
@@ -119,8 +121,18 @@ final class Lifecycle {
                 return null;
             }
             case PROMOTE -> {
-                return new Rejection(Rejection.CHALLENGER_UNKNOWN, "model '" + slot.key + "' has no challenger '"
-                        + command.challenger() + "': no challengers are configured (challengers=)");
+                if (slot.race == null) {
+                    return new Rejection(Rejection.CHALLENGER_UNKNOWN, "model '" + slot.key + "' has no challenger '"
+                            + command.challenger() + "': no challengers are configured (challengers=)");
+                }
+                if (!slot.race.variants().contains(command.challenger())) {
+                    return new Rejection(Rejection.CHALLENGER_UNKNOWN, "model '" + slot.key + "' has no challenger '"
+                            + command.challenger() + "'; its variants are " + slot.race.variants());
+                }
+                String from = slot.race.leader();
+                slot.race.promote(command.challenger());
+                promoted(slot, from, REASON_COMMAND, origin, timestamp);
+                return null;
             }
             default -> throw new IllegalStateException("command " + command.command());
         }
@@ -129,6 +141,47 @@ final class Lifecycle {
     /** The model of {@code key} expired ({@code model.idle.ttl}): its kept versions go too. */
     void forget(String key) {
         versions.deleteAll(key);
+    }
+
+    /**
+     * After a micro-batch that the champion ({@code slot}) and the challengers ({@code runs}) all
+     * learned: the race takes their windowed losses, and a challenger ahead long enough becomes
+     * the champion ({@code promoted} event, next generation). The caller checkpoints the slot.
+     */
+    void race(ModelSlot slot, List<ChallengerModels.Run> runs, Origin origin, long timestamp) {
+        Map<String, Double> losses = new HashMap<>();
+        losses.put(io.streamfit.app.config.Challengers.CHAMPION, windowedLoss(slot));
+        for (ChallengerModels.Run r : runs) {
+            losses.put(r.variant().name, windowedLoss(r.slot()));
+        }
+        String from = slot.race.leader();
+        String to = slot.race.observe(losses, slot.scoredInBatch);
+        if (to != null) {
+            promoted(slot, from, REASON_BETTER, origin, timestamp);
+        }
+    }
+
+    private void promoted(ModelSlot slot, String from, String reason, Origin origin, long timestamp) {
+        slot.generation++;
+        String to = slot.race.leader();
+        ModelEvent e = event(slot, PROMOTED, reason, null, null, slot.generation);
+        e.setChallenger(to);
+        LOG.info("Model '{}': {} leads now instead of {} ({}), generation {}", slot.key, to, from, reason,
+                slot.generation);
+        outputs.modelEvent(slot.key, e, origin, timestamp);
+    }
+
+    /**
+     * The loss a variant is raced on: its windowed prequential log-loss when it classifies, else its
+     * windowed object MSE, else its windowed sum MSE (NaN before it scored any).
+     */
+    static double windowedLoss(ModelSlot slot) {
+        double logLoss = slot.stats.runningLogLoss();
+        if (!Double.isNaN(logLoss)) {
+            return logLoss;
+        }
+        double objects = slot.stats.runningObjectMse();
+        return !Double.isNaN(objects) ? objects : slot.stats.runningSumMse();
     }
 
     /** A divergence rolled {@code slot}'s model back from {@code fromVersion} to {@code toVersion}. */

@@ -59,6 +59,8 @@ final class ModelSlot implements AutoCloseable {
     int generation;
     /** Watches the prequential loss for a rise ({@code drift.detector}); in the checkpoint. */
     final DriftDetector drift;
+    /** Which variant leads ({@code challengers}); null without challengers. In the checkpoint. */
+    ChampionRace race;
     /** Scored timesteps of the micro-batch being emitted. */
     int scoredInBatch;
     /** Where in that batch the drift detector reported a rise (its scored-timestep index), or -1. */

@@ -41,6 +41,8 @@ final class ProcessorOutputs implements Outputs {
     private Output.Origins origins = NO_BATCH;
     /** The generation of the model whose outputs are being emitted. */
     private int generation;
+    /** The variant whose outputs are being emitted. */
+    private String variant = io.streamfit.app.config.Challengers.CHAMPION;
 
     /**
      * @param routed whether the processor reads the route topic of {@code model.scope=global}, whose
@@ -56,6 +58,7 @@ final class ProcessorOutputs implements Outputs {
     public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
         byte[] key = key(series);
         prediction.setGeneration(generation);
+        prediction.setVariant(variant);
         context.forward(new Record<>(key, new Output.ObjectOut(prediction, key.length, origins), timestamp),
                 Names.OBJECT_SINK);
     }
@@ -64,6 +67,7 @@ final class ProcessorOutputs implements Outputs {
     public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
         byte[] key = key(series);
         prediction.setGeneration(generation);
+        prediction.setVariant(variant);
         context.forward(new Record<>(key, new Output.SumOut(prediction, key.length, origins), timestamp),
                 Names.SUM_SINK);
     }
@@ -72,6 +76,7 @@ final class ProcessorOutputs implements Outputs {
     public void anomalyScore(String series, AnomalyScore score, long timestamp) {
         byte[] key = key(series);
         score.setGeneration(generation);
+        score.setVariant(variant);
         context.forward(new Record<>(key, new Output.AnomalyOut(score, key.length, origins), timestamp),
                 Names.ANOMALY_SINK);
     }
@@ -129,11 +134,12 @@ final class ProcessorOutputs implements Outputs {
     }
 
     /**
-     * The outputs that follow come from {@code items}, predicted by a model of generation
-     * {@code generation}, until {@link #batchDone()}.
+     * The outputs that follow come from {@code items}, predicted by variant {@code variant} of
+     * generation {@code generation}, until {@link #batchDone()}.
      */
-    void batch(List<PendingTimestep> items, int generation) {
+    void batch(List<PendingTimestep> items, int generation, String variant) {
         this.generation = generation;
+        this.variant = variant;
         origins = (series, timestep) -> {
             for (PendingTimestep p : items) {
                 if (p.timestep().timestep() == timestep && p.series().equals(series)) {

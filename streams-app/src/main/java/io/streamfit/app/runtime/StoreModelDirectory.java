@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.config.Challengers;
 import io.streamfit.app.pipeline.ModelInfos;
 import io.streamfit.app.pipeline.ModelVersions;
 import io.streamfit.schemas.avro.ModelCheckpoint;
@@ -71,6 +72,38 @@ public final class StoreModelDirectory implements ModelDirectory {
     }
 
     @Override
+    public Variants variants(String key) {
+        for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
+            ModelCheckpoint champion = read(() -> store.get(key));
+            if (champion == null || !listed(champion)) {
+                continue;
+            }
+            java.util.Map<String, ModelInfo> models = new java.util.LinkedHashMap<>();
+            models.put(Challengers.CHAMPION, ModelInfos.of(key, champion, metricsWindow));
+            String leader = Challengers.CHAMPION;
+            List<KeyValue<String, ModelCheckpoint>> challengers = new ArrayList<>();
+            try (KeyValueIterator<String, ModelCheckpoint> it = read(() -> store.range(key + "\u0000", key + "\u0001"))) {
+                if (it != null) {
+                    it.forEachRemaining(challengers::add);
+                }
+            }
+            for (KeyValue<String, ModelCheckpoint> c : challengers) {
+                String name = c.key.substring(key.length() + 1);
+                if (c.value != null && name.indexOf('\u0000') < 0) {
+                    models.put(name, ModelInfos.of(key, c.value, metricsWindow));
+                }
+            }
+            for (String name : models.keySet()) {
+                if (champion.getMetrics().getOrDefault("lifecycle.race.leads." + name, 0.0) == 1.0) {
+                    leader = name;
+                }
+            }
+            return models.size() == 1 ? null : new Variants(leader, models);
+        }
+        return null;
+    }
+
+    @Override
     public List<VersionInfo> versions(String key) {
         for (ReadOnlyKeyValueStore<String, ModelVersion> store : versionStores.get()) {
             List<ModelVersion> kept = read(() -> ModelVersions.list(store, key));
@@ -108,6 +141,9 @@ public final class StoreModelDirectory implements ModelDirectory {
 
     @Override
     public ModelInfo model(String key) {
+        if (key.indexOf('\u0000') >= 0) {
+            return null;
+        }
         for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
             ModelCheckpoint cp = read(() -> store.get(key));
             if (cp != null && listed(cp)) {
@@ -140,7 +176,8 @@ public final class StoreModelDirectory implements ModelDirectory {
             List<ModelInfo> page = new ArrayList<>(Math.min(count, 1024));
             while (page.size() < count && !heads.isEmpty()) {
                 Head h = heads.poll();
-                if (h.entry.value != null && listed(h.entry.value)) {
+                // A challenger's model (<key> NUL <name>) is shown with its champion's, not listed apart.
+                if (h.entry.value != null && listed(h.entry.value) && h.entry.key.indexOf('\u0000') < 0) {
                     page.add(ModelInfos.of(h.entry.key, h.entry.value, metricsWindow));
                 }
                 Head next = Head.next(h.iterator, cursor);

@@ -144,7 +144,9 @@ public final class StreamfitTopology {
                         config.getLong(StreamfitConfig.LABELS_MAX_WAIT_MS)),
                 new LearnProcessor.LifecycleSettings(topics.modelCommands().name(),
                         config.getLong(StreamfitConfig.MODEL_VERSIONS_EVERY),
-                        config.getInt(StreamfitConfig.MODEL_VERSIONS_KEEP), config.driftSettings()));
+                        config.getInt(StreamfitConfig.MODEL_VERSIONS_KEEP), config.driftSettings(),
+                        config.challengers(), config.getDouble(StreamfitConfig.CHALLENGER_PROMOTE_MARGIN),
+                        config.getLong(StreamfitConfig.CHALLENGER_PROMOTE_AFTER)));
         // One budget for the models in memory of every task of this instance.
         ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
         metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,

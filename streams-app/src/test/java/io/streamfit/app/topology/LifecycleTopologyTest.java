@@ -249,6 +249,123 @@ class LifecycleTopologyTest {
         }
     }
 
+    private TestConfigs.Builder raced(String name) {
+        return regressor(name).with("optimizer.learning.rate", 1e-5).with("challengers", "a,b")
+                .with("challenger.a.optimizer.learning.rate", 0.01)
+                .with("challenger.b.optimizer.learning.rate", 0.003).with("challenger.b.model.hidden", 8)
+                .with("challenger.promote.after", 200).with("metrics.window", 100);
+    }
+
+    @Test
+    void aChallengerThatLearnsBetterIsPromotedAndFromThenOnItsPredictionsAreEmitted() {
+        try (TopologyHarness h = TopologyHarness.start(raced("race").toMap())) {
+            Random rnd = new Random(10);
+            List<SumPrediction> sums = new ArrayList<>();
+            List<ModelEvent> events = new ArrayList<>();
+            for (long t = 0; t < 1_500; t++) {
+                Timestep ts = timestep(t, 0, 0.1, rnd);
+                h.send(S, ts, T0 + t);
+                sums.addAll(h.sums().readValuesToList());
+                events.addAll(h.events().readValuesToList());
+            }
+            assertThat(sums).hasSize(1_500);
+            List<ModelEvent> promoted = events.stream().filter(e -> e.getEvent().equals("promoted")).toList();
+            assertThat(promoted).as("events %s", events).hasSize(1);
+            ModelEvent p = promoted.get(0);
+            assertThat(p.getChallenger()).isEqualTo("a");
+            assertThat(p.getReason()).isEqualTo("better");
+            assertThat(p.getGeneration()).isEqualTo(1);
+            int at = (int) (p.getAtTimestep() + 1);
+            assertThat(at).as("promoted after at least challenger.promote.after timesteps").isBetween(200, 1_000);
+            // Before: the champion's predictions, generation 0; after: a's, generation 1.
+            assertThat(sums.subList(0, at)).allSatisfy(o -> {
+                assertThat(o.getVariant()).hasToString("champion");
+                assertThat(o.getGeneration()).isZero();
+            });
+            assertThat(sums.subList(at, sums.size())).allSatisfy(o -> {
+                assertThat(o.getVariant()).hasToString("a");
+                assertThat(o.getGeneration()).isEqualTo(1);
+            });
+            // The emitted error falls: a learnt, the champion (learning rate 1e-5) hardly did.
+            assertThat(sumMse(sums.subList(at, sums.size()))).isLessThan(0.5 * sumMse(sums.subList(at - 200, at)));
+            // Every variant learnt every batch, in its own checkpoint.
+            ModelCheckpoint a = h.storeValue(Names.MODEL_STORE, S + "\u0000a");
+            ModelCheckpoint b = h.storeValue(Names.MODEL_STORE, S + "\u0000b");
+            ModelCheckpoint champion = h.storeValue(Names.MODEL_STORE, S);
+            assertThat(List.of(a.getModelVersion(), b.getModelVersion(), champion.getModelVersion()))
+                    .containsOnly(1_500L);
+            assertThat(b.getSpecFingerprint()).isNotEqualTo(champion.getSpecFingerprint());
+
+            // An operator hands the lead back.
+            h.sendCommand(S, "{\"command\":\"promote\",\"challenger\":\"champion\"}", T0 + 1_500);
+            assertThat(h.events().readValuesToList()).singleElement().satisfies(e -> {
+                assertThat(e.getEvent()).isEqualTo("promoted");
+                assertThat(e.getChallenger()).isEqualTo("champion");
+                assertThat(e.getReason()).isEqualTo("command");
+                assertThat(e.getGeneration()).isEqualTo(2);
+            });
+            h.send(S, timestep(1_500, 0, 0.1, rnd), T0 + 1_501);
+            SumPrediction next = h.sums().readValue();
+            assertThat(next.getVariant()).hasToString("champion");
+            assertThat(next.getGeneration()).isEqualTo(2);
+            h.sendCommand(S, "{\"command\":\"promote\",\"challenger\":\"c\"}", T0 + 1_502);
+            assertThat(header(h.deadLetters().readRecord(), TopicRegistry.HEADER_ERROR_REASON))
+                    .isEqualTo("challenger-unknown");
+        }
+    }
+
+    @Test
+    void aRestartInTheMiddleOfTheRaceAndAfterThePromotionLosesAndRepeatsNothing() {
+        Map<String, String> config = raced("race-a").toMap();
+        List<SumPrediction> uninterrupted;
+        List<ModelEvent> uninterruptedEvents;
+        try (TopologyHarness h = TopologyHarness.start(config)) {
+            replayFlat(h, 0, 900);
+            uninterrupted = h.sums().readValuesToList();
+            uninterruptedEvents = h.events().readValuesToList();
+        }
+        assertThat(uninterruptedEvents).extracting(ModelEvent::getEvent).containsExactly("promoted");
+        int at = (int) (uninterruptedEvents.get(0).getAtTimestep() + 1);
+        Map<String, String> second = new java.util.HashMap<>(config);
+        List<SumPrediction> outputs = new ArrayList<>();
+        List<ModelEvent> events = new ArrayList<>();
+        Map<String, Map<String, Object>> committed = null;
+        long[] cuts = {0, at - 50, at + 30, 900};
+        for (int i = 0; i + 1 < cuts.length; i++) {
+            second.put("state.dir", dir.resolve("race-b-" + i).toString());
+            try (TopologyHarness h = TopologyHarness.start(second)) {
+                if (committed != null) {
+                    h.restoreStores(committed);
+                }
+                replayFlat(h, cuts[i], cuts[i + 1]);
+                outputs.addAll(h.sums().readValuesToList());
+                events.addAll(h.events().readValuesToList());
+                committed = h.storeContents();
+            }
+        }
+        assertThat(outputs).isEqualTo(uninterrupted);
+        assertThat(events).usingRecursiveFieldByFieldElementComparatorIgnoringFields().isEqualTo(uninterruptedEvents);
+    }
+
+    private static void replayFlat(TopologyHarness h, long from, long to) {
+        Random rnd = new Random(12);
+        for (long t = 0; t < to; t++) {
+            Timestep ts = timestep(t, 0, 0.1, rnd);
+            if (t >= from) {
+                h.send(S, ts, T0 + t);
+            }
+        }
+    }
+
+    private static double sumMse(List<SumPrediction> sums) {
+        double s = 0;
+        for (SumPrediction p : sums) {
+            double e = p.getPrediction() - p.getSumTarget();
+            s += e * e;
+        }
+        return s / sums.size();
+    }
+
     /** Sends timesteps [from, to) of a stream fixed by its seed (the same records in every run). */
     private static void replay(TopologyHarness h, long from, long to) {
         Random rnd = new Random(8);
