@@ -208,4 +208,99 @@ class LifecycleIT {
             app.close();
         }
     }
+
+    @Test
+    void aChallengerWithAGoodLearningRateIsPromotedOverAChampionWithATinyOneAndTheEmittedErrorFalls()
+            throws Exception {
+        String app = "lifecycle-race";
+        String series = "race-1";
+        StreamfitMetrics metrics = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp streamfit = new StreamfitApp(TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app(app)
+                .stateDir(dir.resolve("race")).partitions(2).topicPrefix("race-").with("model.hidden", 8)
+                .with("batch.timesteps", 1).with("optimizer.learning.rate", 1e-5).with("metrics.window", 100)
+                .with("challengers", "fast").with("challenger.fast.optimizer.learning.rate", 0.01)
+                .with("challenger.promote.after", 300)
+                .with("processing.guarantee", "exactly_once_v2").with("commit.interval.ms", 100).toConfig(), metrics);
+        var serializer = StreamfitSerdes.timestep().serializer();
+        Random rnd = new Random(21);
+        int n = 1_500;
+        try (HttpApi http = HttpApi.start("127.0.0.1", 0, streamfit, Registries.prometheus(), HttpSettings.DEFAULTS);
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     broker.bootstrapServers(), "acks", "all", "max.in.flight.requests.per.connection", 1),
+                     new StringSerializer(), new ByteArraySerializer())) {
+            streamfit.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> streamfit.state() == KafkaStreams.State.RUNNING);
+            for (int t = 0; t < n; t++) {
+                Timestep ts = timestep(t, rnd);
+                producer.send(new ProducerRecord<>("race-features", null, T0 + t, series,
+                        serializer.serialize("features", new Timestep(series, t, ts.objects(), null))));
+            }
+            producer.flush();
+            await().atMost(Duration.ofSeconds(180)).until(() -> metrics.recordsTotal() >= n);
+
+            var events = StreamfitSerdes.modelEvent().deserializer();
+            List<ModelEvent> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                seen.clear();
+                for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(),
+                        "race-model-events")) {
+                    seen.add(events.deserialize("", r.value()));
+                }
+                return !seen.isEmpty();
+            });
+            assertThat(seen).singleElement().satisfies(e -> {
+                assertThat(e.getEvent()).isEqualTo("promoted");
+                assertThat(e.getChallenger()).isEqualTo("fast");
+                assertThat(e.getReason()).isEqualTo("better");
+                assertThat(e.getGeneration()).isEqualTo(1);
+            });
+            long at = seen.get(0).getAtTimestep() + 1;
+
+            var sums = StreamfitSerdes.sumPrediction().deserializer();
+            List<SumPrediction> out = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                out.clear();
+                for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(),
+                        "race-sum-predictions")) {
+                    out.add(sums.deserialize("", r.value()));
+                }
+                return out.size() >= n;
+            });
+            assertThat(out).hasSize(n);
+            double before = 0;
+            double after = 0;
+            int nb = 0;
+            int na = 0;
+            for (SumPrediction p : out) {
+                double e = p.getPrediction() - p.getSumTarget();
+                if (p.getTimestep() < at) {
+                    assertThat(p.getVariant()).hasToString("champion");
+                    if (p.getTimestep() >= at - 200) {
+                        before += e * e;
+                        nb++;
+                    }
+                } else {
+                    assertThat(p.getVariant()).hasToString("fast");
+                    assertThat(p.getGeneration()).isEqualTo(1);
+                    after += e * e;
+                    na++;
+                }
+            }
+            System.out.printf("[LifecycleIT] promoted at timestep %d; emitted sum MSE: last 200 before %.4f, after %.4f%n",
+                    at, before / nb, after / na);
+            assertThat(after / na).as("emitted error after the promotion").isLessThan(0.5 * before / nb);
+
+            // Both variants, side by side, with the leader.
+            JsonNode model = get(http, "/models/" + series);
+            assertThat(model.path("leader").asText()).isEqualTo("fast");
+            assertThat(model.path("generation").asInt()).isEqualTo(1);
+            assertThat(model.path("variants").path("fast").path("role").asText()).isEqualTo("champion");
+            assertThat(model.path("variants").path("champion").path("role").asText()).isEqualTo("challenger");
+            assertThat(model.path("variants").path("fast").path("version").asLong()).isEqualTo(n);
+            JsonNode list = get(http, "/models");
+            assertThat(list.path("models").size()).as("the challenger is not a model of its own").isEqualTo(1);
+        } finally {
+            streamfit.close();
+        }
+    }
 }
