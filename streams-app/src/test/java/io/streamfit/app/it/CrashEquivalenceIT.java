@@ -103,9 +103,16 @@ class CrashEquivalenceIT {
      */
     static final Variant LABELS = new Variant("labels", 8, 6_000, 256L << 20, true);
 
+    /**
+     * A champion with a learning rate too low and a challenger with a good one: the challenger is
+     * promoted during the run, so kills fall before, around and after promotions.
+     */
+    static final Variant RACE = new Variant("race", 8, 8_000, 256L << 20, false);
+
     private static List<Variant> allVariants() {
         List<Variant> all = new ArrayList<>(variants());
         all.add(LABELS);
+        all.add(RACE);
         return all;
     }
 
@@ -272,13 +279,19 @@ class CrashEquivalenceIT {
                     // waiting for a partition it has not fetched yet rather than running ahead of it.
                     .with("max.task.idle.ms", 2_000);
         }
+        if (v == RACE) {
+            b.with("challengers", "fast").with("challenger.fast.optimizer.learning.rate", 0.003)
+                    .with("challenger.promote.after", 150).with("metrics.window", 100);
+        }
         return b
+                .with("topic.model.commands", app + "-commands")
+                .with("topic.model.events", app + "-events")
                 .with("topic.features", v.input())
                 .with("models.cache.max.bytes", v.cacheBytes())
                 .with("topic.object.predictions", app + "-objects")
                 .with("topic.sum.predictions", app + "-sums")
                 .with("topic.dead.letters", app + "-dead-letters")
-                .with("model.hidden", 16).with("optimizer.learning.rate", 0.003)
+                .with("model.hidden", 16).with("optimizer.learning.rate", v == RACE ? 3e-5 : 0.003)
                 .with("batch.timesteps", BATCH)
                 // Batches close by size only, so that both runs batch identically.
                 .with("batch.max.wait.ms", Duration.ofHours(1).toMillis())
@@ -305,6 +318,16 @@ class CrashEquivalenceIT {
     @org.junit.jupiter.api.Test
     void aRunWithDelayedLabelsKilledThreeTimesTrainsEachLabelOnceAndEndsAsAnUninterruptedRun() throws Exception {
         killThreeTimesAndCompare(LABELS);
+    }
+
+    /**
+     * Challengers: a run killed three times while a challenger races (and wins) against the
+     * champion emits the same predictions from the same variants and generations, the same
+     * promoted events once each, and ends with the same models of every variant.
+     */
+    @org.junit.jupiter.api.Test
+    void aRunWithAChallengerKilledThreeTimesPromotesAndEmitsAsAnUninterruptedRun() throws Exception {
+        killThreeTimesAndCompare(RACE);
     }
 
     private void killThreeTimesAndCompare(Variant v) throws Exception {
@@ -406,18 +429,31 @@ class CrashEquivalenceIT {
             ObjectPrediction c = crashObjects.get(key);
             ObjectPrediction r = refObjects.get(key);
             assertThat(c.getModelVersion()).as("version of %s", key).isEqualTo(r.getModelVersion());
+            assertThat(c.getVariant()).as("variant of %s", key).isEqualTo(r.getVariant());
+            assertThat(c.getGeneration()).as("generation of %s", key).isEqualTo(r.getGeneration());
             assertThat(Math.abs(c.getPrediction() - r.getPrediction())).as("prediction of %s", key)
                     .isLessThanOrEqualTo(1e-5);
+        }
+        // The same lifecycle events, each once (exactly-once: none repeated, none lost).
+        List<String> crashEvents = events(crashApp + "-events");
+        List<String> refEvents = events(refApp + "-events");
+        assertThat(crashEvents).containsExactlyInAnyOrderElementsOf(refEvents);
+        if (v == RACE) {
+            assertThat(refEvents).as("promotions in the reference run").isNotEmpty()
+                    .allMatch(e -> e.contains(" promoted "));
+            assertThat(crashObjects.values()).anyMatch(o -> o.getVariant().toString().equals("fast"));
         }
 
         // The same final models: versions, weights and optimizer slots.
         Map<String, ModelCheckpoint> crashModels = checkpoints(crashApp);
         Map<String, ModelCheckpoint> refModels = checkpoints(refApp);
-        assertThat(crashModels.keySet()).hasSize(SERIES).isEqualTo(refModels.keySet());
+        assertThat(crashModels.keySet()).hasSize(v == RACE ? 2 * SERIES : SERIES).isEqualTo(refModels.keySet());
         for (String key : refModels.keySet()) {
             ModelCheckpoint c = crashModels.get(key);
             ModelCheckpoint r = refModels.get(key);
-            int s = stream.subList(0, SERIES).stream().map(Timestep::series).toList().indexOf(key);
+            // A challenger's model (<series> NUL <name>) learns every batch of its series' champion.
+            String seriesKey = key.indexOf('\u0000') < 0 ? key : key.substring(0, key.indexOf('\u0000'));
+            int s = stream.subList(0, SERIES).stream().map(Timestep::series).toList().indexOf(seriesKey);
             assertThat(r.getModelVersion()).as("updates of %s", key).isEqualTo(expectedUpdates(v, s));
             assertThat(c.getModelVersion()).as("version of %s", key).isEqualTo(r.getModelVersion());
             assertThat(c.getRecords()).isEqualTo(r.getRecords());
@@ -577,6 +613,22 @@ class CrashEquivalenceIT {
     private static long matched(Map<String, ModelCheckpoint> models) {
         return models.values().stream().mapToLong(m -> m.getMetrics().getOrDefault("labels.matched", 0.0).longValue())
                 .sum();
+    }
+
+    /**
+     * The events of a model-events topic, read committed, as what identifies them (their metrics
+     * are left out: they are sums of predictions, which the comparison allows to differ by 1e-5).
+     */
+    private static List<String> events(String topic) {
+        List<String> out = new ArrayList<>();
+        var de = StreamfitSerdes.modelEvent().deserializer();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), topic)) {
+            var e = de.deserialize(topic, r.value());
+            out.add(e.getModel() + " " + e.getEvent() + " " + e.getChallenger() + " " + e.getReason() + " at "
+                    + e.getAtTimestep() + " generation " + e.getGeneration() + " " + e.getFromVersion() + "->"
+                    + e.getToVersion());
+        }
+        return out;
     }
 
     private static Map<String, ModelCheckpoint> checkpoints(String app) {
