@@ -107,6 +107,9 @@ final class EndToEndCluster {
         if (t.labels().isPresent()) {
             createTopicIfAbsent(t.labels().get().name());
         }
+        // And the model commands (model lifecycle), co-partitioned like the labels, and its events.
+        createTopicIfAbsent(t.modelCommands().name());
+        createTopicIfAbsent(t.modelEvents().name());
         if (config.globalScope()) {
             // model.scope=global: the one-partition topic that routes every record to the one model.
             createTopic(Names.globalRouteTopic(config.applicationId()), 1, false);

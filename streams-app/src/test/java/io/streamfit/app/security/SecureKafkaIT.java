@@ -147,6 +147,8 @@ class SecureKafkaIT {
         app.put("topic.anomaly.scores", prefix + "-anomalies");
         app.put("topic.dead.letters", prefix + "-dead");
         app.put("topic.labels", prefix + "-labels");
+        app.put("topic.model.commands", prefix + "-commands");
+        app.put("topic.model.events", prefix + "-events");
         // Commit often: the test waits for committed outputs.
         app.put("commit.interval.ms", "200");
         return new StreamfitConfig(ConfigLoader.load(secure.clientConfig(user), app, Map.of()));
