@@ -80,6 +80,12 @@ public final class StreamfitMetrics {
     private final Map<String, Counter> rollbacks = new ConcurrentHashMap<>();
     private final Map<String, Counter> labels = new ConcurrentHashMap<>();
     private final Map<String, Counter> modelEvents = new ConcurrentHashMap<>();
+    /** The raced loss of every variant's model in memory, by store key (models with challengers only). */
+    private final Map<String, VariantLoss> variantLosses = new ConcurrentHashMap<>();
+    private final java.util.Set<String> variantGauges = ConcurrentHashMap.newKeySet();
+
+    private record VariantLoss(String variant, String role, double loss) {
+    }
     private final Timer labelDelay;
     /** Quarantined model keys with why, for {@code /health}; ids never become labels. */
     private final Map<String, String> quarantined = new ConcurrentHashMap<>();
@@ -241,6 +247,43 @@ public final class StreamfitMetrics {
                         + "detector reported").register(registry)
                 : Counter.builder("streamfit.model.events").tag("event", e)
                         .description("Lifecycle changes of the models, as written to model-events").register(registry));
+    }
+
+    /**
+     * The windowed loss on which a model of variant {@code variant} races (design.md, challengers)
+     * now, in role {@code role} ({@code champion}: it leads for its key; {@code challenger}); kept
+     * until {@link #forgetVariant}. {@code streamfit_variant_prequential_loss{variant, role}} is the
+     * mean over the models in memory of that variant and role.
+     *
+     * @param storeKey the model's key in the model store (a challenger's is {@code <key> NUL <name>})
+     */
+    public void variantLoss(String storeKey, String variant, String role, double loss) {
+        variantLosses.put(storeKey, new VariantLoss(variant, role, loss));
+        if (variantGauges.add(variant + '\u0000' + role)) {
+            Gauge.builder("streamfit.variant.prequential.loss", this, m -> m.meanVariantLoss(variant, role))
+                    .tag("variant", variant).tag("role", role)
+                    .description("Windowed prequential loss the champion and its challengers race on (object MSE, "
+                            + "or log-loss), mean across the models in memory of that variant in that role")
+                    .register(registry);
+        }
+    }
+
+    /** The model of {@code storeKey} left memory (or expired): its raced loss no longer counts. */
+    public void forgetVariant(String storeKey) {
+        variantLosses.remove(storeKey);
+    }
+
+    /** What {@code streamfit_variant_prequential_loss{variant, role}} reports now (NaN: no such model in memory). */
+    public double meanVariantLoss(String variant, String role) {
+        double sum = 0;
+        int n = 0;
+        for (VariantLoss v : variantLosses.values()) {
+            if (v.variant.equals(variant) && v.role.equals(role) && Double.isFinite(v.loss)) {
+                sum += v.loss;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     /** A series key idle past {@code model.idle.ttl} had its state removed. */

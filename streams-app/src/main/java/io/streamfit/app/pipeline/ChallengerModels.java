@@ -70,7 +70,7 @@ final class ChallengerModels implements AutoCloseable {
             Checkpointer checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
                     context.getStateStore(Names.GOOD_STORE), null, c.kind(), pool, settings.metricsWindow(),
                     settings.divergence().lossWindow(), metrics, () -> DriftDetector.NONE).unpublished();
-            ModelCache models = new ModelCache(memory, checkpointer::load, key -> { });
+            ModelCache models = new ModelCache(memory, checkpointer::load, metrics::forgetVariant);
             DivergenceRecovery recovery = new DivergenceRecovery(settings.divergence(), pool::initialState, stepper,
                     metrics);
             variants.add(new Variant(c.name(), pool, checkpointer, models, c.kind().batchLogic(context::getStateStore),

@@ -258,7 +258,10 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 settings.globalScope() ? context.getStateStore(Names.SERIES_STORE) : null, settings.kind(), pool,
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics,
                 settings.lifecycle().drift()::newDetector);
-        models = new ModelCache(memory, this::load, checkpointer::unpublish);
+        models = new ModelCache(memory, this::load, key -> {
+            checkpointer.unpublish(key);
+            metrics.forgetVariant(key);
+        });
         challengers = new ChallengerModels(settings.lifecycle().challengers(), context, memory, stepper, metrics,
                 settings);
         if (!challengers.isEmpty()) {
@@ -268,7 +271,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         }
         lifecycle = new Lifecycle(new ModelVersions(context.getStateStore(Names.VERSIONS_STORE),
                 settings.lifecycle().versionsEvery(), settings.lifecycle().versionsKeep()), checkpointer, models,
-                outputs, settings.lifecycle().drift().action(), settings.batchTimesteps());
+                outputs, settings.lifecycle().drift().action(), settings.batchTimesteps(), metrics);
         logic = settings.kind().batchLogic(context::getStateStore);
         batch = null;
         // After a crash or a migration the stores were restored from their changelogs: start from them.

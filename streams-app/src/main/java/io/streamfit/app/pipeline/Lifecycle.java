@@ -46,9 +46,11 @@ final class Lifecycle {
     private final ProcessorOutputs outputs;
     private final DriftSettings.Action driftAction;
     private final int batchTimesteps;
+    private final io.streamfit.app.metrics.StreamfitMetrics metrics;
 
     Lifecycle(ModelVersions versions, Checkpointer checkpointer, ModelCache models, ProcessorOutputs outputs,
-              DriftSettings.Action driftAction, int batchTimesteps) {
+              DriftSettings.Action driftAction, int batchTimesteps, io.streamfit.app.metrics.StreamfitMetrics metrics) {
+        this.metrics = metrics;
         this.versions = versions;
         this.checkpointer = checkpointer;
         this.models = models;
@@ -159,6 +161,17 @@ final class Lifecycle {
         if (to != null) {
             promoted(slot, from, REASON_BETTER, origin, timestamp);
         }
+        String leader = slot.race.leader();
+        String champion = io.streamfit.app.config.Challengers.CHAMPION;
+        metrics.variantLoss(slot.key, champion, role(champion, leader), losses.get(champion));
+        for (ChallengerModels.Run r : runs) {
+            metrics.variantLoss(r.slot().key, r.variant().name, role(r.variant().name, leader),
+                    losses.get(r.variant().name));
+        }
+    }
+
+    private static String role(String variant, String leader) {
+        return variant.equals(leader) ? "champion" : "challenger";
     }
 
     private void promoted(ModelSlot slot, String from, String reason, Origin origin, long timestamp) {

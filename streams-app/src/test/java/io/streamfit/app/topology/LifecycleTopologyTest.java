@@ -295,6 +295,10 @@ class LifecycleTopologyTest {
             assertThat(List.of(a.getModelVersion(), b.getModelVersion(), champion.getModelVersion()))
                     .containsOnly(1_500L);
             assertThat(b.getSpecFingerprint()).isNotEqualTo(champion.getSpecFingerprint());
+            // The meters say who leads, by variant and role, never by series.
+            assertThat(h.metrics().meanVariantLoss("a", "champion"))
+                    .isLessThan(h.metrics().meanVariantLoss("champion", "challenger"));
+            assertThat(h.metrics().meanVariantLoss("champion", "champion")).isNaN();
 
             // An operator hands the lead back.
             h.sendCommand(S, "{\"command\":\"promote\",\"challenger\":\"champion\"}", T0 + 1_500);
