@@ -119,6 +119,17 @@ class DivergenceRecoveryTopologyTest {
         assertThat(info.rollbacks()).isEqualTo(metrics.rollbacksTotal());
         assertThat(info.learningRateScale()).isLessThan(1.0).isGreaterThanOrEqualTo(minScale);
 
+        // Every rollback is a diverged event on model-events (design.md, Model lifecycle).
+        List<io.streamfit.schemas.avro.ModelEvent> events = topology.events().readValuesToList();
+        assertThat(events).hasSize((int) metrics.rollbacksTotal()).allSatisfy(e -> {
+            assertThat(e.getEvent()).isEqualTo("diverged");
+            assertThat(e.getReason()).isEqualTo("divergence");
+            assertThat(e.getModel()).isEqualTo("s");
+            assertThat(e.getFromVersion()).isNotNull();
+            assertThat(e.getToVersion()).isNotNull();
+        });
+        assertThat(metrics.modelEventsTotal("diverged")).isEqualTo(metrics.rollbacksTotal());
+
         ModelCheckpoint cp = topology.storeValue(Names.MODEL_STORE, "s");
         assertThat(formatVersion(cp)).as("a scaled model's checkpoint format").isEqualTo(2);
         assertThat(cp.getMetrics()).containsEntry(Checkpointer.ROLLBACKS, (double) info.rollbacks());
@@ -142,6 +153,8 @@ class DivergenceRecoveryTopologyTest {
             topology.send(record(rnd, t));
         }
         assertThat(topology.metrics().rollbacksTotal()).isZero();
+        assertThat(topology.events().readRecordsToList()).as("no diverged event").isEmpty();
+
         ModelCheckpoint cp = topology.storeValue(Names.MODEL_STORE, "s");
         assertThat(formatVersion(cp)).isEqualTo(1);
         assertThat(cp.getMetrics()).doesNotContainKey(Checkpointer.ROLLBACKS);
