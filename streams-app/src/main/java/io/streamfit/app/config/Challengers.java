@@ -63,9 +63,11 @@ public final class Challengers {
         }
         Map<String, Map<String, String>> overrides = new LinkedHashMap<>();
         names.forEach(n -> overrides.put(n, new LinkedHashMap<>()));
-        Map<String, String> originals = config.originalsStrings();
-        for (Map.Entry<String, String> e : originals.entrySet()) {
-            String key = e.getKey();
+        // Values as given: strings from files and the environment, any type from code (tests, tools).
+        Map<String, Object> originals = config.originals();
+        for (Map.Entry<String, Object> entry : originals.entrySet()) {
+            String key = entry.getKey();
+            Map.Entry<String, String> e = Map.entry(key, String.valueOf(entry.getValue()));
             if (!key.startsWith(StreamfitConfig.CHALLENGER_PREFIX) || key.equals(StreamfitConfig.CHALLENGER_PROMOTE_MARGIN)
                     || key.equals(StreamfitConfig.CHALLENGER_PROMOTE_AFTER)) {
                 continue;
@@ -90,7 +92,7 @@ public final class Challengers {
         }
         List<Challenger> out = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> c : overrides.entrySet()) {
-            Map<String, String> props = new HashMap<>(originals);
+            Map<String, Object> props = new HashMap<>(originals);
             props.keySet().removeIf(k -> k.startsWith(StreamfitConfig.CHALLENGER_PREFIX));
             props.put(StreamfitConfig.CHALLENGERS, "");
             props.putAll(c.getValue());

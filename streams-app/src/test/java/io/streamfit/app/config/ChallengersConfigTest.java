@@ -54,4 +54,13 @@ class ChallengersConfigTest {
         assertThatThrownBy(() -> config("model.kind", "lstm-regressor", "challengers", "a"))
                 .hasMessageContaining("stores of its own");
     }
+
+    @Test
+    void settingsGivenAsObjectsByCodeWork() {
+        Map<String, Object> p = new HashMap<>(Map.of("model.features", 4, "consumer.session.timeout.ms", 10_000,
+                "challengers", "a", "challenger.a.optimizer.learning.rate", 0.01));
+        StreamfitConfig c = new StreamfitConfig(p);
+        assertThat(c.challengers()).singleElement()
+                .satisfies(ch -> assertThat(ch.overrides()).containsEntry("optimizer.learning.rate", "0.01"));
+    }
 }
