@@ -153,7 +153,8 @@ final class IdleExpiry {
                 }
                 seen++;
                 last = key;
-                if (!key.equals(CLOCK_KEY) && store.get(key) == null) {
+                // A challenger's model (<key> NUL <name>) is not a series: its champion's key is.
+                if (!key.equals(CLOCK_KEY) && key.indexOf('\u0000') < 0 && store.get(key) == null) {
                     store.put(key, clock);
                     adoptedNow++;
                 }
