@@ -129,6 +129,8 @@ public final class StreamfitMetrics {
         // At zero from the start, so that dashboards and alerts see the series before the first event.
         KNOWN_MODEL_EVENTS.forEach(this::modelEventCounter);
         modelEventCounter(DRIFT);
+        // The champion's raced loss exists from the start (NaN until a model races challengers).
+        variantGauge(io.streamfit.app.config.Challengers.CHAMPION, "champion");
         // Label delays run from seconds to days: fixed buckets over that range, not the latency histogram's.
         this.labelDelay = Timer.builder("streamfit.label.delay")
                 .description("Record-time delay from a timestep's features to its labels (0 for labels that came first)")
@@ -259,6 +261,10 @@ public final class StreamfitMetrics {
      */
     public void variantLoss(String storeKey, String variant, String role, double loss) {
         variantLosses.put(storeKey, new VariantLoss(variant, role, loss));
+        variantGauge(variant, role);
+    }
+
+    private void variantGauge(String variant, String role) {
         if (variantGauges.add(variant + '\u0000' + role)) {
             Gauge.builder("streamfit.variant.prequential.loss", this, m -> m.meanVariantLoss(variant, role))
                     .tag("variant", variant).tag("role", role)

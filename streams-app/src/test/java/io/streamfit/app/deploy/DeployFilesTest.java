@@ -684,8 +684,6 @@ class DeployFilesTest {
         metrics.recordCheckpoint(1_000_000, 100);
         metrics.recordRestore(1_000_000);
         metrics.recordLabelDelay(1_000);
-        // Registered at a model's first race (with challengers); here as Lifecycle.race does.
-        metrics.variantLoss("k", "champion", "champion", 1.0);
         // The topology registers the models' memory meters; here as StreamfitTopology.build does.
         metrics.watchModelMemory(() -> 0, 1, () -> 0, () -> 0, () -> 0);
         Set<String> names = new HashSet<>();
