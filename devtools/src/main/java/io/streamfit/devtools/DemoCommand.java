@@ -114,6 +114,8 @@ final class DemoCommand implements Callable<Integer> {
                                 + "%d series with %s objects, m=%d, noise sigma=%.3f, %s%n",
                         broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), data.series,
                         java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), data.noise, cfg.summary());
+                System.out.printf(Locale.ROOT, "Live page (learning curves, predictions, models): http://%s:%d/%n",
+                        cfg.getString(StreamfitConfig.HTTP_HOST), http.port());
                 System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
                 Progress progress = new Progress(metrics, stream, started, labelDelay > 0 ? producer : null);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
