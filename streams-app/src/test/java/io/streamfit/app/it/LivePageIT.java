@@ -152,7 +152,7 @@ class LivePageIT {
     /** Runs headless Chromium on the page for {@link #VIRTUAL_MS} of virtual time; its stdout. */
     private static String run(Path chromium, List<String> args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,900",
+                "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--window-size=1280,940",
                 "--user-data-dir=" + dir.resolve("chromium-profile"), "--virtual-time-budget=" + VIRTUAL_MS));
         command.addAll(args);
         Path out = Files.createTempFile(dir, "chromium", ".out");
