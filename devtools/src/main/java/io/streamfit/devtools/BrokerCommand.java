@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code streamfit broker}: only the embedded single-node KRaft broker, for local development.
+ * {@code streamfit broker}: only the embedded single-node KRaft broker, for local development, with
+ * the contract's topics created at start and auto-creation of other topics on ({@link DevBroker}).
  * With {@code --secure} its client listener is SASL_SSL (SCRAM-SHA-512) with ACLs enforced.
  */
 @Command(name = "broker", mixinStandardHelpOptions = true,
@@ -48,9 +49,10 @@ final class BrokerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         Path kafkaDir = dataDir.resolve("kafka");
+        DevBroker.Started dev = secure ? null : DevBroker.start(port, kafkaDir, Map.of());
         try (EmbeddedBroker broker = secure
                 ? EmbeddedBroker.startSecure(port, kafkaDir, dataDir.resolve("secure"), List.of(APP_USER), Map.of())
-                : EmbeddedBroker.start(port, kafkaDir, Map.of())) {
+                : dev.broker()) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "streamfit-broker-shutdown"));
             if (secure) {
                 SecureBroker s = broker.secure();
@@ -71,6 +73,9 @@ final class BrokerCommand implements Callable<Integer> {
             } else {
                 System.out.println("Kafka broker at " + broker.bootstrapServers() + " (data in " + kafkaDir
                         + "). Ctrl-C stops it.");
+                System.out.println("Topics " + String.join(", ", TopicRegistry.defaults().names()) + " exist with "
+                        + dev.partitions() + " partitions" + (dev.created().isEmpty() ? "" : " (created now)")
+                        + "; other topics are created on first use.");
             }
             stop.await();
         }

@@ -78,19 +78,19 @@ final class DemoCommand implements Callable<Integer> {
         }
         ShutdownSignal stop = new ShutdownSignal();
         long started = System.nanoTime();
-        try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
-            Map<String, String> defaults = new HashMap<>();
-            defaults.put("application.id", "streamfit-demo");
-            defaults.put("model.features", String.valueOf(data.features));
-            defaults.put("state.dir", dataDir.resolve("state").toAbsolutePath().toString());
-            defaults.put("http.port", String.valueOf(httpPort));
-            defaults.put("topics.partitions", "4");
-            // The demo's series share one ground truth, so one model for all of them learns it
-            // 4x faster than one model per series; a slightly larger step than the contract's
-            // default shows convergence within the first minute.
-            defaults.put("model.scope", DEMO_SCOPE);
-            defaults.put("optimizer.learning.rate", DEMO_LEARNING_RATE);
-            Map<String, String> props = ConfigLoader.load(config, defaults, System.getenv());
+        Map<String, String> defaults = new HashMap<>();
+        defaults.put("application.id", "streamfit-demo");
+        defaults.put("model.features", String.valueOf(data.features));
+        defaults.put("state.dir", dataDir.resolve("state").toAbsolutePath().toString());
+        defaults.put("http.port", String.valueOf(httpPort));
+        defaults.put("topics.partitions", "4");
+        // The demo's series share one ground truth, so one model for all of them learns it
+        // 4x faster than one model per series; a slightly larger step than the contract's
+        // default shows convergence within the first minute.
+        defaults.put("model.scope", DEMO_SCOPE);
+        defaults.put("optimizer.learning.rate", DEMO_LEARNING_RATE);
+        Map<String, String> props = ConfigLoader.load(config, defaults, System.getenv());
+        try (EmbeddedBroker broker = DevBroker.start(port, dataDir.resolve("kafka"), props).broker()) {
             props.put("bootstrap.servers", broker.bootstrapServers());
             StreamfitConfig cfg = new StreamfitConfig(props);
 
@@ -114,6 +114,8 @@ final class DemoCommand implements Callable<Integer> {
                                 + "%d series with %s objects, m=%d, noise sigma=%.3f, %s%n",
                         broker.bootstrapServers(), cfg.getString(StreamfitConfig.HTTP_HOST), http.port(), data.series,
                         java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), data.noise, cfg.summary());
+                System.out.printf(Locale.ROOT, "Live page (learning curves, predictions, models): http://%s:%d/%n",
+                        cfg.getString(StreamfitConfig.HTTP_HOST), http.port());
                 System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
                 Progress progress = new Progress(metrics, stream, started, labelDelay > 0 ? producer : null);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();

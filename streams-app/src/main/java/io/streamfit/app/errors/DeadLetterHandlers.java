@@ -78,7 +78,7 @@ public final class DeadLetterHandlers {
             return List.of();
         }
         if (metrics != null) {
-            metrics.recordDeadLetter();
+            metrics.recordDeadLetter(reason);
         }
         return List.of(letter);
     }

@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.ModelInfo;
+import io.streamfit.app.metrics.RecentPredictions;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 import org.eclipse.jetty.http.HttpHeader;
@@ -45,7 +46,9 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
  * while the Streams client is RUNNING or REBALANCING: status UP, or DEGRADED with the count of
  * quarantined model keys; 503 DOWN otherwise, or STALLED while an input partition does not move), {@code GET /models?limit=N&after=KEY} (a page of the
  * live models in key order, with the cursor of the next) and {@code GET /models/{key}} (version,
- * updates, prequential metrics, last checkpoint).
+ * updates, prequential metrics, last checkpoint), {@code GET /recent?limit=N} (the newest sum
+ * predictions with their targets) and {@code GET /} (the live page for people, {@link LivePage},
+ * which reads only these endpoints).
  *
  * <p>Only GET and HEAD are served (405 otherwise), without a request body (413) and with a URI of
  * at most {@link #MAX_URI_CHARS} characters (414). Nothing here changes state; an endpoint that
@@ -73,8 +76,11 @@ public final class HttpApi implements AutoCloseable {
     /** Jetty's own threads: the selector (which also accepts) and the completion of asynchronous writes. */
     private static final int IO_THREADS = 4;
 
-    private static final List<String> ENDPOINTS = List.of("/metrics", "/health", "/models", "/models/{key}",
-            "/models/{key}/versions");
+    private static final List<String> ENDPOINTS = List.of("/", "/metrics", "/health", "/models", "/models/{key}",
+            "/models/{key}/versions", "/recent");
+
+    /** {@code GET /recent}: entries returned without {@code limit}. */
+    static final int RECENT_LIMIT_DEFAULT = 100;
     private static final String VERSIONS_SUFFIX = "/versions";
 
     /**
@@ -283,6 +289,13 @@ public final class HttpApi implements AutoCloseable {
             } else if ("/metrics".equals(path)) {
                 dispatch(workers, workersRejected, response, done, true, () -> new Reply(200,
                         "text/plain; version=0.0.4; charset=utf-8", registry.scrape().getBytes(StandardCharsets.UTF_8)));
+            } else if (LivePage.serves(path)) {
+                // The page's files are in memory since start: answered here, without a worker.
+                LivePage.Asset asset = LivePage.asset(path);
+                send(response, done, new Reply(200, asset.contentType(), asset.bytes(), LivePage.HEADERS));
+            } else if ("/recent".equals(path)) {
+                String query = request.getHttpURI().getQuery();
+                dispatch(workers, workersRejected, response, done, true, () -> recent(query));
             } else if ("/models".equals(path) || path.startsWith("/models/")) {
                 String query = request.getHttpURI().getQuery();
                 dispatch(workers, workersRejected, response, done, true, () -> models(path, query));
@@ -350,6 +363,51 @@ public final class HttpApi implements AutoCloseable {
         private ModelDirectory directory() {
             ModelDirectory stored = app.models();
             return stored != null ? stored : new LiveModelDirectory(app.metrics());
+        }
+
+        /**
+         * {@code GET /recent?limit=N}: the newest sum predictions this instance emitted, with their
+         * targets, oldest first (at most {@link RecentPredictions#CAPACITY}; see there for what they are).
+         */
+        private Reply recent(String query) {
+            Map<String, String> params;
+            try {
+                params = queryParameters(query);
+            } catch (IllegalArgumentException e) {
+                return json(400, Map.of("error", "malformed percent-encoding in the query"));
+            }
+            int limit = RECENT_LIMIT_DEFAULT;
+            String raw = params.get("limit");
+            if (raw != null) {
+                try {
+                    limit = Integer.parseInt(raw.trim());
+                } catch (NumberFormatException e) {
+                    limit = 0;
+                }
+                if (limit < 1) {
+                    return json(400, Map.of("error", "limit must be a whole number from 1 to "
+                            + RecentPredictions.CAPACITY));
+                }
+                limit = Math.min(limit, RecentPredictions.CAPACITY);
+            }
+            RecentPredictions recent = app.metrics().recentPredictions();
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (RecentPredictions.Entry e : recent.latest(limit)) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("series", e.series());
+                p.put("timestep", e.timestep());
+                p.put("prediction", finite(e.prediction()));
+                p.put("sumTarget", finite(e.target()));
+                p.put("modelVersion", e.modelVersion());
+                p.put("variant", e.variant());
+                p.put("atMs", e.atMs());
+                out.add(p);
+            }
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("predictions", out);
+            body.put("limit", limit);
+            body.put("total", recent.total());
+            return json(200, body);
         }
 
         /** {@code GET /models/{key}/versions}: the model's kept versions, oldest first. */

@@ -67,6 +67,9 @@ public final class StreamfitMetrics {
     private final Counter trained;
     private final Counter predictedOnly;
     private final Counter deadLetter;
+    private final RecentPredictions recentPredictions = new RecentPredictions();
+    private final java.util.concurrent.ConcurrentMap<String, Counter> deadLetterReasons =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final Counter updates;
     private final Counter expired;
     private final Timer predict;
@@ -190,8 +193,37 @@ public final class StreamfitMetrics {
         predictedOnly.increment();
     }
 
-    public void recordDeadLetter() {
+    /**
+     * Most distinct reasons in {@code streamfit_dead_letters_total{reason}}, {@link #OTHER_REASON}
+     * included, under which the later ones count. The reasons are streamfit's codes (a dozen or so), so the cap
+     * only guards the meter against an unforeseen source of free text.
+     */
+    static final int MAX_DEAD_LETTER_REASONS = 32;
+
+    /** The reason under which dead letters beyond {@link #MAX_DEAD_LETTER_REASONS} distinct reasons count. */
+    public static final String OTHER_REASON = "other";
+
+    /**
+     * A dead letter with its reason code (the {@code error.reason} header): counted in
+     * {@code streamfit_records_total{outcome="dead_letter"}} and in {@code streamfit_dead_letters_total{reason}}.
+     */
+    public void recordDeadLetter(String reason) {
         deadLetter.increment();
+        String r = reason == null || reason.isEmpty() ? OTHER_REASON : reason;
+        Counter c = deadLetterReasons.get(r);
+        if (c == null) {
+            synchronized (deadLetterReasons) {
+                c = deadLetterReasons.get(r);
+                if (c == null) {
+                    if (deadLetterReasons.size() >= MAX_DEAD_LETTER_REASONS - 1) {
+                        r = OTHER_REASON;
+                    }
+                    c = deadLetterReasons.computeIfAbsent(r, x -> Counter.builder("streamfit.dead.letters").tag("reason", x)
+                            .description("Dead letters by reason code (the error.reason header)").register(registry));
+                }
+            }
+        }
+        c.increment();
     }
 
     public void recordUpdate(long nanos) {
@@ -385,6 +417,11 @@ public final class StreamfitMetrics {
 
     public long recordsTotal() {
         return (long) (trained.count() + predictedOnly.count() + deadLetter.count());
+    }
+
+    /** The last sum predictions emitted, for {@code GET /recent} and the live page. */
+    public RecentPredictions recentPredictions() {
+        return recentPredictions;
     }
 
     public long deadLetters() {

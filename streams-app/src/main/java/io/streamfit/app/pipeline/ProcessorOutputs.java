@@ -68,6 +68,9 @@ final class ProcessorOutputs implements Outputs {
         byte[] key = key(series);
         prediction.setGeneration(generation);
         prediction.setVariant(variant);
+        Double target = prediction.getSumTarget();
+        metrics.recentPredictions().record(series, prediction.getTimestep(), prediction.getPrediction(),
+                target == null ? Double.NaN : target, prediction.getModelVersion(), variant, System.currentTimeMillis());
         context.forward(new Record<>(key, new Output.SumOut(prediction, key.length, origins), timestamp),
                 Names.SUM_SINK);
     }
@@ -124,13 +127,14 @@ final class ProcessorOutputs implements Outputs {
     /** An input record that cannot be used, as it came, with the reason and where it came from. */
     void reject(Origin origin, Rejection why) {
         LOG.debug("Dead letter from {}: {} ({})", origin.position(), why.reason(), why.message());
-        deadLetter(origin, origin.key(), DeadLetters.headers(origin, why.reason(), why.message()));
+        deadLetter(origin, origin.key(), why.reason(), DeadLetters.headers(origin, why.reason(), why.message()));
     }
 
     /** A buffered timestep whose model call failed: the input record as it came, and where from. */
     void failed(PendingTimestep p, String message) {
         Origin origin = p.origin();
-        deadLetter(origin, origin.key(), DeadLetters.headers(origin, Rejection.PROCESSING_ERROR, message));
+        deadLetter(origin, origin.key(), Rejection.PROCESSING_ERROR,
+                DeadLetters.headers(origin, Rejection.PROCESSING_ERROR, message));
     }
 
     /**
@@ -154,8 +158,8 @@ final class ProcessorOutputs implements Outputs {
         origins = NO_BATCH;
     }
 
-    private void deadLetter(Origin origin, byte[] key, Headers headers) {
-        metrics.recordDeadLetter();
+    private void deadLetter(Origin origin, byte[] key, String reason, Headers headers) {
+        metrics.recordDeadLetter(reason);
         int keyBytes = key == null ? 0 : key.length;
         context.forward(new Record<>(key, new Output.DeadLetterOut(origin.value(), keyBytes, origin),
                 origin.timestamp(), headers), Names.DEAD_LETTER_SINK);
