@@ -102,16 +102,11 @@ final class BackfillCommand implements Callable<Integer> {
             stdout.print(summary(cfg, options, result));
             stdout.flush();
             return 0;
-        } catch (CommandLine.ParameterException e) {
-            // Checked after parsing, so reported here as picocli reports its own: message and usage.
-            stderr.println(e.getMessage());
-            spec.commandLine().usage(stderr);
-            stderr.flush();
-            return 2;
+        } catch (CommandLine.ParameterException | CliErrors.UserError e) {
+            // Reported by CliErrors, as every command's: one line, exit code 2.
+            throw e;
         } catch (BackfillRefused | KafkaAccess.AuthenticationFailed | ConfigException e) {
-            stderr.println("streamfit backfill: " + mask.mask(e.getMessage()));
-            stderr.flush();
-            return 2;
+            throw new CliErrors.UserError(mask.mask(e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stderr.println("streamfit backfill: interrupted; nothing was written unless the summary says so");

@@ -24,7 +24,7 @@ class BackfillCommandTest {
     private static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new StreamfitCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        int code = StreamfitCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute(args);
         return new Outcome(code, out.toString(), err.toString());
     }
