@@ -1,6 +1,7 @@
 package io.streamfit.app.cli;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,7 +22,9 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code streamfit run --config FILE}: the service against any Kafka cluster. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -32,6 +35,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     ServiceConfigOption config;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--dry-run",
             description = "Check the configuration and the cluster (login, topics, co-partitioning), start nothing, "
@@ -59,7 +65,9 @@ final class RunCommand implements Callable<Integer> {
             throw explain(e, cfg);
         }
         try (HttpApi http = startHttp(host, port, app, registry)) {
-            System.err.println("streamfit running; HTTP on " + host + ":" + http.port());
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("streamfit running; HTTP on " + host + ":" + http.port());
+            err.flush();
             while (!stop.await(Duration.ofSeconds(1))) {
                 if (app.fatalError() != null) {
                     // The whole chain: the outer error names the store or client, the root says why.
@@ -101,10 +109,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             throw explain(e, cfg);
         }
-        System.out.println("streamfit run --dry-run: configuration valid (" + cfg.summary() + "); Kafka at "
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("streamfit run --dry-run: configuration valid (" + cfg.summary() + "); Kafka at "
                 + cfg.bootstrapServers() + " answered; topics "
                 + (toCreate.isEmpty() ? "all present" : "to create at start: " + String.join(", ", toCreate))
                 + "; nothing was started.");
+        out.flush();
         return 0;
     }
 
