@@ -85,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
         Options.atLeast(spec, "--label-delay", labelDelay, 0);
         Options.positive(spec, "--duration", duration);
         Options.positive(spec, "--progress-interval", progressInterval);
-        Options.port(spec, "--port", port, 1);
+        Options.port(spec, "--port", port, 0);
         Options.port(spec, "--http-port", httpPort, 0);
         Map<String, String> defaults = new HashMap<>();
         defaults.put("application.id", "streamfit-demo");
@@ -103,17 +103,20 @@ final class DemoCommand implements Callable<Integer> {
                 && !loaded.sourceOf(StreamfitConfig.HTTP_PORT).startsWith("environment ")) {
             loaded = loaded.with(StreamfitConfig.HTTP_PORT, String.valueOf(httpPort), "option --http-port");
         }
-        // The embedded broker's address (EmbeddedBroker: localhost and the fixed --port).
-        StreamfitConfig cfg = ConfigReader.config(loaded.with("bootstrap.servers", "localhost:" + port, "option --port"));
+        // Checked now, before the broker starts; built again with the broker's address once it runs.
+        StreamfitConfig checked = ConfigReader.config(loaded.with("bootstrap.servers", "localhost:" + port,
+                "option --port"));
         String httpSource = loaded.sourceOf(StreamfitConfig.HTTP_PORT);
         // Before the broker starts: a taken port is found in a moment, with the option that set it.
         Ports.requireFree("Kafka", "localhost", port, "option --port", "pass --port with a free port");
-        Ports.requireFree("HTTP", cfg.getString(StreamfitConfig.HTTP_HOST), cfg.getInt(StreamfitConfig.HTTP_PORT),
+        Ports.requireFree("HTTP", checked.getString(StreamfitConfig.HTTP_HOST), checked.getInt(StreamfitConfig.HTTP_PORT),
                 StreamfitConfig.HTTP_PORT + " from " + httpSource, httpSource.startsWith("option ")
                         ? "pass --http-port with a free port (0 picks one)" : "set http.port to a free port (0 picks one)");
         ShutdownSignal stop = new ShutdownSignal();
         long started = System.nanoTime();
         try (EmbeddedBroker broker = EmbeddedBroker.start(port, dataDir.resolve("kafka"), Map.of())) {
+            StreamfitConfig cfg = ConfigReader.config(loaded.with("bootstrap.servers", broker.bootstrapServers(),
+                    "the embedded broker"));
             PrometheusMeterRegistry registry = Registries.prometheus();
             StreamfitMetrics metrics = new StreamfitMetrics(registry);
             SyntheticStream stream = data.stream(cfg.features());

@@ -3,6 +3,8 @@ package io.streamfit.app.cli;
 import java.io.PrintWriter;
 import java.util.Arrays;
 
+import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -91,6 +93,18 @@ public final class CliErrors {
         }
         err.flush();
         return code;
+    }
+
+    /**
+     * The line for a cluster that did not answer.
+     *
+     * @param source where {@code bootstrap.servers} came from ({@code file PATH}, ...)
+     */
+    static String unreachable(KafkaAccess.Unreachable u, String source) {
+        return "cannot reach Kafka at " + u.bootstrapServers() + " (bootstrap.servers from " + source
+                + "): no broker answered within " + Durations.human(u.timeout()) + " ("
+                + StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS + "); check that the brokers run and the host and port "
+                + "are right";
     }
 
     /** Whether {@value #VERBOSE} was given, before or after the subcommand. */

@@ -135,10 +135,7 @@ final class RunCommand implements Callable<Integer> {
             return new UserError("cannot start: " + cfg.secretMask().mask(e.getMessage()), e);
         }
         if (e instanceof KafkaAccess.Unreachable u) {
-            return new UserError(cfg.secretMask().mask("cannot reach Kafka at " + u.bootstrapServers()
-                    + " (bootstrap.servers from " + config.sourceOf("bootstrap.servers") + "): no broker answered within "
-                    + Durations.human(u.timeout()) + " (" + StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS
-                    + "); check that the brokers run and the host and port are right"), e);
+            return new UserError(cfg.secretMask().mask(CliErrors.unreachable(u, config.sourceOf("bootstrap.servers"))), e);
         }
         if (e instanceof ConfigException c) {
             return new UserError(cfg.secretMask().mask(ConfigErrors.explain(c, config.loaded)), e);

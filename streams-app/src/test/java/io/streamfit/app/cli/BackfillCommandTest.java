@@ -78,4 +78,14 @@ class BackfillCommandTest {
         assertThat(c.convert("1795975200000")).isEqualTo(1_795_975_200_000L);
         assertThatThrownBy(() -> c.convert("2026-11-29")).isInstanceOf(CommandLine.TypeConversionException.class);
     }
+
+    @Test
+    void anUnreachableClusterIsOneLineWithTheAddressAndItsSource() throws Exception {
+        Path file = config("kafka.connect.timeout.ms=1000\n");
+        Outcome o = run("backfill", "--config", file.toString(), "--epochs", "1");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly("streamfit backfill: cannot reach Kafka at 127.0.0.1:1 "
+                + "(bootstrap.servers from file " + file + "): no broker answered within 1s (kafka.connect.timeout.ms); "
+                + "check that the brokers run and the host and port are right");
+    }
 }
