@@ -7,9 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Where a value came from, and which unknown keys stop a start. */
 class ConfigErrorsTest {
@@ -57,8 +62,13 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void kafkaKeysChallengersAndOtherKeysPass() throws Exception {
-        assertThat(ConfigErrors.unknownKeys(load("""
+    void kafkaKeysChallengersAndOtherKeysPassAndTheUnknownOnesGetOneWarning() throws Exception {
+        Logger logger = (Logger) LoggerFactory.getLogger(ConfigErrors.class);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            assertThat(ConfigErrors.unknownKeys(load("""
                 model.features=4
                 acks=all
                 producer.linger.ms=5
@@ -69,7 +79,16 @@ class ConfigErrorsTest {
                 challenger.b.optimizer=sgd
                 config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
                 some.plugin.setting=1
+                other.plugin.setting=2
                 """, Map.of()))).isNull();
+        } finally {
+            logger.detachAppender(logs);
+        }
+        assertThat(logs.list).singleElement().satisfies(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getFormattedMessage()).contains("[other.plugin.setting, some.plugin.setting]")
+                    .doesNotContain("acks", "producer.linger.ms", "challenger.b");
+        });
     }
 
     @Test
