@@ -11,6 +11,7 @@ import io.streamfit.app.config.ConfigErrors;
 import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Reads a command's configuration and turns what can go wrong into a {@link UserError}: a file that
@@ -54,11 +55,16 @@ public final class ConfigReader {
     /**
      * The typed configuration.
      *
-     * @throws UserError if a value is missing or invalid: the key, where its value came from, the fix
+     * @throws UserError if a value of streamfit or Kafka Streams is missing or invalid: the key, where its
+     *                   value came from, the fix
      */
     public static StreamfitConfig config(ConfigLoader.Loaded loaded) {
         try {
-            return new StreamfitConfig(loaded.values());
+            StreamfitConfig cfg = new StreamfitConfig(loaded.values());
+            // Kafka Streams' own keys too, before any client is made: types and valid values only
+            // (parse, unlike new StreamsConfig, logs nothing).
+            StreamsConfig.configDef().parse(cfg.streamsProperties());
+            return cfg;
         } catch (ConfigException e) {
             throw new UserError(ConfigErrors.explain(e, loaded), e);
         }

@@ -117,6 +117,16 @@ class CliErrorsTest {
     }
 
     @Test
+    void anInvalidKafkaStreamsValueIsFoundBeforeKafkaIsTried() throws Exception {
+        Path file = config("processing.guarantee=exactly_once_v3\n");
+        Outcome o = run("run", "--config", file.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly("streamfit run: Invalid value exactly_once_v3 for configuration "
+                + "processing.guarantee: String must be one of: at_least_once, exactly_once_v2 "
+                + "(processing.guarantee from file " + file + "): correct processing.guarantee in " + file);
+    }
+
+    @Test
     void aMissingRequiredKeySaysWhereToSetIt() throws Exception {
         Path file = dir.resolve("app.properties");
         Files.writeString(file, "bootstrap.servers=127.0.0.1:1\n");
