@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import ch.qos.logback.classic.Level;
-
+import ch.qos.logback.classic.Logger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.LoggerFactory;
@@ -78,8 +79,10 @@ public final class KafkaAccess {
         Map<String, Object> props = new HashMap<>(adminProps);
         // Each call gives up with the check, not a minute later (default.api.timeout.ms).
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
-        props.put("default.api.timeout.ms", millis);
-        props.put("request.timeout.ms", Math.min(millis, 30_000));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        // The admin client refuses a request timeout above the API timeout.
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(millis,
+                requestTimeoutMs(adminProps.get(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG))));
         try (QuietLoggers quiet = QuietLoggers.of(CONNECTION_LOGGERS)) {
             Admin admin = Admin.create(props);
             try {
@@ -89,6 +92,7 @@ public final class KafkaAccess {
                     throw new AuthenticationFailed(authenticationMessage(adminProps, e.getCause()), e.getCause());
                 }
                 if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                    // The call timed out (default.api.timeout.ms) just before the wait did.
                     throw new Unreachable(String.valueOf(adminProps.get("bootstrap.servers")), timeout);
                 }
             } catch (TimeoutException e) {
@@ -100,14 +104,26 @@ public final class KafkaAccess {
         }
     }
 
-    /** Raises loggers to ERROR while open (logback only; with any other backend it does nothing). */
+    /** The configured {@code request.timeout.ms}, or the admin client's default (30 s). */
+    private static int requestTimeoutMs(Object configured) {
+        try {
+            return configured == null ? 30_000 : Integer.parseInt(configured.toString().trim());
+        } catch (NumberFormatException e) {
+            return 30_000;
+        }
+    }
+
+    /**
+     * Raises loggers to ERROR while open (logback only; with any other backend it does nothing). The
+     * level is the process's: other clients' connection warnings are quiet for those seconds too.
+     */
     private static final class QuietLoggers implements AutoCloseable {
-        private final Map<ch.qos.logback.classic.Logger, Level> before = new HashMap<>();
+        private final Map<Logger, Level> before = new HashMap<>();
 
         static QuietLoggers of(List<String> names) {
             QuietLoggers q = new QuietLoggers();
             for (String name : names) {
-                if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger l) {
+                if (LoggerFactory.getLogger(name) instanceof Logger l) {
                     q.before.put(l, l.getLevel());
                     l.setLevel(Level.ERROR);
                 }
@@ -117,7 +133,7 @@ public final class KafkaAccess {
 
         @Override
         public void close() {
-            before.forEach(ch.qos.logback.classic.Logger::setLevel);
+            before.forEach(Logger::setLevel);
         }
     }
 
