@@ -75,6 +75,9 @@ class ConfigErrorsTest {
                 main.consumer.max.poll.records=10
                 topic.min.insync.replicas=2
                 metrics.num.samples=3
+                model.window=8
+                anomaly.quantile=0.99
+                features.scaling=standard
                 challengers=b
                 challenger.b.optimizer=sgd
                 config.providers.file.class=org.apache.kafka.common.config.provider.FileConfigProvider
