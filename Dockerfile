@@ -38,7 +38,7 @@ COPY schemas schemas
 COPY model model
 COPY devkit devkit
 COPY streams-app streams-app
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl streams-app -am -DskipTests -Dstreamfit.git.commit="$GIT_COMMIT" package \
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -Dstreamfit.git.commit="$GIT_COMMIT" -pl streams-app -am -DskipTests package \
     && mkdir -p /out \
     && cp streams-app/target/streamfit-app.jar /out/ \
     && cp -r streams-app/target/lib /out/lib
@@ -48,7 +48,7 @@ FROM build AS build-devtools
 ARG VARIANT
 ARG GIT_COMMIT=unknown
 COPY devtools devtools
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl devtools -am -DskipTests -Dstreamfit.git.commit="$GIT_COMMIT" package \
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -Dstreamfit.git.commit="$GIT_COMMIT" -pl devtools -am -DskipTests package \
     && mkdir -p /out-devtools \
     && cp devtools/target/streamfit-devtools.jar /out-devtools/ \
     && cp -r devtools/target/lib /out-devtools/lib
