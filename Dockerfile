@@ -12,6 +12,8 @@ ARG CUDA_IMAGE=nvidia/cuda:12.5.1-cudnn-runtime-ubuntu22.04
 # ---- build -------------------------------------------------------------------------------------
 FROM maven:3.9-eclipse-temurin-17 AS build
 ARG VARIANT
+# What `streamfit --version` prints as the commit: docker build --build-arg GIT_COMMIT=$(git rev-parse --short=12 HEAD)
+ARG GIT_COMMIT=unknown
 WORKDIR /src
 # An explicit local repository: the cache layer below must land in the image layer, not in a volume.
 ENV MAVEN_ARGS="-B -Dmaven.repo.local=/m2"
@@ -36,7 +38,7 @@ COPY schemas schemas
 COPY model model
 COPY devkit devkit
 COPY streams-app streams-app
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl streams-app -am -DskipTests package \
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -Dstreamfit.git.commit="$GIT_COMMIT" -pl streams-app -am -DskipTests package \
     && mkdir -p /out \
     && cp streams-app/target/streamfit-app.jar /out/ \
     && cp -r streams-app/target/lib /out/lib
@@ -44,8 +46,9 @@ RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl streams-app -am -DskipTests 
 # ---- build of the dev tools (only for the target devtools) ------------------------------------
 FROM build AS build-devtools
 ARG VARIANT
+ARG GIT_COMMIT=unknown
 COPY devtools devtools
-RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -pl devtools -am -DskipTests package \
+RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -Dstreamfit.git.commit="$GIT_COMMIT" -pl devtools -am -DskipTests package \
     && mkdir -p /out-devtools \
     && cp devtools/target/streamfit-devtools.jar /out-devtools/ \
     && cp -r devtools/target/lib /out-devtools/lib

@@ -9,7 +9,10 @@ import java.util.concurrent.Callable;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.cli.ConfigReader;
 import io.streamfit.app.cli.DurationConverter;
+import io.streamfit.app.cli.Durations;
+import io.streamfit.app.cli.Ports;
 import io.streamfit.app.cli.ShutdownSignal;
 import io.streamfit.app.config.ConfigLoader;
 import io.streamfit.app.config.StreamfitConfig;
@@ -23,7 +26,9 @@ import io.streamfit.devkit.demo.DemoProducer;
 import io.streamfit.devkit.demo.SyntheticStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code streamfit demo}: embedded broker, topics, a synthetic producer with a known ground truth,
@@ -37,6 +42,9 @@ final class DemoCommand implements Callable<Integer> {
     /** Demo defaults that differ from the service's (a config file or env can still override them). */
     static final String DEMO_SCOPE = "global";
     static final String DEMO_LEARNING_RATE = "0.003";
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--data-dir", defaultValue = "./streamfit-data",
             description = "Broker data and app state (a restarted demo continues its model). Default ${DEFAULT-VALUE}.")
@@ -72,12 +80,13 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (labelDelay < 0) {
-            System.err.println("streamfit demo: --label-delay must be 0 or more timesteps, got " + labelDelay);
-            return 2;
-        }
-        ShutdownSignal stop = new ShutdownSignal();
-        long started = System.nanoTime();
+        Options.positive(spec, "--rate", rate);
+        data.check(spec);
+        Options.atLeast(spec, "--label-delay", labelDelay, 0);
+        Options.positive(spec, "--duration", duration);
+        Options.positive(spec, "--progress-interval", progressInterval);
+        Options.port(spec, "--port", port, 0);
+        Options.port(spec, "--http-port", httpPort, 0);
         Map<String, String> defaults = new HashMap<>();
         defaults.put("application.id", "streamfit-demo");
         defaults.put("model.features", String.valueOf(data.features));
@@ -89,11 +98,25 @@ final class DemoCommand implements Callable<Integer> {
         // default shows convergence within the first minute.
         defaults.put("model.scope", DEMO_SCOPE);
         defaults.put("optimizer.learning.rate", DEMO_LEARNING_RATE);
-        Map<String, String> props = ConfigLoader.load(config, defaults, System.getenv());
-        try (EmbeddedBroker broker = DevBroker.start(port, dataDir.resolve("kafka"), props).broker()) {
-            props.put("bootstrap.servers", broker.bootstrapServers());
-            StreamfitConfig cfg = new StreamfitConfig(props);
-
+        ConfigLoader.Loaded loaded = ConfigReader.read(config, "--config", defaults, System.getenv());
+        if (!loaded.sourceOf(StreamfitConfig.HTTP_PORT).startsWith("file ")
+                && !loaded.sourceOf(StreamfitConfig.HTTP_PORT).startsWith("environment ")) {
+            loaded = loaded.with(StreamfitConfig.HTTP_PORT, String.valueOf(httpPort), "option --http-port");
+        }
+        // Checked now, before the broker starts; built again with the broker's address once it runs.
+        StreamfitConfig checked = ConfigReader.config(loaded.with("bootstrap.servers", "localhost:" + port,
+                "option --port"));
+        String httpSource = loaded.sourceOf(StreamfitConfig.HTTP_PORT);
+        // Before the broker starts: a taken port is found in a moment, with the option that set it.
+        Ports.requireFree("Kafka", "localhost", port, "option --port", "pass --port with a free port");
+        Ports.requireFree("HTTP", checked.getString(StreamfitConfig.HTTP_HOST), checked.getInt(StreamfitConfig.HTTP_PORT),
+                StreamfitConfig.HTTP_PORT + " from " + httpSource, httpSource.startsWith("option ")
+                        ? "pass --http-port with a free port (0 picks one)" : "set http.port to a free port (0 picks one)");
+        ShutdownSignal stop = new ShutdownSignal();
+        long started = System.nanoTime();
+        try (EmbeddedBroker broker = DevBroker.start(port, dataDir.resolve("kafka"), loaded.values()).broker()) {
+            StreamfitConfig cfg = ConfigReader.config(loaded.with("bootstrap.servers", broker.bootstrapServers(),
+                    "the embedded broker"));
             PrometheusMeterRegistry registry = Registries.prometheus();
             StreamfitMetrics metrics = new StreamfitMetrics(registry);
             SyntheticStream stream = data.stream(cfg.features());
@@ -116,7 +139,8 @@ final class DemoCommand implements Callable<Integer> {
                         java.util.Arrays.toString(stream.objectsPerSeries()), cfg.features(), data.noise, cfg.summary());
                 System.out.printf(Locale.ROOT, "Live page (learning curves, predictions, models): http://%s:%d/%n",
                         cfg.getString(StreamfitConfig.HTTP_HOST), http.port());
-                System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after " + duration + ")."));
+                System.out.println("Press Ctrl-C to stop" + (duration == null ? "." : " (stops by itself after "
+                        + Durations.human(duration) + ")."));
                 Progress progress = new Progress(metrics, stream, started, labelDelay > 0 ? producer : null);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
                 int code = 0;

@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.cli.DurationConverter;
+import io.streamfit.app.cli.Ports;
 import io.streamfit.app.cli.ShutdownSignal;
 import io.streamfit.devkit.demo.DemoProducer;
 import io.streamfit.devkit.demo.SyntheticStream;
@@ -24,7 +25,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -68,10 +68,13 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(rate > 0) || data.series < 1 || data.features < 1 || !(data.noise >= 0)) {
-            throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT,
-                    "need --rate > 0, --series >= 1, --features >= 1, --noise >= 0; got %s, %d, %d, %s",
-                    rate, data.series, data.features, data.noise));
+        Options.positive(spec, "--rate", rate);
+        data.check(spec);
+        Options.positive(spec, "--duration", duration);
+        Options.port(spec, "--http-port", httpPort, -1);
+        if (httpPort > 0) {
+            Ports.requireFree("metrics", httpHost, httpPort, "option --http-port",
+                    "pass --http-port with a free port (0 picks one, -1 serves none)");
         }
         ShutdownSignal stop = new ShutdownSignal();
         SyntheticStream stream = data.stream();

@@ -1,7 +1,9 @@
 package io.streamfit.devtools;
 
 import io.streamfit.devkit.demo.SyntheticStream;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * The options of the synthetic stream, shared by {@code demo}, {@code produce} and
@@ -31,5 +33,18 @@ final class SyntheticData {
 
     SyntheticStream stream() {
         return stream(features);
+    }
+
+    /**
+     * Refuses sizes no stream can have, naming the option.
+     *
+     * @throws ParameterException for {@code --series} or {@code --features} below 1, or {@code --noise} below 0
+     */
+    void check(CommandSpec spec) {
+        Options.atLeast(spec, "--series", series, 1);
+        Options.atLeast(spec, "--features", features, 1);
+        if (!(noise >= 0) || Double.isInfinite(noise)) {
+            throw new ParameterException(spec.commandLine(), "--noise must be a number >= 0, got " + noise);
+        }
     }
 }

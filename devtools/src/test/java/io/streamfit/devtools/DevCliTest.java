@@ -3,11 +3,16 @@ package io.streamfit.devtools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.StringWriter;
 import java.util.List;
 
 import io.streamfit.app.cli.StreamfitCli;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
@@ -68,6 +73,102 @@ class DevCliTest {
         int code = DevCli.commandLine().setErr(new PrintWriter(err))
                 .execute("produce", "--bootstrap-servers", "127.0.0.1:1", "--series", "0", "--http-port", "-1");
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString()).contains("--series >= 1");
+        assertThat(err.toString().lines())
+                .containsExactly("streamfit produce: --series must be >= 1, got 0 (see 'streamfit produce --help')");
+    }
+
+    private record Outcome(int code, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = DevCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void noCommandIsAUsageError() {
+        Outcome o = run();
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err()).startsWith("Usage: streamfit ").contains("demo", "produce");
+    }
+
+    @Test
+    void demoOptionsOutOfRangeAreOneLineNamingTheOption() {
+        String data = dir.resolve("data").toString();
+        assertThat(run("demo", "--data-dir", data, "--rate", "-5").err().lines())
+                .containsExactly("streamfit demo: --rate must be a number > 0, got -5.0 (see 'streamfit demo --help')");
+        assertThat(run("demo", "--data-dir", data, "--series", "0").err().lines())
+                .containsExactly("streamfit demo: --series must be >= 1, got 0 (see 'streamfit demo --help')");
+        assertThat(run("demo", "--data-dir", data, "--noise", "-1").err().lines())
+                .containsExactly("streamfit demo: --noise must be a number >= 0, got -1.0 (see 'streamfit demo --help')");
+        assertThat(run("demo", "--data-dir", data, "--label-delay", "-2").err().lines())
+                .containsExactly("streamfit demo: --label-delay must be >= 0, got -2 (see 'streamfit demo --help')");
+        assertThat(run("demo", "--data-dir", data, "--duration", "0s").err().lines())
+                .containsExactly("streamfit demo: --duration must be longer than 0s, got 0s (see 'streamfit demo --help')");
+        assertThat(run("demo", "--data-dir", data, "--http-port", "70000").err().lines()).containsExactly(
+                "streamfit demo: --http-port must be a port in [0, 65535], got 70000 (see 'streamfit demo --help')");
+        Outcome o = run("demo", "--data-dir", data, "--series", "0");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(Files.exists(dir.resolve("data"))).as("nothing started").isFalse();
+    }
+
+    @Test
+    void produceRefusesANonPositiveRate() {
+        Outcome o = run("produce", "--rate", "0", "--http-port", "-1");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines())
+                .containsExactly("streamfit produce: --rate must be a number > 0, got 0.0 (see 'streamfit produce --help')");
+    }
+
+    @Test
+    void busyPortsNameTheOptionBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            String data = dir.resolve("data").toString();
+            Outcome http = run("demo", "--data-dir", data, "--port", String.valueOf(freePort()), "--http-port",
+                    String.valueOf(port));
+            assertThat(http.code()).isEqualTo(2);
+            assertThat(http.err().lines()).containsExactly("streamfit demo: HTTP port " + port + " on 127.0.0.1 is in "
+                    + "use (http.port from option --http-port): stop what listens there or pass --http-port with a "
+                    + "free port (0 picks one)");
+
+            Outcome metrics = run("produce", "--http-port", String.valueOf(port));
+            assertThat(metrics.code()).isEqualTo(2);
+            assertThat(metrics.err().lines()).containsExactly("streamfit produce: metrics port " + port + " on 127.0.0.1"
+                    + " is in use (option --http-port): stop what listens there or pass --http-port with a free port "
+                    + "(0 picks one, -1 serves none)");
+        }
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("localhost", 0));
+            int port = taken.getLocalPort();
+            Outcome kafka = run("demo", "--data-dir", dir.resolve("data").toString(), "--port", String.valueOf(port));
+            assertThat(kafka.code()).isEqualTo(2);
+            assertThat(kafka.err().lines()).containsExactly("streamfit demo: Kafka port " + port + " on localhost is in "
+                    + "use (option --port): stop what listens there or pass --port with a free port");
+        }
+        assertThat(Files.exists(dir.resolve("data"))).as("nothing started").isFalse();
+    }
+
+    @Test
+    void aMisspeltKeyInTheDemosConfigStopsIt() throws Exception {
+        Path file = dir.resolve("demo.properties");
+        Files.writeString(file, "model.hiden=32\n");
+        Outcome o = run("demo", "--data-dir", dir.resolve("data").toString(), "--config", file.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly(
+                "streamfit demo: unknown key 'model.hiden' (from file " + file + "): did you mean 'model.hidden'?");
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("localhost", 0));
+            return s.getLocalPort();
+        }
     }
 }

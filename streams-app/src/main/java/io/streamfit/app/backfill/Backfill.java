@@ -194,7 +194,7 @@ public final class Backfill {
         }
         Map<String, Object> common = new HashMap<>(config.clientProperties());
         common.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        KafkaAccess.checkLogin(common, Duration.ofSeconds(30));
+        KafkaAccess.checkLogin(common, Duration.ofMillis(config.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS)));
         try (Admin admin = Admin.create(common);
              KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
                      BackfillClients.consumerProperties(common, false),

@@ -13,6 +13,7 @@ import io.streamfit.app.backfill.Backfill;
 import io.streamfit.app.backfill.BackfillRefused;
 import io.streamfit.app.backfill.ProgressBar;
 import io.streamfit.app.backfill.TrainedModel;
+import io.streamfit.app.config.ConfigErrors;
 import io.streamfit.app.config.SecretMask;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.runtime.KafkaAccess;
@@ -102,16 +103,15 @@ final class BackfillCommand implements Callable<Integer> {
             stdout.print(summary(cfg, options, result));
             stdout.flush();
             return 0;
-        } catch (CommandLine.ParameterException e) {
-            // Checked after parsing, so reported here as picocli reports its own: message and usage.
-            stderr.println(e.getMessage());
-            spec.commandLine().usage(stderr);
-            stderr.flush();
-            return 2;
-        } catch (BackfillRefused | KafkaAccess.AuthenticationFailed | ConfigException e) {
-            stderr.println("streamfit backfill: " + mask.mask(e.getMessage()));
-            stderr.flush();
-            return 2;
+        } catch (CommandLine.ParameterException | CliErrors.UserError e) {
+            // Reported by CliErrors, as every command's: one line, exit code 2.
+            throw e;
+        } catch (KafkaAccess.Unreachable e) {
+            throw new CliErrors.UserError(mask.mask(CliErrors.unreachable(e, config.sourceOf("bootstrap.servers"))), e);
+        } catch (ConfigException e) {
+            throw new CliErrors.UserError(mask.mask(ConfigErrors.explain(e, config.loaded)), e);
+        } catch (BackfillRefused | KafkaAccess.AuthenticationFailed e) {
+            throw new CliErrors.UserError(mask.mask(e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stderr.println("streamfit backfill: interrupted; nothing was written unless the summary says so");

@@ -78,7 +78,6 @@ final class ExportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StreamfitConfig cfg = config.load();
         PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter stderr = spec.commandLine().getErr();
         try {
             Exported exported = export(cfg, model, out, timeout);
             stdout.printf("exported model '%s' (version %d) to %s%n", model, exported.version(), out.toAbsolutePath());
@@ -90,9 +89,7 @@ final class ExportCommand implements Callable<Integer> {
             return 0;
         } catch (ExportException e) {
             // The message names the cluster and the application id: configured values, which may hold a secret.
-            stderr.println("streamfit export: " + cfg.secretMask().mask(e.getMessage()));
-            stderr.flush();
-            return 1;
+            throw new CliErrors.UserError(cfg.secretMask().mask(e.getMessage()), e);
         }
     }
 
@@ -201,7 +198,8 @@ final class ExportCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (!reachedEnd(consumer, end)) {
                 if (System.nanoTime() > deadline) {
-                    throw new ExportException("could not read " + topic + " to its end within " + timeout);
+                    throw new ExportException("could not read " + topic + " to its end within "
+                            + Durations.human(timeout) + " (--timeout)");
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (key.equals(r.key())) {

@@ -1,6 +1,5 @@
 package io.streamfit.app.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -25,14 +24,25 @@ final class ServiceConfigOption {
             description = "Properties file of the service (streamfit and Kafka keys).")
     Path config;
 
+    /** What {@link #load()} read, with where each value came from; null before. */
+    ConfigLoader.Loaded loaded;
+
     /**
      * The file with the environment's overrides ({@code STREAMFIT_FOO_BAR} sets {@code foo.bar}); also
      * sets Avro's decoding limits from it.
+     *
+     * @throws CliErrors.UserError if the file cannot be read or a key is unknown, missing or invalid
      */
-    StreamfitConfig load() throws IOException {
-        StreamfitConfig cfg = new StreamfitConfig(ConfigLoader.load(config, Map.of(), System.getenv()));
+    StreamfitConfig load() {
+        loaded = ConfigReader.read(config, "--config", Map.of(), System.getenv());
+        StreamfitConfig cfg = ConfigReader.config(loaded);
         installAvroLimits(cfg);
         return cfg;
+    }
+
+    /** Where {@code key}'s value came from ({@code file PATH}, an environment variable, a default). */
+    String sourceOf(String key) {
+        return loaded.sourceOf(key);
     }
 
     /*

@@ -81,16 +81,70 @@ public final class ConfigLoader {
      */
     public static Map<String, String> load(Path file, Map<String, String> defaults, Map<String, String> env)
             throws IOException {
+        return loadTraced(file, defaults, env).values();
+    }
+
+    /**
+     * The configuration and where each of its values came from, for errors that say where to fix a
+     * value.
+     *
+     * @param file     a properties file, or {@code null} for none
+     * @param defaults values below the file (e.g. the demo's)
+     * @param env      the environment (usually {@link System#getenv()})
+     */
+    public static Loaded loadTraced(Path file, Map<String, String> defaults, Map<String, String> env)
+            throws IOException {
         Map<String, String> props = new HashMap<>(defaults);
+        Map<String, String> sources = new HashMap<>();
+        defaults.keySet().forEach(k -> sources.put(k, "the command's default"));
+        Set<String> fileKeys = new TreeSet<>();
         if (file != null) {
             Properties p = new Properties();
             try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                 p.load(r);
             }
-            p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k).trim()));
+            p.stringPropertyNames().forEach(k -> {
+                props.put(k, p.getProperty(k).trim());
+                sources.put(k, "file " + file);
+                fileKeys.add(k);
+            });
         }
-        props.putAll(envOverrides(env));
-        return props;
+        envOverrides(env).forEach((k, v) -> {
+            props.put(k, v);
+            sources.put(k, "environment variable " + variableOf(k));
+        });
+        return new Loaded(props, sources, file, Set.copyOf(fileKeys));
+    }
+
+    /**
+     * A loaded configuration.
+     *
+     * @param values   every key's value
+     * @param sources  where each value came from: {@code file PATH}, {@code environment variable
+     *                 STREAMFIT_...} or {@code the command's default}; absent for keys left unset
+     * @param file     the properties file, or null
+     * @param fileKeys the keys the file sets
+     */
+    public record Loaded(Map<String, String> values, Map<String, String> sources, Path file, Set<String> fileKeys) {
+
+        /** Where {@code key}'s value came from; {@code streamfit's default} when nothing set it. */
+        public String sourceOf(String key) {
+            return sources.getOrDefault(key, "streamfit's default");
+        }
+
+        /** Whether anything (the file, the environment, the command) set {@code key}. */
+        public boolean isSet(String key) {
+            return sources.containsKey(key);
+        }
+
+        /** The same, with {@code key}'s value set by {@code source} (e.g. a command-line option). */
+        public Loaded with(String key, String value, String source) {
+            Map<String, String> v = new HashMap<>(values);
+            Map<String, String> s = new HashMap<>(sources);
+            v.put(key, value);
+            s.put(key, source);
+            return new Loaded(v, s, file, fileKeys);
+        }
     }
 
     /**
@@ -125,7 +179,7 @@ public final class ConfigLoader {
     }
 
     /** The variable that sets {@code key}: {@code STREAMFIT_FOO_BAR} for {@code foo.bar} (and for {@code foo_bar}). */
-    static String variableOf(String key) {
+    public static String variableOf(String key) {
         return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_');
     }
 
@@ -136,7 +190,7 @@ public final class ConfigLoader {
      * or a key under a prefix whose names Kafka leaves open ({@code config.providers.*},
      * {@code client.tag.*}, {@code metrics.context.*}).
      */
-    static boolean isKnownKey(String key) {
+    public static boolean isKnownKey(String key) {
         return key.equals(KEYS_BY_VARIABLE.get(variableOf(key)))
                 || OPEN_PREFIXES.stream().anyMatch(p -> key.startsWith(p) && key.length() > p.length());
     }

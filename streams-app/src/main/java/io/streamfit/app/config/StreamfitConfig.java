@@ -111,6 +111,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String DRIFT_ADWIN_DELTA = "drift.adwin.delta";
     public static final String DRIFT_ADWIN_CLOCK = "drift.adwin.clock";
     public static final String DRIFT_ADWIN_MIN_INSTANCES = "drift.adwin.min.instances";
+    public static final String KAFKA_CONNECT_TIMEOUT_MS = "kafka.connect.timeout.ms";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION_FACTOR = "topics.replication.factor";

@@ -257,6 +257,10 @@ final class StreamfitConfigDef {
             .define(CHALLENGER_PROMOTE_AFTER, Type.LONG, 2000L, Range.atLeast(1), Importance.MEDIUM,
                     "Timesteps in a row a challenger must lead by challenger.promote.margin to be promoted; any "
                             + "timestep short of it, and any promotion, starts the count over.")
+            .define(KAFKA_CONNECT_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
+                    "How long `streamfit run` (and `backfill`, `run --dry-run`) waits at start for the cluster "
+                    + "(bootstrap.servers) to answer before it stops with exit code 2 and the address it tried. Raise it when the service may start well "
+                    + "before its brokers.")
             .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.MEDIUM,
                     "Create streamfit's missing topics at start.")
             .define(TOPICS_PARTITIONS, Type.INT, 6, Range.atLeast(1), Importance.MEDIUM,

@@ -1,6 +1,8 @@
 package io.streamfit.app.runtime;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -8,9 +10,13 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns Kafka's authentication and authorization failures into errors a user can act on: which
@@ -31,24 +37,103 @@ public final class KafkaAccess {
         }
     }
 
+    /** The cluster did not answer within the timeout: no broker at the address, or none reachable. */
+    public static final class Unreachable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String bootstrapServers;
+        private final Duration timeout;
+
+        Unreachable(String bootstrapServers, Duration timeout) {
+            super("no Kafka broker answered at " + bootstrapServers + " within " + timeout.toMillis() + " ms");
+            this.bootstrapServers = bootstrapServers;
+            this.timeout = timeout;
+        }
+
+        /** The addresses tried ({@code bootstrap.servers}). */
+        public String bootstrapServers() {
+            return bootstrapServers;
+        }
+
+        public Duration timeout() {
+            return timeout;
+        }
+    }
+
+    /** Kafka's loggers that warn once per failed connection attempt (every reconnect backoff). */
+    private static final List<String> CONNECTION_LOGGERS = List.of(
+            "org.apache.kafka.clients.NetworkClient", "org.apache.kafka.clients.ClientUtils",
+            "org.apache.kafka.clients.admin.internals.AdminMetadataManager");
+
     /**
-     * Logs in once with the admin client before anything starts, so that wrong credentials stop
-     * the service at once with a clear message instead of failing stream threads one by one.
-     * Any other failure (e.g. the cluster not up yet) is left to the clients' own retries.
+     * Logs in once with the admin client before anything starts, so that wrong credentials or an
+     * address where no broker answers stop the service at once with a clear message instead of
+     * failing stream threads one by one, or a warning per reconnect for minutes. The clients'
+     * warnings about each failed connection are quieted while it waits: the one error says it all.
      *
      * @param adminProps admin client properties (bootstrap servers, security)
      * @param timeout    how long to wait for the cluster's answer
      * @throws AuthenticationFailed if the cluster rejects the credentials or the TLS handshake
+     * @throws Unreachable          if no broker answers within {@code timeout}
      */
     public static void checkLogin(Map<String, Object> adminProps, Duration timeout) throws InterruptedException {
-        try (Admin admin = Admin.create(adminProps)) {
-            admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof AuthenticationException) {
-                throw new AuthenticationFailed(authenticationMessage(adminProps, e.getCause()), e.getCause());
+        Map<String, Object> props = new HashMap<>(adminProps);
+        // Each call gives up with the check, not a minute later (default.api.timeout.ms).
+        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        // The admin client refuses a request timeout above the API timeout.
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(millis,
+                requestTimeoutMs(adminProps.get(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG))));
+        try (QuietLoggers quiet = QuietLoggers.of(CONNECTION_LOGGERS)) {
+            Admin admin = Admin.create(props);
+            try {
+                admin.describeCluster().clusterId().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof AuthenticationException) {
+                    throw new AuthenticationFailed(authenticationMessage(adminProps, e.getCause()), e.getCause());
+                }
+                if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                    // The call timed out (default.api.timeout.ms) just before the wait did.
+                    throw new Unreachable(String.valueOf(adminProps.get("bootstrap.servers")), timeout);
+                }
+            } catch (TimeoutException e) {
+                throw new Unreachable(String.valueOf(adminProps.get("bootstrap.servers")), timeout);
+            } finally {
+                // Without waiting for calls still pending against an unreachable cluster.
+                admin.close(Duration.ZERO);
             }
-        } catch (TimeoutException e) {
-            // Not reachable yet: Streams keeps trying, and /health says so.
+        }
+    }
+
+    /** The configured {@code request.timeout.ms}, or the admin client's default (30 s). */
+    private static int requestTimeoutMs(Object configured) {
+        try {
+            return configured == null ? 30_000 : Integer.parseInt(configured.toString().trim());
+        } catch (NumberFormatException e) {
+            return 30_000;
+        }
+    }
+
+    /**
+     * Raises loggers to ERROR while open (logback only; with any other backend it does nothing). The
+     * level is the process's: other clients' connection warnings are quiet for those seconds too.
+     */
+    private static final class QuietLoggers implements AutoCloseable {
+        private final Map<Logger, Level> before = new HashMap<>();
+
+        static QuietLoggers of(List<String> names) {
+            QuietLoggers q = new QuietLoggers();
+            for (String name : names) {
+                if (LoggerFactory.getLogger(name) instanceof Logger l) {
+                    q.before.put(l, l.getLevel());
+                    l.setLevel(Level.ERROR);
+                }
+            }
+            return q;
+        }
+
+        @Override
+        public void close() {
+            before.forEach(Logger::setLevel);
         }
     }
 

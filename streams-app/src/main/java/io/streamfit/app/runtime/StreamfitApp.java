@@ -82,7 +82,7 @@ public final class StreamfitApp implements AutoCloseable {
         });
         LOG.info("Kafka client settings: {}", config.redactedKafkaProperties());
         // Wrong credentials stop the service here, with a clear message, not later in a stream thread.
-        KafkaAccess.checkLogin(admin, Duration.ofSeconds(30));
+        KafkaAccess.checkLogin(admin, Duration.ofMillis(config.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS)));
         Set<String> created = config.getBoolean(StreamfitConfig.TOPICS_CREATE)
                 ? TopicInitializer.createMissing(config, admin) : Set.of();
         TopicInitializer.requireLabelsTopic(config, admin);

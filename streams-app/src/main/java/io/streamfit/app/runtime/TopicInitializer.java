@@ -96,6 +96,53 @@ public final class TopicInitializer {
         }
     }
 
+    /**
+     * What {@link #createMissing} and {@link #requireLabelsTopic} would do, without creating
+     * anything ({@code streamfit run --dry-run}): the topics a start would create, or the refusal it
+     * would meet. Topics it would create are taken to get the partition count they would get.
+     *
+     * @return the topics a start would create (none when {@code topics.create=false})
+     * @throws TopicsRefused when a start would refuse: an input topic missing that it would not
+     *                       create, or input topics that are not co-partitioned
+     */
+    public static List<String> plan(StreamfitConfig config, Map<String, Object> adminProps)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        TopicRegistry topics = config.topics();
+        boolean create = config.getBoolean(StreamfitConfig.TOPICS_CREATE);
+        List<String> wanted = new ArrayList<>(topics.names());
+        if (config.globalScope()) {
+            wanted.add(Names.globalRouteTopic(config.applicationId()));
+        }
+        try (Admin admin = Admin.create(adminProps)) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> missing = wanted.stream().filter(t -> !existing.contains(t)).toList();
+            String features = topics.features().name();
+            List<String> inputs = new ArrayList<>(List.of(features, topics.modelCommands().name()));
+            topics.labels().ifPresent(l -> inputs.add(l.name()));
+            Map<String, Integer> partitions = new HashMap<>();
+            for (String t : inputs) {
+                if (existing.contains(t)) {
+                    partitions.put(t, partitions(admin, t));
+                }
+            }
+            if (create) {
+                int count = partitions.getOrDefault(features, config.getInt(StreamfitConfig.TOPICS_PARTITIONS));
+                inputs.forEach(t -> partitions.putIfAbsent(t, count));
+            } else if (!existing.contains(features)) {
+                throw new TopicsRefused("topic '" + features + "' (topic.features) does not exist and topics.create="
+                        + "false: create it, or let streamfit create it (topics.create=true).");
+            }
+            String problem = labelsTopicProblem(topics, partitions);
+            if (problem == null) {
+                problem = commandsTopicProblem(topics, partitions);
+            }
+            if (problem != null) {
+                throw new TopicsRefused(problem);
+            }
+            return create ? missing : List.of();
+        }
+    }
+
     /** Why the service cannot start with the topics it finds; the message says what to do, in one line. */
     public static final class TopicsRefused extends IllegalStateException {
         private static final long serialVersionUID = 1L;

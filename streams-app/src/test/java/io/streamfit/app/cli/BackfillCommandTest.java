@@ -24,7 +24,7 @@ class BackfillCommandTest {
     private static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new StreamfitCli()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        int code = StreamfitCli.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
                 .execute(args);
         return new Outcome(code, out.toString(), err.toString());
     }
@@ -77,5 +77,15 @@ class BackfillCommandTest {
         assertThat(c.convert("2026-11-29T18:00:00Z")).isEqualTo(1_795_975_200_000L);
         assertThat(c.convert("1795975200000")).isEqualTo(1_795_975_200_000L);
         assertThatThrownBy(() -> c.convert("2026-11-29")).isInstanceOf(CommandLine.TypeConversionException.class);
+    }
+
+    @Test
+    void anUnreachableClusterIsOneLineWithTheAddressAndItsSource() throws Exception {
+        Path file = config("kafka.connect.timeout.ms=1000\n");
+        Outcome o = run("backfill", "--config", file.toString(), "--epochs", "1");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly("streamfit backfill: cannot reach Kafka at 127.0.0.1:1 "
+                + "(bootstrap.servers from file " + file + "): no broker answered within 1s (kafka.connect.timeout.ms); "
+                + "check that the brokers run and the host and port are right");
     }
 }

@@ -63,6 +63,21 @@ class ExportCommandTest {
         assertThat(err.toString()).contains("--config").contains("--out");
     }
 
+    @Test
+    void anExportThatCannotBeMadeIsOneLineAndExit2(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("taken");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("keep.txt"), "precious");
+        Path config = dir.resolve("app.properties");
+        Files.writeString(config, "bootstrap.servers=127.0.0.1:1\nmodel.features=4\n");
+        StringWriter err = new StringWriter();
+        int code = StreamfitCli.commandLine().setErr(new PrintWriter(err))
+                .execute("export", "--config", config.toString(), "--model", "x", "--out", out.toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().lines()).hasSize(1).first().asString()
+                .startsWith("streamfit export: output directory " + out + " is not empty");
+    }
+
     private static final int M = 6;
     private static final int C = 3;
 

@@ -89,7 +89,7 @@ class DiskFullIT {
             // The app's error log and the command's last word both say what failed, where and why.
             List<String> logged = childLog.lines().filter(l -> l.contains(" ERROR ") && l.contains("instance fault"))
                     .collect(Collectors.toList());
-            List<String> stopped = childLog.lines().filter(l -> l.startsWith("streamfit stopped"))
+            List<String> stopped = childLog.lines().filter(l -> l.startsWith("streamfit run: stopped"))
                     .collect(Collectors.toList());
             System.out.printf("[DiskFullIT] exit %d after %d bytes of filler; %s%n", exit, filled, stopped);
             assertThat(logged).as("errors that stopped the app; log:%n%s", tail(log)).isNotEmpty();

@@ -69,7 +69,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
-import picocli.CommandLine;
 
 /**
  * streamfit against the in-JVM KRaft broker with a SASL_SSL (SCRAM-SHA-512) listener and ACLs
@@ -332,7 +331,7 @@ class SecureKafkaIT {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            code = new CommandLine(new StreamfitCli()).execute("run", "--config", config.toString());
+            code = StreamfitCli.commandLine().execute("run", "--config", config.toString());
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -343,7 +342,7 @@ class SecureKafkaIT {
 
         assertThat(code).as("exit code").isEqualTo(2);
         assertThat(seconds).as("seconds until run gave up").isLessThan(30);
-        assertThat(printed).contains("streamfit cannot start: Kafka authentication failed",
+        assertThat(printed).contains("streamfit run: cannot start: Kafka authentication failed",
                 "security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-512", "user=" + APP_USER,
                 "invalid credentials");
         assertThat(printed).doesNotContain(wrong);
