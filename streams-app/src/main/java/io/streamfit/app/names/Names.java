@@ -70,6 +70,19 @@ public final class Names {
     /** Model key of {@code model.scope=global}. */
     public static final String GLOBAL_KEY = "global";
 
+    /**
+     * The model-store key of challenger {@code name}'s model of model key {@code key}: the key, a
+     * NUL, the name. A NUL sorts first, so a key's challengers are the range just after it.
+     */
+    public static String challengerKey(String key, String name) {
+        return key + '\u0000' + name;
+    }
+
+    /** Whether a model-store key is a challenger's ({@link #challengerKey}) rather than a model key. */
+    public static boolean isChallengerKey(String storeKey) {
+        return storeKey.indexOf('\u0000') >= 0;
+    }
+
     /** Checkpoints of large models exceed Kafka's default 1 MB record limit. */
     public static final String CHANGELOG_MAX_MESSAGE_BYTES = String.valueOf(64 * 1024 * 1024);
 

@@ -80,7 +80,7 @@ final class ChallengerModels implements AutoCloseable {
 
     /** The store key of challenger {@code name}'s model of model key {@code key}. */
     static String storeKey(String key, String name) {
-        return key + '\u0000' + name;
+        return Names.challengerKey(key, name);
     }
 
     List<Variant> variants() {

@@ -21,6 +21,11 @@ final class ChampionRace {
 
     /** Marks the leader by name (1.0), so that reordering the configured challengers changes nothing. */
     private static final String LEADS = "lifecycle.race.leads.";
+
+    /** Whether the checkpoint entries {@code state} (of {@link #state}) say {@code variant} leads. */
+    static boolean leads(Map<String, Double> state, String variant) {
+        return state.getOrDefault(LEADS + variant, 0.0) == 1.0;
+    }
     private static final String AHEAD = "lifecycle.race.ahead.";
 
     private final List<String> variants;
@@ -124,7 +129,7 @@ final class ChampionRace {
         ahead.clear();
         leader = 0;
         for (int i = 0; i < variants.size(); i++) {
-            if (state.getOrDefault(LEADS + variants.get(i), 0.0) == 1.0) {
+            if (leads(state, variants.get(i))) {
                 leader = i;
             }
         }

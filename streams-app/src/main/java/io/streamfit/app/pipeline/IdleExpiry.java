@@ -3,6 +3,7 @@ package io.streamfit.app.pipeline;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.streamfit.app.names.Names;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -154,7 +155,7 @@ final class IdleExpiry {
                 seen++;
                 last = key;
                 // A challenger's model (<key> NUL <name>) is not a series: its champion's key is.
-                if (!key.equals(CLOCK_KEY) && key.indexOf('\u0000') < 0 && store.get(key) == null) {
+                if (!key.equals(CLOCK_KEY) && !Names.isChallengerKey(key) && store.get(key) == null) {
                     store.put(key, clock);
                     adoptedNow++;
                 }

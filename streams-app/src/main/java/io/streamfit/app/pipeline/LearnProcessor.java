@@ -682,8 +682,12 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         List<ChallengerModels.Run> runs = challengers.isEmpty() || !assembled.hasObjects() ? List.of()
                 : challengers.run(slot.key, items);
         String leader = slot.race == null ? Challengers.CHAMPION : slot.race.leader();
-        ChallengerModels.Run leading = runs.stream().filter(r -> r.variant().name.equals(leader)).findFirst()
-                .orElse(null);
+        ChallengerModels.Run leading = null;
+        for (ChallengerModels.Run r : runs) {
+            if (r.variant().name.equals(leader)) {
+                leading = r;
+            }
+        }
         // A leading challenger that sat this batch out (its model failed): the champion answers for it.
         String emitting = leading != null ? leader : Challengers.CHAMPION;
         outputs.batch(items, slot.generation, emitting);

@@ -17,6 +17,11 @@ public final class ModelInfos {
      * @param key           the model key the checkpoint is stored under
      * @param metricsWindow the window of the prequential metrics ({@code metrics.window})
      */
+    /** Whether {@code cp}, a champion's checkpoint, says that its variant {@code variant} leads. */
+    public static boolean leads(ModelCheckpoint cp, String variant) {
+        return ChampionRace.leads(cp.getMetrics(), variant);
+    }
+
     public static ModelInfo of(String key, ModelCheckpoint cp, int metricsWindow) {
         PrequentialStats stats = new PrequentialStats(metricsWindow);
         stats.restore(cp.getMetrics());

@@ -125,7 +125,7 @@ public final class ModelVersions {
     /** The kept versions of {@code key} in {@code store}, oldest first (generation, then version). */
     public static List<ModelVersion> list(ReadOnlyKeyValueStore<String, ModelVersion> store, String key) {
         List<ModelVersion> out = new ArrayList<>();
-        try (KeyValueIterator<String, ModelVersion> it = store.range(key + "\u0000", key + "\u0001")) {
+        try (KeyValueIterator<String, ModelVersion> it = store.range(key + '\u0000', key + '\u0001')) {
             while (it.hasNext()) {
                 KeyValue<String, ModelVersion> kv = it.next();
                 if (kv.value != null && key.equals(kv.value.getModelKey())) {
@@ -137,15 +137,6 @@ public final class ModelVersions {
     }
 
     private static List<String> keys(ReadOnlyKeyValueStore<String, ModelVersion> store, String key) {
-        List<String> out = new ArrayList<>();
-        try (KeyValueIterator<String, ModelVersion> it = store.range(key + "\u0000", key + "\u0001")) {
-            while (it.hasNext()) {
-                KeyValue<String, ModelVersion> kv = it.next();
-                if (kv.value != null && key.equals(kv.value.getModelKey())) {
-                    out.add(kv.key);
-                }
-            }
-        }
-        return out;
+        return list(store, key).stream().map(v -> storeKey(key, v.getGeneration(), v.getModelVersion())).toList();
     }
 }

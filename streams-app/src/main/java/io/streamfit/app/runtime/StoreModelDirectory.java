@@ -82,19 +82,20 @@ public final class StoreModelDirectory implements ModelDirectory {
             models.put(Challengers.CHAMPION, ModelInfos.of(key, champion, metricsWindow));
             String leader = Challengers.CHAMPION;
             List<KeyValue<String, ModelCheckpoint>> challengers = new ArrayList<>();
-            try (KeyValueIterator<String, ModelCheckpoint> it = read(() -> store.range(key + "\u0000", key + "\u0001"))) {
+            try (KeyValueIterator<String, ModelCheckpoint> it = read(() -> store.range(Names.challengerKey(key, ""),
+                    Names.challengerKey(key, "\uffff")))) {
                 if (it != null) {
                     it.forEachRemaining(challengers::add);
                 }
             }
             for (KeyValue<String, ModelCheckpoint> c : challengers) {
                 String name = c.key.substring(key.length() + 1);
-                if (c.value != null && name.indexOf('\u0000') < 0) {
+                if (c.value != null && !Names.isChallengerKey(name)) {
                     models.put(name, ModelInfos.of(key, c.value, metricsWindow));
                 }
             }
             for (String name : models.keySet()) {
-                if (champion.getMetrics().getOrDefault("lifecycle.race.leads." + name, 0.0) == 1.0) {
+                if (ModelInfos.leads(champion, name)) {
                     leader = name;
                 }
             }
@@ -141,7 +142,7 @@ public final class StoreModelDirectory implements ModelDirectory {
 
     @Override
     public ModelInfo model(String key) {
-        if (key.indexOf('\u0000') >= 0) {
+        if (Names.isChallengerKey(key)) {
             return null;
         }
         for (ReadOnlyKeyValueStore<String, ModelCheckpoint> store : stores()) {
@@ -177,7 +178,7 @@ public final class StoreModelDirectory implements ModelDirectory {
             while (page.size() < count && !heads.isEmpty()) {
                 Head h = heads.poll();
                 // A challenger's model (<key> NUL <name>) is shown with its champion's, not listed apart.
-                if (h.entry.value != null && listed(h.entry.value) && h.entry.key.indexOf('\u0000') < 0) {
+                if (h.entry.value != null && listed(h.entry.value) && !Names.isChallengerKey(h.entry.key)) {
                     page.add(ModelInfos.of(h.entry.key, h.entry.value, metricsWindow));
                 }
                 Head next = Head.next(h.iterator, cursor);
