@@ -15,6 +15,8 @@
 #                                          (child JVM, -Xmx1g), a new key's set-up time, drain rate of 100k keys
 #                                          vs 8, global-scope checkpoint size; ~13 min on 2 cores (--keys
 #                                          10000,100000: ~6 min); --help lists options
+#   benchmarks/run.sh decode [JMH options] decoding one input record (k=32, m=16) into the batch buffer:
+#                                          streamfit's binder vs Jackson data binding, tree, direct
 #   benchmarks/run.sh build               only (re)build
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
 #
@@ -58,6 +60,7 @@ case "$cmd" in
   backfill)  exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.BackfillBench "$@" ;;
   gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
   http)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench "$@" ;;
+  decode)    exec "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.DecodeBenchmark "$@" ;;
   keys)      exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
@@ -67,6 +70,7 @@ case "$cmd" in
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench --models 5000 --slow 10 --greedy 2 --probes 20
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench --keys 200,500 --iterations 50 --own-graphs 1 \
         --drain-records 400 --drain-keys 200 --global-series 8,200
+    "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.DecodeBenchmark -wi 1 -w 1s -i 1 -r 1s
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
-  *) sed -n '2,23p' "$0" >&2; exit 64 ;;
+  *) sed -n '2,25p' "$0" >&2; exit 64 ;;
 esac
