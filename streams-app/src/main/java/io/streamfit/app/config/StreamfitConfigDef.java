@@ -178,7 +178,9 @@ final class StreamfitConfigDef {
                             + "[{\"id\",\"prediction\",\"target\"},...]}; a classifier's objects add probabilities and "
                             + "predictedClass): fewer, larger records, a fraction of the producer's work per "
                             + "object. sum-predictions is the same in both. seq-autoencoder writes no object "
-                            + "predictions and refuses per-timestep.")
+                            + "predictions and refuses per-timestep. A per-timestep record larger than its topic "
+                            + "takes (a classifier with many classes and thousands of objects per record) "
+                            + "dead-letters its input as output-too-large, with every object of it.")
             .define(TOPIC_SUM_PREDICTIONS, Type.STRING, TopicRegistry.SUM_PREDICTIONS, Importance.MEDIUM,
                     "Output topic: one sum prediction per input record.")
             .define(TOPIC_ANOMALY_SCORES, Type.STRING, TopicRegistry.ANOMALY_SCORES, Importance.LOW,
