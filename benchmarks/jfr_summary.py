@@ -34,7 +34,9 @@ def samples(path, thread):
                          check=True, capture_output=True, text=True).stdout
     for event in re.split(r"\njdk\.(?:ExecutionSample|NativeMethodSample) \{", out)[1:]:
         m = re.search(r'(?:sampledThread|eventThread) = "([^"]*)"', event)
-        if not m or thread not in m.group(1):
+        # The stream thread's producer has a network thread named after it
+        # ("kafka-producer-network-thread | <app>-StreamThread-1-producer"): not the stream thread.
+        if not m or thread not in m.group(1) or "producer-network-thread" in m.group(1):
             continue
         frames = re.findall(r"^\s+([\w$.<>]+\(.*?\))\s+line:", event, re.M)
         yield frames

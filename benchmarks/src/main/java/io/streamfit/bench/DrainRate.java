@@ -40,9 +40,20 @@ final class DrainRate {
         cluster.createTopic(INPUT, false);
         long t0 = System.nanoTime();
         cluster.produce(INPUT, options.records, 0);
-        System.out.printf(Locale.ROOT, "preloaded %d records (k=%d, m=%d, %d series, %d partitions) in %.1f s%n",
-                options.records, options.objects, options.features, options.series, options.partitions,
-                (System.nanoTime() - t0) / 1e9);
+        System.out.printf(Locale.ROOT, "preloaded %d records (k=%d, m=%d, %d series, %d partitions, %s numbers, "
+                        + "%d bytes each on average) in %.1f s%n", options.records, options.objects, options.features,
+                options.series, options.partitions, options.numberFormat.name().toLowerCase(Locale.ROOT),
+                averageBytes(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The mean value size of the preloaded records (of one pass over their distinct draws). */
+    private long averageBytes() {
+        TimestepRecords source = cluster.records();
+        long bytes = 0;
+        for (int i = 0; i < TimestepRecords.DISTINCT; i++) {
+            bytes += source.nextValue().length;
+        }
+        return bytes / TimestepRecords.DISTINCT;
     }
 
     /**
@@ -63,6 +74,11 @@ final class DrainRate {
 
     /** Drains the input through a baseline; a failure is a row, so that the other runs still report. */
     Row passThrough(String name, String guarantee, PassThroughFactory factory) throws Exception {
+        return passThrough(name, guarantee, factory, 1);
+    }
+
+    /** As {@link #passThrough(String, String, PassThroughFactory)}, in round {@code round}. */
+    Row passThrough(String name, String guarantee, PassThroughFactory factory, int round) throws Exception {
         String id = cluster.nextRunId(name.substring(0, 1));
         String out = id + "-out";
         cluster.createTopic(out, true);
@@ -70,10 +86,10 @@ final class DrainRate {
         int records = options.records;
         try {
             double rate = drain(factory.build(INPUT, out), props, out, records);
-            return EndToEndReport.print(new Row(name, guarantee, "-", records, rate, -1, -1, ""));
+            return EndToEndReport.print(new Row(name, guarantee, "-", records, rate, -1, -1, "").in(round, "-"));
         } catch (RuntimeException e) {
             return EndToEndReport.print(new Row(name, guarantee, "-", records, Double.NaN, -1, -1,
-                    "FAILED: " + e.getMessage()));
+                    "FAILED: " + e.getMessage()).in(round, "-"));
         }
     }
 
@@ -83,13 +99,18 @@ final class DrainRate {
      * the model never learned from.
      */
     Row streamfit(String guarantee, int batch) throws Exception {
+        return streamfit(guarantee, batch, options.outputObjects.get(0), 1);
+    }
+
+    /** As {@link #streamfit(String, int)}, with {@code output.objects=layout}, in round {@code round}. */
+    Row streamfit(String guarantee, int batch, String layout, int round) throws Exception {
         String id = cluster.nextRunId("c");
         StreamfitConfig config;
         try {
-            config = cluster.streamfitConfig(id, guarantee, batch, INPUT);
+            config = cluster.streamfitConfig(id, guarantee, batch, layout, INPUT);
         } catch (ConfigException e) {
             return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), 0, Double.NaN, -1, -1,
-                    "SKIPPED: config rejects it: " + e.getMessage()));
+                    "SKIPPED: config rejects it: " + e.getMessage()).in(round, layout));
         }
         cluster.createStreamfitTopics(config, true);
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
@@ -99,10 +120,10 @@ final class DrainRate {
                     config.topics().sumPredictions().name(), records);
             String note = metrics.deadLetters() == 0 ? "" : "FAILED: " + metrics.deadLetters() + " dead letters";
             return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, rate, -1, -1,
-                    note));
+                    note).in(round, layout));
         } catch (RuntimeException e) {
             return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, Double.NaN,
-                    -1, -1, "FAILED: " + e.getMessage()));
+                    -1, -1, "FAILED: " + e.getMessage()).in(round, layout));
         }
     }
 

@@ -42,7 +42,7 @@ public final class EndToEnd implements Callable<Integer> {
     EndToEndOptions options = new EndToEndOptions();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new EndToEnd()).execute(args));
+        System.exit(new CommandLine(new EndToEnd()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
 
     /**
@@ -53,11 +53,24 @@ public final class EndToEnd implements Callable<Integer> {
      * @param timing             latency runs: how long they warmed up, and the JIT while timed; null otherwise
      */
     record Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
-               long p50Ms, long p99Ms, double timestepsPerUpdate, Timing timing, String note) {
+               long p50Ms, long p99Ms, double timestepsPerUpdate, Timing timing, String note, int round,
+               String layout) {
+
+        Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
+            long p50Ms, long p99Ms, double timestepsPerUpdate, Timing timing, String note) {
+            this(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, timestepsPerUpdate, timing, note,
+                    1, "-");
+        }
 
         Row(String topology, String guarantee, String batch, int records, double recordsPerSecond,
             long p50Ms, long p99Ms, String note) {
             this(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, Double.NaN, null, note);
+        }
+
+        /** This row as run in round {@code round} with {@code output.objects=layout} ("-": not streamfit). */
+        Row in(int round, String layout) {
+            return new Row(topology, guarantee, batch, records, recordsPerSecond, p50Ms, p99Ms, timestepsPerUpdate,
+                    timing, note, round, layout);
         }
     }
 
@@ -72,7 +85,7 @@ public final class EndToEnd implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Row> rows = runAll();
         System.out.println();
-        System.out.print(EndToEndReport.table(rows));
+        System.out.print(EndToEndReport.table(rows, options.objects));
         return rows.stream().anyMatch(r -> r.note().startsWith("FAILED")) ? 1 : 0;
     }
 
@@ -89,21 +102,32 @@ public final class EndToEnd implements Callable<Integer> {
             if (options.warmUpRecords > 0) {
                 drains.warmUp();
             }
-            for (String guarantee : options.guarantees) {
-                if (options.topologies.contains("a")) {
-                    rows.add(drains.passThrough("a bytes copy", guarantee, PassThroughTopologies::copyBytes));
+            // Interleaved: a, b, c, a, b, c, ... so that a slow phase of the VM falls on every topology.
+            for (int round = 1; round <= options.rounds; round++) {
+                if (options.rounds > 1) {
+                    System.out.printf("round %d of %d%n", round, options.rounds);
                 }
-                if (options.topologies.contains("b")) {
-                    rows.add(drains.passThrough("b json tree", guarantee, PassThroughTopologies::jsonTree));
-                }
-                if (options.topologies.contains("c")) {
+                boolean last = round == options.rounds;
+                for (String guarantee : options.guarantees) {
+                    if (options.topologies.contains("a")) {
+                        rows.add(drains.passThrough("a bytes copy", guarantee, PassThroughTopologies::copyBytes, round));
+                    }
+                    if (options.topologies.contains("b")) {
+                        rows.add(drains.passThrough("b json tree", guarantee, PassThroughTopologies::jsonTree, round));
+                    }
+                    if (!options.topologies.contains("c")) {
+                        continue;
+                    }
                     for (int batch : options.batchTimesteps) {
-                        Row drained = drains.streamfit(guarantee, batch);
-                        rows.add(drained);
-                        if (options.latencySeconds > 0 && drained.note().isEmpty()) {
-                            double rate = options.latencyRate > 0 ? options.latencyRate
-                                    : drained.recordsPerSecond() / 2;
-                            rows.add(latency.measure(guarantee, batch, rate));
+                        for (String layout : options.outputObjects) {
+                            Row drained = drains.streamfit(guarantee, batch, layout, round);
+                            rows.add(drained);
+                            if (last && options.latencySeconds > 0 && drained.note().isEmpty()
+                                    && layout.equals(options.outputObjects.get(0))) {
+                                double rate = options.latencyRate > 0 ? options.latencyRate
+                                        : drained.recordsPerSecond() / 2;
+                                rows.add(latency.measure(guarantee, batch, rate).in(round, layout));
+                            }
                         }
                     }
                 }

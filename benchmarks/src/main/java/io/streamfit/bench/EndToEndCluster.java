@@ -49,8 +49,15 @@ final class EndToEndCluster {
         return "e2e-" + (++run) + "-" + kind;
     }
 
+    /** A streamfit run's configuration with the first {@code --output-objects} layout. */
     StreamfitConfig streamfitConfig(String id, String guarantee, int batch, String input) {
+        return streamfitConfig(id, guarantee, batch, options.outputObjects.get(0), input);
+    }
+
+    /** @param layout {@code output.objects} */
+    StreamfitConfig streamfitConfig(String id, String guarantee, int batch, String layout, String input) {
         Map<String, String> p = new HashMap<>();
+        p.put(StreamfitConfig.OUTPUT_OBJECTS, layout);
         p.put(StreamfitConfig.MODEL_FEATURES, String.valueOf(options.features));
         p.put(StreamfitConfig.BATCH_TIMESTEPS, String.valueOf(batch));
         p.put(StreamfitConfig.TOPIC_FEATURES, input);
@@ -145,7 +152,7 @@ final class EndToEndCluster {
      * records in the same order.
      */
     TimestepRecords records() {
-        return new TimestepRecords(options.objects, options.features, options.series, 7);
+        return new TimestepRecords(options.objects, options.features, options.series, 7, options.numberFormat);
     }
 
     /**

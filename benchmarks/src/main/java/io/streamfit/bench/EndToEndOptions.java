@@ -38,6 +38,20 @@ final class EndToEndOptions {
             description = "batch.timesteps values for streamfit (default ${DEFAULT-VALUE}).")
     List<Integer> batchTimesteps = List.of(1, 64);
 
+    @Option(names = "--number-format", description = "How the records' numbers are written: SHORT, 4 decimals "
+            + "(0.1234), as sensors and feature pipelines usually send them, or LONG, full float/double precision "
+            + "(default ${DEFAULT-VALUE}).")
+    TimestepRecords.NumberFormat numberFormat = TimestepRecords.NumberFormat.LONG;
+
+    @Option(names = "--output-objects", split = ",", description = "output.objects of the streamfit runs: "
+            + "per-object, per-timestep, or both, each run in turn (default ${DEFAULT-VALUE}).")
+    List<String> outputObjects = List.of("per-object");
+
+    @Option(names = "--rounds", description = "Rounds of drains: each round drains a, b, then every c "
+            + "configuration, so that a slow minute of the VM touches all of them; the report gives each "
+            + "round's ratios and their medians (default ${DEFAULT-VALUE}). Latency runs only in the last round.")
+    int rounds = 1;
+
     @Option(names = "--topologies", split = ",", description = "Which of a, b, c to run (default ${DEFAULT-VALUE}).")
     List<String> topologies = List.of("a", "b", "c");
 

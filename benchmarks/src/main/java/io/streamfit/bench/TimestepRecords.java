@@ -20,8 +20,28 @@ import org.apache.kafka.common.serialization.Serializer;
  * objects of draw i mod {@value #DISTINCT} behind its own series and timestep. Writing 512 numbers
  * as text costs more than a broker moves such a record, so a generator that did it per record
  * would compete with what it measures on a small machine; a model sees repeated data either way.
+ *
+ * <p>{@link NumberFormat} decides how the numbers look: full precision (a float feature prints
+ * with up to 9 significant digits, a double target with up to 17) or 4 decimals, as sensors and
+ * feature pipelines usually send them. Parsing the long ones costs every JSON reader more.
  */
 public final class TimestepRecords {
+
+    /** How the features and targets are written. */
+    public enum NumberFormat {
+        /** 4 decimals ({@code 0.1234}, {@code -0.5}). */
+        SHORT,
+        /** Full float (features) and double (targets) precision ({@code 0.12345679}). */
+        LONG;
+
+        float feature(float x) {
+            return this == SHORT ? (float) (Math.round(x * 1e4) / 1e4) : x;
+        }
+
+        double target(double y) {
+            return this == SHORT ? Math.round(y * 1e4) / 1e4 : y;
+        }
+    }
 
     static final int DISTINCT = 1024;
     private static final double NOISE = 0.1;
@@ -40,6 +60,17 @@ public final class TimestepRecords {
      * @param seed     random seed
      */
     public TimestepRecords(int objects, int features, int series, long seed) {
+        this(objects, features, series, seed, NumberFormat.LONG);
+    }
+
+    /**
+     * @param objects  k, objects per record (at least 1)
+     * @param features m, features per object (at least 1)
+     * @param series   number of series keys (at least 1)
+     * @param seed     random seed
+     * @param numbers  how the features and targets are written
+     */
+    public TimestepRecords(int objects, int features, int series, long seed, NumberFormat numbers) {
         if (objects < 1 || features < 1 || series < 1) {
             throw new IllegalArgumentException("objects, features and series must be >= 1, got " + objects + ", "
                     + features + ", " + series);
@@ -59,9 +90,9 @@ public final class TimestepRecords {
             for (int i = 0; i < objects; i++) {
                 float[] x = new float[features];
                 for (int j = 0; j < features; j++) {
-                    x[j] = 2f * random.nextFloat() - 1f;
+                    x[j] = numbers.feature(2f * random.nextFloat() - 1f);
                 }
-                double y = GroundTruth.f(x) + NOISE * random.nextGaussian();
+                double y = numbers.target(GroundTruth.f(x) + NOISE * random.nextGaussian());
                 objs.add(new Timestep.ObjectInput("obj-" + i, new FeatureVector.Dense(x), y, null));
             }
             // The contract's writer puts series and timestep first: split there, keep what follows.

@@ -63,10 +63,41 @@ class EndToEndIT {
             assertThat(batched.note()).isEmpty();
             assertThat(batched.recordsPerSecond()).isPositive();
         }
-        assertThat(EndToEndReport.table(rows)).contains("ratio exactly_once_v2 batch.timesteps=1: c/a = ");
+        assertThat(EndToEndReport.table(rows)).contains("ratio exactly_once_v2 batch.timesteps=1 output.objects=per-object round 1: c/a = ");
         try (Stream<Path> roots = Files.list(stateDir)) {
             assertThat(roots).as("--state-dir holds the runs' state").anyMatch(d -> d.getFileName().toString()
                     .startsWith("streamfit-e2e-"));
         }
+    }
+
+    /**
+     * Rounds interleave the topologies (a, b, c per layout, then again), short numbers reach
+     * streamfit as records it learns from, and per-timestep outputs drain as per-object ones do.
+     */
+    @Test
+    void roundsInterleaveTheTopologiesAndBothLayoutsDrain(@TempDir Path stateDir) throws Exception {
+        EndToEnd bench = new EndToEnd();
+        bench.options.stateDir = stateDir;
+        bench.options.records = 200;
+        bench.options.series = 4;
+        bench.options.partitions = 2;
+        bench.options.guarantees = List.of("exactly_once_v2");
+        bench.options.batchTimesteps = List.of(8);
+        bench.options.outputObjects = List.of("per-object", "per-timestep");
+        bench.options.numberFormat = TimestepRecords.NumberFormat.SHORT;
+        bench.options.rounds = 2;
+        bench.options.latencySeconds = 0;
+        bench.options.warmUpRecords = 50;
+        List<EndToEnd.Row> rows = bench.runAll();
+
+        assertThat(rows).extracting(r -> r.topology().charAt(0) + "/" + r.layout() + "/" + r.round())
+                .containsExactly("a/-/1", "b/-/1", "c/per-object/1", "c/per-timestep/1",
+                        "a/-/2", "b/-/2", "c/per-object/2", "c/per-timestep/2");
+        assertThat(rows).allSatisfy(r -> {
+            assertThat(r.note()).as("%s", r).isEmpty();
+            assertThat(r.recordsPerSecond()).as("%s", r).isPositive();
+        });
+        assertThat(EndToEndReport.table(rows, bench.options.objects))
+                .contains("median of 2 rounds exactly_once_v2 batch.timesteps=8 output.objects=per-timestep: c/a = ");
     }
 }

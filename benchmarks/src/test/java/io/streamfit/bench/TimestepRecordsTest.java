@@ -59,4 +59,26 @@ class TimestepRecordsTest {
             assertThat(a.nextValue()).isEqualTo(b.nextValue());
         }
     }
+
+    @Test
+    void shortNumbersHaveAtMostFourDecimalsAndLongOnesMore() {
+        String shortText = new String(new TimestepRecords(8, 16, 1, 7, TimestepRecords.NumberFormat.SHORT).nextValue(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        String longText = new String(new TimestepRecords(8, 16, 1, 7, TimestepRecords.NumberFormat.LONG).nextValue(),
+                java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Pattern decimals = java.util.regex.Pattern.compile("-?\\d+\\.(\\d+)");
+        int maxShort = decimals.matcher(shortText).results().mapToInt(m -> m.group(1).length()).max().orElseThrow();
+        int maxLong = decimals.matcher(longText).results().mapToInt(m -> m.group(1).length()).max().orElseThrow();
+        assertThat(maxShort).isLessThanOrEqualTo(4);
+        assertThat(maxLong).isGreaterThan(6);
+        assertThat(shortText.length()).isLessThan(longText.length());
+        // The same draws: the short record is the long one rounded.
+        Timestep s = json.deserialize("t", shortText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Timestep l = json.deserialize("t", longText.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        float[] xs = ((FeatureVector.Dense) s.objects().get(0).features()).values();
+        float[] xl = ((FeatureVector.Dense) l.objects().get(0).features()).values();
+        for (int j = 0; j < xs.length; j++) {
+            assertThat(Math.abs(xs[j] - xl[j])).isLessThanOrEqualTo(0.00005f + 1e-7f);
+        }
+    }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonToken;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.PredictedObject;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,6 +22,7 @@ final class OutputJson {
     static final JsonCodec<ObjectPrediction> OBJECT_PREDICTION = new ObjectPredictionCodec();
     static final JsonCodec<SumPrediction> SUM_PREDICTION = new SumPredictionCodec();
     static final JsonCodec<AnomalyScore> ANOMALY_SCORE = new AnomalyScoreCodec();
+    static final JsonCodec<TimestepPredictions> TIMESTEP_PREDICTIONS = new TimestepPredictionsCodec();
 
     /** The variant of outputs that name none: the champion's default name. */
     static final String CHAMPION = "champion";
@@ -303,6 +307,149 @@ final class OutputJson {
             requireAll(in, seen, REQUIRED);
             in.exit();
             return v;
+        }
+    }
+
+    /**
+     * {@code output.objects=per-timestep}: every object of one input record in one value. The
+     * objects carry what an {@link ObjectPrediction} carries of one object; what they share
+     * (series, timestep, model version, variant, generation) is written once.
+     */
+    private static final class TimestepPredictionsCodec implements JsonCodec<TimestepPredictions> {
+        private static final int SERIES = 1, TIMESTEP = 2, MODEL_VERSION = 4, OBJECTS = 8;
+        private static final String[] REQUIRED = {"series", "timestep", "modelVersion", "objects"};
+        private static final int ID = 1, PREDICTION = 2, TARGET = 4, PROBABILITIES = 8, PREDICTED_CLASS = 16;
+        private static final String[] OBJECT_REQUIRED = {"id", "prediction"};
+
+        @Override
+        public void write(TimestepPredictions v, JsonGenerator g) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("series", required(v.getSeries(), "TimestepPredictions", "series"));
+            g.writeNumberField("timestep", v.getTimestep());
+            g.writeNumberField("modelVersion", v.getModelVersion());
+            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant());
+            g.writeNumberField("generation", v.getGeneration());
+            List<PredictedObject> objects = v.getObjects();
+            if (objects == null) {
+                throw new IllegalArgumentException("TimestepPredictions.objects is required but null");
+            }
+            g.writeArrayFieldStart("objects");
+            for (int i = 0, n = objects.size(); i < n; i++) {
+                PredictedObject o = objects.get(i);
+                g.writeStartObject();
+                g.writeStringField("id", required(o.getId(), "PredictedObject", "id"));
+                writeReal(g, "prediction", o.getPrediction());
+                if (o.getTarget() != null) {
+                    writeReal(g, "target", o.getTarget().doubleValue());
+                }
+                if (o.getProbabilities() != null) {
+                    writeDoubles(g, "probabilities", o.getProbabilities());
+                }
+                if (o.getPredictedClass() != null) {
+                    g.writeNumberField("predictedClass", o.getPredictedClass().intValue());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+
+        @Override
+        public TimestepPredictions read(JsonCursor in) throws IOException {
+            in.enter();
+            int seen = 0;
+            TimestepPredictions v = new TimestepPredictions();
+            v.setVariant(CHAMPION);
+            while (in.p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                in.field(name);
+                JsonToken t = in.p.nextToken();
+                switch (name) {
+                    case "series" -> {
+                        seen = in.seen(seen, SERIES);
+                        v.setSeries(in.requiredString(t));
+                    }
+                    case "timestep" -> {
+                        seen = in.seen(seen, TIMESTEP);
+                        v.setTimestep(in.requiredLong(t));
+                    }
+                    case "modelVersion" -> {
+                        seen = in.seen(seen, MODEL_VERSION);
+                        v.setModelVersion(in.requiredLong(t));
+                    }
+                    case "variant" -> v.setVariant(in.requiredString(t));
+                    case "generation" -> v.setGeneration(in.requiredInt(t));
+                    case "objects" -> {
+                        seen = in.seen(seen, OBJECTS);
+                        v.setObjects(readObjects(in, t));
+                    }
+                    default -> in.p.skipChildren();
+                }
+            }
+            requireAll(in, seen, REQUIRED);
+            in.exit();
+            return v;
+        }
+
+        private static List<PredictedObject> readObjects(JsonCursor in, JsonToken t) throws IOException {
+            if (t != JsonToken.START_ARRAY) {
+                throw in.wrongType("an array of objects", t);
+            }
+            List<PredictedObject> objects = new ArrayList<>();
+            in.enter();
+            for (int i = 0; ; i++) {
+                in.index(i);
+                t = in.p.nextToken();
+                if (t == JsonToken.END_ARRAY) {
+                    break;
+                }
+                if (t != JsonToken.START_OBJECT) {
+                    throw in.wrongType("an object", t);
+                }
+                objects.add(readObject(in));
+            }
+            in.exit();
+            return objects;
+        }
+
+        private static PredictedObject readObject(JsonCursor in) throws IOException {
+            in.enter();
+            int seen = 0;
+            PredictedObject o = new PredictedObject();
+            while (in.p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = in.p.currentName();
+                in.field(name);
+                JsonToken t = in.p.nextToken();
+                switch (name) {
+                    case "id" -> {
+                        seen = in.seen(seen, ID);
+                        o.setId(in.requiredString(t));
+                    }
+                    case "prediction" -> {
+                        seen = in.seen(seen, PREDICTION);
+                        o.setPrediction(in.requiredDouble(t, true));
+                    }
+                    case "target" -> {
+                        seen = in.seen(seen, TARGET);
+                        o.setTarget(in.optionalDouble(t, true));
+                    }
+                    case "probabilities" -> {
+                        seen = in.seen(seen, PROBABILITIES);
+                        if (t != JsonToken.VALUE_NULL) {
+                            requireArray(in, t);
+                            o.setProbabilities(in.doubleList(true));
+                        }
+                    }
+                    case "predictedClass" -> {
+                        seen = in.seen(seen, PREDICTED_CLASS);
+                        o.setPredictedClass(in.optionalInt(t));
+                    }
+                    default -> in.p.skipChildren();
+                }
+            }
+            requireAll(in, seen, OBJECT_REQUIRED);
+            in.exit();
+            return o;
         }
     }
 

@@ -10,6 +10,7 @@ import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.ObjectWindowState;
 import io.streamfit.schemas.avro.PendingTimestep;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -29,6 +30,8 @@ public final class StreamfitSerdes {
             new JsonSerde<>("ObjectPrediction", OutputJson.OBJECT_PREDICTION);
     private static final JsonSerde<SumPrediction> SUM_PREDICTION =
             new JsonSerde<>("SumPrediction", OutputJson.SUM_PREDICTION);
+    private static final JsonSerde<TimestepPredictions> TIMESTEP_PREDICTIONS =
+            new JsonSerde<>("TimestepPredictions", OutputJson.TIMESTEP_PREDICTIONS);
     private static final JsonSerde<AnomalyScore> ANOMALY_SCORE =
             new JsonSerde<>("AnomalyScore", OutputJson.ANOMALY_SCORE);
     private static final JsonSerde<ModelEvent> MODEL_EVENT = new JsonSerde<>("ModelEvent", ModelEventJson.CODEC);
@@ -71,6 +74,14 @@ public final class StreamfitSerdes {
     /** {@code object-predictions} values, the contract's JSON. */
     public static JsonSerde<ObjectPrediction> objectPrediction() {
         return OBJECT_PREDICTION;
+    }
+
+    /**
+     * {@code object-predictions} values with {@code output.objects=per-timestep}: one per input
+     * record, every object's prediction in it; the contract's JSON.
+     */
+    public static JsonSerde<TimestepPredictions> timestepPredictions() {
+        return TIMESTEP_PREDICTIONS;
     }
 
     /** {@code sum-predictions} values, the contract's JSON. */

@@ -4,6 +4,7 @@ import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,6 +54,8 @@ public final class TopicRegistry {
 
     private final Topic<String, Timestep> features;
     private final Topic<String, ObjectPrediction> objectPredictions;
+    /** The same topic as {@link #objectPredictions}, bound to the per-timestep layout's values. */
+    private final Topic<String, TimestepPredictions> timestepPredictions;
     private final Topic<String, SumPrediction> sumPredictions;
     private final Topic<String, AnomalyScore> anomalyScores;
     private final Topic<byte[], byte[]> deadLetters;
@@ -109,6 +112,7 @@ public final class TopicRegistry {
         Serde<String> key = Serdes.String();
         this.features = new Topic<>(features, key, StreamfitSerdes.timestep());
         this.objectPredictions = new Topic<>(objectPredictions, key, StreamfitSerdes.objectPrediction());
+        this.timestepPredictions = new Topic<>(objectPredictions, key, StreamfitSerdes.timestepPredictions());
         this.sumPredictions = new Topic<>(sumPredictions, key, StreamfitSerdes.sumPrediction());
         this.anomalyScores = new Topic<>(anomalyScores, key, StreamfitSerdes.anomalyScore());
         this.deadLetters = new Topic<>(deadLetters, Serdes.ByteArray(), Serdes.ByteArray());
@@ -133,6 +137,14 @@ public final class TopicRegistry {
     /** Output: series id to one prediction per object per input record. */
     public Topic<String, ObjectPrediction> objectPredictions() {
         return objectPredictions;
+    }
+
+    /**
+     * Output with {@code output.objects=per-timestep}: the {@link #objectPredictions()} topic, whose
+     * values are then one record per input record holding every object's prediction.
+     */
+    public Topic<String, TimestepPredictions> timestepPredictions() {
+        return timestepPredictions;
     }
 
     /** Output: series id to one sum prediction per input record. */

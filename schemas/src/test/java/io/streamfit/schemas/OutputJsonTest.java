@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.PredictedObject;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,52 @@ class OutputJsonTest {
 
     private static String text(byte[] bytes) {
         return new String(bytes, UTF_8);
+    }
+
+    // design.md, Output layout, with the lifecycle's fields after modelVersion and a second object.
+    static final String TIMESTEP_EXAMPLE = "{\"series\":\"plant-7\",\"timestep\":1042,\"modelVersion\":5321,"
+            + "\"variant\":\"champion\",\"generation\":0,\"objects\":[{\"id\":\"turbine-1\",\"prediction\":12.31,"
+            + "\"target\":12.5},{\"id\":\"turbine-2\",\"prediction\":0.5}]}";
+
+    @Test
+    void timestepPredictionsAreTheContractExampleAndLeaveAbsentTargetsOut() {
+        TimestepPredictions p = new TimestepPredictions("plant-7", 1042L, 5321L, "champion", 0, List.of(
+                new PredictedObject("turbine-1", 12.31, 12.5, null, null),
+                new PredictedObject("turbine-2", 0.5, null, null, null)));
+        JsonSerde<TimestepPredictions> serde = StreamfitSerdes.timestepPredictions();
+
+        assertThat(text(serde.serialize("object-predictions", p))).isEqualTo(TIMESTEP_EXAMPLE);
+        assertThat(serde.deserialize("object-predictions", TIMESTEP_EXAMPLE.getBytes(UTF_8))).isEqualTo(p);
+    }
+
+    @Test
+    void timestepPredictionsOfAClassifierCarryEachObjectsProbabilitiesAndClass() {
+        TimestepPredictions p = new TimestepPredictions("s", 7L, 2L, "fast", 3, List.of(
+                new PredictedObject("a", 0.75, 1.0, List.of(0.25, 0.75), 1)));
+        String json = text(StreamfitSerdes.timestepPredictions().serialize("t", p));
+
+        assertThat(json).isEqualTo("{\"series\":\"s\",\"timestep\":7,\"modelVersion\":2,\"variant\":\"fast\","
+                + "\"generation\":3,\"objects\":[{\"id\":\"a\",\"prediction\":0.75,\"target\":1.0,"
+                + "\"probabilities\":[0.25,0.75],\"predictedClass\":1}]}");
+        assertThat(StreamfitSerdes.timestepPredictions().deserialize("t", json.getBytes(UTF_8))).isEqualTo(p);
+    }
+
+    @Test
+    void timestepPredictionsRoundTripInAvroSingleObjectEncoding() {
+        TimestepPredictions p = new TimestepPredictions("s", 7L, 2L, "champion", 0, List.of(
+                new PredictedObject("a", 1.5, null, null, null), new PredictedObject("b", -2.0, 4.0, null, null)));
+        AvroSerde<TimestepPredictions> avro = StreamfitSerdes.avro(TimestepPredictions.class);
+
+        assertThat(avro.deserialize("t", avro.serialize("t", p))).isEqualTo(p);
+    }
+
+    @Test
+    void aTimestepPredictionsObjectWithoutItsPredictionIsRejectedWithItsPath() {
+        String json = "{\"series\":\"s\",\"timestep\":1,\"modelVersion\":1,\"objects\":[{\"id\":\"a\"}]}";
+        Throwable e = catchThrowableOfType(
+                () -> StreamfitSerdes.timestepPredictions().deserialize("t", json.getBytes(UTF_8)), Throwable.class);
+
+        assertThat(e).hasMessageContaining("objects[0].prediction");
     }
 
     @Test

@@ -25,7 +25,7 @@ public final class ConfigErrors {
      */
     static final List<String> STREAMFIT_PREFIXES = List.of("model.", "models.", "optimizer.", "loss.", "batch.",
             "topic.", "topics.", "drift.", "labels.", "http.", "metrics.", "divergence.", "challenger.", "health.",
-            "tf.", "rocksdb.", "kafka.connect.");
+            "tf.", "rocksdb.", "kafka.connect.", "output.");
 
     /** An unknown key this close to a streamfit key (edits) is taken for a misspelling of it. */
     static final int MAX_EDITS = 2;

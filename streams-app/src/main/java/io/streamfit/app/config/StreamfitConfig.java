@@ -10,6 +10,8 @@ import java.util.Properties;
 import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ObjectLayout;
+import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.kind.registry.ModelKinds;
 import io.streamfit.model.LossOptions;
 import io.streamfit.model.ModelSpec;
@@ -87,6 +89,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String ROCKSDB_MEMORY_BYTES = "rocksdb.memory.bytes";
     public static final String TOPIC_FEATURES = "topic.features";
     public static final String TOPIC_OBJECT_PREDICTIONS = "topic.object.predictions";
+    public static final String OUTPUT_OBJECTS = "output.objects";
     public static final String TOPIC_SUM_PREDICTIONS = "topic.sum.predictions";
     public static final String TOPIC_ANOMALY_SCORES = "topic.anomaly.scores";
     public static final String TOPIC_DEAD_LETTERS = "topic.dead.letters";
@@ -154,6 +157,12 @@ public final class StreamfitConfig extends AbstractConfig {
             throw new ConfigException(OPTIMIZER, getString(OPTIMIZER), e.getMessage());
         }
         this.kind = ModelKinds.configure(getString(MODEL_KIND), commonSettings(), this);
+        // The layout groups object predictions; a kind that scores anomalies writes none to group.
+        if (objectLayout() == ObjectLayout.PER_TIMESTEP && kind.sinks().contains(Outputs.Sink.ANOMALY_SCORES)) {
+            throw new ConfigException(OUTPUT_OBJECTS, getString(OUTPUT_OBJECTS), "model.kind "
+                    + getString(MODEL_KIND) + " writes anomaly scores, one record per object, and no object "
+                    + "predictions; remove output.objects or set it to " + ObjectLayout.PER_OBJECT.configName());
+        }
         this.challengers = Challengers.parse(this);
     }
 
@@ -274,6 +283,11 @@ public final class StreamfitConfig extends AbstractConfig {
     /** Whether a partial micro-batch runs once its task's fetched input is drained ({@code batch.flush.when.idle}). */
     public boolean batchFlushWhenIdle() {
         return getBoolean(BATCH_FLUSH_WHEN_IDLE);
+    }
+
+    /** How object predictions leave ({@code output.objects}). */
+    public ObjectLayout objectLayout() {
+        return ObjectLayout.of(getString(OUTPUT_OBJECTS));
     }
 
     public boolean globalScope() {

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.SortedMap;
 
 import io.streamfit.app.kind.ModelKind;
+import io.streamfit.app.kind.ObjectLayout;
 import io.streamfit.app.kind.registry.ModelKinds;
 import io.streamfit.model.Activation;
 import io.streamfit.model.InputLayout;
@@ -166,7 +167,20 @@ final class StreamfitConfigDef {
                             + "an instance holds. A rocksdb.config.setter of your own replaces this.")
             .define(TOPIC_FEATURES, Type.STRING, TopicRegistry.FEATURES, Importance.MEDIUM, "Input topic.")
             .define(TOPIC_OBJECT_PREDICTIONS, Type.STRING, TopicRegistry.OBJECT_PREDICTIONS, Importance.MEDIUM,
-                    "Output topic: one prediction per object per input record.")
+                    "Output topic of the object predictions: one record per object per input record, or one "
+                            + "per input record with output.objects=per-timestep.")
+            .define(OUTPUT_OBJECTS, Type.STRING, ObjectLayout.PER_OBJECT.configName(),
+                    ValidString.in(ObjectLayout.configNames()), Importance.MEDIUM,
+                    "Layout of the object-predictions topic. per-object: one record per object per input "
+                            + "record ({\"series\",\"timestep\",\"object\",\"prediction\",...}). per-timestep: one "
+                            + "record per input record with every object's prediction in an objects array "
+                            + "({\"series\",\"timestep\",\"modelVersion\",\"variant\",\"generation\",\"objects\":"
+                            + "[{\"id\",\"prediction\",\"target\"},...]}; a classifier's objects add probabilities and "
+                            + "predictedClass): fewer, larger records, a fraction of the producer's work per "
+                            + "object. sum-predictions is the same in both. seq-autoencoder writes no object "
+                            + "predictions and refuses per-timestep. A per-timestep record larger than its topic "
+                            + "takes (a classifier with many classes and thousands of objects per record) "
+                            + "dead-letters its input as output-too-large, with every object of it.")
             .define(TOPIC_SUM_PREDICTIONS, Type.STRING, TopicRegistry.SUM_PREDICTIONS, Importance.MEDIUM,
                     "Output topic: one sum prediction per input record.")
             .define(TOPIC_ANOMALY_SCORES, Type.STRING, TopicRegistry.ANOMALY_SCORES, Importance.LOW,

@@ -19,6 +19,7 @@ import io.streamfit.app.screen.CommandScreen;
 import io.streamfit.app.screen.LabelScreen;
 import io.streamfit.app.screen.RecordScreen;
 import io.streamfit.app.screen.TimestepValidator;
+import io.streamfit.app.kind.ObjectLayout;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ObjectBatch;
@@ -189,6 +190,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     }
 
     private final Settings settings;
+    private final ObjectLayout layout;
     private final StreamfitMetrics metrics;
     private final ModelMemory memory;
     private final RecordScreen screen;
@@ -231,7 +233,16 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param memory the heap budget of the models in memory, shared by every task of the instance
      */
     public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory) {
+        this(settings, metrics, memory, ObjectLayout.PER_OBJECT);
+    }
+
+    /**
+     * @param memory the heap budget of the models in memory, shared by every task of the instance
+     * @param layout how object predictions leave ({@code output.objects})
+     */
+    public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory, ObjectLayout layout) {
         this.settings = settings;
+        this.layout = layout;
         this.metrics = metrics;
         this.memory = memory;
         this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
@@ -248,7 +259,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     @Override
     public void init(ProcessorContext<byte[], Output> context) {
         this.context = context;
-        outputs = new ProcessorOutputs(context, metrics, settings.globalScope());
+        outputs = new ProcessorOutputs(context, metrics, settings.globalScope(), layout);
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
         pool = new ModelPool(settings.kind().spec(), settings.kind()::create);

@@ -7,6 +7,7 @@ import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serializer;
 
@@ -32,6 +33,14 @@ public sealed interface Output extends Traced {
     }
 
     record ObjectOut(ObjectPrediction payload, int keyBytes, Origins origins) implements Output {
+        @Override
+        public Origin origin() {
+            return origins.of(payload.getSeries(), payload.getTimestep());
+        }
+    }
+
+    /** {@code output.objects=per-timestep}: every object's prediction of one input timestep. */
+    record TimestepObjectsOut(TimestepPredictions payload, int keyBytes, Origins origins) implements Output {
         @Override
         public Origin origin() {
             return origins.of(payload.getSeries(), payload.getTimestep());

@@ -1,18 +1,22 @@
 package io.streamfit.app.pipeline;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.streamfit.app.errors.DeadLetters;
 import io.streamfit.app.errors.Origin;
 import io.streamfit.app.errors.Rejection;
+import io.streamfit.app.kind.ObjectLayout;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.PredictedObject;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -28,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every dead letter carries its input record whole: key, value and headers as they arrived
  * (without {@code streamfit.*} headers), and the position the service itself read it at
  * ({@link #origin}).
+ *
+ * <p>With {@link ObjectLayout#PER_TIMESTEP} the object predictions of one timestep gather here and
+ * leave as one record when the kind moves on: to the timestep's sum or anomaly score, to another
+ * timestep, or to the end of the timestep or of the batch. The kinds emit the same either way.
  */
 final class ProcessorOutputs implements Outputs {
 
@@ -37,6 +45,13 @@ final class ProcessorOutputs implements Outputs {
     private final ProcessorContext<byte[], Output> context;
     private final StreamfitMetrics metrics;
     private final boolean routed;
+    private final boolean perTimestep;
+    /** Per timestep: the objects of the timestep being emitted, and what they share. */
+    private final List<PredictedObject> objects = new ArrayList<>();
+    private String objectsSeries;
+    private long objectsTimestep;
+    private long objectsVersion;
+    private long objectsTimestamp;
     /** The inputs of the micro-batch whose outputs are being emitted. */
     private Output.Origins origins = NO_BATCH;
     /** The generation of the model whose outputs are being emitted. */
@@ -49,13 +64,26 @@ final class ProcessorOutputs implements Outputs {
      *               records carry the stamp of their original position
      */
     ProcessorOutputs(ProcessorContext<byte[], Output> context, StreamfitMetrics metrics, boolean routed) {
+        this(context, metrics, routed, ObjectLayout.PER_OBJECT);
+    }
+
+    /**
+     * @param layout how object predictions leave ({@code output.objects})
+     */
+    ProcessorOutputs(ProcessorContext<byte[], Output> context, StreamfitMetrics metrics, boolean routed,
+                     ObjectLayout layout) {
         this.context = context;
         this.metrics = metrics;
         this.routed = routed;
+        this.perTimestep = layout == ObjectLayout.PER_TIMESTEP;
     }
 
     @Override
     public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
+        if (perTimestep) {
+            gather(series, prediction, timestamp);
+            return;
+        }
         byte[] key = key(series);
         prediction.setGeneration(generation);
         prediction.setVariant(variant);
@@ -63,8 +91,38 @@ final class ProcessorOutputs implements Outputs {
                 Names.OBJECT_SINK);
     }
 
+    /** Per timestep: one more object of the timestep being emitted; another timestep sends the one before. */
+    private void gather(String series, ObjectPrediction p, long timestamp) {
+        if (!objects.isEmpty() && (p.getTimestep() != objectsTimestep || p.getModelVersion() != objectsVersion
+                || !series.equals(objectsSeries))) {
+            sendObjects();
+        }
+        if (objects.isEmpty()) {
+            objectsSeries = series;
+            objectsTimestep = p.getTimestep();
+            objectsVersion = p.getModelVersion();
+            objectsTimestamp = timestamp;
+        }
+        objects.add(new PredictedObject(p.getObject(), p.getPrediction(), p.getTarget(), p.getProbabilities(),
+                p.getPredictedClass()));
+    }
+
+    /** Per timestep: the gathered objects, as one record (none when nothing was gathered). */
+    private void sendObjects() {
+        if (objects.isEmpty()) {
+            return;
+        }
+        TimestepPredictions record = new TimestepPredictions(objectsSeries, objectsTimestep, objectsVersion,
+                variant, generation, new ArrayList<>(objects));
+        objects.clear();
+        byte[] key = key(objectsSeries);
+        context.forward(new Record<>(key, new Output.TimestepObjectsOut(record, key.length, origins),
+                objectsTimestamp), Names.OBJECT_SINK);
+    }
+
     @Override
     public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
+        sendObjects();
         byte[] key = key(series);
         prediction.setGeneration(generation);
         prediction.setVariant(variant);
@@ -77,6 +135,7 @@ final class ProcessorOutputs implements Outputs {
 
     @Override
     public void anomalyScore(String series, AnomalyScore score, long timestamp) {
+        sendObjects();
         byte[] key = key(series);
         score.setGeneration(generation);
         score.setVariant(variant);
@@ -98,6 +157,7 @@ final class ProcessorOutputs implements Outputs {
 
     @Override
     public void outcome(boolean trained) {
+        sendObjects();
         if (trained) {
             metrics.recordTrained();
         } else {
@@ -155,6 +215,7 @@ final class ProcessorOutputs implements Outputs {
     }
 
     void batchDone() {
+        sendObjects();
         origins = NO_BATCH;
     }
 

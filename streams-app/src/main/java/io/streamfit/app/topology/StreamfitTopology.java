@@ -11,6 +11,7 @@ import io.streamfit.app.errors.DeadLetterHandlers;
 import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.kind.ConfiguredKind;
+import io.streamfit.app.kind.ObjectLayout;
 import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.names.Names;
 import io.streamfit.app.pipeline.Divergence;
@@ -28,6 +29,7 @@ import io.streamfit.schemas.avro.ModelEvent;
 import io.streamfit.schemas.avro.ModelVersion;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -151,7 +153,7 @@ public final class StreamfitTopology {
         ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
         metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,
                 memory::loads);
-        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory), learnParents);
+        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory, config.objectLayout()), learnParents);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         topology.addStateStore(goodStore(stores), Names.LEARN);
@@ -175,8 +177,15 @@ public final class StreamfitTopology {
 
         for (Outputs.Sink sink : kind.sinks()) {
             switch (sink) {
-                case OBJECT_PREDICTIONS -> addSink(topology, Names.OBJECT_SINK, topics.objectPredictions(),
-                        Output.ObjectOut.class, ObjectPrediction.class, limits);
+                case OBJECT_PREDICTIONS -> {
+                    if (config.objectLayout() == ObjectLayout.PER_TIMESTEP) {
+                        addSink(topology, Names.OBJECT_SINK, topics.timestepPredictions(),
+                                Output.TimestepObjectsOut.class, TimestepPredictions.class, limits);
+                    } else {
+                        addSink(topology, Names.OBJECT_SINK, topics.objectPredictions(),
+                                Output.ObjectOut.class, ObjectPrediction.class, limits);
+                    }
+                }
                 case SUM_PREDICTIONS -> addSink(topology, Names.SUM_SINK, topics.sumPredictions(),
                         Output.SumOut.class, SumPrediction.class, limits);
                 case ANOMALY_SCORES -> addSink(topology, Names.ANOMALY_SINK, topics.anomalyScores(),

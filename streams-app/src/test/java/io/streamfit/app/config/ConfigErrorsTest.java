@@ -56,6 +56,11 @@ class ConfigErrorsTest {
                 .isEqualTo("unknown key 'optimiser' (from " + file + "): did you mean 'optimizer'?");
         assertThat(ConfigErrors.unknownKeys(load("topic.featurs=in\n", Map.of())))
                 .isEqualTo("unknown key 'topic.featurs' (from " + file + "): did you mean 'topic.features'?");
+        assertThat(ConfigErrors.unknownKeys(load("output.object=per-timestep\n", Map.of())))
+                .isEqualTo("unknown key 'output.object' (from " + file + "): did you mean 'output.objects'?");
+        assertThat(ConfigErrors.unknownKeys(load("output.zzzzzzzzzzzzzzzzzz=1\n", Map.of())))
+                .isEqualTo("unknown key 'output.zzzzzzzzzzzzzzzzzz' (from " + file + "): not a streamfit key; "
+                        + "see docs/configuration.md for the keys");
         assertThat(ConfigErrors.unknownKeys(load("drift.zzzzzzzzzzzzzzzzzz=1\n", Map.of())))
                 .isEqualTo("unknown key 'drift.zzzzzzzzzzzzzzzzzz' (from " + file + "): not a streamfit key; "
                         + "see docs/configuration.md for the keys");

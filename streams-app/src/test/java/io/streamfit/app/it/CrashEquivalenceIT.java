@@ -32,6 +32,8 @@ import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.PredictedObject;
+import io.streamfit.schemas.avro.TimestepPredictions;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -53,7 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  * so models leave memory and come back from their checkpoints all the time; and 6,000 timesteps of
  * 8 series whose features carry no targets, the targets coming on the labels topic between 3
  * timesteps early and 20 late, so that the labels store, the models and the offsets of both inputs
- * must commit together) and is killed with
+ * must commit together; and 6,000 timesteps of 8 series with {@code output.objects=per-timestep},
+ * whose committed records must each hold one whole timestep) and is killed with
  * SIGKILL three times (at a random moment, right after a model checkpoint, and with its local
  * state wiped before the restart), restarted each time, and let finish. Its committed outputs and final models must equal those of an uninterrupted run on
  * the same stream: one prediction per (series, timestep, object), the same model versions, the
@@ -68,7 +71,15 @@ class CrashEquivalenceIT {
      * enough makes models leave memory between batches all the time, so the crashed run restores
      * them in other orders than the reference did.
      */
-    record Variant(String name, int series, int timesteps, long cacheBytes, boolean delayedLabels) {
+    record Variant(String name, int series, int timesteps, long cacheBytes, boolean delayedLabels, String layout) {
+        Variant(String name, int series, int timesteps, long cacheBytes, boolean delayedLabels) {
+            this(name, series, timesteps, cacheBytes, delayedLabels, "per-object");
+        }
+
+        boolean perTimestep() {
+            return layout.equals("per-timestep");
+        }
+
         String input() {
             return "eq-" + name + "-features";
         }
@@ -85,7 +96,7 @@ class CrashEquivalenceIT {
         @Override
         public String toString() {
             return name + ": " + series + " series, " + timesteps + " timesteps, models.cache.max.bytes " + cacheBytes
-                    + (delayedLabels ? ", targets on the labels topic" : "");
+                    + (delayedLabels ? ", targets on the labels topic" : "") + ", output.objects=" + layout;
         }
     }
 
@@ -109,10 +120,17 @@ class CrashEquivalenceIT {
      */
     static final Variant RACE = new Variant("race", 8, 8_000, 256L << 20, false);
 
+    /**
+     * {@code output.objects=per-timestep}: the committed records hold each timestep's objects
+     * together, one record per (series, timestep), and flattened they equal the reference's.
+     */
+    static final Variant PER_TIMESTEP = new Variant("timesteps", 8, 6_000, 256L << 20, false, "per-timestep");
+
     private static List<Variant> allVariants() {
         List<Variant> all = new ArrayList<>(variants());
         all.add(LABELS);
         all.add(RACE);
+        all.add(PER_TIMESTEP);
         return all;
     }
 
@@ -288,6 +306,7 @@ class CrashEquivalenceIT {
                 .with("topic.model.events", app + "-events")
                 .with("topic.features", v.input())
                 .with("models.cache.max.bytes", v.cacheBytes())
+                .with("output.objects", v.layout())
                 .with("topic.object.predictions", app + "-objects")
                 .with("topic.sum.predictions", app + "-sums")
                 .with("topic.dead.letters", app + "-dead-letters")
@@ -328,6 +347,16 @@ class CrashEquivalenceIT {
     @org.junit.jupiter.api.Test
     void aRunWithAChallengerKilledThreeTimesPromotesAndEmitsAsAnUninterruptedRun() throws Exception {
         killThreeTimesAndCompare(RACE);
+    }
+
+    /**
+     * Per-timestep outputs: besides all the above, every committed object-predictions record holds
+     * one whole timestep, none twice, in both runs.
+     */
+    @org.junit.jupiter.api.Test
+    void aRunWithPerTimestepOutputsKilledThreeTimesEndsWithTheOutputsAndModelsOfAnUninterruptedRun()
+            throws Exception {
+        killThreeTimesAndCompare(PER_TIMESTEP);
     }
 
     private void killThreeTimesAndCompare(Variant v) throws Exception {
@@ -424,8 +453,8 @@ class CrashEquivalenceIT {
                 .contains("resumes a micro-batch of"); // at least one kill left a batch half full
 
         // Exactly one committed prediction per (series, timestep, object) and per (series, timestep).
-        Map<String, ObjectPrediction> crashObjects = objects(crashApp + "-objects");
-        Map<String, ObjectPrediction> refObjects = objects(refApp + "-objects");
+        Map<String, ObjectPrediction> crashObjects = objects(v, crashApp + "-objects");
+        Map<String, ObjectPrediction> refObjects = objects(v, refApp + "-objects");
         Set<String> expectedObjects = new HashSet<>();
         Set<String> expectedSums = new HashSet<>();
         for (Timestep ts : stream) {
@@ -598,6 +627,29 @@ class CrashEquivalenceIT {
             }
         }
         throw new AssertionError("no streamfit_model_cache_evictions_total on the child's /metrics");
+    }
+
+    /** The object predictions of a topic by (series, timestep, object), per-timestep records taken apart. */
+    private static Map<String, ObjectPrediction> objects(Variant v, String topic) {
+        if (!v.perTimestep()) {
+            return objects(topic);
+        }
+        Map<String, ObjectPrediction> out = new HashMap<>();
+        Set<String> timesteps = new HashSet<>();
+        var de = StreamfitSerdes.timestepPredictions().deserializer();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), topic)) {
+            TimestepPredictions t = de.deserialize(topic, r.value());
+            assertThat(timesteps.add(t.getSeries() + "@" + t.getTimestep()))
+                    .as("second record of %s@%d in %s", t.getSeries(), t.getTimestep(), topic).isTrue();
+            for (PredictedObject o : t.getObjects()) {
+                String key = t.getSeries() + "@" + t.getTimestep() + "/" + o.getId();
+                ObjectPrediction p = new ObjectPrediction(t.getSeries(), t.getTimestep(), o.getId(), o.getPrediction(),
+                        o.getTarget(), t.getModelVersion(), t.getVariant(), t.getGeneration(), o.getProbabilities(),
+                        o.getPredictedClass());
+                assertThat(out.put(key, p)).as("duplicate prediction for %s in %s", key, topic).isNull();
+            }
+        }
+        return out;
     }
 
     private static Map<String, ObjectPrediction> objects(String topic) {

@@ -260,6 +260,30 @@ class DeadLetterProvenanceTopologyTest {
     }
 
     @Test
+    void aPerTimestepRecordTooLargeForItsTopicSendsItsInputToTheDeadLettersAndTheRestGoesOn() {
+        OutputLimits limits = new OutputLimits(8 * MIB, 64 * MIB);
+        limits.set("object-predictions", 600);
+        h = TopologyHarness.start(config().with("max.id.bytes", 2048).with("output.objects", "per-timestep").toMap(),
+                k -> k, limits);
+        String longId = "x".repeat(700);
+        String big = good(2, "a", longId, longId + "y");
+        send(utf8("s"), good(1, "a"), new RecordHeaders());
+        send(utf8("s"), big, new RecordHeaders().add("trace", utf8("big")));
+        send(utf8("s"), good(3, "a"), new RecordHeaders());
+
+        List<TestRecord<byte[], byte[]>> dead = h.deadLetters().readRecordsToList();
+
+        assertThat(dead).hasSize(1);
+        assertThat(header(dead.get(0), "error.reason")).isEqualTo("output-too-large");
+        assertThat(dead.get(0).value()).isEqualTo(utf8(big));
+        // The timestep's objects leave together or not at all; its sum and the records around it are written.
+        assertThat(h.output("object-predictions", new org.apache.kafka.common.serialization.StringDeserializer(),
+                io.streamfit.schemas.StreamfitSerdes.timestepPredictions()).readValuesToList())
+                .extracting(p -> p.getTimestep() + "/" + p.getObjects().size()).containsExactly("1/1", "3/1");
+        assertThat(h.sums().readValuesToList()).extracting(SumPrediction::getTimestep).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
     void aDeadLetterTooLargeForItsTopicBecomesAStubNamingSizeAndPosition() {
         OutputLimits limits = new OutputLimits(8 * MIB, 64 * MIB);
         limits.set("dead-letters", 2_000);
