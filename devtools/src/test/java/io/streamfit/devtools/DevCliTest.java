@@ -171,6 +171,21 @@ class DevCliTest {
     }
 
     @Test
+    void produceSaysWhereItWritesThenGivesUpOnAClosedPortInOneLine() throws Exception {
+        int closed = freePort();
+        long t0 = System.nanoTime();
+        Outcome o = run("produce", "-b", "127.0.0.1:" + closed, "--connect-timeout", "2s", "--http-port", "-1");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(15));
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly(
+                "streamfit produce: 4 series, m=8, sigma=0.200, 400 records/s to topic features at 127.0.0.1:" + closed
+                        + " (option --bootstrap-servers)",
+                "streamfit produce: cannot reach Kafka at 127.0.0.1:" + closed + " (option --bootstrap-servers): no "
+                        + "broker answered within 2s (--connect-timeout); start one (streamfit broker) or pass "
+                        + "--bootstrap-servers with its address");
+    }
+
+    @Test
     void theSecureBrokersPlainPortMustDifferFromItsPort() {
         Outcome o = run("broker", "--secure", "--data-dir", dir.resolve("data").toString(), "--port", "19999",
                 "--plain-port", "19999");
