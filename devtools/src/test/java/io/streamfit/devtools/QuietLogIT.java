@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A healthy demo, run as a user runs it ({@code ./streamfit demo}, the launcher script, so that the
  * JVM's and TensorFlow's native output both count), prints no ERROR, no WARN, no stack trace and no
- * TensorFlow INFO line, from start to stop, on a new data directory; the progress line that ends it
- * is printed once.
+ * TensorFlow INFO line, from start to stop, on a new data directory and again on a restart on the
+ * same one; the progress line that ends it is printed once.
  *
  * <p>It runs the jar and the class path that the package phase left in {@code target/}; it is
  * skipped, saying so, where they are missing (a run of the ITs without {@code package}).
@@ -33,18 +33,27 @@ class QuietLogIT {
                     + "^\\d{4}-\\d\\d-\\d\\dT.* (main )?ERROR ");
 
     @Test
-    void aDemoFromStartToStopPrintsNoErrorWarningOrStackTrace() throws Exception {
-        Path root = Path.of("..").toAbsolutePath().normalize();
-        Path launcher = root.resolve("streamfit");
+    void aDemoFromStartToStopPrintsNoErrorWarningOrStackTraceOnANewDataDirAndOnARestart() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(Path.of("target", "streamfit-devtools.jar"))
                 && Files.isDirectory(Path.of("target", "lib")),
                 "QuietLogIT runs ./streamfit on target/streamfit-devtools.jar and target/lib: run it after package");
         // Not under /tmp: Kafka Streams warns about a state dir in the OS's temp directory.
         Path data = Path.of("target", "quiet-log-it").toAbsolutePath();
         deleteTree(data);
-        Path log = Path.of("target", "quiet-log-it.log").toAbsolutePath();
-        ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "demo", "--duration", "12s", "--port", "0",
-                "--http-port", "0", "--data-dir", data.toString(), "--progress-interval", "4s")
+        List<String> first = demo(data, "first");
+        assertThat(first).anyMatch(l -> l.contains("INFO") && l.contains("Created topics [features,"));
+        // The same data dir: the broker reopens its log, the app restores its model.
+        List<String> restart = demo(data, "restart");
+        assertThat(restart).noneMatch(l -> l.contains("Created topics"));
+        deleteTree(data);
+    }
+
+    /** Runs {@code ./streamfit demo} on {@code data} for a few seconds; its output, checked. */
+    private static List<String> demo(Path data, String name) throws Exception {
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        Path log = Path.of("target", "quiet-log-it-" + name + ".log").toAbsolutePath();
+        ProcessBuilder pb = new ProcessBuilder(root.resolve("streamfit").toString(), "demo", "--duration", "12s",
+                "--port", "0", "--http-port", "0", "--data-dir", data.toString(), "--progress-interval", "4s")
                 .directory(root.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = pb.environment();
         env.put("STREAMFIT_SKIP_BUILD", "1");
@@ -56,16 +65,16 @@ class QuietLogIT {
         assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("the demo stops by itself").isTrue();
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
         lines.forEach(System.out::println);
-        assertThat(p.exitValue()).isZero();
-        assertThat(lines).filteredOn(l -> NOISE.matcher(l).find()).isEmpty();
+        assertThat(p.exitValue()).as(name).isZero();
+        assertThat(lines).as(name).filteredOn(l -> NOISE.matcher(l).find()).isEmpty();
         assertThat(lines).anyMatch(l -> l.contains("INFO") && l.contains("Starting streamfit: model=regressor m=8"));
         assertThat(lines).anyMatch(l -> l.startsWith("Stopped cleanly."));
         List<String> progress = lines.stream().filter(l -> l.contains(" records/s | ")).toList();
-        assertThat(progress).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(progress).as(name).hasSizeGreaterThanOrEqualTo(2);
         // The last line comes once: no repeats of it while the deadline nears.
         String last = progress.get(progress.size() - 1);
-        assertThat(progress.subList(0, progress.size() - 1)).doesNotContain(last);
-        deleteTree(data);
+        assertThat(progress.subList(0, progress.size() - 1)).as(name).doesNotContain(last);
+        return lines;
     }
 
     private static void deleteTree(Path dir) throws Exception {

@@ -23,8 +23,9 @@ public final class KnownNoiseFilter extends Filter<ILoggingEvent> {
             new Noise("org.apache.kafka.clients.producer.internals.Sender", "Error: CONCURRENT_TRANSACTIONS",
                     "with exactly-once, the first batch of a transaction is refused while the broker still writes "
                             + "the previous commit's markers; the producer retries it, and the retry goes through"),
-            new Noise("org.apache.kafka.controller.QuorumController", "The metadata log appears to be empty",
-                    "the embedded dev broker's first start on a new data dir: the log is empty by design"),
+            new Noise("org.apache.kafka.controller.QuorumController", "Performing controller activation.",
+                    "the embedded dev broker's controller becomes active at every start, and on a new data dir "
+                            + "appends the bootstrap records to its empty metadata log"),
             new Noise("org.apache.kafka.clients.NetworkClient",
                     "Attempting to close NetworkClient that has already been closed",
                     "the embedded broker's shutdown closes its controller channel twice (Kafka's test kit)"));
