@@ -27,10 +27,13 @@ import org.junit.jupiter.api.Test;
 @Slow
 class QuietLogIT {
 
-    /** What a quiet log holds none of: log levels, stack frames, exceptions, absl's lines and banner. */
+    /**
+     * What a quiet log holds none of: log levels, stack frames, exceptions, absl's lines and banner,
+     * TensorFlow's own native lines ({@code 2026-01-01 10:00:00.123456: I tensorflow/...}).
+     */
     private static final Pattern NOISE = Pattern.compile(
             " (ERROR|WARN) |^\\s+at |Exception|^Caused by|^WARNING|^[IWEF]\\d{4} \\d\\d:\\d\\d:\\d+\\.\\d{6} |"
-                    + "^\\d{4}-\\d\\d-\\d\\dT.* (main )?ERROR ");
+                    + "^\\d{4}-\\d\\d-\\d\\dT.* (main )?ERROR |^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d+: [IWEF] ");
 
     @Test
     void aDemoFromStartToStopPrintsNoErrorWarningOrStackTraceOnANewDataDirAndOnARestart() throws Exception {
