@@ -143,23 +143,31 @@ final class DemoCommand implements Callable<Integer> {
                         + Durations.human(duration) + ")."));
                 Progress progress = new Progress(metrics, stream, started, labelDelay > 0 ? producer : null);
                 long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+                long nextLine = System.nanoTime() + progressInterval.toNanos();
                 int code = 0;
                 while (true) {
-                    long left = deadline - System.nanoTime();
-                    Duration step = left < progressInterval.toNanos() ? Duration.ofNanos(Math.max(left, 0)) : progressInterval;
-                    if (stop.await(step)) {
+                    // Rounded up to the millisecond: a wait rounded down to 0 ms would return at once,
+                    // again and again until the deadline, each time with a line.
+                    long waitNanos = Math.max(0, Math.min(nextLine, deadline) - System.nanoTime());
+                    if (stop.await(Duration.ofMillis((waitNanos + 999_999) / 1_000_000))) {
                         break;
                     }
-                    System.out.println(progress.line());
                     if (app.fatalError() != null) {
+                        System.out.println(progress.line());
                         System.out.println("streamfit stopped: " + app.fatalError());
                         code = 2;
                         break;
                     }
-                    if (System.nanoTime() >= deadline) {
+                    long now = System.nanoTime();
+                    if (now >= deadline) {
                         break;
                     }
+                    if (now >= nextLine) {
+                        System.out.println(progress.line());
+                        nextLine += progressInterval.toNanos();
+                    }
                 }
+                // The last line, once: what the demo reached when it stopped.
                 producer.close();
                 System.out.println(progress.line());
                 app.close();
@@ -206,9 +214,9 @@ final class DemoCommand implements Callable<Integer> {
             double sumRmse = Math.sqrt(metrics.meanOver(ModelInfo::sumMse));
             long version = metrics.models().stream().mapToLong(ModelInfo::version).max().orElse(0);
             return String.format(Locale.ROOT,
-                    "[%5.0fs] %6.0f records/s | %,9d processed, %,d dead letters | models %d, up to v%,d | "
+                    "[%6s] %6.0f records/s | %,9d processed, %,d dead letters | models %d, up to v%,d | "
                             + "object RMSE %s (noise floor %.3f) | sum RMSE %s (noise floor %.3f)",
-                    (now - startedNanos) / 1e9, rate, records, metrics.deadLetters(), metrics.models().size(), version,
+                    Durations.human(Duration.ofSeconds(Math.round((now - startedNanos) / 1e9))), rate, records, metrics.deadLetters(), metrics.models().size(), version,
                     fmt(objRmse), stream.sigma(), fmt(sumRmse), stream.sumNoiseFloor())
                     + (lateLabels == null ? "" : String.format(Locale.ROOT,
                             " | labels: %,d matched, %,d not sent yet",

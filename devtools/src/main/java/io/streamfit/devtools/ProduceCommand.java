@@ -16,9 +16,12 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.streamfit.app.cli.CliErrors.UserError;
 import io.streamfit.app.cli.DurationConverter;
+import io.streamfit.app.cli.Durations;
 import io.streamfit.app.cli.Ports;
 import io.streamfit.app.cli.ShutdownSignal;
+import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.devkit.demo.DemoProducer;
 import io.streamfit.devkit.demo.SyntheticStream;
 import picocli.CommandLine.Command;
@@ -58,6 +61,10 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Stop after this long (e.g. 90s, 5m). Default: until Ctrl-C.")
     Duration duration;
 
+    @Option(names = "--connect-timeout", defaultValue = "30s", converter = DurationConverter.class,
+            description = "How long to wait for the cluster's first answer before giving up (default ${DEFAULT-VALUE}).")
+    Duration connectTimeout;
+
     @Option(names = "--http-host", defaultValue = "127.0.0.1",
             description = "Bind address of /metrics; 0.0.0.0 in a container (default ${DEFAULT-VALUE}).")
     String httpHost;
@@ -71,10 +78,27 @@ final class ProduceCommand implements Callable<Integer> {
         Options.positive(spec, "--rate", rate);
         data.check(spec);
         Options.positive(spec, "--duration", duration);
+        Options.positive(spec, "--connect-timeout", connectTimeout);
         Options.port(spec, "--http-port", httpPort, -1);
         if (httpPort > 0) {
             Ports.requireFree("metrics", httpHost, httpPort, "option --http-port",
                     "pass --http-port with a free port (0 picks one, -1 serves none)");
+        }
+        String source = spec.commandLine().getParseResult().hasMatchedOption("--bootstrap-servers")
+                ? "option --bootstrap-servers" : "the default of --bootstrap-servers";
+        // Where it writes, before anything else: a wrong address is then plain while it waits.
+        java.io.PrintWriter err = spec.commandLine().getErr();
+        err.printf(Locale.ROOT, "streamfit produce: %d series, m=%d, sigma=%.3f, %.0f records/s to topic %s at "
+                        + "%s (%s)%n", data.series, data.features, data.noise, rate, topic, bootstrapServers, source);
+        err.flush();
+        try {
+            KafkaAccess.checkLogin(Map.of("bootstrap.servers", bootstrapServers), connectTimeout);
+        } catch (KafkaAccess.Unreachable e) {
+            throw new UserError("cannot reach Kafka at " + bootstrapServers + " (" + source + "): no broker answered "
+                    + "within " + Durations.human(connectTimeout) + " (--connect-timeout); start one (streamfit broker) "
+                    + "or pass --bootstrap-servers with its address", e);
+        } catch (KafkaAccess.AuthenticationFailed e) {
+            throw new UserError("cannot produce: " + e.getMessage(), e);
         }
         ShutdownSignal stop = new ShutdownSignal();
         SyntheticStream stream = data.stream();
@@ -93,16 +117,19 @@ final class ProduceCommand implements Callable<Integer> {
         HttpServer http = httpPort < 0 ? null : serveMetrics(registry);
         try {
             producer.start();
-            System.err.printf(Locale.ROOT, "streamfit produce: %d series, m=%d, sigma=%.3f, %.0f records/s to %s at %s%s%n",
-                    data.series, data.features, data.noise, rate, topic, bootstrapServers,
-                    http == null ? "" : ", metrics at http://" + httpHost + ":" + http.getAddress().getPort() + "/metrics");
+            if (http != null) {
+                err.printf(Locale.ROOT, "streamfit produce: metrics at http://%s:%d/metrics%n", httpHost,
+                        http.getAddress().getPort());
+                err.flush();
+            }
             long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
             while (!stop.await(Duration.ofMillis(Math.min(1000, Math.max(1, (deadline - System.nanoTime()) / 1_000_000))))
                     && System.nanoTime() < deadline) {
                 // Waiting for Ctrl-C / SIGTERM or the deadline.
             }
             producer.close();
-            System.err.printf(Locale.ROOT, "streamfit produce: sent %d records%n", producer.sent());
+            err.printf(Locale.ROOT, "streamfit produce: sent %d records%n", producer.sent());
+            err.flush();
             return 0;
         } finally {
             producer.close();

@@ -21,14 +21,16 @@ import picocli.CommandLine;
  */
 class DevCliTest {
 
-    private static final List<String> SERVICE = List.of("run", "export", "backfill", "help");
+    private static final List<String> SERVICE = List.of("run", "export", "backfill", "status", "models", "completion",
+            "help");
     private static final List<String> DEV = List.of("broker", "demo", "produce", "optimizers-bench");
 
     @Test
     void theServiceHasItsCommandsOnlyAndTheDevCliAddsTheDevTools() {
         assertThat(StreamfitCli.commandLine().getSubcommands().keySet()).containsExactlyElementsOf(SERVICE);
         assertThat(DevCli.commandLine().getSubcommands().keySet())
-                .containsExactly("run", "export", "backfill", "broker", "demo", "produce", "optimizers-bench", "help");
+                .containsExactly("run", "export", "backfill", "status", "models", "completion", "broker", "demo",
+                        "produce", "optimizers-bench", "help");
     }
 
     @Test
@@ -151,8 +153,54 @@ class DevCliTest {
             assertThat(kafka.code()).isEqualTo(2);
             assertThat(kafka.err().lines()).containsExactly("streamfit demo: Kafka port " + port + " on localhost is in "
                     + "use (option --port): stop what listens there or pass --port with a free port");
+
+            Outcome broker = run("broker", "--data-dir", dir.resolve("data").toString(), "--port", String.valueOf(port));
+            assertThat(broker.code()).isEqualTo(2);
+            assertThat(broker.err().lines()).containsExactly("streamfit broker: Kafka port " + port + " on localhost is "
+                    + "in use (option --port): stop what listens there or pass --port with a free port");
+
+            int free = freePort();
+            Outcome plain = run("broker", "--secure", "--data-dir", dir.resolve("data").toString(), "--port",
+                    String.valueOf(free), "--plain-port", String.valueOf(port));
+            assertThat(plain.code()).isEqualTo(2);
+            assertThat(plain.err().lines()).containsExactly("streamfit broker: Kafka PLAIN port " + port + " on localhost "
+                    + "is in use (option --plain-port): stop what listens there or pass --plain-port with a free port "
+                    + "(0 picks one, -1 opens none)");
         }
         assertThat(Files.exists(dir.resolve("data"))).as("nothing started").isFalse();
+    }
+
+    @Test
+    void produceSaysWhereItWritesThenGivesUpOnAClosedPortInOneLine() throws Exception {
+        int closed = freePort();
+        long t0 = System.nanoTime();
+        Outcome o = run("produce", "-b", "127.0.0.1:" + closed, "--connect-timeout", "2s", "--http-port", "-1");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(15));
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly(
+                "streamfit produce: 4 series, m=8, sigma=0.200, 400 records/s to topic features at 127.0.0.1:" + closed
+                        + " (option --bootstrap-servers)",
+                "streamfit produce: cannot reach Kafka at 127.0.0.1:" + closed + " (option --bootstrap-servers): no "
+                        + "broker answered within 2s (--connect-timeout); start one (streamfit broker) or pass "
+                        + "--bootstrap-servers with its address");
+    }
+
+    @Test
+    void theSecureBrokersPlainPortMustDifferFromItsPort() {
+        Outcome o = run("broker", "--secure", "--data-dir", dir.resolve("data").toString(), "--port", "19999",
+                "--plain-port", "19999");
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.err().lines()).containsExactly("streamfit broker: --plain-port must differ from --port, both are "
+                + "19999 (see 'streamfit broker --help')");
+        assertThat(Files.exists(dir.resolve("data"))).as("nothing started").isFalse();
+    }
+
+    @Test
+    void theCompletionScriptCoversTheDevToolsToo() {
+        StringWriter out = new StringWriter();
+        assertThat(DevCli.commandLine().setOut(new PrintWriter(out)).execute("completion", "bash")).isZero();
+        assertThat(out.toString()).contains("_picocli_streamfit_demo()", "_picocli_streamfit_broker()", "--plain-port",
+                "_picocli_streamfit_status()");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.streamfit.devkit.broker;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -14,6 +15,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.Date;
 
 import org.bouncycastle.asn1.x500.X500Name;
@@ -35,9 +37,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * broker. The CA's private key exists only in memory while the broker certificate is signed, so
  * nobody can issue further certificates that the truststore would accept.
  *
- * <p>Writes two PKCS12 files: the broker keystore (key and chain; the broker certificate is valid
+ * <p>Writes two PKCS12 files and a PEM file: the broker keystore (key and chain; the broker certificate is valid
  * for {@code localhost} and {@code 127.0.0.1}, as server and as client for the broker's internal
- * mutual-TLS listeners) and the truststore (the CA certificate only) that clients need.
+ * mutual-TLS listeners), the truststore (the CA certificate only) that Java clients need, and the
+ * same CA certificate as PEM for librdkafka and OpenSSL.
  */
 final class DevCertificates {
 
@@ -57,8 +60,10 @@ final class DevCertificates {
      * @param keystorePassword   its password
      * @param truststore         where the CA certificate goes (PKCS12)
      * @param truststorePassword its password
+     * @param caPem              where the CA certificate goes again, as PEM: what librdkafka's
+     *                           {@code ssl.ca.location} and OpenSSL read
      */
-    static void write(Path keystore, char[] keystorePassword, Path truststore, char[] truststorePassword)
+    static void write(Path keystore, char[] keystorePassword, Path truststore, char[] truststorePassword, Path caPem)
             throws IOException, GeneralSecurityException {
         SecureRandom random = new SecureRandom();
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
@@ -98,9 +103,15 @@ final class DevCertificates {
             ts.load(null, null);
             ts.setCertificateEntry("ca", caCert);
             store(ts, truststore, truststorePassword);
+            Files.writeString(caPem, pem(caCert), StandardCharsets.US_ASCII);
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException("cannot sign the dev certificates with " + SIGNATURE, e);
         }
+    }
+
+    private static String pem(X509Certificate cert) throws GeneralSecurityException {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded());
+        return "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n";
     }
 
     private static BigInteger serial(SecureRandom random) {

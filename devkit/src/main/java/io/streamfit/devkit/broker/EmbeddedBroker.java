@@ -85,18 +85,32 @@ public final class EmbeddedBroker implements AutoCloseable {
      */
     public static EmbeddedBroker startSecure(int port, Path dataDir, Path secureDir, List<String> users,
             Map<String, String> overrides) throws Exception {
+        return startSecure(port, -1, dataDir, secureDir, users, overrides);
+    }
+
+    /**
+     * {@link #startSecure(int, Path, Path, List, Map)} with a second client listener, SASL_SSL with
+     * PLAIN, for librdkafka clients before 2.6.1, which fail SCRAM against Kafka 4 (see
+     * {@link SecureBroker}); the same users, passwords and ACLs.
+     *
+     * @param plainPort the PLAIN listener's port on localhost, 0 for any free one, -1 for none
+     */
+    public static EmbeddedBroker startSecure(int port, int plainPort, Path dataDir, Path secureDir, List<String> users,
+            Map<String, String> overrides) throws Exception {
         SecureBroker secure = SecureBroker.prepare(secureDir, users);
-        Map<String, String> props = new HashMap<>(secure.brokerProperties(port));
+        Map<String, String> props = new HashMap<>(secure.brokerProperties(port, plainPort));
         props.putAll(overrides);
         KafkaClusterTestKit kit = launch(dataDir, props);
         try {
             BrokerServer server = kit.brokers().values().iterator().next();
             String bootstrap = "localhost:" + server.boundPort(ListenerName.normalised(SecureBroker.CLIENT_LISTENER));
             String internal = "localhost:" + server.boundPort(ListenerName.normalised(SecureBroker.INTERNAL_LISTENER));
+            String plain = plainPort < 0 ? null
+                    : "localhost:" + server.boundPort(ListenerName.normalised(SecureBroker.PLAIN_LISTENER));
             secure.createUsers(internal, bootstrap);
-            LOG.info("Embedded Kafka broker ready at {} (SASL_SSL, SCRAM-SHA-512, ACLs on; client configs in {})",
-                    bootstrap, secureDir.toAbsolutePath());
-            return new EmbeddedBroker(kit, bootstrap, secure.withBootstrap(bootstrap));
+            LOG.info("Embedded Kafka broker ready at {} (SASL_SSL, SCRAM-SHA-512{}, ACLs on; client configs in {})",
+                    bootstrap, plain == null ? "" : "; SASL PLAIN over TLS at " + plain, secureDir.toAbsolutePath());
+            return new EmbeddedBroker(kit, bootstrap, secure.withBootstrap(bootstrap, plain));
         } catch (Exception e) {
             kit.close();
             throw e;

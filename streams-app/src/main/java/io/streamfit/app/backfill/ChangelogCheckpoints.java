@@ -88,7 +88,7 @@ final class ChangelogCheckpoints {
         while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < end.get(tp))) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("could not read " + topic + " to its end " + byPartition(end)
-                        + " within " + STALL.toSeconds() + " s");
+                        + " within " + STALL.toSeconds() + "s");
             }
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                 String key = keys.deserialize(r.topic(), r.key());

@@ -159,7 +159,7 @@ final class Passes {
                 lastRead = now;
             } else if (now - lastRead > STALL.toNanos()) {
                 throw new IllegalStateException("pass " + pass + " read nothing from " + topics(partitions)
-                        + " for " + STALL.toSeconds() + " s; positions " + positions(partitions) + ", range end "
+                        + " for " + STALL.toSeconds() + "s; positions " + positions(partitions) + ", range end "
                         + byTopic(end));
             }
         }

@@ -40,8 +40,8 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--dry-run",
-            description = "Check the configuration and the cluster (login, topics, co-partitioning), start nothing, "
-                    + "and exit: 0 when a start would get going, 2 with the reason otherwise.")
+            description = "Check the configuration, the HTTP port and the cluster (login, topics, co-partitioning), "
+                    + "start nothing, and exit: 0 when a start would get going, 2 with the reason otherwise.")
     boolean dryRun;
 
     @Override
@@ -101,6 +101,10 @@ final class RunCommand implements Callable<Integer> {
 
     /** {@code --dry-run}: what a start would check, with nothing started; a summary on stdout. */
     private int dryRun(StreamfitConfig cfg) throws Exception {
+        String host = cfg.getString(StreamfitConfig.HTTP_HOST);
+        int port = cfg.getInt(StreamfitConfig.HTTP_PORT);
+        // As a start checks it: before Kafka, with the key and where its value came from.
+        Ports.requireFree("HTTP", host, port, httpPortSetting(), HTTP_PORT_FIX);
         Map<String, Object> admin = adminProperties(cfg);
         List<String> toCreate;
         try {
@@ -113,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
         out.println("streamfit run --dry-run: configuration valid (" + cfg.summary() + "); Kafka at "
                 + cfg.bootstrapServers() + " answered; topics "
                 + (toCreate.isEmpty() ? "all present" : "to create at start: " + String.join(", ", toCreate))
-                + "; nothing was started.");
+                + (port > 0 ? "; HTTP port " + port + " on " + host + " is free" : "") + "; nothing was started.");
         out.flush();
         return 0;
     }

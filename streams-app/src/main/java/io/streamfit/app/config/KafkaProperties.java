@@ -116,8 +116,11 @@ public final class KafkaProperties {
             long pollMs = Math.max(1, Math.min(batchMaxWaitMs / 4, 5));
             p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(pollMs));
         }
-        // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start.
-        p.put("processing.exception.handler.global.enabled", "true");
+        // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start. The
+        // partition assignor reads a StreamsConfig made of the main consumer's settings, which keep
+        // only the consumer's own keys and the main.consumer. ones: without the copy there, it warns.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        p.put(StreamsConfig.mainConsumerPrefix(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG), "true");
         // Ours, not Kafka's log-and-fail: whatever slips past the processor's own checks becomes a dead letter.
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 io.streamfit.app.errors.DeadLetterDeserializationHandler.class.getName());

@@ -44,7 +44,7 @@ public final class KafkaAccess {
         private final Duration timeout;
 
         Unreachable(String bootstrapServers, Duration timeout) {
-            super("no Kafka broker answered at " + bootstrapServers + " within " + timeout.toMillis() + " ms");
+            super("no Kafka broker answered at " + bootstrapServers + " within " + timeout.toMillis() + "ms");
             this.bootstrapServers = bootstrapServers;
             this.timeout = timeout;
         }

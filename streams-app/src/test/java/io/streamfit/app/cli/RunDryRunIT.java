@@ -2,6 +2,8 @@ package io.streamfit.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,6 +62,33 @@ class RunDryRunIT {
                         + "fresh-features, fresh-object-predictions, ")
                 .endsWith("; nothing was started.\n");
         assertThat(topics()).noneMatch(t -> t.startsWith("fresh-"));
+    }
+
+    @Test
+    void aBusyHttpPortExits2NamingTheKeyAndTheFileBeforeKafkaIsAsked() throws Exception {
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress("127.0.0.1", 0));
+            int port = taken.getLocalPort();
+            Path file = config("busyhttp", "http.port=" + port + "\n");
+            CliErrorsTest.Outcome o = CliErrorsTest.run("run", "--dry-run", "--config", file.toString());
+            assertThat(o.code()).isEqualTo(2);
+            assertThat(o.out()).isEmpty();
+            assertThat(o.err().lines()).containsExactly("streamfit run: HTTP port " + port + " on 127.0.0.1 is in use "
+                    + "(http.port from file " + file + "): stop what listens there or set http.port to a free port "
+                    + "(0 picks one)");
+        }
+    }
+
+    @Test
+    void aFreeHttpPortIsInTheSummary() throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Path file = config("freehttp", "http.port=" + port + "\n");
+        CliErrorsTest.Outcome o = CliErrorsTest.run("run", "--dry-run", "--config", file.toString());
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.out()).endsWith("; HTTP port " + port + " on 127.0.0.1 is free; nothing was started.\n");
     }
 
     @Test
