@@ -3,6 +3,7 @@ package io.streamfit.app.runtime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.PriorityQueue;
 import java.util.TreeSet;
 import java.util.function.Supplier;
@@ -16,6 +17,8 @@ import io.streamfit.app.pipeline.ModelVersions;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ModelVersion;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.ThreadMetadata;
@@ -65,10 +68,33 @@ public final class StoreModelDirectory implements ModelDirectory {
         this.metricsWindow = metricsWindow;
     }
 
-    /** The model stores of {@code streams}' active tasks on this instance, one per task that has one. */
-    public static StoreModelDirectory of(KafkaStreams streams, String fingerprint, int metricsWindow) {
-        return new StoreModelDirectory(() -> localStores(streams, Names.MODEL_STORE),
-                () -> localStores(streams, Names.VERSIONS_STORE), fingerprint, metricsWindow);
+    /**
+     * The model stores of {@code streams}' active tasks on this instance, one per task that has one.
+     *
+     * @param topology the topology {@code streams} runs: only the tasks of the subtopology that holds
+     *                 a store are asked for it, so that the other tasks (global scope's routing
+     *                 tasks) do not read as stores that went away
+     */
+    public static StoreModelDirectory of(KafkaStreams streams, Topology topology, String fingerprint,
+                                         int metricsWindow) {
+        TopologyDescription description = topology.describe();
+        Set<Integer> models = subtopologiesWith(description, Names.MODEL_STORE);
+        Set<Integer> versions = subtopologiesWith(description, Names.VERSIONS_STORE);
+        return new StoreModelDirectory(() -> localStores(streams, models, Names.MODEL_STORE),
+                () -> localStores(streams, versions, Names.VERSIONS_STORE), fingerprint, metricsWindow);
+    }
+
+    /** The ids of the subtopologies whose processors use the store {@code name}. */
+    static Set<Integer> subtopologiesWith(TopologyDescription description, String name) {
+        Set<Integer> out = new TreeSet<>();
+        for (TopologyDescription.Subtopology sub : description.subtopologies()) {
+            for (TopologyDescription.Node node : sub.nodes()) {
+                if (node instanceof TopologyDescription.Processor p && p.stores().contains(name)) {
+                    out.add(sub.id());
+                }
+            }
+        }
+        return out;
     }
 
     @Override
@@ -120,11 +146,14 @@ public final class StoreModelDirectory implements ModelDirectory {
         return model(key) == null ? null : List.of();
     }
 
-    private static <V> List<ReadOnlyKeyValueStore<String, V>> localStores(KafkaStreams streams, String name) {
+    private static <V> List<ReadOnlyKeyValueStore<String, V>> localStores(KafkaStreams streams,
+                                                                          Set<Integer> subtopologies, String name) {
         TreeSet<Integer> partitions = new TreeSet<>();
         for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
             for (TaskMetadata task : thread.activeTasks()) {
-                partitions.add(task.taskId().partition());
+                if (subtopologies.contains(task.taskId().subtopology())) {
+                    partitions.add(task.taskId().partition());
+                }
             }
         }
         List<ReadOnlyKeyValueStore<String, V>> out = new ArrayList<>();
@@ -133,8 +162,7 @@ public final class StoreModelDirectory implements ModelDirectory {
                 out.add(streams.store(StoreQueryParameters.fromNameAndType(name,
                         QueryableStoreTypes.<String, V>keyValueStore()).withPartition(p)));
             } catch (InvalidStateStoreException e) {
-                // No task of the learning processor with this partition here (global scope's one
-                // task, or the task is restoring or moving): nothing to list from it now.
+                // The task is restoring or moving: nothing to list from it now.
             }
         }
         return out;

@@ -107,7 +107,7 @@ public final class StreamfitApp implements AutoCloseable {
                     + "for the rest; lower it or raise -Xmx", StreamfitConfig.MODELS_CACHE_MAX_BYTES, cache, heap);
         }
         streams = new KafkaStreams(topology, props);
-        directory = StoreModelDirectory.of(streams, config.kind().spec().fingerprint(), config.metricsWindow());
+        directory = StoreModelDirectory.of(streams, topology, config.kind().spec().fingerprint(), config.metricsWindow());
         streams.setGlobalStateRestoreListener(restoreTimer);
         streams.setUncaughtExceptionHandler(e -> {
             if (replaceAfterRefusal(e, threads)) {
