@@ -205,6 +205,60 @@ class ResetIT {
         assertThat(fresh.models()).extracting(ModelInfo::spec).containsOnly(eight.modelSpec().fingerprint());
     }
 
+    /**
+     * The start's look reads the tail of each changelog partition; a checkpoint of another shape
+     * deeper down is found where it loads, and the instance stops with the same line (no loop).
+     */
+    @Test
+    void aCheckpointOfAnotherShapeThatTheStartDoesNotSeeStopsTheInstanceWithTheLine() throws Exception {
+        String app = "deep-it";
+        TestConfigs.Builder eight = config(app, "r3-").with("model.hidden", 8);
+        StreamfitMetrics first = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp running = start(eight, first);
+        produce("r3-features", 1, 3);
+        await().atMost(Duration.ofMinutes(2)).until(() -> first.recordsTotal() >= 3 * SERIES);
+        running.close();
+
+        // Series "a" has never been seen; its old-shape checkpoint goes into its task's changelog
+        // partition, followed by four checkpoints of the configured shape under other keys.
+        String changelog = app + "-model-store-changelog";
+        int partition = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                "a".getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 2;
+        StreamfitConfig four = config(app, "r3-").toConfig();
+        var serializer = StreamfitSerdes.modelCheckpoint().serializer();
+        try (io.streamfit.model.OnlineModel old = four.kind().create();
+             io.streamfit.model.OnlineModel now = eight.toConfig().kind().create();
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     broker.bootstrapServers(), "acks", "all"), new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(changelog, partition, "a", serializer.serialize(changelog,
+                    io.streamfit.app.state.ModelCheckpoints.of("a", four.modelSpec(), old, Map.of(), Map.of(), 0, 0))));
+            for (int i = 0; i < 4; i++) {
+                producer.send(new ProducerRecord<>(changelog, partition, "x" + i, serializer.serialize(changelog,
+                        io.streamfit.app.state.ModelCheckpoints.of("x" + i, eight.toConfig().modelSpec(), now, Map.of(),
+                                Map.of(), 0, 0))));
+            }
+        }
+
+        StreamfitMetrics second = new StreamfitMetrics(Registries.prometheus());
+        StreamfitApp restarted = start(eight, second);
+        Map<String, Object> props = Map.of("bootstrap.servers", broker.bootstrapServers(), "acks", "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new ByteArraySerializer())) {
+            Timestep ts = new Timestep("a", 1, List.of(new Timestep.ObjectInput("o", new FeatureVector.Dense(
+                    new float[] {1, 2, 3}), 0.5, null)), null);
+            producer.send(new ProducerRecord<>("r3-features", "a", StreamfitSerdes.timestep().serializer()
+                    .serialize("r3-features", ts)));
+        }
+        await().atMost(Duration.ofMinutes(2)).until(() -> restarted.fatalError() != null);
+        assertThat(StreamfitApp.modelMismatch(restarted.fatalError()).getMessage()).isEqualTo("model.hidden=8 does "
+                + "not fit the saved models of application.id 'deep-it', trained with model.hidden=4 (a setting that "
+                + "shapes the weights); set it back, use a new application.id, or delete the saved models with "
+                + "'streamfit reset'");
+        await().atMost(Duration.ofMinutes(1)).until(() -> restarted.state() == org.apache.kafka.streams.KafkaStreams
+                .State.ERROR);
+        assertThat(second.recordsTotal()).isZero();
+    }
+
     @Test
     void keepOffsetsEmptiesTheRouteTopicAndTheNextRunGoesOnFromTheInputWhereItStopped() throws Exception {
         String app = "keep-it";
