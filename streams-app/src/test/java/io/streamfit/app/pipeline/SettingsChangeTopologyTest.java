@@ -168,6 +168,39 @@ class SettingsChangeTopologyTest {
     }
 
     @Test
+    void aSequenceModelsWindowShapesItsStateAndItsLearningRateDoesNot() {
+        Map<String, String> four = TestConfigs.sequence("lstm-regressor", 3, 4).app("settings")
+                .stateDir(dir.resolve("run-" + runs++)).with("model.hidden", 4).toMap();
+        Map<String, Map<String, Object>> saved;
+        try (TopologyHarness h = TopologyHarness.start(four)) {
+            for (long t = 1; t <= 6; t++) {
+                h.send(record("a", t, true));
+            }
+            saved = h.storeContents();
+        }
+        Map<String, String> faster = new java.util.HashMap<>(four);
+        faster.put("optimizer.learning.rate", "0.05");
+        faster.put("state.dir", dir.resolve("run-" + runs++).toString());
+        try (TopologyHarness h = TopologyHarness.start(faster)) {
+            h.restoreStores(saved);
+            h.send(record("a", 7, true));
+            ModelCheckpoint a = h.storeValue(Names.MODEL_STORE, "a");
+            assertThat(a.getModelVersion()).as("it goes on from its saved version").isGreaterThan(1);
+        }
+        Map<String, String> six = new java.util.HashMap<>(four);
+        six.put("model.window", "6");
+        six.put("state.dir", dir.resolve("run-" + runs++).toString());
+        try (TopologyHarness h = TopologyHarness.start(six)) {
+            h.restoreStores(saved);
+            assertThatThrownBy(() -> h.send(record("a", 7, true))).satisfies(e ->
+                    assertThat(StreamfitApp.modelMismatch(e).getMessage()).isEqualTo("model.window=6 does not fit "
+                            + "the saved models of application.id 'settings', trained with model.window=4 (a setting "
+                            + "that shapes the weights); set it back, use a new application.id, or delete the saved "
+                            + "models with 'streamfit reset'"));
+        }
+    }
+
+    @Test
     void aChallengerFollowsTheSameRulesUnderItsOwnKeys() {
         Map<String, Map<String, Object>> saved = trained(config("challengers", "b", "challenger.b.model.hidden", 6,
                 "challenger.b.optimizer.learning.rate", 0.02));
