@@ -21,16 +21,16 @@ import picocli.CommandLine;
  */
 class DevCliTest {
 
-    private static final List<String> SERVICE = List.of("run", "export", "backfill", "status", "models", "completion",
-            "help");
+    private static final List<String> SERVICE = List.of("run", "export", "backfill", "reset", "status", "models",
+            "completion", "help");
     private static final List<String> DEV = List.of("broker", "demo", "produce", "optimizers-bench");
 
     @Test
     void theServiceHasItsCommandsOnlyAndTheDevCliAddsTheDevTools() {
         assertThat(StreamfitCli.commandLine().getSubcommands().keySet()).containsExactlyElementsOf(SERVICE);
         assertThat(DevCli.commandLine().getSubcommands().keySet())
-                .containsExactly("run", "export", "backfill", "status", "models", "completion", "broker", "demo",
-                        "produce", "optimizers-bench", "help");
+                .containsExactly("run", "export", "backfill", "reset", "status", "models", "completion", "broker",
+                        "demo", "produce", "optimizers-bench", "help");
     }
 
     @Test

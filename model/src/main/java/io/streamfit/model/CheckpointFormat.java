@@ -4,7 +4,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 import org.tensorflow.ndarray.Shape;
 
@@ -164,11 +166,12 @@ final class CheckpointFormat {
     }
 
     /**
-     * Checks {@code state}'s header (magic, version, CRC, fingerprint, variable count); read its
-     * variables from the returned reader, in order.
+     * Checks {@code state}'s header (magic, version, CRC, learning-rate scale) and reads its
+     * fingerprint, update count and variable count; read its variables from the returned reader,
+     * in order: {@link Reader#nextValues()} when {@link Reader#fingerprint()} is this format's (the
+     * very layout, checked entry by entry), {@link Reader#nextStored()} to take them as they are.
      *
-     * @throws IllegalArgumentException if {@code state} is corrupt, of another format version, of
-     *                                  another spec fingerprint, or of another number of variables
+     * @throws IllegalArgumentException if {@code state} is corrupt or of another format version
      */
     Reader read(byte[] state) {
         ByteBuffer in = ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN);
@@ -195,29 +198,52 @@ final class CheckpointFormat {
             }
         }
         String otherFingerprint = new String(bytes(in), StandardCharsets.UTF_8);
-        if (!otherFingerprint.equals(fingerprint)) {
-            throw new IllegalArgumentException("checkpoint is of another model: its spec fingerprint is '"
-                    + otherFingerprint + "', this model's is '" + fingerprint + "'");
-        }
         long updates = in.getLong();
         int count = in.getInt();
-        if (count != entries.size()) {
-            throw new IllegalArgumentException("checkpoint holds " + count + " variables, the model has "
-                    + entries.size());
+        if (count < 0) {
+            throw new IllegalArgumentException("corrupt checkpoint: " + count + " variables");
         }
-        return new Reader(in, updates);
+        return new Reader(in, otherFingerprint, updates, count);
+    }
+
+    /** This format's fingerprint: the one every export writes. */
+    String fingerprint() {
+        return fingerprint;
+    }
+
+    /**
+     * A variable as a checkpoint holds it, whichever model wrote it.
+     *
+     * @param dims   its dimensions
+     * @param values its values, row-major
+     */
+    record Stored(String name, int dtype, long[] dims, byte[] values) {
+
+        /** Whether it has the name, dtype and shape of {@code e}. */
+        boolean fits(Entry e) {
+            return name.equals(e.name) && dtype == e.dtype && Arrays.equals(dims, e.shape.asArray());
+        }
     }
 
     /** The variables of a checkpoint whose header {@link #read} checked. */
     final class Reader {
 
         private final ByteBuffer in;
+        private final String fingerprint;
         private final long updates;
+        private final int count;
         private int next;
 
-        private Reader(ByteBuffer in, long updates) {
+        private Reader(ByteBuffer in, String fingerprint, long updates, int count) {
             this.in = in;
+            this.fingerprint = fingerprint;
             this.updates = updates;
+            this.count = count;
+        }
+
+        /** The spec fingerprint the checkpoint was written under. */
+        String fingerprint() {
+            return fingerprint;
         }
 
         /** The update count stored in the checkpoint. */
@@ -225,27 +251,66 @@ final class CheckpointFormat {
             return updates;
         }
 
+        /** How many variables the checkpoint holds. */
+        int count() {
+            return count;
+        }
+
         /**
          * The values of the next variable, after checking that its name, dtype and shape are those
-         * of the next entry.
+         * of the next entry (and, at the first, that the checkpoint holds as many variables as the
+         * format).
          *
          * @throws IllegalArgumentException if they are not, or the checkpoint is corrupt
          */
         byte[] nextValues() {
+            if (next == 0 && count != entries.size()) {
+                throw new IllegalArgumentException("checkpoint holds " + count + " variables, the model has "
+                        + entries.size());
+            }
             Entry e = entries.get(next++);
+            Stored s = stored();
+            if (!s.fits(e)) {
+                throw new IllegalArgumentException("checkpoint variable '" + s.name + "' (dtype " + s.dtype + ", shape "
+                        + Arrays.toString(s.dims) + ") does not match the model's '" + e.name + "' (dtype "
+                        + e.dtype + ", shape " + e.shape + ")");
+            }
+            return s.values;
+        }
+
+        /**
+         * Every variable of the checkpoint as it holds it, by name.
+         *
+         * @throws IllegalArgumentException if the checkpoint is corrupt
+         */
+        Map<String, Stored> allStored() {
+            Map<String, Stored> out = new LinkedHashMap<>();
+            while (next < count) {
+                next++;
+                Stored s = stored();
+                out.put(s.name, s);
+            }
+            return out;
+        }
+
+        private Stored stored() {
             String name = new String(bytes(in), StandardCharsets.UTF_8);
             int dtype = in.getInt();
-            long[] dims = new long[in.getInt()];
+            int rank = in.getInt();
+            if (rank < 0 || rank > in.remaining() / 8) {
+                throw new IllegalArgumentException("corrupt checkpoint: variable '" + name + "' of rank " + rank);
+            }
+            long[] dims = new long[rank];
             for (int d = 0; d < dims.length; d++) {
                 dims[d] = in.getLong();
             }
-            if (!name.equals(e.name) || dtype != e.dtype || !Arrays.equals(dims, e.shape.asArray())) {
-                throw new IllegalArgumentException("checkpoint variable '" + name + "' (dtype " + dtype + ", shape "
-                        + Arrays.toString(dims) + ") does not match the model's '" + e.name + "' (dtype "
-                        + e.dtype + ", shape " + e.shape + ")");
-            }
-            return bytes(in);
+            return new Stored(name, dtype, dims, bytes(in));
         }
+    }
+
+    /** The entries, in checkpoint order. */
+    List<Entry> entries() {
+        return entries;
     }
 
     private static byte[] bytes(ByteBuffer in) {

@@ -2,6 +2,7 @@ package io.streamfit.model;
 
 import io.streamfit.model.Fetches.Fetch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +61,31 @@ final class GraphCheckpoint {
     private record Place(int group, long from, int length) {
     }
 
+    /**
+     * What an import took from a state: its update count, and the learning-rate scale the model
+     * goes on with (the state's, unless it was written under another learning rate).
+     */
+    record Imported(long updates, double learningRateScale) {
+    }
+
+    /**
+     * How a state of another fingerprint (same shape, other training settings) is imported: its
+     * weights always; its optimizer state when the same optimizer wrote it (and its slots are
+     * this model's); its learning-rate scale when the learning rate is the same.
+     */
+    private record Adaptation(boolean sameOptimizer, boolean sameLearningRate) {
+    }
+
+    /** Adaptations decided, by stored fingerprint: a handful at most (the settings of earlier runs). */
+    private static final int ADAPTATIONS_KEPT = 16;
+
+    private final Graph graph;
     private final CheckpointFormat format;
+    /** The model's weights by variable name (everything else is optimizer state); null: all are weights. */
+    private final java.util.Set<String> weights;
+    private final Map<String, Adaptation> adaptations = new java.util.HashMap<>();
+    /** Per optimizer variable, the initializer that gives it its first value; found when first needed. */
+    private Map<String, GraphOperation> resets;
     private final List<Slot> slots = new ArrayList<>();
     private final List<Place> places = new ArrayList<>();
     /** Per dtype group, in order of first appearance in checkpoint order: the bytes of its snapshot. */
@@ -89,6 +114,18 @@ final class GraphCheckpoint {
      *                                  layout in the format
      */
     GraphCheckpoint(Graph graph, Ops tf, String fingerprint, Op settled) {
+        this(graph, tf, fingerprint, settled, null);
+    }
+
+    /**
+     * @param weights the names of the variables that are the model's weights (its layers' kernels
+     *                and biases); every other variable is the optimizer's (slots, step counters).
+     *                With them a state of the same shape but other training settings imports
+     *                ({@link SpecFingerprint}); null: only states of {@code fingerprint} import
+     */
+    GraphCheckpoint(Graph graph, Ops tf, String fingerprint, Op settled, java.util.Set<String> weights) {
+        this.graph = graph;
+        this.weights = weights == null ? null : java.util.Set.copyOf(weights);
         List<GraphOperation> variables = new ArrayList<>();
         graph.operations().forEachRemaining(op -> {
             if (Optimizer.VARIABLE_V2.equals(op.type())) {
@@ -276,46 +313,169 @@ final class GraphCheckpoint {
      * Assigns every variable from {@code state} in one run. Nothing is assigned unless the whole
      * state is valid.
      *
-     * @return the update count stored in {@code state}
+     * <p>A state of this fingerprint is assigned whole. A state of another fingerprint with the
+     * same shape ({@link ModelSpec#shapeFingerprint()}: written under other training settings)
+     * gives the weights; the optimizer's variables take its values when the same optimizer wrote
+     * them with the same slots, and start over (their initial values) otherwise.
+     *
+     * @return the update count stored in {@code state}, and the learning-rate scale to go on with
      * @throws IllegalArgumentException if {@code state} is corrupt, of another format version, of
-     *                                  another spec fingerprint, or of other variables
+     *                                  another shape, or of other variables
      */
-    long importInto(Session session, byte[] state) {
+    Imported importInto(Session session, byte[] state) {
         CheckpointFormat.Reader in = format.read(state);
+        double scale = CheckpointFormat.learningRateScale(state);
         List<Tensor> tensors = new ArrayList<>(slots.size());
-        // From here a failed run may have assigned some of the variables.
+        if (in.fingerprint().equals(format.fingerprint())) {
+            List<byte[]> values = new ArrayList<>(slots.size());
+            for (int i = 0; i < slots.size(); i++) {
+                values.add(in.nextValues());
+            }
+            // From here a failed run may have assigned some of the variables.
+            imageCurrent = false;
+            try {
+                Session.Runner runner = session.runner();
+                for (int i = 0; i < slots.size(); i++) {
+                    Slot s = slots.get(i);
+                    Tensor t = newTensor(s.variable.type(), s.shape, values.get(i));
+                    tensors.add(t);
+                    runner.feed(s.value, t).addTarget(s.assign);
+                }
+                runner.run().close();
+            } finally {
+                tensors.forEach(Tensor::close);
+            }
+            return new Imported(in.updates(), scale);
+        }
+        Adaptation a = adaptation(in.fingerprint());
+        Map<String, CheckpointFormat.Stored> stored = in.allStored();
+        boolean keepOptimizer = keepsOptimizerState(a, stored);
+        Map<String, GraphOperation> initial = keepOptimizer ? Map.of() : resets();
         imageCurrent = false;
         try {
             Session.Runner runner = session.runner();
-            for (Slot s : slots) {
-                Tensor t = newTensor(s.variable.type(), s.shape, in.nextValues());
-                tensors.add(t);
-                runner.feed(s.value, t).addTarget(s.assign);
+            for (int i = 0; i < slots.size(); i++) {
+                Slot s = slots.get(i);
+                if (keepOptimizer || weights.contains(s.name)) {
+                    Tensor t = newTensor(s.variable.type(), s.shape, stored.get(s.name).values());
+                    tensors.add(t);
+                    runner.feed(s.value, t).addTarget(s.assign);
+                } else {
+                    runner.addTarget(initial.get(s.name));
+                }
             }
             runner.run().close();
         } finally {
-            for (Tensor t : tensors) {
-                t.close();
-            }
+            tensors.forEach(Tensor::close);
         }
-        return in.updates();
+        return new Imported(in.updates(), a.sameLearningRate() ? scale : 1.0);
     }
 
     /**
      * Checks {@code state} as {@link #importInto} would, without a session: nothing is assigned.
      *
-     * @return the update count stored in {@code state}
+     * @return the update count stored in {@code state}, and the learning-rate scale an import
+     *         would go on with
      */
-    long check(byte[] state) {
+    Imported check(byte[] state) {
         CheckpointFormat.Reader in = format.read(state);
-        for (int i = 0; i < slots.size(); i++) {
-            int length = in.nextValues().length;
-            if (length != places.get(i).length) {
-                throw new IllegalArgumentException("checkpoint variable '" + slots.get(i).name + "' holds " + length
-                        + " bytes, expected " + places.get(i).length);
+        double scale = CheckpointFormat.learningRateScale(state);
+        if (in.fingerprint().equals(format.fingerprint())) {
+            for (int i = 0; i < slots.size(); i++) {
+                int length = in.nextValues().length;
+                if (length != places.get(i).length) {
+                    throw new IllegalArgumentException("checkpoint variable '" + slots.get(i).name + "' holds "
+                            + length + " bytes, expected " + places.get(i).length);
+                }
+            }
+            return new Imported(in.updates(), scale);
+        }
+        Adaptation a = adaptation(in.fingerprint());
+        Map<String, CheckpointFormat.Stored> stored = in.allStored();
+        boolean keepOptimizer = keepsOptimizerState(a, stored);
+        if (!keepOptimizer) {
+            resets();
+        }
+        return new Imported(in.updates(), a.sameLearningRate() ? scale : 1.0);
+    }
+
+    /**
+     * How a state of fingerprint {@code stored} imports.
+     *
+     * @throws IllegalArgumentException when its shape is not this model's (or this checkpoint
+     *                                  knows no weights: it imports its own fingerprint only)
+     */
+    private Adaptation adaptation(String stored) {
+        Adaptation a = adaptations.get(stored);
+        if (a != null) {
+            return a;
+        }
+        SpecFingerprint theirs = SpecFingerprint.parse(stored);
+        SpecFingerprint mine = SpecFingerprint.parse(format.fingerprint());
+        if (weights == null || !theirs.sameShape(mine)) {
+            throw new IllegalArgumentException("checkpoint is of another model: its spec fingerprint is '" + stored
+                    + "', this model's is '" + format.fingerprint() + "'" + (weights == null ? ""
+                    : " (the settings that shape the weights differ: " + theirs.shapeChanges(mine) + ")"));
+        }
+        a = new Adaptation(theirs.sameOptimizer(mine), theirs.sameLearningRate(mine));
+        if (adaptations.size() >= ADAPTATIONS_KEPT) {
+            adaptations.clear();
+        }
+        adaptations.put(stored, a);
+        return a;
+    }
+
+    /**
+     * Checks that {@code stored} holds every weight of this model, as this model has it, and
+     * decides whether its optimizer state is taken: when the same optimizer wrote it and it holds
+     * exactly this model's optimizer variables.
+     */
+    private boolean keepsOptimizerState(Adaptation a, Map<String, CheckpointFormat.Stored> stored) {
+        List<CheckpointFormat.Entry> entries = format.entries();
+        boolean sameSlots = true;
+        int optimizerVariables = 0;
+        for (int i = 0; i < entries.size(); i++) {
+            CheckpointFormat.Entry e = entries.get(i);
+            CheckpointFormat.Stored s = stored.get(e.name());
+            boolean fits = s != null && s.fits(e) && s.values().length == e.length();
+            if (weights.contains(e.name())) {
+                if (!fits) {
+                    throw new IllegalArgumentException("checkpoint of the same shape lacks the weights '" + e.name()
+                            + "' (dtype " + e.dtype() + ", shape " + e.shape() + ") or holds them otherwise: "
+                            + (s == null ? "absent" : "dtype " + s.dtype() + ", shape " + Arrays.toString(s.dims())));
+                }
+            } else {
+                optimizerVariables++;
+                sameSlots &= fits;
             }
         }
-        return in.updates();
+        long theirOptimizerVariables = stored.keySet().stream().filter(n -> !weights.contains(n)).count();
+        return a.sameOptimizer() && sameSlots && theirOptimizerVariables == optimizerVariables;
+    }
+
+    /** The initializer of every optimizer variable, which gives it its first value again. */
+    private Map<String, GraphOperation> resets() {
+        if (resets == null) {
+            Map<String, GraphOperation> found = new java.util.HashMap<>();
+            graph.operations().forEachRemaining(op -> {
+                if ("Assign".equals(op.type()) && graph.isInitializer(op)) {
+                    found.put(op.input(0).op().name(), op);
+                }
+            });
+            Map<String, GraphOperation> out = new java.util.HashMap<>();
+            for (Slot s : slots) {
+                if (!weights.contains(s.name)) {
+                    GraphOperation init = found.get(s.name);
+                    if (init == null) {
+                        throw new IllegalStateException("optimizer variable '" + s.name + "' has no initializer to "
+                                + "start it over");
+                    }
+                    out.put(s.name, init);
+                }
+            }
+            resets = out;
+        }
+        return resets;
     }
 
     private static <T extends TType> T newTensor(Class<T> type, Shape shape, byte[] values) {

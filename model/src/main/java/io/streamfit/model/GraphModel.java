@@ -125,7 +125,12 @@ abstract class GraphModel implements OnlineModel {
             Operand<TFloat32> learningRate = tf.withName("scaled_learning_rate").math.mul(scheduled,
                     learningRateScaleInput);
             update = new GuardedUpdate(tf, loss, layers, optimizer, regularization, learningRate);
-            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint(), update.settled);
+            java.util.Set<String> weights = new java.util.HashSet<>();
+            for (DenseParams layer : layers) {
+                weights.add(layer.weightsName());
+                weights.add(layer.biasName());
+            }
+            checkpoint = new GraphCheckpoint(graph, tf, spec.fingerprint(), update.settled, weights);
             training = predicting.extended();
             lossFetch = reportLoss ? training.add(loss) : null;
             lossFinite = training.add(update.lossFinite);
@@ -305,23 +310,27 @@ abstract class GraphModel implements OnlineModel {
      * {@inheritDoc}
      *
      * <p>The version becomes the checkpoint's update count, the learning-rate scale the
-     * checkpoint's (1 in a version-1 checkpoint). Nothing changes when the state is rejected.
+     * checkpoint's (1 in a version-1 checkpoint, and 1 when the state was written under another
+     * learning rate). A state of this spec's shape but other training settings imports too: its
+     * weights, and its optimizer state when the same optimizer wrote it ({@link SpecFingerprint});
+     * the spec's settings apply from the next update. Nothing changes when the state is rejected.
      */
     @Override
     public void importState(byte[] state) {
         ensureOpen();
-        version = checkpoint.importInto(session, state);
-        learningRateScale = CheckpointFormat.learningRateScale(state);
+        GraphCheckpoint.Imported imported = checkpoint.importInto(session, state);
+        version = imported.updates();
+        learningRateScale = imported.learningRateScale();
     }
 
     /**
      * Checks that {@code state} would import ({@link #importState}) without touching the graph:
      * header, CRC, fingerprint and every variable's name, dtype and shape.
      *
-     * @return the update count the state holds
+     * @return the update count the state holds and the learning-rate scale an import goes on with
      * @throws IllegalArgumentException as {@link #importState} would
      */
-    long checkState(byte[] state) {
+    GraphCheckpoint.Imported checkState(byte[] state) {
         ensureOpen();
         return checkpoint.check(state);
     }

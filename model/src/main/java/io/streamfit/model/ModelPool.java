@@ -99,15 +99,15 @@ public final class ModelPool implements AutoCloseable {
      * {@code model}: a graph engine checks it without a session run (it loads when the model next
      * runs), any other engine loads it now and {@code model} becomes resident.
      *
-     * @return the update count of {@code state}
-     * @throws IllegalArgumentException if {@code state} is not a state of this spec
+     * @return the update count of {@code state} and the learning-rate scale {@code model} goes on with
+     * @throws IllegalArgumentException if {@code state} is not a state of this spec's shape
      */
-    long accept(PooledModel model, byte[] state) {
+    GraphCheckpoint.Imported accept(PooledModel model, byte[] state) {
         OnlineModel e = engine();
         if (e instanceof GraphModel graph) {
-            long updates = graph.checkState(state);
+            GraphCheckpoint.Imported imported = graph.checkState(state);
             release(model);
-            return updates;
+            return imported;
         }
         if (resident != null && resident != model) {
             resident.leaveEngine(e);
@@ -116,7 +116,7 @@ public final class ModelPool implements AutoCloseable {
         e.importState(state);
         loads++;
         resident = model;
-        return e.version();
+        return new GraphCheckpoint.Imported(e.version(), e.learningRateScale());
     }
 
     /** Raises the resident {@code model}'s version to {@code minVersion} (its state is {@code state}). */

@@ -7,8 +7,10 @@ import java.util.TreeMap;
 
 /**
  * Everything needed to build a model: kind, shape, activation, loss weight, optimizer, seed and
- * TensorFlow threading. Two models built from equal specs are identical; a checkpoint is only
- * imported into a model of an equal {@link #fingerprint()}.
+ * TensorFlow threading. Two models built from equal specs are identical. A checkpoint is imported
+ * whole into a model of an equal {@link #fingerprint()}, and into one of an equal
+ * {@link #shapeFingerprint()} with its weights (and its optimizer state when the same optimizer
+ * wrote it): see {@link SpecFingerprint} for which settings shape the weights.
  *
  * @param kind            model kind, e.g. {@code regressor}
  * @param features        m, features per object (at least 1)
@@ -216,6 +218,21 @@ public record ModelSpec(
                 + (classes > 0 ? "|classes=" + classes : "")
                 // The squared loss prints nothing, so the fingerprints of earlier versions stay valid.
                 + loss.fingerprint();
+    }
+
+    /**
+     * The part of {@link #fingerprint()} that shapes the weights: kind, m, hidden sizes,
+     * activation, the sequence options and the classes, without the training settings (loss
+     * weight and options, optimizer with its hyperparameters, seed). A state of another fingerprint
+     * loads into a model of this spec when this part is equal; its training settings then apply
+     * from the next update ({@link SpecFingerprint}). Equal to
+     * {@code SpecFingerprint.parse(fingerprint()).shape()}, and so computable from any
+     * fingerprint a checkpoint stores.
+     */
+    public String shapeFingerprint() {
+        return kind + "|m=" + features + "|hidden=" + Arrays.toString(hidden) + "|act=" + activation
+                + (isSequence() ? "|seq=" + sequence : "")
+                + (classes > 0 ? "|classes=" + classes : "");
     }
 
     @Override

@@ -81,12 +81,12 @@ final class PooledModel implements OnlineModel {
         if (closed) {
             throw new IllegalStateException("model is closed");
         }
-        long updates = pool.accept(this, newState);
+        GraphCheckpoint.Imported imported = pool.accept(this, newState);
         engineAhead = false;
         lost = null;
         state = newState;
-        version = updates;
-        learningRateScale = CheckpointFormat.learningRateScale(newState);
+        version = imported.updates();
+        learningRateScale = imported.learningRateScale();
     }
 
     @Override

@@ -198,7 +198,7 @@ class CheckpointExportTest {
                 assertThat(bumped).isEqualTo(LegacyCheckpointExport.export(graph, session, "fp", 2))
                         .isNotEqualTo(initial);
 
-                assertThat(checkpoint.importInto(session, initial)).isEqualTo(1);
+                assertThat(checkpoint.importInto(session, initial).updates()).isEqualTo(1);
                 assertThat(checkpoint.export(session, 1)).isEqualTo(initial);
                 try (Result value = session.runner().fetch(b).run()) {
                     assertThat(((TInt32) value.get(0)).getInt(2)).isEqualTo(7);

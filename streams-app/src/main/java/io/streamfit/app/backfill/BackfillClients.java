@@ -36,6 +36,9 @@ final class BackfillClients {
      */
     static Map<String, Object> consumerProperties(Map<String, Object> common, boolean checkpoints) {
         Map<String, Object> p = new HashMap<>(common);
+        // A changelog that does not exist must not be created by asking for it: backfill creates it
+        // with the tasks' partitions, and a broker that creates topics on request would not.
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);

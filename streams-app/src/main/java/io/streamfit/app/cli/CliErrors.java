@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.StreamfitApp;
 import picocli.CommandLine;
@@ -77,7 +78,9 @@ public final class CliErrors {
         String name = cmd.getCommandSpec().qualifiedName();
         PrintWriter err = cmd.getErr();
         int code;
-        if (ex instanceof UserError) {
+        if (ex instanceof UserError || ex instanceof ModelMismatchException) {
+            // A saved model of another shape is the user's to fix too (its line says how), whichever
+            // command started the service (run, the dev tools' demo).
             err.println(name + ": " + oneLine(ex.getMessage()));
             code = USAGE;
         } else if (ex instanceof ParameterException p) {

@@ -19,6 +19,7 @@ import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.FeatureScaling;
 import io.streamfit.app.kind.ModelExtras;
+import io.streamfit.app.state.SettingsChange;
 import io.streamfit.app.topology.StreamfitTopology;
 import io.streamfit.model.InputScaling;
 import io.streamfit.model.ModelSpec;
@@ -51,7 +52,8 @@ import picocli.CommandLine.Option;
  * ({@code <application.id>-model-store-changelog}), read to its end with a plain
  * {@code read_committed} consumer that joins no group, so a running service is neither disturbed
  * nor required. The configuration gives the cluster, the application id and the model spec, whose
- * fingerprint must match the checkpoint's.
+ * settings that shape the weights (kind, m, hidden sizes, activation, classes, window) must be the
+ * checkpoint's; its training settings (optimizer, learning rate, loss weight, seed) need not.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Writes the live model of a model key as a TensorFlow SavedModel (signature 'serve').")
@@ -128,12 +130,25 @@ final class ExportCommand implements Callable<Integer> {
         } else if (Files.exists(out)) {
             throw new ExportException("output path " + out + " exists and is not a directory");
         }
-        ModelCheckpoint cp = latestCheckpoint(cfg, key, timeout);
+        return export(cfg, key, latestCheckpoint(cfg, key, timeout), out);
+    }
+
+    /**
+     * Exports {@code cp}, the checkpoint of {@code key}, to {@code out} (absent or an empty
+     * directory's place): under the configuration's shape settings, which must be the checkpoint's;
+     * its training settings need not be.
+     */
+    static Exported export(StreamfitConfig cfg, String key, ModelCheckpoint cp, Path out)
+            throws ExportException, IOException {
         ModelSpec spec = cfg.modelSpec();
-        if (!spec.fingerprint().equals(cp.getSpecFingerprint())) {
-            throw new ExportException("model '" + key + "' was trained as " + cp.getSpecFingerprint()
-                    + " but the configuration says " + spec.fingerprint()
-                    + "; export with the configuration the service runs with");
+        // Training settings (learning rate, optimizer, loss weight, seed, ...) do not change what
+        // the weights compute: the export takes them from any; settings that shape them must match.
+        SettingsChange change = SettingsChange.of(cp.getSpecFingerprint(), spec);
+        if (change != null && change.reshapes()) {
+            SettingsChange.Variant champion = SettingsChange.Variant.CHAMPION;
+            throw new ExportException("model '" + key + "' was trained with " + change.shapeThen(champion)
+                    + " but the configuration says " + change.shapeNow(champion) + " (settings that shape the "
+                    + "weights); export with the configuration the service runs with");
         }
         InputScaling scaling = inputScaling(cfg.kind(), cp);
         ByteBuffer buf = cp.getModelState().duplicate();
@@ -235,6 +250,8 @@ final class ExportCommand implements Callable<Integer> {
             }
         });
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.bootstrapServers());
+        // A changelog that does not exist must not be created by asking for it (see SavedModels).
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);

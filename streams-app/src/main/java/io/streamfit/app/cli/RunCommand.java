@@ -12,10 +12,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.streamfit.app.cli.CliErrors.UserError;
 import io.streamfit.app.config.ConfigErrors;
 import io.streamfit.app.config.StreamfitConfig;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.runtime.KafkaAccess;
+import io.streamfit.app.runtime.SavedModels;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.runtime.TopicInitializer;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -40,8 +42,9 @@ final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--dry-run",
-            description = "Check the configuration, the HTTP port and the cluster (login, topics, co-partitioning), "
-                    + "start nothing, and exit: 0 when a start would get going, 2 with the reason otherwise.")
+            description = "Check the configuration, the HTTP port and the cluster (login, topics, co-partitioning, the "
+                    + "saved models' settings), start nothing, and exit: 0 when a start would get going, 2 with the "
+                    + "reason otherwise.")
     boolean dryRun;
 
     @Override
@@ -70,6 +73,10 @@ final class RunCommand implements Callable<Integer> {
             err.flush();
             while (!stop.await(Duration.ofSeconds(1))) {
                 if (app.fatalError() != null) {
+                    ModelMismatchException mismatch = StreamfitApp.modelMismatch(app.fatalError());
+                    if (mismatch != null) {
+                        throw new UserError(cfg.secretMask().mask(mismatch.getMessage()), app.fatalError());
+                    }
                     // The whole chain: the outer error names the store or client, the root says why.
                     throw new UserError("stopped on an instance fault: "
                             + cfg.secretMask().mask(StreamfitApp.causes(app.fatalError())), app.fatalError());
@@ -108,8 +115,11 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Object> admin = adminProperties(cfg);
         List<String> toCreate;
         try {
-            KafkaAccess.checkLogin(admin, Duration.ofMillis(cfg.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS)));
+            Duration timeout = Duration.ofMillis(cfg.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS));
+            KafkaAccess.checkLogin(admin, timeout);
             toCreate = TopicInitializer.plan(cfg, admin);
+            // The saved models' settings, as a start would check them.
+            SavedModels.check(cfg, admin, timeout);
         } catch (RuntimeException e) {
             throw explain(e, cfg);
         }
@@ -135,6 +145,10 @@ final class RunCommand implements Callable<Integer> {
 
     /** A failure to start as the user's error where it is one; configured values may hold a secret. */
     private RuntimeException explain(RuntimeException e, StreamfitConfig cfg) {
+        if (e instanceof ModelMismatchException) {
+            // A setting that shapes the weights changed: the line names it and the ways out.
+            return new UserError(cfg.secretMask().mask(e.getMessage()), e);
+        }
         if (e instanceof KafkaAccess.AuthenticationFailed || e instanceof TopicInitializer.TopicsRefused) {
             return new UserError("cannot start: " + cfg.secretMask().mask(e.getMessage()), e);
         }

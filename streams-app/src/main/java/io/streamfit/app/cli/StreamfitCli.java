@@ -11,8 +11,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The service's {@code streamfit} command line: {@code run}, {@code export}, {@code backfill}, and
- * {@code status} and {@code models}, which ask a running instance over HTTP. The
+ * The service's {@code streamfit} command line: {@code run}, {@code export}, {@code backfill},
+ * {@code reset}, and {@code status} and {@code models}, which ask a running instance over HTTP. The
  * image runs this one; {@code ./streamfit} runs the dev tools' ({@code io.streamfit.devtools.DevCli}),
  * which adds {@code broker}, {@code demo}, {@code produce} and {@code optimizers-bench} through
  * {@link #commandLine(Object...)}, so that the service's class path holds no embedded broker.
@@ -20,8 +20,8 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "streamfit", mixinStandardHelpOptions = true, versionProvider = StreamfitCli.Version.class,
         description = "Online learning on Kafka Streams: predicts every object of every record, then learns from it.",
-        subcommands = {RunCommand.class, ExportCommand.class, BackfillCommand.class, StatusCommand.class,
-                ModelsCommand.class, CompletionCommand.class})
+        subcommands = {RunCommand.class, ExportCommand.class, BackfillCommand.class, ResetCommand.class,
+                StatusCommand.class, ModelsCommand.class, CompletionCommand.class})
 public final class StreamfitCli implements Callable<Integer> {
 
     @CommandLine.Spec

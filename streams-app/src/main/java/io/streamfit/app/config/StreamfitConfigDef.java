@@ -13,6 +13,7 @@ import java.util.SortedMap;
 import io.streamfit.app.kind.ModelKind;
 import io.streamfit.app.kind.ObjectLayout;
 import io.streamfit.app.kind.registry.ModelKinds;
+import io.streamfit.app.state.SettingsChange;
 import io.streamfit.model.Activation;
 import io.streamfit.model.InputLayout;
 import io.streamfit.model.LearningRateSchedule;
@@ -44,7 +45,7 @@ final class StreamfitConfigDef {
             .define(MODEL_FEATURES, Type.INT, ConfigDef.NO_DEFAULT_VALUE, Range.between(1, 1_000_000),
                     Importance.HIGH,
                     "m, the number of features per object. Records with another m go to the dead-letter topic. "
-                            + "Above a few thousand, use sparse input (model.input).")
+                            + "Above a few thousand, use sparse input (model.input)." + SettingsChange.SHAPE_DOC)
             .define(MODEL_INPUT, Type.STRING, ModelSpec.INPUT_AUTO,
                     ValidString.in(InputLayout.configNames().toArray(String[]::new)), Importance.LOW,
                     "How features enter the first layer: dense (an [objects, m] matrix; sparse records are "
@@ -52,10 +53,11 @@ final class StreamfitConfigDef {
                             + "reduced to their non-zeros), or auto (sparse when m > 1024). Dense and sparse records "
                             + "mix in one stream either way.")
             .define(MODEL_HIDDEN, Type.LIST, "64", Importance.HIGH,
-                    "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model.")
+                    "Hidden layer sizes, comma-separated (e.g. 64,32); empty means a linear model."
+                            + SettingsChange.SHAPE_DOC)
             .define(MODEL_ACTIVATION, Type.STRING, Activation.RELU.configName(),
                     ValidString.in(Activation.configNames().toArray(String[]::new)), Importance.MEDIUM,
-                    "Activation of the hidden layers.")
+                    "Activation of the hidden layers." + SettingsChange.SHAPE_DOC)
             .define(MODEL_SCOPE, Type.STRING, SCOPE_SERIES, ValidString.in(SCOPE_SERIES, SCOPE_GLOBAL), Importance.HIGH,
                     "series: one model per series key (scales out with partitions); global: one model for all "
                             + "series, routed through the one-partition topic <application.id>-global-route, with "
@@ -82,7 +84,8 @@ final class StreamfitConfigDef {
                     + "again. Every task keeps at least the model it is running. Every task runs its models on "
                     + "one shared TensorFlow graph, so native memory does not grow with the keys. Leave the "
                     + "heap room for it: at most half the heap is a safe setting.")
-            .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed.")
+            .define(MODEL_SEED, Type.LONG, 42L, Importance.LOW, "Weight initialisation seed of new models (a saved "
+                    + "model keeps its weights when it changes).")
             .define(LOSS_WEIGHT, Type.DOUBLE, 0.5, Range.between(0.0, 1.0), Importance.HIGH,
                     "w in loss = w * mean object loss + (1 - w) * loss of the sum, in [0, 1].")
             .define(LOSS_FUNCTION, Type.STRING, LossOptions.SQUARED, ValidString.in(LossOptions.SQUARED,
@@ -90,7 +93,7 @@ final class StreamfitConfigDef {
                     "Regression kinds (regressor, lstm-regressor): the loss of a residual r, of objects and sums. "
                             + "squared: r^2. huber: r^2 within loss.huber.delta, delta * (2|r| - delta) beyond, so "
                             + "one wrong target pulls with a bounded force (2 delta) instead of one that grows with "
-                            + "its error. huber enters the model fingerprint; squared does not.")
+                            + "its error. Saved models learn with a new value from their next update.")
             .define(LOSS_HUBER_DELTA, Type.DOUBLE, LossOptions.HUBER_DELTA_DEFAULT, Range.atLeast(1e-12),
                     Importance.LOW, "loss.function=huber: the residual, in target units, beyond which the loss "
                             + "grows linearly (> 0).")
@@ -99,7 +102,7 @@ final class StreamfitConfigDef {
                     "Regression kinds: mean divides the sum residual by the timestep's object count k, so the sum "
                             + "term is the loss of the mean prediction against sumTarget / k: in object units, with a "
                             + "gradient that does not grow with k. none: the raw sum residual (versions before "
-                            + "this key). Not part of the model fingerprint: checkpoints load under either.")
+                            + "this key). Saved models learn with a new value from their next update.")
             // Optimizer section: optimizer.<k> is the model's optimizer parameter k; those keys are
             // defined from Optimizers' declarations in defineOptimizerParams, below.
             .define(OPTIMIZER, Type.STRING, Optimizers.ADAM, ValidString.in(Optimizers.names().toArray(String[]::new)),
@@ -327,7 +330,7 @@ final class StreamfitConfigDef {
             doc.append(' ').append(k.name()).append(" (").append(k.description()).append(");");
         }
         doc.setCharAt(doc.length() - 1, '.');
-        return doc.toString();
+        return doc + SettingsChange.SHAPE_DOC;
     }
 
     /**

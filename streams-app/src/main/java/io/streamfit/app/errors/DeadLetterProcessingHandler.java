@@ -30,6 +30,13 @@ public final class DeadLetterProcessingHandler extends DeadLetterHandlerBase imp
 
     @Override
     public Response handleError(ErrorHandlerContext context, Record<?, ?> record, Exception error) {
+        if (error instanceof ModelMismatchException) {
+            // Settings that do not fit a saved model: the uncaught-exception handler says so in
+            // one line, which is all there is to say (no stack trace helps the user).
+            LOG.debug("Processor {} found a saved model of another shape on {}-{}@{}; stopping",
+                    context.processorNodeId(), context.topic(), context.partition(), context.offset());
+            return Response.fail();
+        }
         if (!aboutTheRecord(error)) {
             LOG.error("Processor {} failed on {}-{}@{} for a reason that is not the record's; stopping",
                     context.processorNodeId(), context.topic(), context.partition(), context.offset(), error);

@@ -30,9 +30,9 @@ public enum FeatureScaling {
             + "equal is scaled by 1. The statistics are per model, kept in its checkpoint, and exported with it "
             + "(streamfit export bakes them into the graph, which then takes raw features). Only with a dense "
             + "first layer (model.input=dense, or auto with model.features <= 1024): centring would turn a sparse "
-            + "input dense, and one-hot indicators need no scaling. Not part of the model fingerprint: changing "
-            + "it for a model that has learned changes what its weights are applied to, so it relearns; use a "
-            + "new application.id to start clean.";
+            + "input dense, and one-hot indicators need no scaling. Saved models load under another value, but "
+            + "their weights then meet other inputs than they learned on, so they relearn; to start clean, use a "
+            + "new application.id or streamfit reset.";
 
     private final String configName;
 

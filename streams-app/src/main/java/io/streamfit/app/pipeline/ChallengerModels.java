@@ -9,6 +9,8 @@ import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.state.SettingsChange;
+import io.streamfit.app.state.SettingsChangeLog;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
@@ -63,13 +65,16 @@ final class ChallengerModels implements AutoCloseable {
     private final StepRunner stepper;
 
     ChallengerModels(List<Challengers.Challenger> configured, ProcessorContext<?, ?> context, ModelMemory memory,
-                     StepRunner stepper, StreamfitMetrics metrics, LearnProcessor.Settings settings) {
+                     StepRunner stepper, StreamfitMetrics metrics, LearnProcessor.Settings settings,
+                     SettingsChangeLog changes) {
         this.stepper = stepper;
         for (Challengers.Challenger c : configured) {
             ModelPool pool = new ModelPool(c.kind().spec(), c.kind()::create);
             Checkpointer checkpointer = new Checkpointer(context.getStateStore(Names.MODEL_STORE),
                     context.getStateStore(Names.GOOD_STORE), null, c.kind(), pool, settings.metricsWindow(),
-                    settings.divergence().lossWindow(), metrics, () -> DriftDetector.NONE).unpublished();
+                    settings.divergence().lossWindow(), metrics, () -> DriftDetector.NONE).unpublished()
+                    .settings(changes, context.applicationId(),
+                            new SettingsChange.Variant(c.name(), c.overrides().keySet()));
             ModelCache models = new ModelCache(memory, checkpointer::load, metrics::forgetVariant);
             DivergenceRecovery recovery = new DivergenceRecovery(settings.divergence(), pool::initialState, stepper,
                     metrics);

@@ -15,6 +15,8 @@ import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.ModelInfo;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.state.ModelCheckpoints;
+import io.streamfit.app.state.SettingsChange;
+import io.streamfit.app.state.SettingsChangeLog;
 import io.streamfit.model.ModelPool;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OnlineModel;
@@ -77,6 +79,10 @@ final class Checkpointer {
     private Supplier<ChampionRace> races = () -> null;
     /** A new drift detector for each model ({@code drift.detector}). */
     private final Supplier<DriftDetector> drifts;
+    /** Says once per start that saved models learn under changed settings; null: says nothing. */
+    private SettingsChangeLog changes;
+    private String applicationId;
+    private SettingsChange.Variant variant = SettingsChange.Variant.CHAMPION;
 
     /**
      * @param seriesStore the series store with {@code model.scope=global}, null with {@code series}
@@ -108,7 +114,8 @@ final class Checkpointer {
     /**
      * The model of {@code key} as its checkpoint left it, or a new one.
      *
-     * @throws io.streamfit.app.errors.ModelMismatchException when the checkpoint is of another model spec
+     * @throws io.streamfit.app.errors.ModelMismatchException when the checkpoint is of another shape
+     *                                                        (one line: the settings, the ways out)
      * @throws FaultClass.ModelFault when the checkpoint cannot be read or restored (corrupt)
      */
     ModelSlot load(String key) {
@@ -134,7 +141,7 @@ final class Checkpointer {
         }
         long t0 = System.nanoTime();
         try {
-            slot.checkpointBytes = ModelCheckpoints.restore(cp, spec, model);
+            slot.checkpointBytes = ModelCheckpoints.restore(cp, spec, model, applicationId, variant);
             slot.extras.restore(cp);
             restoreLosses(slot, cp.getRecovery());
         } catch (ModelMismatchException e) {
@@ -144,6 +151,9 @@ final class Checkpointer {
             model.close();
             throw new FaultClass.ModelFault(key, "the checkpoint of model '" + key + "' in " + store.name()
                     + " cannot be restored: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+        if (changes != null) {
+            changes.loaded(cp.getSpecFingerprint(), spec, variant, key);
         }
         slot.lastSaved = modelState(cp);
         restoreGood(slot, cp);
@@ -281,6 +291,17 @@ final class Checkpointer {
         store.put(slot.key, checkpoint);
         goodStore.delete(slot.key);
         return checkpoint;
+    }
+
+    /**
+     * Names the application and the variant in the line that refuses a checkpoint of another shape,
+     * and says through {@code log} when saved models load under changed settings.
+     */
+    Checkpointer settings(SettingsChangeLog log, String applicationId, SettingsChange.Variant variant) {
+        this.changes = log;
+        this.applicationId = applicationId;
+        this.variant = variant;
+        return this;
     }
 
     /** Gives every model a champion race ({@code challengers}). */

@@ -15,6 +15,8 @@ import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.metrics.StreamfitMetrics;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.state.SettingsChange;
+import io.streamfit.app.state.SettingsChangeLog;
 import io.streamfit.app.screen.CommandScreen;
 import io.streamfit.app.screen.LabelScreen;
 import io.streamfit.app.screen.RecordScreen;
@@ -193,6 +195,7 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private final ObjectLayout layout;
     private final StreamfitMetrics metrics;
     private final ModelMemory memory;
+    private SettingsChangeLog changes;
     private final RecordScreen screen;
     private final ModelRouter router;
     private final StepRunner stepper;
@@ -233,14 +236,18 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
      * @param memory the heap budget of the models in memory, shared by every task of the instance
      */
     public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory) {
-        this(settings, metrics, memory, ObjectLayout.PER_OBJECT);
+        this(settings, metrics, memory, ObjectLayout.PER_OBJECT, null);
     }
 
     /**
-     * @param memory the heap budget of the models in memory, shared by every task of the instance
-     * @param layout how object predictions leave ({@code output.objects})
+     * @param memory  the heap budget of the models in memory, shared by every task of the instance
+     * @param layout  how object predictions leave ({@code output.objects})
+     * @param changes says once per start that saved models learn under changed settings, shared
+     *                likewise; null: one of this processor's own
      */
-    public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory, ObjectLayout layout) {
+    public LearnProcessor(Settings settings, StreamfitMetrics metrics, ModelMemory memory, ObjectLayout layout,
+                          SettingsChangeLog changes) {
+        this.changes = changes;
         this.settings = settings;
         this.layout = layout;
         this.metrics = metrics;
@@ -269,12 +276,16 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
                 settings.globalScope() ? context.getStateStore(Names.SERIES_STORE) : null, settings.kind(), pool,
                 settings.metricsWindow(), settings.divergence().lossWindow(), metrics,
                 settings.lifecycle().drift()::newDetector);
+        if (changes == null) {
+            changes = new SettingsChangeLog(context.applicationId());
+        }
+        checkpointer.settings(changes, context.applicationId(), SettingsChange.Variant.CHAMPION);
         models = new ModelCache(memory, this::load, key -> {
             checkpointer.unpublish(key);
             metrics.forgetVariant(key);
         });
         challengers = new ChallengerModels(settings.lifecycle().challengers(), context, memory, stepper, metrics,
-                settings);
+                settings, changes);
         if (!challengers.isEmpty()) {
             List<String> variants = challengers.names();
             checkpointer.racing(() -> new ChampionRace(variants, settings.lifecycle().promoteMargin(),

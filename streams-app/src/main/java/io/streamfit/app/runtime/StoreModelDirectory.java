@@ -14,6 +14,7 @@ import io.streamfit.app.names.Names;
 import io.streamfit.app.config.Challengers;
 import io.streamfit.app.pipeline.ModelInfos;
 import io.streamfit.app.pipeline.ModelVersions;
+import io.streamfit.model.SpecFingerprint;
 import io.streamfit.schemas.avro.ModelCheckpoint;
 import io.streamfit.schemas.avro.ModelVersion;
 import org.apache.kafka.streams.KafkaStreams;
@@ -42,13 +43,17 @@ public final class StoreModelDirectory implements ModelDirectory {
 
     private final Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores;
     private final String fingerprint;
+    /** Its shape part: checkpoints of other training settings are listed too, they load. */
+    private final String shape;
+    /** Whether a stored fingerprint other than the configured one has its shape; a handful. */
+    private final java.util.Map<String, Boolean> sameShape = new java.util.concurrent.ConcurrentHashMap<>();
     private final int metricsWindow;
     private volatile boolean complete = true;
     private final Supplier<List<ReadOnlyKeyValueStore<String, ModelVersion>>> versionStores;
 
     /**
      * @param stores        the local model stores, asked again for every request (tasks move)
-     * @param fingerprint   the configured spec's fingerprint: checkpoints of another spec are not listed
+     * @param fingerprint   the configured spec's fingerprint: checkpoints of another shape are not listed
      * @param metricsWindow window of the prequential metrics
      */
     public StoreModelDirectory(Supplier<List<ReadOnlyKeyValueStore<String, ModelCheckpoint>>> stores,
@@ -65,6 +70,7 @@ public final class StoreModelDirectory implements ModelDirectory {
         this.versionStores = versionStores;
         this.stores = stores;
         this.fingerprint = fingerprint;
+        this.shape = SpecFingerprint.parse(fingerprint).shape();
         this.metricsWindow = metricsWindow;
     }
 
@@ -267,8 +273,21 @@ public final class StoreModelDirectory implements ModelDirectory {
         return all;
     }
 
+    /**
+     * Whether a checkpoint is of the configured model: of its fingerprint, or of its shape under
+     * other training settings (a model that has not saved since they changed: it loads).
+     */
     private boolean listed(ModelCheckpoint cp) {
-        return fingerprint.equals(cp.getSpecFingerprint());
+        String stored = cp.getSpecFingerprint();
+        if (fingerprint.equals(stored)) {
+            return true;
+        }
+        return sameShape.computeIfAbsent(stored, f -> {
+            if (sameShape.size() > 64) {
+                sameShape.clear();
+            }
+            return SpecFingerprint.parse(f).shape().equals(shape);
+        });
     }
 
     /** A store read; null (and the directory incomplete) when the store went away meanwhile (a rebalance). */

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.errors.DeadLetterHandlers;
 import io.streamfit.app.errors.DeadLetterProductionHandler;
+import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.errors.OutputLimits;
 import io.streamfit.app.metrics.ModelDirectory;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -87,6 +88,11 @@ public final class StreamfitApp implements AutoCloseable {
                 ? TopicInitializer.createMissing(config, admin) : Set.of();
         TopicInitializer.requireLabelsTopic(config, admin);
         TopicInitializer.readLimits(config, admin, limits, created);
+        // Settings that do not fit the saved models stop the start here, in one line, rather than
+        // a stream thread once the stores restored.
+        Map<String, Object> client = new HashMap<>(config.clientProperties());
+        client.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        SavedModels.check(config, client, Duration.ofMillis(config.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS)));
         Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits, stores);
         // The exception handlers count their dead letters in the same meters as the processor.
         props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
@@ -114,6 +120,13 @@ public final class StreamfitApp implements AutoCloseable {
                 LOG.warn("Stream thread failed because the broker refused an output as too large ({}); its limit is "
                         + "lowered, so the replacement thread dead-letters that input instead", rootMessage(e));
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            ModelMismatchException mismatch = modelMismatch(e);
+            if (mismatch != null) {
+                // Settings that do not fit a saved model: what to change is the whole story, in one line.
+                LOG.error("Stopping: {}", config.secretMask().mask(mismatch.getMessage()));
+                fatal.set(e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             String access = KafkaAccess.explain(e);
             if (access != null) {
@@ -209,6 +222,19 @@ public final class StreamfitApp implements AutoCloseable {
             last = t.getMessage();
         }
         return out.toString();
+    }
+
+    /**
+     * The {@link ModelMismatchException} among {@code e} and its causes (a saved model of another
+     * shape stopped the start or a stream thread), or null.
+     */
+    public static ModelMismatchException modelMismatch(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ModelMismatchException m) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private static String rootMessage(Throwable e) {

@@ -51,22 +51,46 @@ public final class ModelCheckpoints {
     }
 
     /**
-     * Loads {@code cp} into {@code model}.
-     *
-     * @return the size of the model state in bytes
-     * @throws ModelMismatchException when the checkpoint was trained under another model spec
+     * Loads {@code cp} into {@code model}, as the champion of an application whose id the
+     * message leaves out ({@link #restore(ModelCheckpoint, ModelSpec, OnlineModel, String,
+     * SettingsChange.Variant)}).
      */
     public static int restore(ModelCheckpoint cp, ModelSpec spec, OnlineModel model) {
-        if (!spec.fingerprint().equals(cp.getSpecFingerprint())) {
-            throw new ModelMismatchException("The checkpoint of model '" + cp.getModelKey() + "' was trained as "
-                    + cp.getSpecFingerprint() + " but the configuration now says " + spec.fingerprint()
-                    + ". Use a new application.id for a different model, or reset the application.");
-        }
+        return restore(cp, spec, model, null, SettingsChange.Variant.CHAMPION);
+    }
+
+    /**
+     * Loads {@code cp} into {@code model}. A checkpoint trained under other settings of the same
+     * shape loads: its weights, and its optimizer state when the same optimizer wrote it; the
+     * configured settings apply from the next update ({@link SettingsChange}).
+     *
+     * @param applicationId named in the refusal; null: "this application.id"
+     * @param variant       whose model it is, for the keys the refusal names
+     * @return the size of the model state in bytes
+     * @throws ModelMismatchException when the checkpoint was trained under settings that shape
+     *                                the weights otherwise: one line with the settings and the
+     *                                ways out ({@link SettingsChange#refusal})
+     */
+    public static int restore(ModelCheckpoint cp, ModelSpec spec, OnlineModel model, String applicationId,
+                              SettingsChange.Variant variant) {
+        refuseOtherShape(cp, spec, applicationId, variant);
         ByteBuffer buf = cp.getModelState().duplicate();
         byte[] state = new byte[buf.remaining()];
         buf.get(state);
         model.importState(state);
         return state.length;
+    }
+
+    /**
+     * @throws ModelMismatchException when {@code cp} was trained under settings that shape the
+     *                                weights otherwise than {@code spec}'s
+     */
+    public static void refuseOtherShape(ModelCheckpoint cp, ModelSpec spec, String applicationId,
+                                        SettingsChange.Variant variant) {
+        SettingsChange change = SettingsChange.of(cp.getSpecFingerprint(), spec);
+        if (change != null && change.reshapes()) {
+            throw new ModelMismatchException(change.refusal(applicationId, variant));
+        }
     }
 
     /** The model state's size in bytes. */

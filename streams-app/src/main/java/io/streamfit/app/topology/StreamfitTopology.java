@@ -17,6 +17,7 @@ import io.streamfit.app.names.Names;
 import io.streamfit.app.pipeline.Divergence;
 import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.pipeline.ModelMemory;
+import io.streamfit.app.state.SettingsChangeLog;
 import io.streamfit.app.pipeline.OriginStampProcessor;
 import io.streamfit.app.pipeline.Output;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -153,7 +154,9 @@ public final class StreamfitTopology {
         ModelMemory memory = new ModelMemory(config.getLong(StreamfitConfig.MODELS_CACHE_MAX_BYTES));
         metrics.watchModelMemory(memory::usedBytes, memory.maxBytes(), memory::models, memory::evictions,
                 memory::loads);
-        topology.addProcessor(Names.LEARN, () -> new LearnProcessor(settings, metrics, memory, config.objectLayout()), learnParents);
+        SettingsChangeLog changes = new SettingsChangeLog(config.applicationId());
+        topology.addProcessor(Names.LEARN,
+                () -> new LearnProcessor(settings, metrics, memory, config.objectLayout(), changes), learnParents);
         topology.addStateStore(modelStore(stores), Names.LEARN);
         topology.addStateStore(pendingStore(stores), Names.LEARN);
         topology.addStateStore(goodStore(stores), Names.LEARN);

@@ -164,7 +164,8 @@ class BackfillTrainerTest {
         try (BackfillTrainer t = new BackfillTrainer(SpecKinds.of(other), 1, 1_000, Map.of("global", cp))) {
             t.beginPass(1);
             assertThatThrownBy(() -> t.train(globalSamples(1, 1).get(0))).isInstanceOf(ModelMismatchException.class)
-                    .hasMessageContaining("hidden=[8]");
+                    .hasMessageContaining("model.hidden=16 does not fit the saved models of this application.id, trained "
+                            + "with model.hidden=8");
         }
         ModelSpec seq = ModelSpec.seqAutoencoder(M, new int[] {4}, SequenceOptions.DEFAULT,
                 ModelSpec.OptimizerSpec.of("adam", 0.01), 1);

@@ -1,5 +1,10 @@
 package io.streamfit.app.cli;
 
+import io.streamfit.app.state.ModelCheckpoints;
+import io.streamfit.model.ObjectBatch;
+import io.streamfit.model.OnlineModel;
+import io.streamfit.schemas.avro.ModelCheckpoint;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -53,6 +58,36 @@ class ExportCommandTest {
         assertThatThrownBy(() -> ExportCommand.export(cfg, "global", dir, Duration.ofSeconds(1)))
                 .isInstanceOf(ExportCommand.ExportException.class).hasMessageContaining("not empty");
         assertThat(Files.readString(dir.resolve("keep.txt"))).isEqualTo("precious");
+    }
+
+    /** A checkpoint of model 'k' after a few steps under {@code cfg}'s settings. */
+    private static ModelCheckpoint trained(StreamfitConfig cfg) {
+        try (OnlineModel model = cfg.kind().create()) {
+            ObjectBatch batch = model.newBatch();
+            for (int t = 0; t < 3; t++) {
+                batch.beginTimestep();
+                batch.addDense(new float[] {t, 1, 2, 3}, 0, true, 0.5f);
+                batch.endTimestep();
+            }
+            model.step(batch, true);
+            return ModelCheckpoints.of("k", cfg.modelSpec(), model, Map.of(), Map.of(), 3, 0);
+        }
+    }
+
+    @Test
+    void aCheckpointTrainedUnderOtherTrainingSettingsExportsAndOneOfAnotherShapeIsRefused(@TempDir Path dir)
+            throws Exception {
+        ModelCheckpoint cp = trained(new StreamfitConfig(Map.of("model.features", "4", "model.hidden", "5")));
+        StreamfitConfig otherTraining = new StreamfitConfig(Map.of("model.features", "4", "model.hidden", "5",
+                "optimizer", "sgd", "optimizer.learning.rate", "0.5", "loss.weight", "1", "model.seed", "3"));
+        assertThat(ExportCommand.export(otherTraining, "k", cp, dir.resolve("saved")).version()).isEqualTo(1);
+        assertThat(dir.resolve("saved").resolve("saved_model.pb")).exists();
+
+        StreamfitConfig otherShape = new StreamfitConfig(Map.of("model.features", "4", "model.hidden", "6"));
+        assertThatThrownBy(() -> ExportCommand.export(otherShape, "k", cp, dir.resolve("refused")))
+                .isInstanceOf(ExportCommand.ExportException.class).hasMessage("model 'k' was trained with "
+                        + "model.hidden=5 but the configuration says model.hidden=6 (settings that shape the weights); "
+                        + "export with the configuration the service runs with");
     }
 
     @Test

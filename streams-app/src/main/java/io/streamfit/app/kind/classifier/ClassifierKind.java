@@ -10,6 +10,7 @@ import io.streamfit.app.kind.BatchLogic;
 import io.streamfit.app.kind.CommonSettings;
 import io.streamfit.app.kind.ConfiguredKind;
 import io.streamfit.app.kind.FeatureScaling;
+import io.streamfit.app.state.SettingsChange;
 import io.streamfit.app.kind.LearningExtras;
 import io.streamfit.app.kind.ModelExtras;
 import io.streamfit.app.kind.ModelKind;
@@ -60,7 +61,8 @@ public final class ClassifierKind implements ModelKind {
     public List<ConfigDef.ConfigKey> configKeys() {
         return List.copyOf(new ConfigDef()
                 .define(MODEL_CLASSES, Type.INT, null, Importance.MEDIUM,
-                        "Number of classes, at least 2 (classifier only; labels are class indices in [0, classes)).")
+                        "Number of classes, at least 2 (classifier only; labels are class indices in [0, classes))."
+                                + SettingsChange.SHAPE_DOC)
                 .define(FeatureScaling.configKey())
                 .configKeys().values());
     }

@@ -47,7 +47,8 @@ final class ObjectWindow {
         if (stored.getWindow() != window || stored.getFeatures() != features) {
             throw new IllegalStateException("stored window is " + stored.getWindow() + " x " + stored.getFeatures()
                     + " but the configuration says " + window + " x " + features
-                    + "; use a new application.id for a different model");
+                    + " (model.window, model.features): set them back, use a new application.id, or delete the "
+                    + "saved state with 'streamfit reset'");
         }
         WindowCodec.copyValues(stored, w.values);
         w.count = stored.getCount();

@@ -16,6 +16,7 @@ import io.streamfit.app.kind.Outputs;
 import io.streamfit.app.kind.StoreLookup;
 import io.streamfit.app.kind.Supervision;
 import io.streamfit.app.names.Names;
+import io.streamfit.app.state.SettingsChange;
 import io.streamfit.model.Activation;
 import io.streamfit.model.ModelSpec;
 import io.streamfit.model.SequenceOptions;
@@ -55,23 +56,24 @@ abstract class SequenceKind implements ModelKind {
     public List<ConfigDef.ConfigKey> configKeys() {
         return List.copyOf(new ConfigDef()
                 .define(MODEL_WINDOW, Type.INT, SequenceOptions.WINDOW_DEFAULT, Range.atLeast(1), Importance.LOW,
-                        "W, timesteps per window (sequence models; at least 2 for them).")
+                        "W, timesteps per window (sequence models; at least 2 for them)." + SettingsChange.SHAPE_DOC)
                 .define(MODEL_WINDOW_STRIDE, Type.INT, 1, Range.atLeast(1), Importance.LOW,
                         "Sequence models: an object's full window joins the model call every stride-th timestep of "
                                 + "that object (1 = every timestep once the window is full).")
                 .define(MODEL_LSTM_BIDIRECTIONAL, Type.BOOLEAN, false, Importance.LOW,
-                        "Sequence models: every encoder LSTM layer also reads the window backwards.")
+                        "Sequence models: every encoder LSTM layer also reads the window backwards."
+                                + SettingsChange.SHAPE_DOC)
                 .define(MODEL_LSTM_REVERSE, Type.BOOLEAN, false, Importance.LOW,
-                        "seq-autoencoder: reconstruct the window newest first.")
+                        "seq-autoencoder: reconstruct the window newest first." + SettingsChange.SHAPE_DOC)
                 .define(MODEL_LSTM_DIFFERENCE, Type.BOOLEAN, false, Importance.LOW,
                         "Sequence models: feed x[0], x[1]-x[0], ..., x[W-1]-x[W-2] instead of the raw window (the "
-                                + "autoencoder then reconstructs and scores the differences).")
+                                + "autoencoder then reconstructs and scores the differences)." + SettingsChange.SHAPE_DOC)
                 .define(MODEL_LSTM_ACTIVATION, Type.STRING, SequenceOptions.ACTIVATION_DEFAULT,
                         ValidString.in(ACTIVATIONS), Importance.LOW,
                         "Sequence models: LSTM cell input and output activation (linear lets the cell state "
-                                + "grow without bound, e.g. to learn sums).")
+                                + "grow without bound, e.g. to learn sums)." + SettingsChange.SHAPE_DOC)
                 .define(MODEL_LSTM_RECURRENT_ACTIVATION, Type.STRING, SequenceOptions.RECURRENT_ACTIVATION_DEFAULT,
-                        ValidString.in(ACTIVATIONS), Importance.LOW, "Sequence models: LSTM gate activation.")
+                        ValidString.in(ACTIVATIONS), Importance.LOW, "Sequence models: LSTM gate activation." + SettingsChange.SHAPE_DOC)
                 .configKeys().values());
     }
 
