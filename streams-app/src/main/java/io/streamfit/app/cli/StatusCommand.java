@@ -3,6 +3,7 @@ package io.streamfit.app.cli;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +36,8 @@ final class StatusCommand implements Callable<Integer> {
     private static final Set<Integer> HEALTH_STATUSES = Set.of(200, 503);
     private static final String RECORDS = "streamfit_records_total";
     private static final String DEAD_LETTERS = "streamfit_dead_letters_total";
-    private static final String LAG_MAX = "kafka_consumer_fetch_manager_records_lag_max";
+    /** Each input partition's latest lag (the {@code _max} form is a maximum over a time window, stale when idle). */
+    private static final String LAG = "kafka_consumer_fetch_manager_records_lag";
 
     @Spec
     CommandSpec spec;
@@ -90,11 +92,13 @@ final class StatusCommand implements Callable<Integer> {
             double before = first.sum(RECORDS);
             double after = second.sum(RECORDS);
             double rate = Double.isNaN(before) || Double.isNaN(after) ? Double.NaN : (after - before) / seconds;
-            // The main consumers' largest partition lag (not the restore or global consumers').
-            double lag = second.all(LAG_MAX, s -> s.label("client_id").endsWith("-consumer")
+            // The records the main consumers are behind, over all their partitions (not the restore
+            // or global consumers').
+            List<Double> lags = second.all(LAG, s -> s.label("client_id").endsWith("-consumer")
                             && !s.label("client_id").endsWith("-restore-consumer")
                             && !s.label("client_id").endsWith("-global-consumer"))
-                    .stream().mapToDouble(PrometheusText.Sample::value).filter(Double::isFinite).max().orElse(Double.NaN);
+                    .stream().map(PrometheusText.Sample::value).filter(Double::isFinite).toList();
+            double lag = lags.isEmpty() ? Double.NaN : lags.stream().mapToDouble(Double::doubleValue).sum();
             return new Status(url, health.path("status").asText("?"), health.path("streams").asText("?"),
                     detail(health), second.sum("process_uptime_seconds"), rate, records,
                     second.value("streamfit_prequential_mse", "target", "object"),
@@ -144,7 +148,7 @@ final class StatusCommand implements Callable<Integer> {
                             .collect(Collectors.joining(", ")))));
             out.add(row("models", (modelsExact ? "" : "about ") + String.format(Locale.ROOT, "%,d", models)));
             out.add(row("lag", Double.isFinite(lag)
-                    ? String.format(Locale.ROOT, "%,.0f records (the largest of this instance's input partitions)", lag)
+                    ? String.format(Locale.ROOT, "%,.0f records (behind the end of this instance's input partitions)", lag)
                     : "not known yet"));
             return out;
         }
