@@ -90,8 +90,7 @@ public final class ConfluentWire {
      *                                {@code not-registry-format}, {@code unknown-schema} (no such id),
      *                                {@code schema-mismatch} (a writer schema that does not resolve to
      *                                {@code readerSchema}), {@code unparsable} (a body that does not
-     *                                match its schema), {@code too-large}; without one,
-     *                                {@code not-registry-format} for a value in this format
+     *                                match its schema), {@code too-large}
      */
     static byte[] input(byte[] data, Schema readerSchema, long readerFingerprint) {
         SchemaRegistry registry = installed;
@@ -100,11 +99,7 @@ public final class ConfluentWire {
         }
         String type = readerSchema.getName();
         if (registry == null) {
-            if (data[0] == MAGIC) {
-                throw new InvalidRecordException(InvalidRecordException.NOT_REGISTRY_FORMAT, "$",
-                        "a " + type + " in the Confluent wire format (magic byte 0), but value.format is not "
-                                + "avro-registry");
-            }
+            // As before this format existed: a value that starts with byte 0 is no JSON, so unparsable.
             return data;
         }
         if (!isFramed(data)) {

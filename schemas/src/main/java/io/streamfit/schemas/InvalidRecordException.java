@@ -57,7 +57,7 @@ public class InvalidRecordException extends SerializationException {
     public static final String UNKNOWN_SCHEMA = "unknown-schema";
     /**
      * With {@code value.format=avro-registry}: a value that is not in the Confluent wire format (no
-     * magic byte 0, or shorter than its 5-byte header); otherwise: a value in that format.
+     * magic byte 0, or shorter than its 5-byte header).
      */
     public static final String NOT_REGISTRY_FORMAT = "not-registry-format";
     /** A registry writer schema that Avro's schema resolution cannot turn into streamfit's schema. */
