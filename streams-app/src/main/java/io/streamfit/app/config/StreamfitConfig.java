@@ -139,6 +139,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String SCHEMA_REGISTRY_CACHE_CAPACITY = "schema.registry.cache.capacity";
     public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
     public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+    public static final String SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS = "schema.registry.unavailable.max.ms";
 
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";
@@ -404,7 +405,8 @@ public final class StreamfitConfig extends AbstractConfig {
                 getString(SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION), secret(SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD),
                 getString(SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE), getInt(SCHEMA_REGISTRY_CACHE_CAPACITY),
                 Duration.ofMillis(getInt(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS)), getLong(SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS),
-                Duration.ofMillis(getLong(KAFKA_CONNECT_TIMEOUT_MS)));
+                Duration.ofMillis(getLong(KAFKA_CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS)));
     }
 
     private String secret(String key) {

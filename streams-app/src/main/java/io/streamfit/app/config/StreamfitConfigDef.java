@@ -329,13 +329,19 @@ final class StreamfitConfigDef {
                             + "id while it stays cached.")
             .define(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000),
                     Importance.LOW, "How long one request to the schema registry may take.")
-            .define(SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.between(100, 600_000),
+            .define(SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS, Type.LONG, 1_000L, Range.between(100, 600_000),
                     Importance.LOW,
-                    "While the schema registry cannot be asked (unreachable, HTTP 5xx, refused credentials) for "
-                            + "an input's writer schema, input waits and the request is repeated, after 100 ms "
-                            + "doubling up to this: the stream thread stalls as in a broker outage, and no record is "
-                            + "lost or dead-lettered for it. At start, registering the output schemas waits at "
-                            + "most kafka.connect.timeout.ms, then the start fails with the registry's address.");
+                    "While the schema registry cannot be asked (unreachable, HTTP 5xx, refused credentials), a "
+                            + "request is repeated after 100 ms, doubling up to this.")
+            .define(SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS, Type.LONG, 5_000L, Range.between(0, 3_600_000),
+                    Importance.LOW,
+                    "How long input waits for a schema registry that cannot be asked for a writer schema not yet "
+                            + "cached. A shorter outage only delays the input. A longer one stops the instance as an "
+                            + "instance fault: nothing is dead-lettered, the open transaction aborts, and the records "
+                            + "are read again at the next start (which waits for the registry at most "
+                            + "kafka.connect.timeout.ms when it registers the output schemas, then fails naming it). "
+                            + "Keep it below transaction.timeout.ms (10 s under exactly-once): a stream thread that "
+                            + "waits longer finds its transaction aborted by the broker.");
 
     static {
         defineOptimizerParams(DEF);

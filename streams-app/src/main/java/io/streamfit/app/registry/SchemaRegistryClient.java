@@ -35,13 +35,17 @@ import org.slf4j.LoggerFactory;
  * entry never goes stale), unknown ids too: the registry is asked once per id while it stays cached.
  *
  * <p>When the registry cannot be asked (unreachable, a timeout, a 5xx answer, or credentials it
- * refuses), a lookup does not fail the record: it waits and retries with exponential backoff up to
- * {@code schema.registry.retry.backoff.max.ms}, logging once per outage, like a consumer during a
- * broker outage. The stream thread stalls and no record is lost or dead-lettered for the registry's
- * sake: dead-lettering would send every good record of the outage to the dead letters, from which
- * nothing replays them. Only {@link #close()} ends the wait (with
- * {@link SchemaRegistry.RegistryUnavailableException}, an instance fault: the transaction aborts and
- * the records are read again on the next start). At start ({@link #id}) the wait is bounded by
+ * refuses), a lookup does not fail the record: it waits and retries with exponential backoff (up to
+ * {@code schema.registry.retry.backoff.max.ms}), for at most {@code lookupTimeout}
+ * ({@code schema.registry.unavailable.max.ms}), so that a short outage only delays the input. Past
+ * that it throws {@link SchemaRegistry.RegistryUnavailableException}, an instance fault: nothing is
+ * dead-lettered, the open transaction aborts, the instance stops, and its records are read again at
+ * the next start. Why not dead letters: every good record of the outage would go there, from where
+ * nothing replays them. Why not wait indefinitely, like a consumer in a broker outage: the thread
+ * holds an open transaction, which the broker aborts after {@code transaction.timeout.ms} (10 s in
+ * Kafka Streams under exactly-once), and a thread that wakes after that is fenced with its outputs
+ * in a transaction that never completes (seen in SchemaRegistryIT: the task made no progress for
+ * minutes). {@link #close()} ends any wait at once. At start ({@link #id}) the wait is bounded by
  * {@code startTimeout}, so that a wrong URL stops the service with a clear message.
  */
 public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable {
@@ -57,6 +61,7 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
     private final Duration requestTimeout;
     private final long maxBackoffMs;
     private final Duration startTimeout;
+    private final Duration lookupTimeout;
     private final ObjectMapper json = new ObjectMapper();
     /** By id: the writer schema, or the reason it is unknown (a String). */
     private final Map<Integer, Object> byId;
@@ -67,7 +72,7 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
     /** What the client needs: see {@code StreamfitConfig.schemaRegistry()} for the keys. */
     public record Settings(String url, String basicAuthUserInfo, String bearerToken, String truststoreLocation,
             String truststorePassword, String truststoreType, int cacheCapacity, Duration requestTimeout,
-            long maxBackoffMs, Duration startTimeout) {
+            long maxBackoffMs, Duration startTimeout, Duration lookupTimeout) {
     }
 
     public SchemaRegistryClient(Settings s) {
@@ -101,6 +106,7 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
         this.requestTimeout = s.requestTimeout();
         this.maxBackoffMs = Math.max(FIRST_BACKOFF_MS, s.maxBackoffMs());
         this.startTimeout = s.startTimeout();
+        this.lookupTimeout = s.lookupTimeout();
         int capacity = s.cacheCapacity();
         this.byId = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -136,7 +142,7 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
     /** The schema of {@code id}, or why it is unknown; waits out an unavailable registry. */
     private Object fetch(int id) {
         Answer a = call(HttpRequest.newBuilder(base.resolve("schemas/ids/" + Integer.toUnsignedString(id))).GET(),
-                "schema id " + id, null);
+                "schema id " + id, System.nanoTime() + lookupTimeout.toNanos());
         if (a.status == 404) {
             return "the schema registry has no schema of id " + Integer.toUnsignedString(id);
         }
@@ -191,9 +197,9 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
 
     /**
      * One request, repeated with backoff while the registry cannot be asked: until it answers, until
-     * {@code deadlineNanos} (null: no deadline) or until {@link #close()}.
+     * {@code deadlineNanos} or until {@link #close()}.
      */
-    private Answer call(HttpRequest.Builder request, String what, Long deadlineNanos) {
+    private Answer call(HttpRequest.Builder request, String what, long deadlineNanos) {
         request.timeout(requestTimeout).header("Accept", CONTENT_TYPE + ", application/json");
         if (authorization != null) {
             request.header("Authorization", authorization);
@@ -231,7 +237,7 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
             if (outageStart == 0) {
                 outageStart = now;
             }
-            if (closed || (deadlineNanos != null && now - deadlineNanos > 0)) {
+            if (closed || now - deadlineNanos > 0) {
                 throw new RegistryUnavailableException("the schema registry at " + base + " cannot be asked for "
                         + what + ": " + problem, null);
             }

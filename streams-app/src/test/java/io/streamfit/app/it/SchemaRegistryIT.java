@@ -18,6 +18,7 @@ import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.TimestepAvro;
 import io.streamfit.schemas.Timestep;
 import io.streamfit.schemas.TopicRegistry;
+import io.streamfit.schemas.avro.SumPrediction;
 import io.streamfit.schemas.avro.TimestepRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -77,6 +78,8 @@ class SchemaRegistryIT {
 
     private static Process registry;
     private static String registryUrl;
+    private static Path registryWork;
+    private static int registryPort;
 
     @TempDir
     Path dir;
@@ -91,21 +94,28 @@ class SchemaRegistryIT {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
+        registryWork = work;
+        registryPort = port;
         registryUrl = "http://127.0.0.1:" + port + CCOMPAT;
+        double seconds = start();
+        System.out.printf("SchemaRegistryIT: Apicurio Registry answered %.1f s after its start%n", seconds);
+    }
+
+    /** Starts the registry (in-memory: empty) on {@link #registryPort}; the seconds until it answered. */
+    private static double start() throws Exception {
         long t0 = System.nanoTime();
+        Path log = registryWork.resolve("registry-" + t0 + ".log");
         registry = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.host=127.0.0.1", "-Dquarkus.http.port=" + port,
-                "-Dquarkus.log.level=WARN", "-jar", jar)
-                .directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("registry.log").toFile()).start();
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + registryPort, "-Dquarkus.log.level=WARN", "-jar",
+                System.getProperty("streamfit.test.registry.jar"))
+                .directory(registryWork.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> {
-                    assertThat(registry.isAlive()).as("registry process: %s",
-                            Files.readString(work.resolve("registry.log"))).isTrue();
+                    assertThat(registry.isAlive()).as("registry process: %s", Files.readString(log)).isTrue();
                     return get(registryUrl + "/subjects").statusCode() == 200;
                 });
-        System.out.printf("SchemaRegistryIT: Apicurio Registry answered %.1f s after its start%n",
-                (System.nanoTime() - t0) / 1e9);
+        return (System.nanoTime() - t0) / 1e9;
     }
 
     @AfterAll
@@ -191,10 +201,117 @@ class SchemaRegistryIT {
         bad.forEach((reason, value) -> assertThat(deadLetters.get(reason)).as(reason).isEqualTo(value));
     }
 
+    @Test
+    void aShortRegistryOutageDelaysTheInputALongOneStopsTheInstanceAndNoRecordIsLost() throws Exception {
+        String prefix = "outage-";
+        int ownId = register(prefix + "features-value", TimestepRecord.getClassSchema());
+        Schema newer = withExtraField(TimestepRecord.getClassSchema());
+        int newerId = register(prefix + "features-value", newer);
+        Schema third = withExtraField(newer, "source");
+        int thirdId = register(prefix + "features-value", third);
+        TestConfigs.Builder builder = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("registry-outage")
+                .topicPrefix(prefix).stateDir(dir.resolve("state")).partitions(2).with("model.hidden", 8)
+                .with("value.format", "avro-registry").with("schema.registry.url", registryUrl)
+                .with("schema.registry.retry.backoff.max.ms", 200).with("schema.registry.request.timeout.ms", 1_000)
+                .with("schema.registry.unavailable.max.ms", 5_000);
+        SyntheticStream stream = new SyntheticStream(3, M, 0.2, 8, 1);
+        Set<String> expected = new HashSet<>();
+        StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        StreamfitApp app = new StreamfitApp(builder.toConfig(), metrics);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all", "max.in.flight.requests.per.connection", 1),
+                new StringSerializer(), new ByteArraySerializer())) {
+            app.start();
+            send(producer, prefix, stream, 60, ownId, 0, expected);
+            await().atMost(Duration.ofMinutes(2)).until(() -> predictions(prefix).size() >= 60
+                    || app.fatalError() != null);
+
+            // Frozen (SIGSTOP: requests time out) for 2 s, under schema.registry.unavailable.max.ms: the
+            // input waits, then goes on.
+            signal("STOP");
+            send(producer, prefix, stream, 30, newerId, 1, expected);
+            Thread.sleep(2_000);
+            signal("CONT");
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> predictions(prefix).size() >= 90 || app.fatalError() != null);
+            assertThat(app.fatalError()).as("a short outage only delays").isNull();
+
+            // Frozen for longer: the instance stops, dead-letters nothing and commits nothing of those records.
+            signal("STOP");
+            send(producer, prefix, stream, 30, thirdId, 2, expected);
+            await().atMost(Duration.ofMinutes(1)).until(() -> app.fatalError() != null);
+            assertThat(causes(app.fatalError())).contains("cannot be asked for schema id " + thirdId);
+        } finally {
+            app.close();
+            signal("CONT");
+        }
+        assertThat(predictions(prefix)).hasSize(90);
+
+        StreamfitMetrics metrics2 = new StreamfitMetrics(new SimpleMeterRegistry());
+        StreamfitApp again = new StreamfitApp(builder.toConfig(), metrics2);
+        try {
+            again.start();
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> predictions(prefix).size() >= expected.size() || again.fatalError() != null);
+            assertThat(again.fatalError()).isNull();
+        } finally {
+            again.close();
+        }
+        assertThat(predictions(prefix)).as("every record predicted once, none lost to the outages")
+                .containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(Topics.readCommitted(broker.bootstrapServers(), prefix + TopicRegistry.DEAD_LETTERS)).isEmpty();
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String prefix, SyntheticStream stream, int n,
+            int id, int extraFields, Set<String> expected) throws IOException {
+        for (int i = 0; i < n; i++) {
+            Timestep ts = stream.next();
+            byte[] body = body(ts);
+            for (int f = 0; f < extraFields; f++) {
+                body = withNote(body, "extra " + f);
+            }
+            producer.send(new ProducerRecord<>(prefix + "features", ts.series(), frame(id, body)));
+            expected.add(ts.series() + "@" + ts.timestep());
+        }
+        producer.flush();
+    }
+
+    /** Sends the registry process a signal: STOP freezes it (its port still accepts, nothing answers), CONT thaws it. */
+    private static void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(registry.pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
+
+    private static String causes(Throwable t) {
+        StringBuilder out = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            out.append(c).append(" / ");
+        }
+        return out.toString();
+    }
+
+    /** The committed sum predictions as series@timestep, each once (a duplicate fails). */
+    private static List<String> predictions(String prefix) throws IOException {
+        List<String> out = new java.util.ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(),
+                prefix + TopicRegistry.SUM_PREDICTIONS)) {
+            byte[] v = r.value();
+            GenericRecord p = new GenericDatumReader<GenericRecord>(SumPrediction.getClassSchema()).read(null,
+                    DecoderFactory.get().binaryDecoder(v, 5, v.length - 5, null));
+            out.add(p.get("series") + "@" + p.get("timestep"));
+        }
+        return out;
+    }
+
     /** Streamfit's schema with one more field at the end, as a producer's newer schema might have. */
     private static Schema withExtraField(Schema schema) throws IOException {
+        return withExtraField(schema, "note");
+    }
+
+    /** {@code schema} with a string field {@code name} at the end, a default so it stays compatible. */
+    private static Schema withExtraField(Schema schema, String name) throws IOException {
         ObjectNode json = (ObjectNode) JSON.readTree(schema.toString());
-        ObjectNode note = JSON.createObjectNode().put("name", "note").put("type", "string");
+        ObjectNode note = JSON.createObjectNode().put("name", name).put("type", "string").put("default", "");
         ((com.fasterxml.jackson.databind.node.ArrayNode) json.get("fields")).add(note);
         return new Schema.Parser().parse(json.toString());
     }

@@ -47,6 +47,20 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void aLookupGivesUpAfterTheUnavailableTimeWithAnInstanceFaultNotADeadLetter() throws Exception {
+        String url = closedPortUrl();
+        try (SchemaRegistryClient client = new SchemaRegistryClient(settings(url, null, null, Duration.ofSeconds(1),
+                Duration.ofMillis(1_200)))) {
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> client.writerSchema(3))
+                    .isInstanceOf(SchemaRegistry.RegistryUnavailableException.class)
+                    .isNotInstanceOf(io.streamfit.schemas.InvalidRecordException.class)
+                    .hasMessageContaining(url).hasMessageContaining("schema id 3");
+            assertThat((System.nanoTime() - t0) / 1e9).isBetween(1.1, 5.0);
+        }
+    }
+
+    @Test
     void registeringAnOutputSchemaAtStartGivesUpAfterTheStartTimeoutNamingTheRegistry() throws Exception {
         String url = closedPortUrl();
         try (SchemaRegistryClient client = new SchemaRegistryClient(settings(url, null, null, Duration.ofMillis(800)))) {
@@ -89,8 +103,13 @@ class SchemaRegistryClientTest {
     }
 
     private static SchemaRegistryClient.Settings settings(String url, String userInfo, String token, Duration start) {
+        return settings(url, userInfo, token, start, Duration.ofMinutes(5));
+    }
+
+    private static SchemaRegistryClient.Settings settings(String url, String userInfo, String token, Duration start,
+            Duration lookup) {
         return new SchemaRegistryClient.Settings(url, userInfo, token, "", null, "PKCS12", 10, Duration.ofSeconds(2),
-                200, start);
+                200, start, lookup);
     }
 
     private static String closedPortUrl() throws Exception {
