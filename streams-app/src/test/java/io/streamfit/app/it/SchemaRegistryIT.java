@@ -262,6 +262,36 @@ class SchemaRegistryIT {
         assertThat(Topics.readCommitted(broker.bootstrapServers(), prefix + TopicRegistry.DEAD_LETTERS)).isEmpty();
     }
 
+    @Test
+    void backfillReadsTheHistoryThroughTheRegistry() throws Exception {
+        String prefix = "backfill-";
+        int ownId = register(prefix + "features-value", TimestepRecord.getClassSchema());
+        int newerId = register(prefix + "features-value", withExtraField(TimestepRecord.getClassSchema()));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(prefix + "features", 2, (short) 1)))
+                    .all().get();
+        }
+        SyntheticStream stream = new SyntheticStream(3, M, 0.2, 4, 1);
+        Set<String> expected = new HashSet<>();
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                broker.bootstrapServers(), "acks", "all"), new StringSerializer(), new ByteArraySerializer())) {
+            send(producer, prefix, stream, 20, ownId, 0, expected);
+            send(producer, prefix, stream, 20, newerId, 1, expected);
+            Timestep json = stream.next();
+            producer.send(new ProducerRecord<>(prefix + "features", json.series(),
+                    StreamfitSerdes.timestep().serialize("features", json)));
+        }
+        StreamfitConfig config = TestConfigs.regressor(M).kafka(broker.bootstrapServers()).app("registry-backfill")
+                .topicPrefix(prefix).with("topic.labels", "").stateDir(dir.resolve("state")).with("model.hidden", 8)
+                .with("value.format", "avro-registry").with("schema.registry.url", registryUrl).toConfig();
+        io.streamfit.app.backfill.Backfill.Result result = new io.streamfit.app.backfill.Backfill(config,
+                new io.streamfit.app.backfill.Backfill.Options(1, null, 0, 1L, 4),
+                new io.streamfit.app.backfill.Backfill.Listener() { }).run();
+        assertThat(result.trainedPerPass()).as("timesteps trained, both writer schemas").isEqualTo(40);
+        assertThat(result.skipped()).isEqualTo(Map.of("not-registry-format", 1L));
+    }
+
     private static void send(KafkaProducer<String, byte[]> producer, String prefix, SyntheticStream stream, int n,
             int id, int extraFields, Set<String> expected) throws IOException {
         for (int i = 0; i < n; i++) {
