@@ -213,7 +213,7 @@ class SchemaRegistryIT {
                 .topicPrefix(prefix).stateDir(dir.resolve("state")).partitions(2).with("model.hidden", 8)
                 .with("value.format", "avro-registry").with("schema.registry.url", registryUrl)
                 .with("schema.registry.retry.backoff.max.ms", 200).with("schema.registry.request.timeout.ms", 1_000)
-                .with("schema.registry.unavailable.max.ms", 5_000);
+                .with("schema.registry.unavailable.max.ms", 7_000);
         SyntheticStream stream = new SyntheticStream(3, M, 0.2, 8, 1);
         Set<String> expected = new HashSet<>();
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
