@@ -50,8 +50,18 @@ public class InvalidRecordException extends SerializationException {
      * values than {@link TimestepLimits#maxSumTargets()}.
      */
     public static final String WRONG_FEATURE_COUNT = "wrong-feature-count";
-    /** Avro single-object encoding with a schema fingerprint this service does not know. */
+    /**
+     * Avro single-object encoding with a schema fingerprint this service does not know, or the
+     * Confluent wire format with a schema id the schema registry does not have.
+     */
     public static final String UNKNOWN_SCHEMA = "unknown-schema";
+    /**
+     * With {@code value.format=avro-registry}: a value that is not in the Confluent wire format (no
+     * magic byte 0, or shorter than its 5-byte header).
+     */
+    public static final String NOT_REGISTRY_FORMAT = "not-registry-format";
+    /** A registry writer schema that Avro's schema resolution cannot turn into streamfit's schema. */
+    public static final String SCHEMA_MISMATCH = "schema-mismatch";
 
     private final String reason;
     private final String path;

@@ -6,6 +6,7 @@ package io.streamfit.schemas;
  * {@code 0xC3 0x01} are Avro single-object encoding of {@code LabelsRecord} ({@link LabelsAvroReader};
  * no JSON text starts with that byte pair), anything else is the contract's JSON ({@link LabelsJson}).
  * Both read within the same {@link TimestepLimits} and refuse the same records with the same reasons.
+ * While a schema registry is installed, values are in the Confluent wire format instead ({@link ConfluentWire}).
  */
 public final class LabelsValue {
 
@@ -19,6 +20,8 @@ public final class LabelsValue {
      * @throws InvalidRecordException when the bytes are not a structurally valid labels record
      */
     public static Labels decode(byte[] data, TimestepLimits limits) {
+        data = ConfluentWire.input(data, io.streamfit.schemas.avro.LabelsRecord.getClassSchema(),
+                LabelsAvroReader.FINGERPRINT);
         if (AvroSerde.isSingleObjectEncoded(data)) {
             return LabelsAvroReader.read(data, limits);
         }

@@ -68,12 +68,14 @@ public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep
     }
 
     /**
-     * Decodes JSON or Avro single-object bytes, whichever they are.
+     * Decodes JSON or Avro single-object bytes, whichever they are; the Confluent wire format instead
+     * while a schema registry is installed ({@link ConfluentWire}).
      *
      * @throws InvalidRecordException when the bytes are not a structurally valid record within this
      *                                serde's limits
      */
     public Timestep decode(byte[] data) {
+        data = ConfluentWire.input(data, TimestepRecord.getClassSchema(), TimestepAvroReader.FINGERPRINT);
         if (AvroSerde.isSingleObjectEncoded(data)) {
             return TimestepAvroReader.read(data, limits);
         }

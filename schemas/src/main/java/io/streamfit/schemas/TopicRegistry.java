@@ -124,6 +124,51 @@ public final class TopicRegistry {
         this.modelEvents = new Topic<>(modelEvents, key, StreamfitSerdes.modelEvent());
     }
 
+    private TopicRegistry(TopicRegistry names, Serde<ObjectPrediction> objectPredictions,
+            Serde<TimestepPredictions> timestepPredictions, Serde<SumPrediction> sumPredictions,
+            Serde<AnomalyScore> anomalyScores, Serde<ModelEvent> modelEvents) {
+        Serde<String> key = Serdes.String();
+        this.features = names.features;
+        this.objectPredictions = new Topic<>(names.objectPredictions.name(), key, objectPredictions);
+        this.timestepPredictions = new Topic<>(names.objectPredictions.name(), key, timestepPredictions);
+        this.sumPredictions = new Topic<>(names.sumPredictions.name(), key, sumPredictions);
+        this.anomalyScores = new Topic<>(names.anomalyScores.name(), key, anomalyScores);
+        this.deadLetters = names.deadLetters;
+        this.labels = names.labels;
+        this.modelCommands = names.modelCommands;
+        this.modelEvents = new Topic<>(names.modelEvents.name(), key, modelEvents);
+    }
+
+    /**
+     * These topics with their outputs ({@code object-predictions}, {@code sum-predictions},
+     * {@code anomaly-scores}, {@code model-events}) written in {@code format}: JSON (as constructed),
+     * Avro single-object encoding, or the Confluent wire format with each output schema registered
+     * in {@code registry} under {@code <topic>-value} (now: a registry that cannot be asked fails
+     * here, at start). Dead letters stay the input's bytes in every format.
+     *
+     * @param registry    the schema registry; used, and required, only for {@link ValueFormat#AVRO_REGISTRY}
+     * @param perTimestep whether {@code object-predictions} carries {@link TimestepPredictions}
+     *                    ({@code output.objects=per-timestep}) rather than {@link ObjectPrediction}s: only
+     *                    that schema is registered under the topic's subject (the other layout's serde
+     *                    stays JSON, unused), since one subject takes one line of compatible schemas
+     */
+    public TopicRegistry withValueFormat(ValueFormat format, SchemaRegistry registry, boolean perTimestep) {
+        return switch (format) {
+            case JSON -> this;
+            case AVRO -> new TopicRegistry(this, StreamfitSerdes.avro(ObjectPrediction.class),
+                    StreamfitSerdes.avro(TimestepPredictions.class), StreamfitSerdes.avro(SumPrediction.class),
+                    StreamfitSerdes.avro(AnomalyScore.class), StreamfitSerdes.avro(ModelEvent.class));
+            case AVRO_REGISTRY -> new TopicRegistry(this,
+                    perTimestep ? objectPredictions.valueSerde()
+                            : ConfluentAvroSerde.forTopic(registry, objectPredictions.name(), ObjectPrediction.class),
+                    perTimestep ? ConfluentAvroSerde.forTopic(registry, objectPredictions.name(),
+                            TimestepPredictions.class) : timestepPredictions.valueSerde(),
+                    ConfluentAvroSerde.forTopic(registry, sumPredictions.name(), SumPrediction.class),
+                    ConfluentAvroSerde.forTopic(registry, anomalyScores.name(), AnomalyScore.class),
+                    ConfluentAvroSerde.forTopic(registry, modelEvents.name(), ModelEvent.class));
+        };
+    }
+
     /** The registry with the default names. */
     public static TopicRegistry defaults() {
         return new TopicRegistry(FEATURES, OBJECT_PREDICTIONS, SUM_PREDICTIONS, ANOMALY_SCORES, DEAD_LETTERS);

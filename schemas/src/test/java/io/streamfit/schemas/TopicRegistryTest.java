@@ -9,6 +9,23 @@ import org.junit.jupiter.api.Test;
 class TopicRegistryTest {
 
     @Test
+    void avroOutputsAreSingleObjectEncodedAndJsonStaysTheDefault() {
+        TopicRegistry json = TopicRegistry.defaults();
+        assertThat(json.withValueFormat(ValueFormat.JSON, null, false)).isSameAs(json);
+        TopicRegistry avro = json.withValueFormat(ValueFormat.AVRO, null, false);
+        io.streamfit.schemas.avro.SumPrediction p = io.streamfit.schemas.avro.SumPrediction.newBuilder()
+                .setSeries("s").setTimestep(3).setPrediction(1.5).setSumTarget(2.0).setObjects(2).setModelVersion(7)
+                .build();
+        byte[] bytes = avro.sumPredictions().valueSerde().serializer().serialize("sum-predictions", p);
+        assertThat(AvroSerde.isSingleObjectEncoded(bytes)).isTrue();
+        assertThat(avro.sumPredictions().valueSerde().deserializer().deserialize("sum-predictions", bytes)).isEqualTo(p);
+        assertThat(json.sumPredictions().valueSerde().serializer().serialize("sum-predictions", p)[0]).isEqualTo((byte) '{');
+        assertThat(avro.names()).isEqualTo(json.names());
+        assertThat(avro.deadLetters()).isSameAs(json.deadLetters());
+        assertThat(avro.features()).isSameAs(json.features());
+    }
+
+    @Test
     void defaultsUseTheContractNames() {
         TopicRegistry topics = TopicRegistry.defaults();
 

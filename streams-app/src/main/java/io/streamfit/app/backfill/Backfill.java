@@ -187,6 +187,22 @@ public final class Backfill {
      * @throws KafkaAccess.AuthenticationFailed when the cluster rejects the credentials
      */
     public Result run() throws InterruptedException, ExecutionException, TimeoutException {
+        if (config.valueFormat() != io.streamfit.schemas.ValueFormat.AVRO_REGISTRY) {
+            return runDecoding();
+        }
+        // The history is in the registry's wire format: its screen reads it through the registry, as the service does.
+        try (io.streamfit.app.registry.SchemaRegistryClient registry =
+                     new io.streamfit.app.registry.SchemaRegistryClient(config.schemaRegistry())) {
+            io.streamfit.schemas.ConfluentWire.install(registry);
+            try {
+                return runDecoding();
+            } finally {
+                io.streamfit.schemas.ConfluentWire.uninstall(registry);
+            }
+        }
+    }
+
+    private Result runDecoding() throws InterruptedException, ExecutionException, TimeoutException {
         long t0 = System.nanoTime();
         ConfiguredKind kind = config.kind();
         if (kind.backfillRefusal() != null) {

@@ -21,6 +21,9 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import io.streamfit.schemas.ValueFormat;
+import io.streamfit.app.registry.SchemaRegistryClient;
+import java.time.Duration;
 
 /**
  * The configuration as the service reads it: streamfit's keys as typed values, checked together
@@ -129,6 +132,18 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String HTTP_MODELS_LIMIT_DEFAULT = "http.models.limit.default";
     public static final String HTTP_MODELS_LIMIT_MAX = "http.models.limit.max";
 
+    public static final String VALUE_FORMAT = "value.format";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
+    public static final String SCHEMA_REGISTRY_BEARER_AUTH_TOKEN = "schema.registry.bearer.auth.token";
+    public static final String SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION = "schema.registry.ssl.truststore.location";
+    public static final String SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD = "schema.registry.ssl.truststore.password";
+    public static final String SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE = "schema.registry.ssl.truststore.type";
+    public static final String SCHEMA_REGISTRY_CACHE_CAPACITY = "schema.registry.cache.capacity";
+    public static final String SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS = "schema.registry.request.timeout.ms";
+    public static final String SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS = "schema.registry.retry.backoff.max.ms";
+    public static final String SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS = "schema.registry.unavailable.max.ms";
+
     public static final String SCOPE_SERIES = "series";
     public static final String SCOPE_GLOBAL = "global";
 
@@ -155,6 +170,10 @@ public final class StreamfitConfig extends AbstractConfig {
             Optimizers.schedule(opt);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(OPTIMIZER, getString(OPTIMIZER), e.getMessage());
+        }
+        if (valueFormat() == ValueFormat.AVRO_REGISTRY && getString(SCHEMA_REGISTRY_URL).isBlank()) {
+            throw new ConfigException(SCHEMA_REGISTRY_URL, "", "value.format=avro-registry needs the schema "
+                    + "registry's URL, e.g. schema.registry.url=http://localhost:8081");
         }
         this.kind = ModelKinds.configure(getString(MODEL_KIND), commonSettings(), this);
         // The layout groups object predictions; a kind that scores anomalies writes none to group.
@@ -386,6 +405,27 @@ public final class StreamfitConfig extends AbstractConfig {
      */
     public OutputLimits outputLimits() {
         return new OutputLimits(outputMaxMessageBytes(), kafka.producerRecordCeiling());
+    }
+
+    /** {@code value.format}. */
+    public ValueFormat valueFormat() {
+        return ValueFormat.of(getString(VALUE_FORMAT));
+    }
+
+    /** The schema registry client's settings ({@code schema.registry.*}); the URL is empty unless configured. */
+    public SchemaRegistryClient.Settings schemaRegistry() {
+        return new SchemaRegistryClient.Settings(getString(SCHEMA_REGISTRY_URL).trim(),
+                secret(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO), secret(SCHEMA_REGISTRY_BEARER_AUTH_TOKEN),
+                getString(SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION), secret(SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD),
+                getString(SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE), getInt(SCHEMA_REGISTRY_CACHE_CAPACITY),
+                Duration.ofMillis(getInt(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS)), getLong(SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS),
+                Duration.ofMillis(getLong(KAFKA_CONNECT_TIMEOUT_MS)),
+                Duration.ofMillis(getLong(SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS)));
+    }
+
+    private String secret(String key) {
+        org.apache.kafka.common.config.types.Password p = getPassword(key);
+        return p == null ? null : p.value();
     }
 
     /** The topic names as configured. */

@@ -22,6 +22,7 @@ import io.streamfit.model.ModelSpec;
 import io.streamfit.model.OptimizerParam;
 import io.streamfit.model.Optimizers;
 import io.streamfit.schemas.TopicRegistry;
+import io.streamfit.schemas.ValueFormat;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -312,7 +313,52 @@ final class StreamfitConfigDef {
                     "Models per page of GET /models without ?limit= (at most http.models.limit.max).")
             .define(HTTP_MODELS_LIMIT_MAX, Type.INT, 1000, Range.between(1, 100_000), Importance.LOW,
                     "Largest page of GET /models; a larger ?limit= is served this many. It bounds the memory "
-                            + "one request takes, whatever the number of models.");
+                            + "one request takes, whatever the number of models.")
+            .define(VALUE_FORMAT, Type.STRING, ValueFormat.JSON.configName(), ValidString.in(ValueFormat.names()),
+                    Importance.HIGH,
+                    "How topic values are encoded. json: input JSON or Avro single-object encoding (detected per "
+                            + "record), outputs JSON. avro: the same input, outputs Avro single-object encoding. "
+                            + "avro-registry: the inputs (features, labels) and the outputs (predictions, anomaly "
+                            + "scores, model events) in the Confluent wire format of a schema registry (magic byte 0, "
+                            + "4-byte schema id, Avro body; schema.registry.url): an input's writer schema is fetched "
+                            + "by id and resolved to streamfit's, outputs are written with streamfit's schemas, "
+                            + "registered at start under <topic>-value. Input in another format is dead-lettered "
+                            + "(not-registry-format). Model commands stay JSON and dead letters the input's bytes in "
+                            + "every format.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, "", Importance.HIGH,
+                    "Base URL of a schema registry with the Confluent-compatible REST API (Confluent Schema "
+                            + "Registry; Apicurio Registry under /apis/ccompat/v7; Karapace), e.g. "
+                            + "https://registry:8081. Required by value.format=avro-registry.")
+            .define(SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, Type.PASSWORD, null, Importance.MEDIUM,
+                    "user:password for HTTP basic authentication to the schema registry (a secret: hidden in "
+                            + "logs and in the effective settings).")
+            .define(SCHEMA_REGISTRY_BEARER_AUTH_TOKEN, Type.PASSWORD, null, Importance.MEDIUM,
+                    "A bearer token for the schema registry, instead of basic authentication (a secret).")
+            .define(SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION, Type.STRING, "", Importance.LOW,
+                    "A trust store (PKCS12 or JKS) of the certificates that an https schema registry is trusted "
+                            + "by; empty: the JVM's default trust.")
+            .define(SCHEMA_REGISTRY_SSL_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.LOW,
+                    "Password of schema.registry.ssl.truststore.location (a secret).")
+            .define(SCHEMA_REGISTRY_SSL_TRUSTSTORE_TYPE, Type.STRING, "PKCS12", Importance.LOW,
+                    "Type of schema.registry.ssl.truststore.location: PKCS12 or JKS.")
+            .define(SCHEMA_REGISTRY_CACHE_CAPACITY, Type.INT, 1000, Range.between(1, 1_000_000), Importance.LOW,
+                    "Writer schemas kept by id (least recently used goes first); the registry is asked once per "
+                            + "id while it stays cached.")
+            .define(SCHEMA_REGISTRY_REQUEST_TIMEOUT_MS, Type.INT, 10_000, Range.between(100, 600_000),
+                    Importance.LOW, "How long one request to the schema registry may take.")
+            .define(SCHEMA_REGISTRY_RETRY_BACKOFF_MAX_MS, Type.LONG, 1_000L, Range.between(100, 600_000),
+                    Importance.LOW,
+                    "While the schema registry cannot be asked (unreachable, HTTP 5xx, refused credentials), a "
+                            + "request is repeated after 100 ms, doubling up to this.")
+            .define(SCHEMA_REGISTRY_UNAVAILABLE_MAX_MS, Type.LONG, 5_000L, Range.between(0, 3_600_000),
+                    Importance.LOW,
+                    "How long input waits for a schema registry that cannot be asked for a writer schema not yet "
+                            + "cached. A shorter outage only delays the input. A longer one stops the instance as an "
+                            + "instance fault: nothing is dead-lettered, the open transaction aborts, and the records "
+                            + "are read again at the next start (which waits for the registry at most "
+                            + "kafka.connect.timeout.ms when it registers the output schemas, then fails naming it). "
+                            + "Keep it below transaction.timeout.ms (10 s under exactly-once): a stream thread that "
+                            + "waits longer finds its transaction aborted by the broker.");
 
     static {
         defineOptimizerParams(DEF);

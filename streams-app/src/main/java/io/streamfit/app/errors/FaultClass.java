@@ -19,7 +19,8 @@ import org.apache.kafka.streams.errors.StreamsException;
  *     says DEGRADED, {@code streamfit_models_quarantined} counts it</td></tr>
  * <tr><td>{@link #INSTANCE}</td><td>disk full and other store errors
  *     ({@code ProcessorStateException}, any {@code StreamsException}, any failed store write), Kafka client errors
- *     (authorization, fencing, timeouts), a stored model of another shape
+ *     (authorization, fencing, timeouts), a schema registry that cannot be asked for longer than
+ *     {@code schema.registry.unavailable.max.ms} (a {@code KafkaException}), a stored model of another shape
  *     ({@link ModelMismatchException}), a corrupt pending-store entry, a failure after a batch's
  *     outputs were emitted ({@link InstanceFault})</td><td>nothing is dead-lettered; the stream
  *     thread fails, the transaction aborts (exactly-once: no output of the failed batch is

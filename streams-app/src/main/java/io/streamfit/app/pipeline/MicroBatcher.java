@@ -101,6 +101,8 @@ final class MicroBatcher {
                                     now);
                     byKey.computeIfAbsent(kv.key.substring(0, sep), k -> new TreeMap<>())
                             .put(Integer.parseInt(kv.key.substring(sep + 1)), p);
+                } catch (io.streamfit.schemas.SchemaRegistry.RegistryUnavailableException e) {
+                    throw e; // stored input in the registry format waits for the registry; never dropped for it
                 } catch (RuntimeException e) {
                     // It was valid when it was buffered; a different decoder version is the only way here.
                     LOG.warn("Dropping pending timestep {} that no longer decodes: {}", kv.key, e.getMessage());

@@ -1,6 +1,9 @@
 package io.streamfit.app.runtime;
 
 import java.time.Duration;
+import io.streamfit.app.registry.SchemaRegistryClient;
+import io.streamfit.schemas.ConfluentWire;
+import io.streamfit.schemas.ValueFormat;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -63,6 +66,8 @@ public final class StreamfitApp implements AutoCloseable {
      * {@link StreamfitTopology#build(StreamfitConfig, io.streamfit.app.kind.ConfiguredKind, StreamfitMetrics,
      * OutputLimits, UnaryOperator)}. The CLI never calls it.
      */
+    private SchemaRegistryClient registry;
+
     public StreamfitApp(StreamfitConfig config, StreamfitMetrics metrics,
                         UnaryOperator<KeyValueBytesStoreSupplier> stores) {
         this.config = config;
@@ -93,6 +98,11 @@ public final class StreamfitApp implements AutoCloseable {
         Map<String, Object> client = new HashMap<>(config.clientProperties());
         client.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         SavedModels.check(config, client, Duration.ofMillis(config.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS)));
+        if (config.valueFormat() == ValueFormat.AVRO_REGISTRY) {
+            registry = new SchemaRegistryClient(config.schemaRegistry());
+            ConfluentWire.install(registry);
+            LOG.info("value.format=avro-registry: schema registry {}", config.secretMask().mask(registry.url()));
+        }
         Topology topology = StreamfitTopology.build(config, config.kind(), metrics, limits, stores);
         // The exception handlers count their dead letters in the same meters as the processor.
         props.put(DeadLetterHandlers.METRICS_CONFIG, metrics);
@@ -288,6 +298,10 @@ public final class StreamfitApp implements AutoCloseable {
 
     /** Stops processing, commits and closes; waits at most {@code timeout}. */
     public void close(Duration timeout) {
+        if (registry != null) {
+            // First: a stream thread waiting out a registry outage stops waiting, so the close does not wait for it.
+            registry.close();
+        }
         if (streams != null) {
             // Leave the group at once: a restarted or surviving instance gets the tasks without
             // waiting out the session timeout.
@@ -307,6 +321,10 @@ public final class StreamfitApp implements AutoCloseable {
         if (watchAdmin != null) {
             watchAdmin.close(Duration.ofSeconds(5));
             watchAdmin = null;
+        }
+        if (registry != null) {
+            ConfluentWire.uninstall(registry);
+            registry = null;
         }
     }
 

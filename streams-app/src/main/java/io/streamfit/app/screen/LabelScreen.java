@@ -66,6 +66,8 @@ public final class LabelScreen {
             labels = LabelsValue.decode(value, limits);
         } catch (InvalidRecordException e) {
             return reject(e.reason(), e.getMessage());
+        } catch (io.streamfit.schemas.SchemaRegistry.RegistryUnavailableException e) {
+            throw e; // not the record's fault: never a dead letter
         } catch (RuntimeException e) {
             return reject(Rejection.UNPARSABLE, String.valueOf(e.getMessage()));
         }

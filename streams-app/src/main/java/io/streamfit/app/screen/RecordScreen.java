@@ -2,6 +2,7 @@ package io.streamfit.app.screen;
 
 import io.streamfit.app.errors.Rejection;
 import io.streamfit.schemas.InvalidRecordException;
+import io.streamfit.schemas.SchemaRegistry;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.header.Headers;
@@ -68,6 +69,8 @@ public final class RecordScreen {
             ts = decoder.deserialize(topic, headers, value);
         } catch (InvalidRecordException e) {
             return reject(e.reason(), e.getMessage());
+        } catch (SchemaRegistry.RegistryUnavailableException e) {
+            throw e; // not the record's fault: never a dead letter
         } catch (RuntimeException e) {
             return reject(Rejection.UNPARSABLE, String.valueOf(e.getMessage()));
         }

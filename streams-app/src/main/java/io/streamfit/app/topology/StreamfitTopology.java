@@ -106,7 +106,9 @@ public final class StreamfitTopology {
      */
     public static Topology build(StreamfitConfig config, ConfiguredKind kind, StreamfitMetrics metrics,
                                  OutputLimits limits, UnaryOperator<KeyValueBytesStoreSupplier> stores) {
-        TopicRegistry topics = config.topics();
+        // Outputs in value.format; with avro-registry, the registry that StreamfitApp installed.
+        TopicRegistry topics = config.topics().withValueFormat(config.valueFormat(), registryFor(config),
+                config.objectLayout() == ObjectLayout.PER_TIMESTEP);
         Topology topology = new Topology();
 
         // Raw bytes in: the processor decodes, so a bad record reaches the dead-letter topic intact.
@@ -198,7 +200,7 @@ public final class StreamfitTopology {
         }
         topology.addSink(Names.EVENTS_SINK, topics.modelEvents().name(),
                 new ByteArraySerializer(), Output.serializer(Output.EventOut.class, ModelEvent.class,
-                        StreamfitSerdes.modelEvent().serializer(), limits), Names.LEARN);
+                        topics.modelEvents().valueSerde().serializer(), limits), Names.LEARN);
         topology.addSink(Names.DEAD_LETTER_SINK, topics.deadLetters().name(), new ByteArraySerializer(),
                 Output.serializer(Output.DeadLetterOut.class, byte[].class, topics.deadLetters().valueSerde().serializer(),
                         limits),
@@ -207,6 +209,15 @@ public final class StreamfitTopology {
     }
 
     /** A sink of the learning processor for outputs of {@code type}, keyed by series (UTF-8, as String serdes write). */
+    private static io.streamfit.schemas.SchemaRegistry registryFor(StreamfitConfig config) {
+        io.streamfit.schemas.SchemaRegistry registry = io.streamfit.schemas.ConfluentWire.installed();
+        if (config.valueFormat() == io.streamfit.schemas.ValueFormat.AVRO_REGISTRY && registry == null) {
+            throw new IllegalStateException("value.format=avro-registry but no schema registry is installed "
+                    + "(StreamfitApp.start installs it)");
+        }
+        return registry;
+    }
+
     private static <T> void addSink(Topology topology, String name, Topic<String, T> topic,
                                     Class<? extends Output> type, Class<T> payload, OutputLimits limits) {
         topology.addSink(name, topic.name(), new ByteArraySerializer(),
