@@ -130,12 +130,43 @@ final class LabelJoin {
     /** Where the sweep goes on from; null: from the start. */
     private String sweepFrom;
 
+    /**
+     * True while the store has held nothing since this join was made (on the task's restored
+     * store): no label and no features have waited, so {@link #features} has nothing to look up.
+     * Any put ends it for this join's life.
+     */
+    private boolean empty;
+
     LabelJoin(Entries store, long maxWaitTimesteps, long maxWaitMs, Listener listener) {
         if (maxWaitTimesteps < 0 || maxWaitMs < 0) {
             throw new IllegalArgumentException("invalid label bounds: " + maxWaitTimesteps + " timesteps, "
                     + maxWaitMs + " ms");
         }
-        this.store = store;
+        this.store = new Entries() {
+            @Override
+            public byte[] get(String key) {
+                return store.get(key);
+            }
+
+            @Override
+            public void put(String key, byte[] value) {
+                store.put(key, value);
+                empty = false;
+            }
+
+            @Override
+            public void delete(String key) {
+                store.delete(key);
+            }
+
+            @Override
+            public KeyValueIterator<String, byte[]> range(String from, String to) {
+                return store.range(from, to);
+            }
+        };
+        try (KeyValueIterator<String, byte[]> all = store.range(null, null)) {
+            this.empty = !all.hasNext();
+        }
         this.maxWaitTimesteps = maxWaitTimesteps;
         this.maxWaitMs = maxWaitMs;
         this.listener = listener;
@@ -265,6 +296,11 @@ final class LabelJoin {
      * truths and the join that says so; else {@code null}.
      */
     PendingTimestep features(String series, Timestep ts, Origin origin, long last, long streamTime, long nanos) {
+        if (empty) {
+            // Nothing waits, so nothing to join or drop: no store reads for a stream whose labels
+            // come with its features (a range scan and a get per record otherwise).
+            return null;
+        }
         long t = ts.timestep();
         long oldest = t - maxWaitTimesteps - 1;
         if (oldest < t) {
