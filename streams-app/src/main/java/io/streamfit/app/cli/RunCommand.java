@@ -16,10 +16,13 @@ import io.streamfit.app.errors.ModelMismatchException;
 import io.streamfit.app.http.HttpApi;
 import io.streamfit.app.metrics.Registries;
 import io.streamfit.app.metrics.StreamfitMetrics;
+import io.streamfit.app.registry.SchemaRegistryClient;
 import io.streamfit.app.runtime.KafkaAccess;
 import io.streamfit.app.runtime.SavedModels;
 import io.streamfit.app.runtime.StreamfitApp;
 import io.streamfit.app.runtime.TopicInitializer;
+import io.streamfit.schemas.SchemaRegistry;
+import io.streamfit.schemas.ValueFormat;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -114,12 +117,14 @@ final class RunCommand implements Callable<Integer> {
         Ports.requireFree("HTTP", host, port, httpPortSetting(), HTTP_PORT_FIX);
         Map<String, Object> admin = adminProperties(cfg);
         List<String> toCreate;
+        String registry;
         try {
             Duration timeout = Duration.ofMillis(cfg.getLong(StreamfitConfig.KAFKA_CONNECT_TIMEOUT_MS));
             KafkaAccess.checkLogin(admin, timeout);
             toCreate = TopicInitializer.plan(cfg, admin);
             // The saved models' settings, as a start would check them.
             SavedModels.check(cfg, admin, timeout);
+            registry = registryCheck(cfg);
         } catch (RuntimeException e) {
             throw explain(e, cfg);
         }
@@ -127,9 +132,28 @@ final class RunCommand implements Callable<Integer> {
         out.println("streamfit run --dry-run: configuration valid (" + cfg.summary() + "); Kafka at "
                 + cfg.bootstrapServers() + " answered; topics "
                 + (toCreate.isEmpty() ? "all present" : "to create at start: " + String.join(", ", toCreate))
+                + registry
                 + (port > 0 ? "; HTTP port " + port + " on " + host + " is free" : "") + "; nothing was started.");
         out.flush();
         return 0;
+    }
+
+    /**
+     * With {@code value.format=avro-registry}: the registry answers streamfit's credentials (a
+     * read, nothing registered); the summary's words for it, empty for the other formats.
+     */
+    private static String registryCheck(StreamfitConfig cfg) {
+        if (cfg.valueFormat() != ValueFormat.AVRO_REGISTRY) {
+            return "";
+        }
+        SchemaRegistryClient client = new SchemaRegistryClient(cfg.schemaRegistry());
+        try {
+            int subjects = client.subjects().size();
+            return "; schema registry at " + cfg.secretMask().mask(client.url()) + " answered (" + subjects
+                    + " subjects)";
+        } finally {
+            client.close();
+        }
     }
 
     /** The admin client's share of the Streams properties (bootstrap servers, security). */
@@ -157,6 +181,11 @@ final class RunCommand implements Callable<Integer> {
         }
         if (e instanceof ConfigException c) {
             return new UserError(cfg.secretMask().mask(ConfigErrors.explain(c, config.loaded)), e);
+        }
+        if (e instanceof SchemaRegistry.RegistryUnavailableException) {
+            return new UserError("cannot start: " + cfg.secretMask().mask(e.getMessage()) + " ("
+                    + StreamfitConfig.SCHEMA_REGISTRY_URL + " from " + config.sourceOf(StreamfitConfig.SCHEMA_REGISTRY_URL)
+                    + "); check that the registry runs and the URL and credentials are right", e);
         }
         return e;
     }

@@ -444,6 +444,9 @@ public final class StreamfitConfig extends AbstractConfig {
         return secrets.mask(String.format(Locale.ROOT, "model=%s%s m=%d hidden=%s act=%s scope=%s w=%s optimizer=%s lr=%s",
                 getString(MODEL_KIND), kind.spec().classes() > 0 ? " classes=" + kind.spec().classes() : "", features(),
                 Arrays.toString(hidden()), getString(MODEL_ACTIVATION),
-                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE)));
+                getString(MODEL_SCOPE), getDouble(LOSS_WEIGHT), optimizerSpec(), getDouble(OPTIMIZER_LEARNING_RATE))
+                // Where records differ from the contract's defaults: how they are read and written.
+                + (valueFormat() == ValueFormat.JSON ? "" : " value.format=" + getString(VALUE_FORMAT))
+                + (objectLayout() == ObjectLayout.PER_OBJECT ? "" : " output.objects=" + getString(OUTPUT_OBJECTS)));
     }
 }

@@ -17,8 +17,10 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -158,6 +160,24 @@ public final class SchemaRegistryClient implements SchemaRegistry, AutoCloseable
         } catch (SchemaParseException e) {
             return "schema id " + id + " is not a valid Avro schema: " + e.getMessage();
         }
+    }
+
+    /**
+     * The registry's subjects ({@code GET /subjects}): a read that tells whether it can be asked with
+     * streamfit's credentials, for {@code run --dry-run}. Waits as a start does.
+     *
+     * @throws RegistryUnavailableException when it cannot be asked, or answers something else than a list
+     */
+    public List<String> subjects() {
+        Answer a = call(HttpRequest.newBuilder(base.resolve("subjects")).GET(), "its subjects",
+                System.nanoTime() + startTimeout.toNanos());
+        if (a.status != 200 || !a.body.isArray()) {
+            throw new RegistryUnavailableException("the schema registry at " + base + " answered " + a.status
+                    + " for its subjects: " + a.message(), null);
+        }
+        List<String> out = new ArrayList<>();
+        a.body.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     @Override

@@ -2,10 +2,12 @@ package io.streamfit.app.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -113,5 +115,26 @@ class RunDryRunIT {
         assertThat(o.err().lines()).hasSize(1);
         assertThat(o.err()).startsWith("streamfit run: cannot start: topic 'copart-labels' (topic.labels) has 2 "
                 + "partitions but 'copart-features' (topic.features) has 4: ");
+    }
+
+    @Test
+    void aSchemaRegistryThatCannotBeAskedExits2NamingTheUrlAndWhereItCameFrom() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Path file = config("registry", "value.format=avro-registry\nschema.registry.url=http://127.0.0.1:" + closed
+                + "\nkafka.connect.timeout.ms=3000\n");
+        long start = System.nanoTime();
+        CliErrorsTest.Outcome o = CliErrorsTest.run("run", "--dry-run", "--config", file.toString());
+        assertThat(o.code()).isEqualTo(2);
+        assertThat(o.out()).isEmpty();
+        assertThat(o.err().lines()).hasSize(1);
+        assertThat(o.err()).startsWith("streamfit run: cannot start: the schema registry at http://127.0.0.1:" + closed
+                + "/ cannot be asked for its subjects: it cannot be reached")
+                .endsWith("(schema.registry.url from file " + file + "); check that the registry runs and the URL and "
+                        + "credentials are right\n");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("within kafka.connect.timeout.ms and a margin")
+                .isLessThan(Duration.ofSeconds(20));
     }
 }
