@@ -31,6 +31,9 @@ COPY devkit/pom.xml devkit/
 COPY streams-app/pom.xml streams-app/
 COPY devtools/pom.xml devtools/
 COPY benchmarks/pom.xml benchmarks/
+# The schema registry of the tests: a module only when tests run (profile registry-for-tests), so
+# these -DskipTests builds never read it; its POM is here all the same, like every module's.
+COPY test-registry/pom.xml test-registry/
 RUN mvn $( [ "$VARIANT" = gpu ] && echo -Pgpu ) -q -pl streams-app -am -DskipTests package \
     && rm -rf schemas/target model/target devkit/target streams-app/target
 
