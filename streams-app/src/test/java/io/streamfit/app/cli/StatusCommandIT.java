@@ -117,9 +117,10 @@ class StatusCommandIT {
                 + rmse(ModelInfo::sumMse) + " (windowed, mean over models)");
         assertThat(lines.get(6)).isEqualTo("dead letters: 2 (unparsable 2)");
         assertThat(lines.get(7)).isEqualTo("models:       2");
-        // Every record was read: the consumers have fetched, so each partition's lag is known.
-        assertThat(lines.get(8)).matches("lag:          \\d+ records \\(behind the end of this instance's input "
-                + "partitions\\)");
+        // Each partition's lag is a meter once Micrometer's binder has picked it up (it looks for new
+        // Kafka metrics now and then), so shortly after the start it may not be there yet.
+        assertThat(lines.get(8)).matches("lag:          (\\d+ records \\(behind the end of this instance's input "
+                + "partitions\\)|not known yet)");
     }
 
     @Test
