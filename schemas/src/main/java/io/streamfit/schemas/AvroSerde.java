@@ -18,9 +18,6 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Avro <a href="https://avro.apache.org/docs/current/specification/#single-object-encoding">single-object
@@ -46,7 +43,7 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * @param <T> the generated record class
  */
-public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class AvroSerde<T extends SpecificRecord> extends ByteSerde<T> {
 
     /** First byte of single-object encoding. */
     public static final byte MAGIC_0 = (byte) 0xC3;
@@ -193,36 +190,6 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T>, Seri
         } catch (IOException e) {
             throw new IllegalStateException("cannot happen: an in-memory decoder failed", e);
         }
-    }
-
-    @Override
-    public byte[] serialize(String topic, T data) {
-        return data == null ? null : encode(data);
-    }
-
-    @Override
-    public T deserialize(String topic, byte[] data) {
-        return data == null ? null : decode(data);
-    }
-
-    @Override
-    public Serializer<T> serializer() {
-        return this;
-    }
-
-    @Override
-    public Deserializer<T> deserializer() {
-        return this;
-    }
-
-    @Override
-    public void configure(java.util.Map<String, ?> configs, boolean isKey) {
-        // Nothing to configure: the schema comes from the generated class.
-    }
-
-    @Override
-    public void close() {
-        // Stateless.
     }
 
     @Override

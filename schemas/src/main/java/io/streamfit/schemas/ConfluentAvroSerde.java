@@ -2,7 +2,6 @@ package io.streamfit.schemas;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Objects;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryEncoder;
@@ -13,9 +12,6 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * Writes one generated record class in the Confluent wire format ({@link ConfluentWire}): magic
@@ -27,7 +23,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * @param <T> the generated record class
  */
 public final class ConfluentAvroSerde<T extends SpecificRecord>
-        implements Serde<T>, Serializer<T>, Deserializer<T> {
+        extends ByteSerde<T> {
 
     private final Class<T> type;
     private final int id;
@@ -82,11 +78,6 @@ public final class ConfluentAvroSerde<T extends SpecificRecord>
         }
     }
 
-    @Override
-    public byte[] serialize(String topic, T data) {
-        return data == null ? null : encode(data);
-    }
-
     /**
      * Reads a value in the wire format with its writer schema from the registry, resolved to this
      * class's schema (for readers of streamfit's outputs, such as tests; not bounded like the input
@@ -106,31 +97,6 @@ public final class ConfluentAvroSerde<T extends SpecificRecord>
             throw new InvalidRecordException(InvalidRecordException.UNPARSABLE, "$",
                     "malformed Avro " + type.getSimpleName() + ": " + e, e);
         }
-    }
-
-    @Override
-    public T deserialize(String topic, byte[] data) {
-        return data == null ? null : decode(data);
-    }
-
-    @Override
-    public Serializer<T> serializer() {
-        return this;
-    }
-
-    @Override
-    public Deserializer<T> deserializer() {
-        return this;
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        // The id is fixed at construction.
-    }
-
-    @Override
-    public void close() {
-        // Stateless.
     }
 
     @Override

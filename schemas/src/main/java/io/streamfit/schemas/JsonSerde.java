@@ -1,9 +1,5 @@
 package io.streamfit.schemas;
 
-import java.util.Map;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * A streaming-JSON serde of one record type, in the contract's format. Obtain instances from
@@ -13,7 +9,7 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * @param <T> the record type
  */
-public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer<T> {
+public final class JsonSerde<T> extends ByteSerde<T> {
 
     private final String name;
     private final JsonCodec<T> codec;
@@ -35,36 +31,6 @@ public final class JsonSerde<T> implements Serde<T>, Serializer<T>, Deserializer
      */
     public T decode(byte[] data) {
         return Json.parse(data, 0, data.length, codec);
-    }
-
-    @Override
-    public byte[] serialize(String topic, T data) {
-        return data == null ? null : encode(data);
-    }
-
-    @Override
-    public T deserialize(String topic, byte[] data) {
-        return data == null ? null : decode(data);
-    }
-
-    @Override
-    public Serializer<T> serializer() {
-        return this;
-    }
-
-    @Override
-    public Deserializer<T> deserializer() {
-        return this;
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        // Nothing to configure: the format is fixed by the contract.
-    }
-
-    @Override
-    public void close() {
-        // Stateless.
     }
 
     @Override

@@ -1,11 +1,7 @@
 package io.streamfit.schemas;
 
 import io.streamfit.schemas.avro.TimestepRecord;
-import java.util.Map;
 import java.util.Objects;
-import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * The serde of the features topic's values. Reading detects the encoding per record: bytes that
@@ -21,7 +17,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * {@code null} maps to {@code null} both ways (a tombstone on the features topic is the caller's
  * to reject); every other undecodable value is an {@link InvalidRecordException}.
  */
-public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep>, Deserializer<Timestep> {
+public final class TimestepSerde extends ByteSerde<Timestep> {
 
     /** How a {@link TimestepSerde} writes. */
     public enum Encoding {
@@ -80,36 +76,6 @@ public final class TimestepSerde implements Serde<Timestep>, Serializer<Timestep
             return TimestepAvroReader.read(data, limits);
         }
         return Json.parse(data, 0, data.length, json);
-    }
-
-    @Override
-    public byte[] serialize(String topic, Timestep data) {
-        return data == null ? null : encode(data);
-    }
-
-    @Override
-    public Timestep deserialize(String topic, byte[] data) {
-        return data == null ? null : decode(data);
-    }
-
-    @Override
-    public Serializer<Timestep> serializer() {
-        return this;
-    }
-
-    @Override
-    public Deserializer<Timestep> deserializer() {
-        return this;
-    }
-
-    @Override
-    public void configure(Map<String, ?> configs, boolean isKey) {
-        // Nothing to configure: the write encoding is fixed at construction.
-    }
-
-    @Override
-    public void close() {
-        // Stateless.
     }
 
     @Override
