@@ -85,6 +85,10 @@ class StatusCommandIT {
         }
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
                 .until(() -> metrics.recordsTotal() >= RECORDS + 2);
+        // The records are counted as they are processed; the models are listed from the tasks'
+        // stores, which a rebalance can take away for a moment: wait until both are listed.
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200))
+                .until(() -> CliErrorsTest.run("models", "--url", url).out().contains("2 of 2 models"));
     }
 
     @AfterAll
