@@ -9,6 +9,8 @@ import java.util.List;
 /**
  * The contract's input JSON (design.md, "Input value") to and from {@link Timestep}, with
  * Jackson's streaming API: no tree, no data binding, features straight into primitive arrays.
+ * The usual record (dense features, plain ids, no unknown fields) is read first by
+ * {@link TimestepFastJson}, straight from its bytes, with the same result; this codec reads the rest.
  *
  * <p>Reading accepts integers or fractional numbers for every numeric field but {@code timestep}
  * and {@code label} (and sparse {@code indices}), which must be JSON integers; {@code null} for an
@@ -36,12 +38,13 @@ public final class TimestepJson {
      * @throws InvalidRecordException when the bytes are not a structurally valid record
      */
     public static Timestep parse(byte[] data) {
-        return Json.parse(data, 0, data.length, CODEC);
+        return parse(data, 0, data.length);
     }
 
     /** Parses {@code data[offset, offset+length)}, as {@link #parse(byte[])}. */
     public static Timestep parse(byte[] data, int offset, int length) {
-        return Json.parse(data, offset, length, CODEC);
+        Timestep usual = TimestepFastJson.read(data, offset, length, TimestepLimits.NONE);
+        return usual != null ? usual : Json.parse(data, offset, length, CODEC);
     }
 
     /** The codec that reads within {@code limits}; stateless, like every codec. */

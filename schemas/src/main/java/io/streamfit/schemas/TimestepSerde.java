@@ -75,7 +75,8 @@ public final class TimestepSerde extends ByteSerde<Timestep> {
         if (AvroSerde.isSingleObjectEncoded(data)) {
             return TimestepAvroReader.read(data, limits);
         }
-        return Json.parse(data, 0, data.length, json);
+        Timestep usual = TimestepFastJson.read(data, 0, data.length, limits);
+        return usual != null ? usual : Json.parse(data, 0, data.length, json);
     }
 
     @Override

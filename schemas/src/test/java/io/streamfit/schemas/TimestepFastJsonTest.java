@@ -1,0 +1,218 @@
+package io.streamfit.schemas;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link TimestepFastJson} against {@link TimestepJson}'s Jackson codec, the reader it stands in
+ * front of: on every generated record and every mutation of one, it either declines or gives the
+ * same record bit for bit, and it never reads a record Jackson's codec rejects. It must also read
+ * the usual records itself, or it would be dead weight.
+ */
+class TimestepFastJsonTest {
+
+    private static final TimestepLimits LIMITS = new TimestepLimits(6, 12, 5, 3);
+
+    private final Random random = new Random(7);
+
+    @Test
+    void readsTheUsualRecordExactlyAsJacksonDoes() {
+        String json = "{\"series\":\"s-1\",\"timestep\":42,\"objects\":[{\"id\":\"a\",\"features\":[0.1234,-1.5,0,7,1e-3],"
+                + "\"target\":0.25},{\"id\":\"b\",\"features\":[-0.0,0.12345678901,3.4028235e38,12345678901,-0],"
+                + "\"label\":3}],\"sumTarget\":[1.5,2]}";
+        byte[] data = json.getBytes(StandardCharsets.UTF_8);
+        Timestep fast = TimestepFastJson.read(data, 0, data.length, LIMITS);
+        assertThat(fast).isNotNull();
+        assertThat(canonical(fast)).isEqualTo(canonical(Json.parse(data, 0, data.length, TimestepJson.codec(LIMITS))));
+        assertThat(fast.objects().get(1).label()).isEqualTo(3);
+        assertThat(fast.sumTarget()).containsExactly(1.5, 2.0);
+    }
+
+    @Test
+    void declinesWhatItDoesNotKnowSoThatJacksonAnswers() {
+        for (String json : new String[] {
+            "{\"timestep\":1,\"objects\":[],\"extra\":1}", // unknown field: skipped by Jackson
+            "{\"timestep\":1,\"objects\":[{\"id\":\"a\\u0041\",\"features\":[1]}]}", // an escape
+            "{\"timestep\":1,\"objects\":[{\"id\":\"\u00e9\",\"features\":[1]}]}", // not ASCII
+            "{\"timestep\":1,\"objects\":[{\"id\":\"a\",\"features\":{\"indices\":[0],\"values\":[1]}}]}", // sparse
+            "{\"timestep\":1,\"timestep\":2,\"objects\":[]}", // duplicate: Jackson's error
+            "{\"timestep\":1.5,\"objects\":[]}", // wrong type: Jackson's error
+            "{\"timestep\":1,\"objects\":[]} x", // trailing content
+            "{\"timestep\":01,\"objects\":[]}", // leading zero
+        }) {
+            byte[] data = json.getBytes(StandardCharsets.UTF_8);
+            assertThat(TimestepFastJson.read(data, 0, data.length, TimestepLimits.NONE)).as(json).isNull();
+        }
+    }
+
+    @Test
+    void generatedRecordsReadTheSameOrAreDeclined() {
+        int read = 0;
+        int usual = 0;
+        for (int n = 0; n < 20_000; n++) {
+            boolean plain = random.nextInt(4) != 0;
+            byte[] data = record(plain).getBytes(StandardCharsets.UTF_8);
+            TimestepLimits limits = random.nextBoolean() ? LIMITS : TimestepLimits.NONE;
+            boolean fast = compare(data, limits);
+            if (plain && limits == TimestepLimits.NONE) {
+                usual++;
+                read += fast ? 1 : 0;
+            }
+        }
+        assertThat(read).as("usual records read by the fast reader").isEqualTo(usual);
+    }
+
+    @Test
+    void mutatedRecordsReadTheSameOrAreDeclined() {
+        for (int n = 0; n < 40_000; n++) {
+            byte[] data = record(true).getBytes(StandardCharsets.UTF_8);
+            int at = random.nextInt(data.length);
+            switch (random.nextInt(4)) {
+                case 0 -> data[at] = (byte) "{}[],:\"-.0123456789eE n\\\t".charAt(random.nextInt(25));
+                case 1 -> data = java.util.Arrays.copyOf(data, at);
+                case 2 -> data[at] = (byte) random.nextInt(256);
+                default -> {
+                    byte[] longer = new byte[data.length + 1];
+                    System.arraycopy(data, 0, longer, 0, at);
+                    longer[at] = (byte) " ,0-.e\"}]".charAt(random.nextInt(9));
+                    System.arraycopy(data, at, longer, at + 1, data.length - at);
+                    data = longer;
+                }
+            }
+            compare(data, random.nextBoolean() ? LIMITS : TimestepLimits.NONE);
+        }
+    }
+
+    /** Whether the fast reader read the record (else it declined); fails when it read it differently. */
+    private static boolean compare(byte[] data, TimestepLimits limits) {
+        String text = new String(data, StandardCharsets.UTF_8);
+        Timestep fast = TimestepFastJson.read(data, 0, data.length, limits);
+        Timestep slow;
+        try {
+            slow = Json.parse(data, 0, data.length, TimestepJson.codec(limits));
+        } catch (InvalidRecordException e) {
+            assertThat(fast).as("read a record Jackson's codec rejects (%s): %s", e.getMessage(), text).isNull();
+            return false;
+        }
+        if (fast != null) {
+            assertThat(canonical(fast)).as(text).isEqualTo(canonical(slow));
+        }
+        return fast != null;
+    }
+
+    /** Every field, numbers by their bits. */
+    private static String canonical(Timestep t) {
+        StringBuilder s = new StringBuilder().append(t.series()).append('|').append(t.timestep());
+        for (Timestep.ObjectInput o : t.objects()) {
+            s.append("|id=").append(o.id()).append(" f=");
+            for (float f : ((FeatureVector.Dense) o.features()).values()) {
+                s.append(Integer.toHexString(Float.floatToRawIntBits(f))).append(',');
+            }
+            s.append(" t=").append(o.target() == null ? "-" : Long.toHexString(Double.doubleToRawLongBits(o.target())));
+            s.append(" l=").append(o.label());
+        }
+        if (t.sumTarget() != null) {
+            s.append("|sum=");
+            for (double d : t.sumTarget()) {
+                s.append(Long.toHexString(Double.doubleToRawLongBits(d))).append(',');
+            }
+        }
+        return s.toString();
+    }
+
+    /** A random record; {@code plain}: only what the fast reader reads (no unknown fields, escapes, sparse vectors). */
+    private String record(boolean plain) {
+        List<String> fields = new ArrayList<>();
+        if (random.nextInt(4) != 0) {
+            fields.add(field("series", random.nextInt(8) == 0 ? "null" : string(plain)));
+        }
+        fields.add(field("timestep", random.nextInt(10) == 0 ? "-0" : String.valueOf(random.nextLong() >> random.nextInt(64))));
+        List<String> objects = new ArrayList<>();
+        int k = random.nextInt(8);
+        for (int o = 0; o < k; o++) {
+            objects.add(object(plain));
+        }
+        fields.add(field("objects", "[" + String.join("," + space(), objects) + "]"));
+        switch (random.nextInt(4)) {
+            case 0 -> fields.add(field("sumTarget", number(false)));
+            case 1 -> fields.add(field("sumTarget", array(1 + random.nextInt(4), false)));
+            case 2 -> fields.add(field("sumTarget", "null"));
+            default -> { }
+        }
+        if (!plain && random.nextBoolean()) {
+            fields.add(field("producedBy", "{\"a\":[1,2]}"));
+        }
+        Collections.shuffle(fields, random);
+        return space() + "{" + space() + String.join("," + space(), fields) + space() + "}" + space();
+    }
+
+    private String object(boolean plain) {
+        List<String> fields = new ArrayList<>();
+        fields.add(field("id", string(plain)));
+        int m = random.nextInt(10) == 0 ? 4 + random.nextInt(3) : 5;
+        if (!plain && random.nextInt(3) == 0) {
+            fields.add(field("features", "{\"indices\":[0,2],\"values\":[1.5,2]}"));
+        } else {
+            fields.add(field("features", array(m, true)));
+        }
+        switch (random.nextInt(3)) {
+            case 0 -> fields.add(field("target", random.nextInt(6) == 0 ? "null" : number(false)));
+            case 1 -> fields.add(field("label", random.nextInt(6) == 0 ? "null" : String.valueOf(random.nextInt(1000))));
+            default -> { }
+        }
+        Collections.shuffle(fields, random);
+        return "{" + space() + String.join("," + space(), fields) + space() + "}";
+    }
+
+    private String array(int n, boolean floats) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            values.add(number(floats));
+        }
+        return "[" + space() + String.join("," + space(), values) + space() + "]";
+    }
+
+    /** Numbers of every form: short and long decimals, integers small and big, exponents, zeros. */
+    private String number(boolean floats) {
+        String sign = random.nextInt(3) == 0 ? "-" : "";
+        return sign + switch (random.nextInt(9)) {
+            case 0 -> BigDecimal.valueOf(random.nextInt(100_000), 4).toPlainString();
+            case 1 -> BigDecimal.valueOf(random.nextInt(10_000_000), random.nextInt(11)).toPlainString();
+            case 2 -> String.valueOf(floats ? random.nextFloat() : random.nextDouble());
+            case 3 -> String.valueOf(random.nextInt(1_000_000));
+            case 4 -> String.valueOf(Math.abs(random.nextLong()) >> random.nextInt(40));
+            case 5 -> "123456789012345678901234567890";
+            case 6 -> random.nextInt(1000) + "." + random.nextInt(1000) + "e" + (random.nextInt(80) - 40);
+            case 7 -> random.nextBoolean() ? "0" : "0.0";
+            default -> BigDecimal.valueOf(Math.abs(random.nextLong()) % 1_000_000_000_000_000L, random.nextInt(25))
+                    .toPlainString();
+        };
+    }
+
+    private String string(boolean plain) {
+        String[] plainIds = {"a", "sensor-7", "", "obj_12345", "0123456789abcdef"};
+        String[] other = {"caf\u00e9", "a\\\"b", "tab\\t", "\\u00e9t\\u00e9"};
+        return "\"" + (plain || random.nextBoolean() ? plainIds[random.nextInt(plainIds.length)]
+                : other[random.nextInt(other.length)]) + "\"";
+    }
+
+    private String field(String name, String value) {
+        return "\"" + name + "\"" + space() + ":" + space() + value;
+    }
+
+    private String space() {
+        return switch (random.nextInt(8)) {
+            case 0 -> " ";
+            case 1 -> "\n  ";
+            case 2 -> "\t";
+            default -> "";
+        };
+    }
+}
