@@ -72,16 +72,47 @@ final class Json {
         }
     }
 
-    /** Writes {@code value} as one JSON object. */
+    /**
+     * Writes {@code value} as one JSON object. A thread keeps its generator and buffer from one
+     * record to the next (outputs are written by the tens of thousands a second, and a new
+     * generator with its buffers cost about as much as writing a small record); one that failed,
+     * or grew past {@link #KEPT_WRITER_BYTES}, is dropped.
+     */
     static <T> byte[] write(T value, JsonCodec<T> codec) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            codec.write(value, g);
+        Writer w = WRITERS.get();
+        try {
+            codec.write(value, w.generator);
+            w.generator.flush();
         } catch (IOException | RuntimeException e) {
+            WRITERS.remove();
             throw new SerializationException("cannot write " + value.getClass().getSimpleName() + " as JSON: "
                     + e.getMessage(), e);
         }
-        return out.toByteArray();
+        byte[] bytes = w.out.toByteArray();
+        w.out.reset();
+        if (bytes.length > KEPT_WRITER_BYTES) {
+            WRITERS.remove();
+        }
+        return bytes;
+    }
+
+    private static final int KEPT_WRITER_BYTES = 64 * 1024;
+    private static final ThreadLocal<Writer> WRITERS = ThreadLocal.withInitial(Writer::new);
+
+    /** A thread's generator, writing one root object after another into {@code out}. */
+    private static final class Writer {
+        final ByteArrayBuilder out = new ByteArrayBuilder(256);
+        final JsonGenerator generator;
+
+        Writer() {
+            try {
+                generator = FACTORY.createGenerator(out);
+                // The records after the first follow it with no separator: each is an output of its own.
+                generator.setRootValueSeparator(null);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
     }
 
     private static String path(JsonCursor cursor) {

@@ -28,6 +28,26 @@ public interface Outputs {
     default void skippedUpdate(String reason) {
     }
 
+    /**
+     * An object's prediction with the schema's defaults (the champion, generation 0, no class
+     * fields), which the outputs then stamp with the model's variant and generation. Set field by
+     * field: Avro's builder looks the schema up and checks every field again for each of the tens of
+     * thousands of predictions a second.
+     */
+    static ObjectPrediction objectPrediction(String series, long timestep, String object, double prediction,
+                                             Double target, long modelVersion) {
+        ObjectPrediction p = new ObjectPrediction();
+        p.setSeries(series);
+        p.setTimestep(timestep);
+        p.setObject(object);
+        p.setPrediction(prediction);
+        p.setTarget(target);
+        p.setModelVersion(modelVersion);
+        p.setVariant("champion"); // the schema's default
+        p.setGeneration(0);
+        return p;
+    }
+
     /** Outputs that go nowhere (backfill scores its first pass but emits nothing). */
     Outputs DISCARD = new Outputs() {
         @Override

@@ -132,16 +132,11 @@ public final class ClassifierKind implements ModelKind {
                 logLoss += -Math.log(Math.max(probabilities[n * classes + label], MIN_PROBABILITY));
                 labelled++;
             }
-            out.objectPrediction(series, ObjectPrediction.newBuilder()
-                    .setSeries(series)
-                    .setTimestep(ts.timestep())
-                    .setObject(o.id())
-                    .setPrediction(result.objectPredictions()[n])
-                    .setModelVersion(modelVersion)
-                    .setProbabilities(row(probabilities, n, classes))
-                    .setPredictedClass(predicted)
-                    .setTarget(o.label() == null ? null : (double) o.label())
-                    .build(), item.timestamp());
+            ObjectPrediction p = Outputs.objectPrediction(series, ts.timestep(), o.id(),
+                    result.objectPredictions()[n], o.label() == null ? null : (double) o.label(), modelVersion);
+            p.setProbabilities(row(probabilities, n, classes));
+            p.setPredictedClass(predicted);
+            out.objectPrediction(series, p, item.timestamp());
         }
         // A classifier's sum is a count per class; its error is the squared distance of the vectors.
         boolean known = batch.sumCountMask()[t] != 0f;

@@ -17,7 +17,6 @@ import io.streamfit.model.ModelSpec;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
-import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,14 +109,8 @@ public final class RegressorKind implements ModelKind {
                 objectSq += e * e;
                 scored++;
             }
-            out.objectPrediction(series, ObjectPrediction.newBuilder()
-                    .setSeries(series)
-                    .setTimestep(ts.timestep())
-                    .setObject(o.id())
-                    .setPrediction(prediction)
-                    .setTarget(o.target())
-                    .setModelVersion(modelVersion)
-                    .build(), item.timestamp());
+            out.objectPrediction(series, Outputs.objectPrediction(series, ts.timestep(), o.id(), prediction,
+                    o.target(), modelVersion), item.timestamp());
         }
         boolean known = batch.sumMask()[t] != 0f;
         Double sumTarget = ts.hasSumTarget() ? (Double) ts.sumTarget()[0]

@@ -15,7 +15,6 @@ import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.SequenceOptions;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
-import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -110,14 +109,8 @@ public final class LstmRegressorKind extends SequenceKind {
                 objectSq += e * e;
                 scored++;
             }
-            out.objectPrediction(series, ObjectPrediction.newBuilder()
-                    .setSeries(series)
-                    .setTimestep(timestep)
-                    .setObject(o.id())
-                    .setPrediction(prediction)
-                    .setTarget(o.target())
-                    .setModelVersion(modelVersion)
-                    .build(), item.timestamp());
+            out.objectPrediction(series, Outputs.objectPrediction(series, timestep, o.id(), prediction, o.target(),
+                    modelVersion), item.timestamp());
         }
         float sumPrediction = result.sumPredictions()[t];
         boolean sumKnown = batch.sumMask()[t] != 0f;
