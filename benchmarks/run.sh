@@ -64,7 +64,7 @@ case "$cmd" in
   keys)      exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
-    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --latency-seconds 5 --latency-warm-up-seconds 5 \
+    "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.EndToEnd --records 2000 --warm-up-rounds 0 --latency-seconds 5 --latency-warm-up-seconds 5 \
         --latency-warm-up-max-seconds 10 \
         --guarantees exactly_once_v2
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench --models 5000 --slow 10 --greedy 2 --probes 20

@@ -93,7 +93,8 @@ public final class EndToEnd implements Callable<Integer> {
     List<Row> runAll() throws Exception {
         Path stateRoot = options.stateDir == null ? Files.createTempDirectory("streamfit-e2e-")
                 : Files.createTempDirectory(Files.createDirectories(options.stateDir), "streamfit-e2e-");
-        List<Row> rows = new ArrayList<>();
+        List<Row> counted = new ArrayList<>();
+        List<Row> rows;
         try (EmbeddedBroker broker = EmbeddedBroker.start(0, null, Map.of())) {
             EndToEndCluster cluster = new EndToEndCluster(broker.bootstrapServers(), options, stateRoot);
             DrainRate drains = new DrainRate(cluster, options);
@@ -103,9 +104,20 @@ public final class EndToEnd implements Callable<Integer> {
                 drains.warmUp();
             }
             // Interleaved: a, b, c, a, b, c, ... so that a slow phase of the VM falls on every topology.
-            for (int round = 1; round <= options.rounds; round++) {
-                if (options.rounds > 1) {
-                    System.out.printf("round %d of %d%n", round, options.rounds);
+            // Warm-up rounds (numbered 0 and below) run the same drains first and count for nothing: in
+            // this JVM (broker, clients, Streams, TensorFlow) the JIT compiler takes a core for much of
+            // the first minute, and streamfit's code is compiled only once its first drain runs.
+            List<Row> warmUp = new ArrayList<>();
+            for (int round = 1 - options.warmUpRounds; round <= options.rounds; round++) {
+                if (round < 1) {
+                    System.out.printf("warm-up round %d of %d (not counted)%n", round + options.warmUpRounds,
+                            options.warmUpRounds);
+                    rows = warmUp;
+                } else {
+                    rows = counted;
+                    if (options.rounds > 1) {
+                        System.out.printf("round %d of %d%n", round, options.rounds);
+                    }
                 }
                 boolean last = round == options.rounds;
                 for (String guarantee : options.guarantees) {
@@ -133,6 +145,6 @@ public final class EndToEnd implements Callable<Integer> {
                 }
             }
         }
-        return rows;
+        return counted;
     }
 }

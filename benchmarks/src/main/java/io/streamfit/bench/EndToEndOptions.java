@@ -52,6 +52,11 @@ final class EndToEndOptions {
             + "round's ratios and their medians (default ${DEFAULT-VALUE}). Latency runs only in the last round.")
     int rounds = 1;
 
+    @Option(names = "--warm-up-rounds", description = "Rounds of the same drains before the counted ones, "
+            + "reported but not counted: the JIT compiles streamfit's code during its first drains (default "
+            + "${DEFAULT-VALUE}).")
+    int warmUpRounds = 1;
+
     @Option(names = "--topologies", split = ",", description = "Which of a, b, c to run (default ${DEFAULT-VALUE}).")
     List<String> topologies = List.of("a", "b", "c");
 

@@ -33,6 +33,7 @@ class EndToEndIT {
         bench.options.latencySeconds = 3;
         bench.options.latencyRate = 20;
         bench.options.warmUpRecords = 100;
+        bench.options.warmUpRounds = 0;
         bench.options.latencyWarmUpSeconds = 1;
         bench.options.latencyWarmUpMaxSeconds = 2;
         List<EndToEnd.Row> rows = bench.runAll();
@@ -86,11 +87,13 @@ class EndToEndIT {
         bench.options.outputObjects = List.of("per-object", "per-timestep");
         bench.options.numberFormat = TimestepRecords.NumberFormat.SHORT;
         bench.options.rounds = 2;
+        bench.options.warmUpRounds = 1;
         bench.options.latencySeconds = 0;
         bench.options.warmUpRecords = 50;
         List<EndToEnd.Row> rows = bench.runAll();
 
         assertThat(rows).extracting(r -> r.topology().charAt(0) + "/" + r.layout() + "/" + r.round())
+                .as("the warm-up round ran first and is not counted")
                 .containsExactly("a/-/1", "b/-/1", "c/per-object/1", "c/per-timestep/1",
                         "a/-/2", "b/-/2", "c/per-object/2", "c/per-timestep/2");
         assertThat(rows).allSatisfy(r -> {
