@@ -33,22 +33,25 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What decoding one input record costs, and whether streamfit's hand-written binder
- * ({@code TimestepJson}: Jackson's streaming parser into primitive arrays, with the input bounds
- * checked while it reads) earns its place against the obvious alternatives. Each benchmark
- * decodes the record and leaves its features in a [k * m] float buffer, as the model's batch takes
- * them:
+ * What decoding one input record costs, and whether streamfit's hand-written reader earns its
+ * place against the obvious alternatives. Each benchmark decodes the record and leaves its
+ * features in a [k * m] float buffer, as the model's batch takes them:
  * <ul>
  *   <li>{@code streamfit}: the service's deserializer (with the service's limits), then a copy of
- *       each object's features into the buffer;
+ *       each object's features into the buffer. The usual record is read straight from its bytes
+ *       ({@code TimestepFastJson}); anything else by Jackson's streaming parser into primitive
+ *       arrays ({@code TimestepJson}), with the input bounds checked while either reads;
  *   <li>{@code databind}: Jackson data binding into plain classes with {@code float[]} features,
  *       then the same copy (what a user of Jackson would write; no bounds checked);
  *   <li>{@code tree}: {@code readTree}, then the buffer filled from the tree's nodes;
- *   <li>{@code direct}: the streaming parser writing features straight into the buffer (ids and
- *       targets into arrays too): the lower bound of "decoding into the batch buffers".
+ *   <li>{@code direct}: Jackson's streaming parser writing features straight into the buffer (ids
+ *       and targets into arrays too).
  * </ul>
- * All four parse numbers with Jackson's FastDoubleParser, as streamfit's binder does. Records: k = 32 objects of m = 16 features with a target each, numbers with 4 decimals
- * ({@code short}) or as full doubles ({@code long}).
+ * The three Jackson decoders parse numbers with its FastDoubleParser; streamfit's reader takes
+ * short decimals by an exact fast path and the rest through the same parser. Records: k = 32
+ * objects of m = 16 features with a target each, numbers with 4 decimals ({@code short}), a
+ * float's full precision ({@code float}, what a float feature prints as) or a double's
+ * ({@code long}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,7 +64,8 @@ public class DecodeBenchmark {
     static final int K = 32;
     static final int M = 16;
 
-    @Param({"short", "long"})
+    /** short: 4 decimals; float: a float's full precision (up to 9 digits); long: a double's (up to 17). */
+    @Param({"short", "float", "long"})
     public String numbers;
 
     private byte[] record;
@@ -74,7 +78,7 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        record = record(numbers.equals("long"), new Random(42));
+        record = record(numbers, new Random(42));
         serde = StreamfitSerdes.timestep(new TimestepLimits(4096, 256, M, 1));
         // The number parser streamfit's binder uses (Json: FastDoubleParser), so that the comparison
         // is of the binding, not of two ways to parse a decimal.
@@ -85,20 +89,29 @@ public class DecodeBenchmark {
 
     /** One record of the benchmark's shape, as the contract's JSON. */
     static byte[] record(boolean longNumbers, Random random) {
+        return record(longNumbers ? "long" : "short", random);
+    }
+
+    /** One record with numbers written as {@code numbers} says ({@link #numbers}). */
+    static byte[] record(String numbers, Random random) {
         StringBuilder out = new StringBuilder("{\"series\":\"series-3\",\"timestep\":1042,\"objects\":[");
         for (int i = 0; i < K; i++) {
             out.append(i == 0 ? "" : ",").append("{\"id\":\"object-").append(i).append("\",\"features\":[");
             for (int j = 0; j < M; j++) {
-                out.append(j == 0 ? "" : ",").append(number(random.nextDouble(), longNumbers));
+                out.append(j == 0 ? "" : ",").append(number(random.nextDouble(), numbers));
             }
-            out.append("],\"target\":").append(number(random.nextGaussian() * 3, longNumbers)).append('}');
+            out.append("],\"target\":").append(number(random.nextGaussian() * 3, numbers)).append('}');
         }
-        return out.append("],\"sumTarget\":").append(number(12.5, longNumbers)).append('}').toString()
+        return out.append("],\"sumTarget\":").append(number(12.5, numbers)).append('}').toString()
                 .getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String number(double v, boolean longNumbers) {
-        return longNumbers ? Double.toString(v + 1e-9) : String.format(Locale.ROOT, "%.4f", v);
+    private static String number(double v, String numbers) {
+        return switch (numbers) {
+            case "long" -> Double.toString(v + 1e-9);
+            case "float" -> Float.toString((float) (v + 1e-9));
+            default -> String.format(Locale.ROOT, "%.4f", v);
+        };
     }
 
     @Benchmark

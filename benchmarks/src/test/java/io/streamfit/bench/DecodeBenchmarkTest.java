@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DecodeBenchmarkTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"short", "long"})
+    @ValueSource(strings = {"short", "float", "long"})
     void everyDecoderFillsTheSameBuffer(String numbers) throws Exception {
         DecodeBenchmark b = new DecodeBenchmark();
         b.numbers = numbers;
