@@ -9,10 +9,11 @@ import java.util.List;
 /**
  * The usual input record read straight from its bytes, about four times as fast as Jackson's
  * streaming parser (`benchmarks/run.sh decode`): dense features, ASCII ids without escapes, the
- * contract's fields and no others, every limit kept. It reads nothing else: on anything it does
- * not know (an unknown field, a sparse vector, an escape, a duplicate field, a limit passed, a
- * syntax error) it answers {@code null} and {@link TimestepJson} reads the record, so every
- * record it declines gets exactly the answer, or the error, it always got.
+ * contract's fields (unknown ones of plain ASCII are skipped, as the codec skips them), every limit
+ * kept. It reads nothing else: on anything it does not know (a sparse vector, an escaped or
+ * non-ASCII id, a duplicate field, a limit passed, a syntax error) it answers {@code null} and
+ * {@link TimestepJson} reads the record, so every record it declines gets exactly the answer, or
+ * the error, it always got.
  *
  * <p>Where it reads a record, the result is the one {@link TimestepJson} gives, bit for bit:
  * numbers take the same route to their values (an integer token through {@code long}, as Jackson
@@ -36,6 +37,9 @@ final class TimestepFastJson {
     private static final int MAX_INT_DIGITS = 9;
     /** Longer ids are Jackson's (it has its own limit on strings). */
     private static final int MAX_ID_BYTES = 1024;
+    /** Deeper unknown values are Jackson's (it has its own limit on nesting). */
+    private static final int MAX_SKIPPED_DEPTH = 32;
+    private static final int UNKNOWN = -1;
 
     private static final byte[][] RECORD_FIELDS = names("series", "timestep", "objects", "sumTarget");
     private static final byte[][] OBJECT_FIELDS = names("id", "features", "target", "label");
@@ -83,6 +87,10 @@ final class TimestepFastJson {
         if (!closes('}')) {
             do {
                 int field = field(RECORD_FIELDS);
+                if (field == UNKNOWN) {
+                    skipValue(0);
+                    continue;
+                }
                 seen = once(seen, field);
                 switch (field) {
                     case 0 -> series = isNull() ? null : id();
@@ -124,6 +132,10 @@ final class TimestepFastJson {
         if (!closes('}')) {
             do {
                 int field = field(OBJECT_FIELDS);
+                if (field == UNKNOWN) {
+                    skipValue(0);
+                    continue;
+                }
                 seen = once(seen, field);
                 switch (field) {
                     case 0 -> id = id();
@@ -357,7 +369,7 @@ final class TimestepFastJson {
         expect('"');
         int start = i;
         while (i < end && data[i] != '"') {
-            if (data[i] == '\\') {
+            if (data[i] == '\\' || data[i] < 0x20) { // an escape, a control character, not ASCII
                 throw DECLINE;
             }
             i++;
@@ -372,7 +384,86 @@ final class TimestepFastJson {
                 return k;
             }
         }
-        throw DECLINE; // an unknown field: TimestepJson skips it
+        return UNKNOWN;
+    }
+
+    /**
+     * Skips an unknown field's value, as Jackson's codec does, checking what Jackson checks: its
+     * syntax, escapes and nesting. Non-ASCII text and deep nesting are Jackson's to read.
+     */
+    private void skipValue(int depth) {
+        if (depth > MAX_SKIPPED_DEPTH) {
+            throw DECLINE;
+        }
+        int c = peek();
+        switch (c) {
+            case '"' -> skipString();
+            case '{' -> {
+                i++;
+                if (!closes('}')) {
+                    do {
+                        whitespace();
+                        skipString();
+                        whitespace();
+                        expect(':');
+                        whitespace();
+                        skipValue(depth + 1);
+                    } while (next('}'));
+                }
+            }
+            case '[' -> {
+                i++;
+                if (!closes(']')) {
+                    do {
+                        skipValue(depth + 1);
+                    } while (next(']'));
+                }
+            }
+            case 't' -> literal("true");
+            case 'f' -> literal("false");
+            case 'n' -> literal("null");
+            default -> number();
+        }
+    }
+
+    private void skipString() {
+        expect('"');
+        while (true) {
+            int b = peek();
+            i++;
+            if (b == '"') {
+                return;
+            }
+            if (b < 0x20) { // a control character, or not ASCII
+                throw DECLINE;
+            }
+            if (b == '\\') {
+                int e = peek();
+                i++;
+                if (e == 'u') {
+                    for (int k = 0; k < 4; k++) {
+                        if (Character.digit(peek(), 16) < 0) {
+                            throw DECLINE;
+                        }
+                        i++;
+                    }
+                } else if ("\"\\/bfnrt".indexOf(e) < 0) {
+                    throw DECLINE;
+                }
+            }
+        }
+    }
+
+    private void literal(String word) {
+        for (int k = 0; k < word.length(); k++) {
+            if (peek() != word.charAt(k)) {
+                throw DECLINE;
+            }
+            i++;
+        }
+        if (i < end && Character.isLetterOrDigit(data[i])) {
+            throw DECLINE; // "nullx", "true1": Jackson's error
+        }
     }
 
     private static int once(int seen, int field) {

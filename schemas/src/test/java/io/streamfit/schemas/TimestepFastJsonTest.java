@@ -26,7 +26,8 @@ class TimestepFastJsonTest {
     void readsTheUsualRecordExactlyAsJacksonDoes() {
         String json = "{\"series\":\"s-1\",\"timestep\":42,\"objects\":[{\"id\":\"a\",\"features\":[0.1234,-1.5,0,7,1e-3],"
                 + "\"target\":0.25},{\"id\":\"b\",\"features\":[-0.0,0.12345678901,3.4028235e38,12345678901,-0],"
-                + "\"label\":3}],\"sumTarget\":[1.5,2]}";
+                + "\"label\":3,\"unit\":{\"name\":\"m/s\",\"scale\":[1,2e3,null,true]}}],\"sumTarget\":[1.5,2],"
+                + "\"producedBy\":\"sensor \\\"7\\\"\"}";
         byte[] data = json.getBytes(StandardCharsets.UTF_8);
         Timestep fast = TimestepFastJson.read(data, 0, data.length, LIMITS);
         assertThat(fast).isNotNull();
@@ -38,7 +39,9 @@ class TimestepFastJsonTest {
     @Test
     void declinesWhatItDoesNotKnowSoThatJacksonAnswers() {
         for (String json : new String[] {
-            "{\"timestep\":1,\"objects\":[],\"extra\":1}", // unknown field: skipped by Jackson
+            "{\"timestep\":1,\"objects\":[],\"extra\":\"caf\u00e9\"}", // an unknown field, not ASCII
+            "{\"timestep\":1,\"objects\":[],\"extra\":\"a\\x\"}", // a bad escape: Jackson's error
+            "{\"timestep\":1,\"objects\":[],\"extra\":tru}", // not a literal: Jackson's error
             "{\"timestep\":1,\"objects\":[{\"id\":\"a\\u0041\",\"features\":[1]}]}", // an escape
             "{\"timestep\":1,\"objects\":[{\"id\":\"\u00e9\",\"features\":[1]}]}", // not ASCII
             "{\"timestep\":1,\"objects\":[{\"id\":\"a\",\"features\":{\"indices\":[0],\"values\":[1]}}]}", // sparse
@@ -146,8 +149,8 @@ class TimestepFastJsonTest {
             case 2 -> fields.add(field("sumTarget", "null"));
             default -> { }
         }
-        if (!plain && random.nextBoolean()) {
-            fields.add(field("producedBy", "{\"a\":[1,2]}"));
+        if (random.nextInt(3) == 0) {
+            fields.add(field("producedBy", unknownValue(plain, 0)));
         }
         Collections.shuffle(fields, random);
         return space() + "{" + space() + String.join("," + space(), fields) + space() + "}" + space();
@@ -161,6 +164,9 @@ class TimestepFastJsonTest {
             fields.add(field("features", "{\"indices\":[0,2],\"values\":[1.5,2]}"));
         } else {
             fields.add(field("features", array(m, true)));
+        }
+        if (random.nextInt(4) == 0) {
+            fields.add(field(plain || random.nextBoolean() ? "unit" : "t\\u00e9", unknownValue(plain, 0)));
         }
         switch (random.nextInt(3)) {
             case 0 -> fields.add(field("target", random.nextInt(6) == 0 ? "null" : number(false)));
@@ -193,6 +199,19 @@ class TimestepFastJsonTest {
             case 7 -> random.nextBoolean() ? "0" : "0.0";
             default -> BigDecimal.valueOf(Math.abs(random.nextLong()) % 1_000_000_000_000_000L, random.nextInt(25))
                     .toPlainString();
+        };
+    }
+
+    /** A value of a field the contract does not name: any JSON, nested; not ASCII only when not plain. */
+    private String unknownValue(boolean plain, int depth) {
+        return switch (random.nextInt(depth > 2 ? 4 : 6)) {
+            case 0 -> number(random.nextBoolean());
+            case 1 -> random.nextBoolean() ? "\"plain text\"" : plain ? "\"esc \\\" \\\\ \\n \\u00e9\"" : "\"caf\u00e9\"";
+            case 2 -> new String[] {"true", "false", "null"}[random.nextInt(3)];
+            case 3 -> "{}";
+            case 4 -> "{" + space() + "\"a\"" + space() + ":" + space() + unknownValue(plain, depth + 1) + ","
+                    + "\"b\":" + unknownValue(plain, depth + 1) + "}";
+            default -> "[" + unknownValue(plain, depth + 1) + "," + space() + unknownValue(plain, depth + 1) + "]";
         };
     }
 
