@@ -71,6 +71,8 @@ final class TimestepFastJson {
     static Timestep read(byte[] data, int offset, int length, TimestepLimits limits) {
         try {
             return new TimestepFastJson(data, offset, length, limits).record();
+        } catch (InvalidRecordException e) {
+            throw e;
         } catch (RuntimeException e) {
             return null;
         }
@@ -115,11 +117,22 @@ final class TimestepFastJson {
         }
         do {
             if (objects.size() == limits.maxObjects()) {
-                throw DECLINE;
+                // Jackson may fail on another element before the codec counts it: declined.
+                throw peek() == '{' ? tooManyObjects() : DECLINE;
             }
             objects.add(object());
         } while (next(']'));
         return objects;
+    }
+
+    /**
+     * One object more than max.objects: the codec's error, word for word, where the codec fails (at
+     * the next object's start), rather than a decline, so that a record of many tiny objects is read
+     * once up to the limit, not twice.
+     */
+    private InvalidRecordException tooManyObjects() {
+        return new InvalidRecordException(InvalidRecordException.TOO_MANY_OBJECTS, "objects[" + limits.maxObjects() + "]",
+                "more than max.objects=" + limits.maxObjects() + " objects");
     }
 
     private Timestep.ObjectInput object() {

@@ -56,6 +56,23 @@ class TimestepFastJsonTest {
     }
 
     @Test
+    void tooManyObjectsFailsAsTheCodecFailsOnceTheLimitIsReached() {
+        StringBuilder json = new StringBuilder("{\"timestep\":1,\"objects\":[");
+        for (int i = 0; i < 9; i++) {
+            json.append(i == 0 ? "" : ", ").append("{\"id\":\"o\",\"features\":[1,2,3,4,5]}");
+        }
+        byte[] data = json.append("], \"broken").toString().getBytes(StandardCharsets.UTF_8);
+        InvalidRecordException slow = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> Json.parse(data, 0, data.length, TimestepJson.codec(LIMITS)), InvalidRecordException.class);
+        InvalidRecordException fast = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> TimestepFastJson.read(data, 0, data.length, LIMITS), InvalidRecordException.class);
+        assertThat(slow.reason()).isEqualTo(InvalidRecordException.TOO_MANY_OBJECTS);
+        assertThat(fast).isNotNull();
+        assertThat(fast.reason() + " " + fast.path() + " " + fast.getMessage())
+                .isEqualTo(slow.reason() + " " + slow.path() + " " + slow.getMessage());
+    }
+
+    @Test
     void generatedRecordsReadTheSameOrAreDeclined() {
         int read = 0;
         int usual = 0;
@@ -93,17 +110,32 @@ class TimestepFastJsonTest {
         }
     }
 
-    /** Whether the fast reader read the record (else it declined); fails when it read it differently. */
+    /**
+     * Whether the fast reader read the record (else it declined, or failed as the codec fails); fails
+     * when it read it differently, or failed otherwise.
+     */
     private static boolean compare(byte[] data, TimestepLimits limits) {
         String text = new String(data, StandardCharsets.UTF_8);
-        Timestep fast = TimestepFastJson.read(data, 0, data.length, limits);
+        Timestep fast;
+        InvalidRecordException fastError = null;
+        try {
+            fast = TimestepFastJson.read(data, 0, data.length, limits);
+        } catch (InvalidRecordException e) {
+            fast = null;
+            fastError = e;
+        }
         Timestep slow;
         try {
             slow = Json.parse(data, 0, data.length, TimestepJson.codec(limits));
         } catch (InvalidRecordException e) {
             assertThat(fast).as("read a record Jackson's codec rejects (%s): %s", e.getMessage(), text).isNull();
+            if (fastError != null) {
+                assertThat(fastError.reason() + " " + fastError.path() + " " + fastError.getMessage()).as(text)
+                        .isEqualTo(e.reason() + " " + e.path() + " " + e.getMessage());
+            }
             return false;
         }
+        assertThat(fastError).as("failed on a record Jackson's codec reads: %s", text).isNull();
         if (fast != null) {
             assertThat(canonical(fast)).as(text).isEqualTo(canonical(slow));
         }
