@@ -39,6 +39,9 @@ final class TimestepFastJson {
     private static final int MAX_ID_BYTES = 1024;
     /** Deeper unknown values are Jackson's (it has its own limit on nesting). */
     private static final int MAX_SKIPPED_DEPTH = 32;
+    /** Longer field names and skipped strings are Jackson's (it has its own limits on both). */
+    private static final int MAX_NAME_BYTES = 256;
+    private static final int MAX_SKIPPED_STRING_BYTES = 64 * 1024;
     private static final int UNKNOWN = -1;
 
     private static final byte[][] RECORD_FIELDS = names("series", "timestep", "objects", "sumTarget");
@@ -382,7 +385,8 @@ final class TimestepFastJson {
         expect('"');
         int start = i;
         while (i < end && data[i] != '"') {
-            if (data[i] == '\\' || data[i] < 0x20) { // an escape, a control character, not ASCII
+            // An escape, a control character, not ASCII, or longer than Jackson allows a name to be.
+            if (data[i] == '\\' || data[i] < 0x20 || i - start == MAX_NAME_BYTES) {
                 throw DECLINE;
             }
             i++;
@@ -441,7 +445,11 @@ final class TimestepFastJson {
 
     private void skipString() {
         expect('"');
+        int start = i;
         while (true) {
+            if (i - start > MAX_SKIPPED_STRING_BYTES) {
+                throw DECLINE;
+            }
             int b = peek();
             i++;
             if (b == '"') {

@@ -42,6 +42,7 @@ class TimestepFastJsonTest {
             "{\"timestep\":1,\"objects\":[],\"extra\":\"caf\u00e9\"}", // an unknown field, not ASCII
             "{\"timestep\":1,\"objects\":[],\"extra\":\"a\\x\"}", // a bad escape: Jackson's error
             "{\"timestep\":1,\"objects\":[],\"extra\":tru}", // not a literal: Jackson's error
+            "{\"timestep\":1,\"objects\":[],\"" + "n".repeat(300) + "\":1}", // a long name: Jackson's limits
             "{\"timestep\":1,\"objects\":[{\"id\":\"a\\u0041\",\"features\":[1]}]}", // an escape
             "{\"timestep\":1,\"objects\":[{\"id\":\"\u00e9\",\"features\":[1]}]}", // not ASCII
             "{\"timestep\":1,\"objects\":[{\"id\":\"a\",\"features\":{\"indices\":[0],\"values\":[1]}}]}", // sparse
