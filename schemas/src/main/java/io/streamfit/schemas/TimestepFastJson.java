@@ -52,7 +52,8 @@ final class TimestepFastJson {
     private final TimestepLimits limits;
     private int i;
     private float[] scratch;
-    private final char[] chars = new char[MAX_NUMBER_CHARS];
+    /** Made on the first number the general parser reads: short numbers, the usual ones, need none. */
+    private char[] chars;
 
     // The number just scanned.
     private boolean negative;
@@ -288,6 +289,9 @@ final class TimestepFastJson {
 
     /** The number just scanned as characters, for FastDoubleParser (at most {@link #MAX_NUMBER_CHARS}). */
     private char[] numberChars() {
+        if (chars == null) {
+            chars = new char[MAX_NUMBER_CHARS];
+        }
         for (int k = numberStart; k < i; k++) {
             chars[k - numberStart] = (char) data[k];
         }
