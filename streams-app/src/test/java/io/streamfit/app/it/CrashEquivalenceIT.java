@@ -452,6 +452,11 @@ class CrashEquivalenceIT {
         assertThat(childLog).as("kills (seed %d): %s", seed, kills)
                 .contains("resumes a micro-batch of"); // at least one kill left a batch half full
 
+        // No input became a dead letter (one would explain an output missing below).
+        List<String> deadLetters = Topics.readCommitted(broker.bootstrapServers(), crashApp + "-dead-letters").stream()
+                .map(r -> Topics.header(r, "error.reason") + ": " + Topics.header(r, "error.message")).toList();
+        assertThat(deadLetters).as("dead letters of the crashed run").isEmpty();
+
         // Exactly one committed prediction per (series, timestep, object) and per (series, timestep).
         Map<String, ObjectPrediction> crashObjects = objects(v, crashApp + "-objects");
         Map<String, ObjectPrediction> refObjects = objects(v, refApp + "-objects");
@@ -461,10 +466,10 @@ class CrashEquivalenceIT {
             expectedSums.add(ts.series() + "@" + ts.timestep());
             ts.objects().forEach(o -> expectedObjects.add(ts.series() + "@" + ts.timestep() + "/" + o.id()));
         }
-        assertThat(crashObjects.keySet()).isEqualTo(expectedObjects);
-        assertThat(refObjects.keySet()).isEqualTo(expectedObjects);
+        assertSameKeys("object predictions of the crashed run", crashObjects.keySet(), expectedObjects);
+        assertSameKeys("object predictions of the reference run", refObjects.keySet(), expectedObjects);
         Map<String, SumPrediction> crashSums = sums(crashApp + "-sums");
-        assertThat(crashSums.keySet()).isEqualTo(expectedSums);
+        assertSameKeys("sum predictions of the crashed run", crashSums.keySet(), expectedSums);
 
         // The same predictions, made by the same model versions.
         for (String key : expectedObjects) {
@@ -521,7 +526,6 @@ class CrashEquivalenceIT {
                     assertThat(c.get(none)).as("%s of %s", none, key).isZero();
                 }
             }
-            assertThat(Topics.readCommitted(broker.bootstrapServers(), crashApp + "-dead-letters")).isEmpty();
         }
         // No batch is left half done.
         assertThat(Topics.latestByKey(Topics.readCommitted(broker.bootstrapServers(),
@@ -627,6 +631,18 @@ class CrashEquivalenceIT {
             }
         }
         throw new AssertionError("no streamfit_model_cache_evictions_total on the child's /metrics");
+    }
+
+    /** {@code actual} equals {@code expected}; if not, the message names what is missing and what is extra (sorted, 40 of each). */
+    private static void assertSameKeys(String what, Set<String> actual, Set<String> expected) {
+        if (actual.equals(expected)) {
+            return;
+        }
+        List<String> missing = expected.stream().filter(k -> !actual.contains(k)).sorted().toList();
+        List<String> extra = actual.stream().filter(k -> !expected.contains(k)).sorted().toList();
+        throw new AssertionError(what + ": " + actual.size() + " keys, expected " + expected.size() + "; "
+                + missing.size() + " missing " + missing.subList(0, Math.min(40, missing.size())) + ", "
+                + extra.size() + " not expected " + extra.subList(0, Math.min(40, extra.size())));
     }
 
     /** The object predictions of a topic by (series, timestep, object), per-timestep records taken apart. */
