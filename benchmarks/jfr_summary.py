@@ -19,7 +19,7 @@ CATEGORIES = [
     ("tensorflow session run (predict + train)", r"org\.tensorflow\.(Session|internal\.c_api)"),
     ("tensorflow feeds / fetches (tensors, ndarray)", r"org\.tensorflow\.(ndarray|types|RawTensor|Tensor|internal\.buffer)"),
     ("model state export (checkpoint bytes)", r"io\.streamfit\.model\.(GraphCheckpoint|SharedWeightRegressor\.exportState)"),
-    ("streamfit JSON decode", r"io\.streamfit\.schemas\.(Json\.|JsonCursor|TimestepJson|TimestepSerde)"),
+    ("streamfit JSON decode", r"io\.streamfit\.schemas\.(Json\.parse|JsonCursor|TimestepJson|TimestepFastJson|ShortDecimal|TimestepSerde)"),
     ("streamfit output encode (JSON/Avro)", r"io\.streamfit\.schemas\.|org\.apache\.avro\."),
     ("state store (RocksDB, cache, changelog)", r"org\.rocksdb\.|org\.apache\.kafka\.streams\.state\."),
     ("other streamfit (processor, metrics)", r"io\.streamfit\."),

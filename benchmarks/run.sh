@@ -17,6 +17,7 @@
 #                                          10000,100000: ~6 min); --help lists options
 #   benchmarks/run.sh decode [JMH options] decoding one input record (k=32, m=16) into the batch buffer:
 #                                          streamfit's binder vs Jackson data binding, tree, direct
+#   benchmarks/run.sh encode [JMH options] writing one input's outputs (k=32) as JSON: per-object vs per-timestep
 #   benchmarks/run.sh build               only (re)build
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
 #
@@ -61,6 +62,7 @@ case "$cmd" in
   gpu-check) exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck "$@" ;;
   http)      exec "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.HttpBench "$@" ;;
   decode)    exec "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.DecodeBenchmark "$@" ;;
+  encode)    exec "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.EncodeBenchmark "$@" ;;
   keys)      exec "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench "$@" ;;
   smoke)
     "$JAVA" -Xmx1g -cp "$CP" io.streamfit.bench.StepBench -p shape=32x16x64x1 -wi 1 -w 1s -i 2 -r 1s
@@ -71,6 +73,7 @@ case "$cmd" in
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.KeysBench --keys 200,500 --iterations 50 --own-graphs 1 \
         --drain-records 400 --drain-keys 200 --global-series 8,200
     "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.DecodeBenchmark -wi 1 -w 1s -i 1 -r 1s
+    "$JAVA" -Xmx1g -cp "$CP" org.openjdk.jmh.Main io.streamfit.bench.EncodeBenchmark -wi 1 -w 1s -i 1 -r 1s
     "$JAVA" "${JOPTS[@]}" -cp "$CP" io.streamfit.bench.GpuCheck --expect cpu ;;
-  *) sed -n '2,25p' "$0" >&2; exit 64 ;;
+  *) sed -n '2,26p' "$0" >&2; exit 64 ;;
 esac

@@ -2,6 +2,7 @@ package io.streamfit.schemas;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.SerializedString;
 import io.streamfit.schemas.avro.AnomalyScore;
 import io.streamfit.schemas.avro.ObjectPrediction;
 import io.streamfit.schemas.avro.PredictedObject;
@@ -26,6 +27,26 @@ final class OutputJson {
 
     /** The variant of outputs that name none: the champion's default name. */
     static final String CHAMPION = "champion";
+    private static final SerializedString CHAMPION_VALUE = new SerializedString(CHAMPION);
+
+    // Field names, quoted and encoded once (Jackson copies their bytes instead of escaping each name).
+    private static final SerializedString F_ANOMALY = new SerializedString("anomaly");
+    private static final SerializedString F_EXPECTED_COUNTS = new SerializedString("expectedCounts");
+    private static final SerializedString F_GENERATION = new SerializedString("generation");
+    private static final SerializedString F_ID = new SerializedString("id");
+    private static final SerializedString F_MODEL_VERSION = new SerializedString("modelVersion");
+    private static final SerializedString F_OBJECT = new SerializedString("object");
+    private static final SerializedString F_OBJECTS = new SerializedString("objects");
+    private static final SerializedString F_PREDICTED_CLASS = new SerializedString("predictedClass");
+    private static final SerializedString F_PREDICTION = new SerializedString("prediction");
+    private static final SerializedString F_PROBABILITIES = new SerializedString("probabilities");
+    private static final SerializedString F_SCORE = new SerializedString("score");
+    private static final SerializedString F_SERIES = new SerializedString("series");
+    private static final SerializedString F_SUM_TARGET = new SerializedString("sumTarget");
+    private static final SerializedString F_TARGET = new SerializedString("target");
+    private static final SerializedString F_THRESHOLD = new SerializedString("threshold");
+    private static final SerializedString F_TIMESTEP = new SerializedString("timestep");
+    private static final SerializedString F_VARIANT = new SerializedString("variant");
 
     private OutputJson() {
     }
@@ -43,11 +64,6 @@ final class OutputJson {
      * computes in float32: a value that is exactly a float prints as the float's shortest decimal
      * ({@code 12.31}, not {@code 12.3100004196167}); any other value prints as a double.
      */
-    static void writeReal(JsonGenerator g, String field, double v) throws IOException {
-        g.writeFieldName(field);
-        writeReal(g, v);
-    }
-
     static void writeReal(JsonGenerator g, double v) throws IOException {
         if (Double.isFinite(v) && (double) (float) v == v) {
             g.writeNumber((float) v);
@@ -56,8 +72,45 @@ final class OutputJson {
         }
     }
 
-    private static void writeDoubles(JsonGenerator g, String field, List<Double> values) throws IOException {
-        g.writeArrayFieldStart(field);
+    /** {@link #writeReal(JsonGenerator, double)} as field {@code field}. */
+    static void writeReal(JsonGenerator g, String field, double v) throws IOException {
+        g.writeFieldName(field);
+        writeReal(g, v);
+    }
+
+    private static void writeReal(JsonGenerator g, SerializedString field, double v) throws IOException {
+        g.writeFieldName(field);
+        writeReal(g, v);
+    }
+
+    /** The champion's name, the usual variant, is written from its encoded bytes too. */
+    private static void writeString(JsonGenerator g, SerializedString field, String v) throws IOException {
+        g.writeFieldName(field);
+        if (CHAMPION.equals(v)) {
+            g.writeString(CHAMPION_VALUE);
+        } else {
+            g.writeString(v);
+        }
+    }
+
+    private static void writeNumber(JsonGenerator g, SerializedString field, long v) throws IOException {
+        g.writeFieldName(field);
+        g.writeNumber(v);
+    }
+
+    private static void writeNumber(JsonGenerator g, SerializedString field, int v) throws IOException {
+        g.writeFieldName(field);
+        g.writeNumber(v);
+    }
+
+    private static void writeBoolean(JsonGenerator g, SerializedString field, boolean v) throws IOException {
+        g.writeFieldName(field);
+        g.writeBoolean(v);
+    }
+
+    private static void writeDoubles(JsonGenerator g, SerializedString field, List<Double> values) throws IOException {
+        g.writeFieldName(field);
+        g.writeStartArray();
         for (int i = 0, n = values.size(); i < n; i++) {
             writeReal(g, values.get(i).doubleValue());
         }
@@ -79,21 +132,21 @@ final class OutputJson {
         @Override
         public void write(ObjectPrediction v, JsonGenerator g) throws IOException {
             g.writeStartObject();
-            g.writeStringField("series", required(v.getSeries(), "ObjectPrediction", "series"));
-            g.writeNumberField("timestep", v.getTimestep());
-            g.writeStringField("object", required(v.getObject(), "ObjectPrediction", "object"));
-            writeReal(g, "prediction", v.getPrediction());
+            writeString(g, F_SERIES, required(v.getSeries(), "ObjectPrediction", "series"));
+            writeNumber(g, F_TIMESTEP, v.getTimestep());
+            writeString(g, F_OBJECT, required(v.getObject(), "ObjectPrediction", "object"));
+            writeReal(g, F_PREDICTION, v.getPrediction());
             if (v.getTarget() != null) {
-                writeReal(g, "target", v.getTarget().doubleValue());
+                writeReal(g, F_TARGET, v.getTarget().doubleValue());
             }
-            g.writeNumberField("modelVersion", v.getModelVersion());
-            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
-            g.writeNumberField("generation", v.getGeneration());
+            writeNumber(g, F_MODEL_VERSION, v.getModelVersion());
+            writeString(g, F_VARIANT, v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            writeNumber(g, F_GENERATION, v.getGeneration());
             if (v.getProbabilities() != null) {
-                writeDoubles(g, "probabilities", v.getProbabilities());
+                writeDoubles(g, F_PROBABILITIES, v.getProbabilities());
             }
             if (v.getPredictedClass() != null) {
-                g.writeNumberField("predictedClass", v.getPredictedClass().intValue());
+                writeNumber(g, F_PREDICTED_CLASS, v.getPredictedClass().intValue());
             }
             g.writeEndObject();
         }
@@ -164,18 +217,18 @@ final class OutputJson {
         @Override
         public void write(SumPrediction v, JsonGenerator g) throws IOException {
             g.writeStartObject();
-            g.writeStringField("series", required(v.getSeries(), "SumPrediction", "series"));
-            g.writeNumberField("timestep", v.getTimestep());
-            writeReal(g, "prediction", v.getPrediction());
+            writeString(g, F_SERIES, required(v.getSeries(), "SumPrediction", "series"));
+            writeNumber(g, F_TIMESTEP, v.getTimestep());
+            writeReal(g, F_PREDICTION, v.getPrediction());
             if (v.getSumTarget() != null) {
-                writeReal(g, "sumTarget", v.getSumTarget().doubleValue());
+                writeReal(g, F_SUM_TARGET, v.getSumTarget().doubleValue());
             }
-            g.writeNumberField("objects", v.getObjects());
-            g.writeNumberField("modelVersion", v.getModelVersion());
-            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
-            g.writeNumberField("generation", v.getGeneration());
+            writeNumber(g, F_OBJECTS, v.getObjects());
+            writeNumber(g, F_MODEL_VERSION, v.getModelVersion());
+            writeString(g, F_VARIANT, v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            writeNumber(g, F_GENERATION, v.getGeneration());
             if (v.getExpectedCounts() != null) {
-                writeDoubles(g, "expectedCounts", v.getExpectedCounts());
+                writeDoubles(g, F_EXPECTED_COUNTS, v.getExpectedCounts());
             }
             g.writeEndObject();
         }
@@ -243,19 +296,20 @@ final class OutputJson {
         @Override
         public void write(AnomalyScore v, JsonGenerator g) throws IOException {
             g.writeStartObject();
-            g.writeStringField("series", required(v.getSeries(), "AnomalyScore", "series"));
-            g.writeNumberField("timestep", v.getTimestep());
-            g.writeStringField("object", required(v.getObject(), "AnomalyScore", "object"));
-            writeReal(g, "score", v.getScore());
+            writeString(g, F_SERIES, required(v.getSeries(), "AnomalyScore", "series"));
+            writeNumber(g, F_TIMESTEP, v.getTimestep());
+            writeString(g, F_OBJECT, required(v.getObject(), "AnomalyScore", "object"));
+            writeReal(g, F_SCORE, v.getScore());
             if (v.getThreshold() == null) {
-                g.writeNullField("threshold");
+                g.writeFieldName(F_THRESHOLD);
+                g.writeNull();
             } else {
-                writeReal(g, "threshold", v.getThreshold());
+                writeReal(g, F_THRESHOLD, v.getThreshold());
             }
-            g.writeBooleanField("anomaly", v.getAnomaly());
-            g.writeNumberField("modelVersion", v.getModelVersion());
-            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant().toString());
-            g.writeNumberField("generation", v.getGeneration());
+            writeBoolean(g, F_ANOMALY, v.getAnomaly());
+            writeNumber(g, F_MODEL_VERSION, v.getModelVersion());
+            writeString(g, F_VARIANT, v.getVariant() == null ? CHAMPION : v.getVariant().toString());
+            writeNumber(g, F_GENERATION, v.getGeneration());
             g.writeEndObject();
         }
 
@@ -324,29 +378,30 @@ final class OutputJson {
         @Override
         public void write(TimestepPredictions v, JsonGenerator g) throws IOException {
             g.writeStartObject();
-            g.writeStringField("series", required(v.getSeries(), "TimestepPredictions", "series"));
-            g.writeNumberField("timestep", v.getTimestep());
-            g.writeNumberField("modelVersion", v.getModelVersion());
-            g.writeStringField("variant", v.getVariant() == null ? CHAMPION : v.getVariant());
-            g.writeNumberField("generation", v.getGeneration());
+            writeString(g, F_SERIES, required(v.getSeries(), "TimestepPredictions", "series"));
+            writeNumber(g, F_TIMESTEP, v.getTimestep());
+            writeNumber(g, F_MODEL_VERSION, v.getModelVersion());
+            writeString(g, F_VARIANT, v.getVariant() == null ? CHAMPION : v.getVariant());
+            writeNumber(g, F_GENERATION, v.getGeneration());
             List<PredictedObject> objects = v.getObjects();
             if (objects == null) {
                 throw new IllegalArgumentException("TimestepPredictions.objects is required but null");
             }
-            g.writeArrayFieldStart("objects");
+            g.writeFieldName(F_OBJECTS);
+            g.writeStartArray();
             for (int i = 0, n = objects.size(); i < n; i++) {
                 PredictedObject o = objects.get(i);
                 g.writeStartObject();
-                g.writeStringField("id", required(o.getId(), "PredictedObject", "id"));
-                writeReal(g, "prediction", o.getPrediction());
+                writeString(g, F_ID, required(o.getId(), "PredictedObject", "id"));
+                writeReal(g, F_PREDICTION, o.getPrediction());
                 if (o.getTarget() != null) {
-                    writeReal(g, "target", o.getTarget().doubleValue());
+                    writeReal(g, F_TARGET, o.getTarget().doubleValue());
                 }
                 if (o.getProbabilities() != null) {
-                    writeDoubles(g, "probabilities", o.getProbabilities());
+                    writeDoubles(g, F_PROBABILITIES, o.getProbabilities());
                 }
                 if (o.getPredictedClass() != null) {
-                    g.writeNumberField("predictedClass", o.getPredictedClass().intValue());
+                    writeNumber(g, F_PREDICTED_CLASS, o.getPredictedClass().intValue());
                 }
                 g.writeEndObject();
             }

@@ -356,25 +356,33 @@ final class TimestepFastJson {
         }
     }
 
+    /** Digits from {@code i} on (kept in locals: this loop reads every digit of every feature). */
     private void digitRun(boolean fraction) {
-        while (i < end) {
-            byte b = data[i];
-            if (!isDigit(b)) {
-                return;
+        byte[] d = data;
+        int p = i;
+        int start = p;
+        long m = mantissa;
+        int n = digits;
+        for (; p < end; p++) {
+            int digit = d[p] - '0';
+            if (digit < 0 || digit > 9) {
+                break;
             }
-            i++;
-            if (fraction) {
-                decimals++;
-            }
-            if (mantissa == 0 && b == '0') {
+            if (m == 0 && digit == 0) {
                 continue; // a leading zero of the fraction: not significant
             }
-            if (++digits > MAX_LONG_DIGITS) {
+            if (++n > MAX_LONG_DIGITS) {
                 exact = false; // read by the general parser; keep scanning the syntax
                 continue;
             }
-            mantissa = mantissa * 10 + (b - '0');
+            m = m * 10 + digit;
         }
+        if (fraction) {
+            decimals += p - start;
+        }
+        i = p;
+        mantissa = m;
+        digits = n;
     }
 
     private static boolean isDigit(int b) {
