@@ -3,6 +3,7 @@ package io.streamfit.bench;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -140,12 +141,35 @@ final class DrainRate {
                 System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
                         props.get(StreamsConfig.APPLICATION_ID_CONFIG), ts.length, (System.nanoTime() - t0) / 1e9,
                         Arrays.stream(ts).max().orElse(0) - Arrays.stream(ts).min().orElse(0));
+                System.out.println("    stream thread: " + threadTime(streams));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
             }
             return Stats.middleRate(collector.timestamps());
         }
+    }
+
+    /**
+     * Where the stream thread's time went (Kafka Streams' own thread metrics, averaged over their
+     * sample windows, which cover the drain): processing, punctuating, committing, polling, and
+     * the mean commit's latency. Under exactly-once a commit flushes the producer and commits the
+     * transaction, and the thread waits for both.
+     */
+    static String threadTime(KafkaStreams streams) {
+        Map<String, Double> values = new java.util.HashMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && metric.metricValue() instanceof Double d) {
+                values.merge(name.name(), d, Double::sum);
+            }
+        });
+        return String.format(Locale.ROOT, "process %.0f%%, punctuate %.0f%%, commit %.0f%%, poll %.0f%%; "
+                        + "%.1f commits/s, %.1f ms each",
+                100 * values.getOrDefault("process-ratio", Double.NaN),
+                100 * values.getOrDefault("punctuate-ratio", Double.NaN),
+                100 * values.getOrDefault("commit-ratio", Double.NaN),
+                100 * values.getOrDefault("poll-ratio", Double.NaN),
+                values.getOrDefault("commit-rate", Double.NaN), values.getOrDefault("commit-latency-avg", Double.NaN));
     }
 
     /** A pass-through topology from an input to an output topic. */

@@ -78,4 +78,23 @@ public class EncodeBenchmark {
         return timestepWriter.serialize("object-predictions", timestep).length
                 + sumWriter.serialize("sum-predictions", sum).length;
     }
+
+    /** What {@link #perObject} writes, as text (for the test). */
+    String perObjectText() {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < K; i++) {
+            out.append(text(objectWriter.serialize("object-predictions", objects.get(i))));
+        }
+        return out.append(text(sumWriter.serialize("sum-predictions", sum))).toString();
+    }
+
+    /** What {@link #perTimestep} writes, as text (for the test). */
+    String perTimestepText() {
+        return text(timestepWriter.serialize("object-predictions", timestep))
+                + text(sumWriter.serialize("sum-predictions", sum));
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
