@@ -147,6 +147,8 @@ final class DrainRate {
                 streams.cleanUp();
             }
             return Stats.middleRate(collector.timestamps());
+        } finally {
+            cluster.deleteRunTopics(props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG));
         }
     }
 
