@@ -2,6 +2,7 @@ package io.streamfit.app.backfill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -136,7 +137,11 @@ class BackfillTransactionIT {
             admin.alterConsumerGroupOffsets(APP, Map.of(p0, new OffsetAndMetadata(1))).all().get(60, TimeUnit.SECONDS);
         }
 
+        // The failure comes once the checkpoint is on the broker (uncommitted): the producer
+        // lingers a few ms, and an abort before the send would drop it unsent, which tests less.
         Throwable failed = catchThrowable(() -> backfill(() -> {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> changelog("read_uncommitted").size() == 1);
             throw new KafkaException("injected failure before the commit");
         }));
 
