@@ -62,6 +62,16 @@ class StreamfitConfigTest {
     }
 
     @Test
+    void theProducerKeepsOneRequestInFlightWithLargeBatchesUnlessTheUserSaysOtherwise() {
+        Properties p = new StreamfitConfig(Map.of("model.features", "3")).streamsProperties();
+        assertThat(p.getProperty("producer.max.in.flight.requests.per.connection")).isEqualTo("1");
+        assertThat(p.getProperty("producer.batch.size")).as("128 KB, not Kafka's 16 KB").isEqualTo("131072");
+        assertThat(p.getProperty("producer.linger.ms")).isEqualTo("5");
+        assertThat(new StreamfitConfig(Map.of("model.features", "3", "producer.batch.size", "16384"))
+                .streamsProperties().getProperty("producer.batch.size")).as("the user's value wins").isEqualTo("16384");
+    }
+
+    @Test
     void microBatchesPollInStepsShortEnoughForTheirFlushUnlessPollMsIsSet() {
         assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties())
                 .as("batch.timesteps=1 never waits: Kafka's poll.ms stays").doesNotContainKey("poll.ms");
