@@ -75,8 +75,24 @@ final class EndToEndReport {
                     number(median(rounds, 1), "%.2f"), number(median(rounds, 2), "%.0f"),
                     number(median(rounds, 3), "%.0f"), number(c, "%.0f"),
                     objects > 0 ? " (c objects/s " + number(c * objects, "%.0f") + ")" : ""));
+            out.append(String.format(Locale.ROOT, "spread of %d rounds %s: slowest to fastest round a %s, b %s, c %s%n",
+                    rounds.size(), e.getKey(), spread(rounds, 2), spread(rounds, 3), spread(rounds, 4)));
         }
         return out.toString();
+    }
+
+    /**
+     * Column {@code col}'s slowest and fastest round and their ratio ("2000-4400 records/s, 2.20x"):
+     * a topology whose rate moves more than the others between rounds decides the ratios against it.
+     */
+    static String spread(List<double[]> rounds, int col) {
+        double[] v = rounds.stream().mapToDouble(r -> r[col]).filter(x -> !Double.isNaN(x)).sorted().toArray();
+        if (v.length == 0) {
+            return "-";
+        }
+        double min = v[0];
+        double max = v[v.length - 1];
+        return String.format(Locale.ROOT, "%.0f-%.0f (%s)", min, max, number(max / min, "%.2fx"));
     }
 
     /** The median of column {@code col} over the rounds; NaN when a round has none (a failed baseline). */
