@@ -37,6 +37,54 @@ class TimestepFastJsonTest {
     }
 
     @Test
+    void digitRunsOfEveryLengthReadAsJacksonReadsThemWhereverTheyEnd() {
+        // Where the digit loop changes course (the mantissa's 18 digits, leading zeros of a fraction
+        // that do not count, the end of the buffer): every run length from 1 to 20, with 0 to 9
+        // leading zeros in the fraction, an integer part of 0 to 19 digits, the number in the
+        // features and the sum target, and a buffer that ends where the number does.
+        int compared = 0;
+        for (int intDigits = 0; intDigits <= 19; intDigits++) {
+            for (int zeros = 0; zeros <= 9; zeros++) {
+                for (int fracDigits = 0; fracDigits <= 20; fracDigits++) {
+                    if (fracDigits == 0 && zeros > 0) {
+                        continue;
+                    }
+                    String integer = intDigits == 0 ? "0" : digits(intDigits, 1);
+                    String number = integer + (fracDigits == 0 ? "" : "." + "0".repeat(zeros) + digits(fracDigits, 7));
+                    String json = "{\"timestep\":1,\"objects\":[{\"id\":\"a\",\"features\":[" + number + ",-" + number
+                            + "]}],\"sumTarget\":[" + number + "]}";
+                    byte[] data = json.getBytes(StandardCharsets.UTF_8);
+                    Timestep fast = TimestepFastJson.read(data, 0, data.length, TimestepLimits.NONE);
+                    assertThat(fast).as(json).isNotNull();
+                    assertThat(canonical(fast)).as(json)
+                            .isEqualTo(canonical(Json.parse(data, 0, data.length, TimestepJson.codec(TimestepLimits.NONE))));
+                    // The same bytes with a digit after the number and the rest of the record, read
+                    // only up to the number's end: a reader that looked past the end would take the
+                    // digit and find a whole record there.
+                    int end = json.indexOf(number) + number.length();
+                    byte[] longer = (json.substring(0, end) + "5" + json.substring(end)).getBytes(StandardCharsets.UTF_8);
+                    if (!number.equals("0")) { // "05" would be a leading zero
+                        assertThat(TimestepFastJson.read(longer, 0, longer.length, TimestepLimits.NONE))
+                                .as("the whole of it is read: %s", json).isNotNull();
+                    }
+                    assertThat(TimestepFastJson.read(longer, 0, end, TimestepLimits.NONE)).as("cut: %s", json).isNull();
+                    compared++;
+                }
+            }
+        }
+        assertThat(compared).isEqualTo(20 * (1 + 20 * 10));
+    }
+
+    /** {@code n} digits, none of them zero, starting at {@code first} and counting up mod 9. */
+    private static String digits(int n, int first) {
+        StringBuilder s = new StringBuilder();
+        for (int k = 0; k < n; k++) {
+            s.append((char) ('1' + (first + k) % 9));
+        }
+        return s.toString();
+    }
+
+    @Test
     void declinesWhatItDoesNotKnowSoThatJacksonAnswers() {
         for (String json : new String[] {
             "{\"timestep\":1,\"objects\":[],\"extra\":\"caf\u00e9\"}", // an unknown field, not ASCII
