@@ -82,7 +82,7 @@ final class EndToEndReport {
     }
 
     /**
-     * Column {@code col}'s slowest and fastest round and their ratio ("2000-4400 records/s, 2.20x"):
+     * Column {@code col}'s slowest and fastest round and their ratio ("2000-4400 (2.20x)", records/s):
      * a topology whose rate moves more than the others between rounds decides the ratios against it.
      */
     static String spread(List<double[]> rounds, int col) {
