@@ -95,6 +95,47 @@ final class DrainRate {
     }
 
     /**
+     * Drains the input through the output floor ({@link OutputFloor}) of layout {@code layout}, with the
+     * Streams and producer settings streamfit would run with (batch {@code batch}): the same
+     * outputs as a streamfit run, encoded in advance.
+     */
+    Row outputFloor(String guarantee, int batch, String layout, int round) throws Exception {
+        String id = cluster.nextRunId("f");
+        String objects = id + "-objects";
+        String sums = id + "-sums";
+        cluster.createTopic(objects, false);
+        cluster.createTopic(sums, true);
+        Properties props = cluster.passThroughProps(id, guarantee);
+        streamfitClientSettings(guarantee, batch, layout).forEach(props::putIfAbsent);
+        int records = options.records;
+        String batchText = String.valueOf(batch);
+        try {
+            double rate = drain(OutputFloor.topology(INPUT, objects, sums, options.objects, layout), props, sums, records);
+            return EndToEndReport.print(new Row(OutputFloor.NAME, guarantee, batchText, records, rate, -1, -1, "")
+                    .in(round, layout));
+        } catch (RuntimeException e) {
+            return EndToEndReport.print(new Row(OutputFloor.NAME, guarantee, batchText, records, Double.NaN, -1, -1,
+                    "FAILED: " + e.getMessage()).in(round, layout));
+        }
+    }
+
+    /**
+     * The producer, consumer and poll settings a streamfit run of this configuration gets
+     * ({@code producer.*}, {@code consumer.*}, {@code poll.ms}), --set keys included.
+     */
+    private Properties streamfitClientSettings(String guarantee, int batch, String layout) {
+        Properties all = cluster.streamfitConfig("settings", guarantee, batch, layout, INPUT).streamsProperties();
+        Properties p = new Properties();
+        all.forEach((k, v) -> {
+            String key = k.toString();
+            if (key.startsWith("producer.") || key.equals(StreamsConfig.POLL_MS_CONFIG)) {
+                p.put(key, v);
+            }
+        });
+        return p;
+    }
+
+    /**
      * Drains the input through streamfit. A batch.timesteps the config rejects is reported as
      * skipped, never as a number; a dead letter fails the run, since the rate would count a record
      * the model never learned from.

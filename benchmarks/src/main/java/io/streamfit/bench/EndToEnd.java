@@ -127,11 +127,17 @@ public final class EndToEnd implements Callable<Integer> {
                     if (options.topologies.contains("b")) {
                         rows.add(drains.passThrough("b json tree", guarantee, PassThroughTopologies::jsonTree, round));
                     }
-                    if (!options.topologies.contains("c")) {
+                    if (!options.topologies.contains("c") && !options.topologies.contains("f")) {
                         continue;
                     }
                     for (int batch : options.batchTimesteps) {
                         for (String layout : options.outputObjects) {
+                            if (options.topologies.contains("f")) {
+                                rows.add(drains.outputFloor(guarantee, batch, layout, round));
+                            }
+                            if (!options.topologies.contains("c")) {
+                                continue;
+                            }
                             Row drained = drains.streamfit(guarantee, batch, layout, round);
                             rows.add(drained);
                             if (last && options.latencySeconds > 0 && drained.note().isEmpty()

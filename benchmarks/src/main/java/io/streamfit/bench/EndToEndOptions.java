@@ -57,7 +57,9 @@ final class EndToEndOptions {
             + "${DEFAULT-VALUE}).")
     int warmUpRounds = 1;
 
-    @Option(names = "--topologies", split = ",", description = "Which of a, b, c to run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--topologies", split = ",", description = "Which of a, b, c, f to run; f, the output floor, "
+            + "writes streamfit's outputs of each layout, encoded in advance, with streamfit's producer settings, and "
+            + "runs before each c (default ${DEFAULT-VALUE}).")
     List<String> topologies = List.of("a", "b", "c");
 
     @Option(names = "--latency-seconds",

@@ -33,8 +33,8 @@ final class EndToEndReport {
 
     /**
      * The final table, with c/a and c/b of each streamfit drain against the baselines of its
-     * guarantee in the same round, and with more than one round the median of each ratio and rate
-     * over the rounds.
+     * guarantee in the same round (and c/f, f/a where the output floor of its configuration ran), and
+     * with more than one round the median of each ratio and rate over the rounds.
      *
      * @param objects k, objects per record, for objects/s; 0 leaves them out
      */
@@ -51,17 +51,30 @@ final class EndToEndReport {
                 baseline.put(r.topology().charAt(0) + "|" + r.guarantee() + "|" + r.round(), r.recordsPerSecond());
             }
         }
-        // Per configuration (guarantee, batch, layout), in first-run order: c/a, c/b, a, b, c of each round.
+        // The output floor (f) of each configuration and round, where it ran.
+        Map<String, Double> floor = new HashMap<>();
+        for (Row r : rows) {
+            if (r.topology().equals(OutputFloor.NAME)) {
+                floor.put(r.guarantee() + "|" + r.batch() + "|" + r.layout() + "|" + r.round(), r.recordsPerSecond());
+            }
+        }
+        // Per configuration (guarantee, batch, layout), in first-run order: c/a, c/b, a, b, c, c/f, f/a, f
+        // of each round.
         Map<String, List<double[]>> byConfig = new LinkedHashMap<>();
         for (Row r : rows) {
             if (r.topology().equals("c streamfit") && r.note().isEmpty()) {
                 double a = orNaN(baseline.get("a|" + r.guarantee() + "|" + r.round()));
                 double b = orNaN(baseline.get("b|" + r.guarantee() + "|" + r.round()));
+                Double fRate = floor.get(r.guarantee() + "|" + r.batch() + "|" + r.layout() + "|" + r.round());
+                double f = orNaN(fRate);
                 double c = r.recordsPerSecond();
                 String config = r.guarantee() + " batch.timesteps=" + r.batch() + " output.objects=" + r.layout();
-                out.append(String.format(Locale.ROOT, "ratio %s round %d: c/a = %s, c/b = %s%n", config, r.round(),
-                        number(c / a, "%.2f"), number(c / b, "%.2f")));
-                byConfig.computeIfAbsent(config, k -> new ArrayList<>()).add(new double[] {c / a, c / b, a, b, c});
+                out.append(String.format(Locale.ROOT, "ratio %s round %d: c/a = %s, c/b = %s%s%n", config, r.round(),
+                        number(c / a, "%.2f"), number(c / b, "%.2f"), fRate == null ? ""
+                                : ", c/f = " + number(c / f, "%.2f") + ", f/a = " + number(f / a, "%.2f")));
+                byConfig.computeIfAbsent(config, k -> new ArrayList<>())
+                        .add(new double[] {c / a, c / b, a, b, c, fRate == null ? Double.NaN : c / f,
+                            fRate == null ? Double.NaN : f / a, fRate == null ? Double.NaN : f});
             }
         }
         for (Map.Entry<String, List<double[]>> e : byConfig.entrySet()) {
@@ -70,13 +83,17 @@ final class EndToEndReport {
                 continue;
             }
             double c = median(rounds, 4);
+            boolean floors = rounds.stream().anyMatch(r -> !Double.isNaN(r[7]));
             out.append(String.format(Locale.ROOT, "median of %d rounds %s: c/a = %s, c/b = %s; records/s a %s, b %s, "
-                            + "c %s%s%n", rounds.size(), e.getKey(), number(median(rounds, 0), "%.2f"),
+                            + "c %s%s%s%n", rounds.size(), e.getKey(), number(median(rounds, 0), "%.2f"),
                     number(median(rounds, 1), "%.2f"), number(median(rounds, 2), "%.0f"),
                     number(median(rounds, 3), "%.0f"), number(c, "%.0f"),
-                    objects > 0 ? " (c objects/s " + number(c * objects, "%.0f") + ")" : ""));
-            out.append(String.format(Locale.ROOT, "spread of %d rounds %s: slowest to fastest round a %s, b %s, c %s%n",
-                    rounds.size(), e.getKey(), spread(rounds, 2), spread(rounds, 3), spread(rounds, 4)));
+                    objects > 0 ? " (c objects/s " + number(c * objects, "%.0f") + ")" : "",
+                    floors ? "; output floor f " + number(median(rounds, 7), "%.0f") + " records/s, c/f = "
+                            + number(median(rounds, 5), "%.2f") + ", f/a = " + number(median(rounds, 6), "%.2f") : ""));
+            out.append(String.format(Locale.ROOT, "spread of %d rounds %s: slowest to fastest round a %s, b %s, c %s%s%n",
+                    rounds.size(), e.getKey(), spread(rounds, 2), spread(rounds, 3), spread(rounds, 4),
+                    floors ? ", f " + spread(rounds, 7) : ""));
         }
         return out.toString();
     }

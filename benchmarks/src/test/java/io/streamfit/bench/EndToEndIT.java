@@ -72,8 +72,9 @@ class EndToEndIT {
     }
 
     /**
-     * Rounds interleave the topologies (a, b, c per layout, then again), short numbers reach
-     * streamfit as records it learns from, and per-timestep outputs drain as per-object ones do.
+     * Rounds interleave the topologies (a, b, then f and c per layout, then again), short numbers
+     * reach streamfit as records it learns from, per-timestep outputs drain as per-object ones do,
+     * and so do the output floor's.
      */
     @Test
     void roundsInterleaveTheTopologiesAndBothLayoutsDrain(@TempDir Path stateDir) throws Exception {
@@ -90,17 +91,20 @@ class EndToEndIT {
         bench.options.warmUpRounds = 1;
         bench.options.latencySeconds = 0;
         bench.options.warmUpRecords = 50;
+        bench.options.topologies = List.of("a", "b", "c", "f");
         List<EndToEnd.Row> rows = bench.runAll();
 
         assertThat(rows).extracting(r -> r.topology().charAt(0) + "/" + r.layout() + "/" + r.round())
-                .as("the warm-up round ran first and is not counted")
-                .containsExactly("a/-/1", "b/-/1", "c/per-object/1", "c/per-timestep/1",
-                        "a/-/2", "b/-/2", "c/per-object/2", "c/per-timestep/2");
+                .as("the warm-up round ran first and is not counted; each layout's output floor before its c")
+                .containsExactly("a/-/1", "b/-/1", "f/per-object/1", "c/per-object/1", "f/per-timestep/1",
+                        "c/per-timestep/1", "a/-/2", "b/-/2", "f/per-object/2", "c/per-object/2", "f/per-timestep/2",
+                        "c/per-timestep/2");
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.note()).as("%s", r).isEmpty();
             assertThat(r.recordsPerSecond()).as("%s", r).isPositive();
         });
         assertThat(EndToEndReport.table(rows, bench.options.objects))
-                .contains("median of 2 rounds exactly_once_v2 batch.timesteps=8 output.objects=per-timestep: c/a = ");
+                .contains("median of 2 rounds exactly_once_v2 batch.timesteps=8 output.objects=per-timestep: c/a = ")
+                .contains("output floor f ");
     }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class EndToEndReportTest {
 
     private static Row drain(String topology, double rate, int round, String layout) {
-        return new Row(topology, "exactly_once_v2", topology.startsWith("c") ? "64" : "-", 1000, rate, -1, -1, "")
+        return new Row(topology, "exactly_once_v2", topology.startsWith("c") || topology.startsWith("f") ? "64" : "-", 1000, rate, -1, -1, "")
                 .in(round, layout);
     }
 
@@ -61,5 +61,30 @@ class EndToEndReportTest {
                 + "c/a = 0.50, c/b = -;");
         assertThat(table).as("the failed round is left out of the spread")
                 .contains("slowest to fastest round a 4000-4000 (1.00x), b 2000-2000 (1.00x), c 2000-2000 (1.00x)");
+    }
+    @Test
+    void theOutputFloorOfEachLayoutGivesCOverFAndFOverAInItsOwnRoundOnly() {
+        List<Row> rows = new ArrayList<>();
+        // f of per-object is 3000 then 2500 records/s; per-timestep has no floor run.
+        double[][] rates = {{6000, 3000, 1500, 3000}, {6000, 2500, 1500, 3000}};
+        for (int round = 1; round <= 2; round++) {
+            double[] r = rates[round - 1];
+            rows.add(drain("a bytes copy", r[0], round, "-"));
+            rows.add(drain(OutputFloor.NAME, r[1], round, "per-object"));
+            rows.add(drain("c streamfit", r[2], round, "per-object"));
+            rows.add(drain("c streamfit", r[3], round, "per-timestep"));
+        }
+        String table = EndToEndReport.table(rows, 32);
+
+        assertThat(table).contains("output.objects=per-object round 1: c/a = 0.25, c/b = -, c/f = 0.50, f/a = 0.50")
+                .contains("output.objects=per-object round 2: c/a = 0.25, c/b = -, c/f = 0.60, f/a = 0.42");
+        assertThat(table).as("no floor ran for per-timestep: no c/f")
+                .contains(String.format("output.objects=per-timestep round 1: c/a = 0.50, c/b = -%n"));
+        // Medians of two rounds: c/f (0.50 + 0.60) / 2, f/a (0.50 + 0.42) / 2, f (3000 + 2500) / 2.
+        assertThat(table).contains("output.objects=per-object: c/a = 0.25, c/b = -; records/s a 6000, b -, c 1500 "
+                + "(c objects/s 48000); output floor f 2750 records/s, c/f = 0.55, f/a = 0.46");
+        assertThat(table).contains("c 1500-1500 (1.00x), f 2500-3000 (1.20x)");
+        assertThat(table).contains(String.format("output.objects=per-timestep: c/a = 0.50, c/b = -; records/s a 6000, "
+                + "b -, c 3000 (c objects/s 96000)%n"));
     }
 }

@@ -1,0 +1,97 @@
+package io.streamfit.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.streamfit.schemas.StreamfitSerdes;
+import io.streamfit.schemas.avro.ObjectPrediction;
+import io.streamfit.schemas.avro.SumPrediction;
+import io.streamfit.schemas.avro.TimestepPredictions;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+class OutputFloorTest {
+
+    private static final int K = 32;
+    private static final Pattern PREDICTION = Pattern.compile("\"prediction\":(-?[0-9.]+)[,}]");
+
+    @Test
+    void perObjectValuesAreKObjectPredictionsOfTheContractAndTheSum() {
+        OutputFloor.Values values = OutputFloor.Values.of(K, "per-object");
+
+        assertThat(values.objects()).hasSize(K);
+        for (int i = 0; i < K; i++) {
+            ObjectPrediction p = StreamfitSerdes.objectPrediction().deserializer().deserialize("t", values.objects().get(i));
+            assertThat(p.getObject()).isEqualTo("obj-" + i);
+            assertThat(p.getTarget()).as("a 4-decimal target").isNotNull()
+                    .satisfies(t -> assertThat(Math.round(t * 10_000) / 10_000.0).isEqualTo(t));
+            // A float32 prediction, written as the float's shortest decimal (at most 9 digits), as the service does.
+            Matcher m = PREDICTION.matcher(new String(values.objects().get(i), StandardCharsets.UTF_8));
+            assertThat(m.find()).isTrue();
+            assertThat(m.group(1).replaceAll("[^0-9]", "").replaceFirst("^0+", "")).hasSizeLessThanOrEqualTo(9);
+        }
+        SumPrediction sum = StreamfitSerdes.sumPrediction().deserializer().deserialize("t", values.sum());
+        assertThat(sum.getObjects()).isEqualTo(K);
+        // The size of what streamfit writes for one such input: about 150 bytes an object.
+        assertThat(values.bytes()).isBetween(K * 120, K * 200);
+    }
+
+    @Test
+    void perTimestepValueIsOneRecordOfEveryObject() {
+        OutputFloor.Values values = OutputFloor.Values.of(K, "per-timestep");
+
+        assertThat(values.objects()).hasSize(1);
+        TimestepPredictions t = StreamfitSerdes.timestepPredictions().deserializer().deserialize("t",
+                values.objects().get(0));
+        assertThat(t.getObjects()).hasSize(K);
+        assertThat(t.getObjects().get(K - 1).getId()).isEqualTo("obj-" + (K - 1));
+        assertThat(values.bytes()).isLessThan(OutputFloor.Values.of(K, "per-object").bytes());
+    }
+
+    @Test
+    void anUnknownLayoutIsRefused() {
+        assertThatThrownBy(() -> OutputFloor.Values.of(K, "per-series"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("per-series");
+    }
+
+    @Test
+    void eachInputGetsItsObjectRecordsThenItsSumUnderItsOwnKey() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "floor-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try (TopologyTestDriver driver = new TopologyTestDriver(
+                OutputFloor.topology("in", "objects", "sums", 4, "per-object"), props)) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("in", new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            TestOutputTopic<byte[], byte[]> objects = driver.createOutputTopic("objects", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            TestOutputTopic<byte[], byte[]> sums = driver.createOutputTopic("sums", new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer());
+            in.pipeInput(bytes("series-1"), bytes("{}"));
+            in.pipeInput(bytes("series-2"), bytes("{}"));
+
+            List<KeyValue<byte[], byte[]>> objectRecords = objects.readKeyValuesToList();
+            assertThat(objectRecords).hasSize(8);
+            assertThat(objectRecords.subList(0, 4)).allSatisfy(kv -> assertThat(kv.key).isEqualTo(bytes("series-1")));
+            assertThat(objectRecords.subList(4, 8)).allSatisfy(kv -> assertThat(kv.key).isEqualTo(bytes("series-2")));
+            assertThat(sums.readKeyValuesToList()).extracting(kv -> new String(kv.key, StandardCharsets.UTF_8))
+                    .containsExactly("series-1", "series-2");
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
