@@ -73,14 +73,23 @@ final class Json {
     }
 
     /**
-     * Writes {@code value} as one JSON object. A thread keeps its generator and buffer from one
-     * record to the next (outputs are written by the tens of thousands a second, and a new
-     * generator with its buffers cost about as much as writing a small record); one that failed,
-     * or grew past {@link #KEPT_WRITER_BYTES}, is dropped.
+     * Writes {@code value} as one JSON object: straight into bytes where its codec can
+     * ({@link JsonCodec#write(Object, JsonBytes)}), else with the generator. A thread keeps its
+     * writers and buffers from one record to the next (outputs are written by the tens of
+     * thousands a second, and a new generator with its buffers cost about as much as writing a
+     * small record); one that failed, or grew past {@link #KEPT_WRITER_BYTES}, is dropped.
      */
     static <T> byte[] write(T value, JsonCodec<T> codec) {
         Writer w = WRITERS.get();
         try {
+            w.bytes.reset();
+            if (codec.write(value, w.bytes)) {
+                byte[] bytes = w.bytes.toByteArray();
+                if (w.bytes.size() > KEPT_WRITER_BYTES) {
+                    WRITERS.remove();
+                }
+                return bytes;
+            }
             codec.write(value, w.generator);
             w.generator.flush();
         } catch (IOException | RuntimeException e) {
@@ -99,8 +108,12 @@ final class Json {
     private static final int KEPT_WRITER_BYTES = 64 * 1024;
     private static final ThreadLocal<Writer> WRITERS = ThreadLocal.withInitial(Writer::new);
 
-    /** A thread's generator, writing one root object after another into {@code out}. */
+    /**
+     * A thread's writers: the direct one ({@link JsonBytes}), and the generator for the rest, writing
+     * one root object after another into {@code out}.
+     */
     private static final class Writer {
+        final JsonBytes bytes = new JsonBytes();
         final ByteArrayBuilder out = new ByteArrayBuilder(256);
         final JsonGenerator generator;
 

@@ -14,4 +14,13 @@ interface JsonCodec<T> {
 
     /** Writes {@code value} as one complete JSON object. */
     void write(T value, JsonGenerator out) throws IOException;
+
+    /**
+     * Writes {@code value} straight into bytes, exactly as {@link #write(Object, JsonGenerator)}
+     * would, where {@link JsonBytes} can (see there); {@code false} where it cannot, and the
+     * generator writes it. The codecs of the records written most often implement it.
+     */
+    default boolean write(T value, JsonBytes out) {
+        return false;
+    }
 }

@@ -83,6 +83,30 @@ final class OutputJson {
         writeReal(g, v);
     }
 
+    // The same names as JSON fragments for JsonBytes, with the comma before them.
+    private static final byte[] B_TARGET = JsonBytes.ascii(",\"target\":");
+    private static final byte[] B_MODEL_VERSION = JsonBytes.ascii(",\"modelVersion\":");
+    private static final byte[] B_VARIANT = JsonBytes.ascii(",\"variant\":\"");
+    private static final byte[] B_CHAMPION_GENERATION = JsonBytes.ascii(",\"variant\":\"champion\",\"generation\":");
+    private static final byte[] B_GENERATION = JsonBytes.ascii("\",\"generation\":");
+    private static final byte[] B_PROBABILITIES = JsonBytes.ascii(",\"probabilities\":");
+    private static final byte[] B_PREDICTED_CLASS = JsonBytes.ascii(",\"predictedClass\":");
+
+    /** {@code ,"variant":"...","generation":N} as the generator writes them; a null variant is the champion. */
+    private static boolean variantAndGeneration(JsonBytes out, CharSequence variant, int generation) {
+        if (variant == null || CHAMPION.contentEquals(variant)) {
+            out.raw(B_CHAMPION_GENERATION);
+        } else {
+            out.raw(B_VARIANT);
+            if (!out.string(variant.toString())) {
+                return false;
+            }
+            out.raw(B_GENERATION);
+        }
+        out.number(generation);
+        return true;
+    }
+
     /** The champion's name, the usual variant, is written from its encoded bytes too. */
     private static void writeString(JsonGenerator g, SerializedString field, String v) throws IOException {
         g.writeFieldName(field);
@@ -149,6 +173,52 @@ final class OutputJson {
                 writeNumber(g, F_PREDICTED_CLASS, v.getPredictedClass().intValue());
             }
             g.writeEndObject();
+        }
+
+        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
+        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
+        private static final byte[] OBJECT_ = JsonBytes.ascii(",\"object\":\"");
+        private static final byte[] PREDICTION_ = JsonBytes.ascii("\",\"prediction\":");
+
+        @Override
+        public boolean write(ObjectPrediction v, JsonBytes out) {
+            out.raw(SERIES_);
+            if (!out.string(required(v.getSeries(), "ObjectPrediction", "series"))) {
+                return false;
+            }
+            out.raw(TIMESTEP_);
+            out.number(v.getTimestep());
+            out.raw(OBJECT_);
+            if (!out.string(required(v.getObject(), "ObjectPrediction", "object"))) {
+                return false;
+            }
+            out.raw(PREDICTION_);
+            if (!out.real(v.getPrediction())) {
+                return false;
+            }
+            if (v.getTarget() != null) {
+                out.raw(B_TARGET);
+                if (!out.real(v.getTarget().doubleValue())) {
+                    return false;
+                }
+            }
+            out.raw(B_MODEL_VERSION);
+            out.number(v.getModelVersion());
+            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
+                return false;
+            }
+            if (v.getProbabilities() != null) {
+                out.raw(B_PROBABILITIES);
+                if (!out.reals(v.getProbabilities())) {
+                    return false;
+                }
+            }
+            if (v.getPredictedClass() != null) {
+                out.raw(B_PREDICTED_CLASS);
+                out.number(v.getPredictedClass().intValue());
+            }
+            out.raw('}');
+            return true;
         }
 
         @Override
@@ -231,6 +301,48 @@ final class OutputJson {
                 writeDoubles(g, F_EXPECTED_COUNTS, v.getExpectedCounts());
             }
             g.writeEndObject();
+        }
+
+        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
+        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
+        private static final byte[] PREDICTION_ = JsonBytes.ascii(",\"prediction\":");
+        private static final byte[] SUM_TARGET_ = JsonBytes.ascii(",\"sumTarget\":");
+        private static final byte[] OBJECTS_ = JsonBytes.ascii(",\"objects\":");
+        private static final byte[] EXPECTED_COUNTS_ = JsonBytes.ascii(",\"expectedCounts\":");
+
+        @Override
+        public boolean write(SumPrediction v, JsonBytes out) {
+            out.raw(SERIES_);
+            if (!out.string(required(v.getSeries(), "SumPrediction", "series"))) {
+                return false;
+            }
+            out.raw(TIMESTEP_);
+            out.number(v.getTimestep());
+            out.raw(PREDICTION_);
+            if (!out.real(v.getPrediction())) {
+                return false;
+            }
+            if (v.getSumTarget() != null) {
+                out.raw(SUM_TARGET_);
+                if (!out.real(v.getSumTarget().doubleValue())) {
+                    return false;
+                }
+            }
+            out.raw(OBJECTS_);
+            out.number(v.getObjects());
+            out.raw(B_MODEL_VERSION);
+            out.number(v.getModelVersion());
+            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
+                return false;
+            }
+            if (v.getExpectedCounts() != null) {
+                out.raw(EXPECTED_COUNTS_);
+                if (!out.reals(v.getExpectedCounts())) {
+                    return false;
+                }
+            }
+            out.raw('}');
+            return true;
         }
 
         @Override
@@ -374,6 +486,66 @@ final class OutputJson {
         private static final String[] REQUIRED = {"series", "timestep", "modelVersion", "objects"};
         private static final int ID = 1, PREDICTION = 2, TARGET = 4, PROBABILITIES = 8, PREDICTED_CLASS = 16;
         private static final String[] OBJECT_REQUIRED = {"id", "prediction"};
+
+        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
+        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
+        private static final byte[] OBJECTS_ = JsonBytes.ascii(",\"objects\":[");
+        private static final byte[] ID_ = JsonBytes.ascii("{\"id\":\"");
+        private static final byte[] PREDICTION_ = JsonBytes.ascii("\",\"prediction\":");
+
+        @Override
+        public boolean write(TimestepPredictions v, JsonBytes out) {
+            out.raw(SERIES_);
+            if (!out.string(required(v.getSeries(), "TimestepPredictions", "series"))) {
+                return false;
+            }
+            out.raw(TIMESTEP_);
+            out.number(v.getTimestep());
+            out.raw(B_MODEL_VERSION);
+            out.number(v.getModelVersion());
+            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
+                return false;
+            }
+            List<PredictedObject> objects = v.getObjects();
+            if (objects == null) {
+                throw new IllegalArgumentException("TimestepPredictions.objects is required but null");
+            }
+            out.raw(OBJECTS_);
+            for (int i = 0, n = objects.size(); i < n; i++) {
+                PredictedObject o = objects.get(i);
+                if (i > 0) {
+                    out.raw(',');
+                }
+                out.raw(ID_);
+                if (!out.string(required(o.getId(), "PredictedObject", "id"))) {
+                    return false;
+                }
+                out.raw(PREDICTION_);
+                if (!out.real(o.getPrediction())) {
+                    return false;
+                }
+                if (o.getTarget() != null) {
+                    out.raw(B_TARGET);
+                    if (!out.real(o.getTarget().doubleValue())) {
+                        return false;
+                    }
+                }
+                if (o.getProbabilities() != null) {
+                    out.raw(B_PROBABILITIES);
+                    if (!out.reals(o.getProbabilities())) {
+                        return false;
+                    }
+                }
+                if (o.getPredictedClass() != null) {
+                    out.raw(B_PREDICTED_CLASS);
+                    out.number(o.getPredictedClass().intValue());
+                }
+                out.raw('}');
+            }
+            out.raw(']');
+            out.raw('}');
+            return true;
+        }
 
         @Override
         public void write(TimestepPredictions v, JsonGenerator g) throws IOException {
