@@ -48,6 +48,24 @@ public interface Outputs {
         return p;
     }
 
+    /**
+     * A timestep's sum prediction with the schema's defaults (the champion, generation 0, no
+     * expected counts), set field by field as {@link #objectPrediction} is.
+     */
+    static SumPrediction sumPrediction(String series, long timestep, double prediction, Double sumTarget, int objects,
+                                       long modelVersion) {
+        SumPrediction p = new SumPrediction();
+        p.setSeries(series);
+        p.setTimestep(timestep);
+        p.setPrediction(prediction);
+        p.setSumTarget(sumTarget);
+        p.setObjects(objects);
+        p.setModelVersion(modelVersion);
+        p.setVariant("champion"); // the schema's default
+        p.setGeneration(0);
+        return p;
+    }
+
     /** Outputs that go nowhere (backfill scores its first pass but emits nothing). */
     Outputs DISCARD = new Outputs() {
         @Override

@@ -150,15 +150,10 @@ public final class ClassifierKind implements ModelKind {
         }
         stats.addClassification(correct, logLoss, labelled);
         stats.add(0, 0, sumSq, known);
-        out.sumPrediction(series, SumPrediction.newBuilder()
-                .setSeries(series)
-                .setTimestep(ts.timestep())
-                .setPrediction(result.sumPredictions()[t])
-                .setSumTarget(null)
-                .setObjects(ts.objects().size())
-                .setModelVersion(modelVersion)
-                .setExpectedCounts(row(result.expectedCounts(), t, classes))
-                .build(), item.timestamp());
+        SumPrediction sum = Outputs.sumPrediction(series, ts.timestep(), result.sumPredictions()[t], null,
+                ts.objects().size(), modelVersion);
+        sum.setExpectedCounts(row(result.expectedCounts(), t, classes));
+        out.sumPrediction(series, sum, item.timestamp());
     }
 
     /** Row {@code r} of a row-major [*, width] matrix, as the output records take it. */

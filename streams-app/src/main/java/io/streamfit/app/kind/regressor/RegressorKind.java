@@ -17,7 +17,6 @@ import io.streamfit.model.ModelSpec;
 import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
-import io.streamfit.schemas.avro.SumPrediction;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -119,13 +118,7 @@ public final class RegressorKind implements ModelKind {
         // A record's own sum that was masked as an outlier may differ from the one the batch trained on.
         boolean scoredSum = known && (!ts.hasSumTarget() || batch.sumTarget()[t] == (float) ts.sumTarget()[0]);
         stats.add(objectSq, scored, scoredSum ? (sum - sumTarget) * (sum - sumTarget) : 0, scoredSum);
-        out.sumPrediction(series, SumPrediction.newBuilder()
-                .setSeries(series)
-                .setTimestep(ts.timestep())
-                .setPrediction(result.sumPredictions()[t])
-                .setSumTarget(sumTarget)
-                .setObjects(ts.objects().size())
-                .setModelVersion(modelVersion)
-                .build(), item.timestamp());
+        out.sumPrediction(series, Outputs.sumPrediction(series, ts.timestep(), result.sumPredictions()[t], sumTarget,
+                ts.objects().size(), modelVersion), item.timestamp());
     }
 }

@@ -15,7 +15,6 @@ import io.streamfit.model.ObjectBatch;
 import io.streamfit.model.SequenceOptions;
 import io.streamfit.model.StepResult;
 import io.streamfit.schemas.Timestep;
-import io.streamfit.schemas.avro.SumPrediction;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 
@@ -120,14 +119,8 @@ public final class LstmRegressorKind extends SequenceKind {
         // A record's own sum that was masked as an outlier may differ from the one the batch trained on.
         boolean scoredSum = sumKnown && (recordSum == null || batch.sumTarget()[t] == (float) (double) recordSum);
         double sumSq = scoredSum ? (sumPrediction - sumTarget) * (sumPrediction - sumTarget) : 0;
-        out.sumPrediction(series, SumPrediction.newBuilder()
-                .setSeries(series)
-                .setTimestep(timestep)
-                .setPrediction(sumPrediction)
-                .setSumTarget(sumTarget)
-                .setObjects(objects.size())
-                .setModelVersion(modelVersion)
-                .build(), item.timestamp());
+        out.sumPrediction(series, Outputs.sumPrediction(series, timestep, sumPrediction, sumTarget, objects.size(),
+                modelVersion), item.timestamp());
         stats.add(objectSq, scored, sumSq, scoredSum);
     }
 }
