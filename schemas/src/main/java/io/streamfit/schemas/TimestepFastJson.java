@@ -63,6 +63,8 @@ final class TimestepFastJson {
     private boolean integer;
     private boolean exact;
     private int numberStart;
+    /** Whether a number of this record had more digits than a double holds ({@link #shortFloat}). */
+    private boolean longNumbers;
 
     private TimestepFastJson(byte[] data, int offset, int length, TimestepLimits limits) {
         this.data = data;
@@ -259,6 +261,14 @@ final class TimestepFastJson {
     }
 
     private float floatValue() {
+        if (!longNumbers) {
+            int start = i;
+            float fast = shortFloat();
+            if (!Float.isNaN(fast)) {
+                return fast;
+            }
+            i = start;
+        }
         number();
         if (integer && digits <= MAX_LONG_DIGITS) {
             // Jackson reads an integer token as an int or long and converts it (so "-0" is +0.0).
@@ -275,6 +285,87 @@ final class TimestepFastJson {
         }
         return NumberInput.parseFloat(numberChars(), 0, i - numberStart, true);
     }
+
+    /**
+     * The usual feature, {@code -?(0|[1-9][0-9]*)(.[0-9]+)?}, in one pass with the state in locals:
+     * all its digits read as an integer {@code m} of at most 2^53, {@code k} of them after the point,
+     * and {@code i} past it. {@code m / 10^k} as a float by {@link ShortDecimal}'s exact paths (as a
+     * float where m <= 2^24 and k <= 10, else by way of the double where k <= 22); an integer
+     * token as Jackson reads it, a long converted to float (so {@code -0} is +0.0). Anything
+     * else, an exponent included, gives NaN (never a value of this path) and leaves {@code i}
+     * anywhere: the general path then reads the number from its start. A number with more digits
+     * than a double holds marks the record's numbers as long ({@link #longNumbers}): a producer
+     * writes them all alike, and the rest then go to the general path at once.
+     */
+    private float shortFloat() {
+        byte[] d = data;
+        int p = i;
+        int e = end;
+        if (p == e) {
+            return Float.NaN;
+        }
+        boolean neg = d[p] == '-';
+        if (neg && ++p == e) {
+            return Float.NaN;
+        }
+        int first = d[p] - '0';
+        if (first < 0 || first > 9) {
+            return Float.NaN;
+        }
+        long m = first;
+        p++;
+        if (first == 0) {
+            if (p < e && isDigit(d[p])) {
+                return Float.NaN; // a leading zero: Jackson's error, the general path declines it
+            }
+        } else {
+            for (; p < e; p++) {
+                int digit = d[p] - '0';
+                if (digit < 0 || digit > 9) {
+                    break;
+                }
+                m = m * 10 + digit;
+                if (m > EXACT_DOUBLE_MAX) {
+                    longNumbers = true;
+                    return Float.NaN;
+                }
+            }
+        }
+        int decimals = -1;
+        if (p < e && d[p] == '.') {
+            int fraction = ++p;
+            for (; p < e; p++) {
+                int digit = d[p] - '0';
+                if (digit < 0 || digit > 9) {
+                    break;
+                }
+                m = m * 10 + digit;
+                if (m > EXACT_DOUBLE_MAX) {
+                    longNumbers = true;
+                    return Float.NaN;
+                }
+            }
+            decimals = p - fraction;
+            if (decimals == 0 || decimals > ShortDecimal.DOUBLE_DECIMALS) {
+                return Float.NaN;
+            }
+        }
+        if (p < e && (d[p] == 'e' || d[p] == 'E')) {
+            return Float.NaN;
+        }
+        i = p;
+        if (decimals < 0) {
+            return (float) (neg ? -m : m);
+        }
+        if (m <= EXACT_FLOAT_MAX && decimals <= ShortDecimal.FLOAT_DECIMALS) {
+            return ShortDecimal.toFloat(neg, m, decimals);
+        }
+        return ShortDecimal.toFloatViaDouble(neg, m, decimals);
+    }
+
+    /** Every integer up to these is exact in a float (2^24) and in a double (2^53). */
+    private static final long EXACT_FLOAT_MAX = 1L << 24;
+    private static final long EXACT_DOUBLE_MAX = 1L << 53;
 
     private double doubleValue() {
         number();

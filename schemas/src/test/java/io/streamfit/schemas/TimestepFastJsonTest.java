@@ -76,6 +76,36 @@ class TimestepFastJsonTest {
     }
 
     /** {@code n} digits, none of them zero, starting at {@code first} and counting up mod 9. */
+    @Test
+    void decimalsWhoseNearestDoubleIsAFloatMidpointReadAsJacksonReadsThem() {
+        // A decimal of up to 16 digits read by way of its nearest double rounds twice; where that
+        // double is exactly halfway between two floats, rounding it again may go the wrong way. Find
+        // such decimals (the double a float midpoint, the decimal not, the correct float not the one
+        // rounding the midpoint gives), and read them among short features and in a record of
+        // long numbers.
+        List<String> hard = new ArrayList<>();
+        for (int bits = Float.floatToIntBits(1.0f); hard.size() < 40; bits += 7919) {
+            float f = Float.intBitsToFloat(bits);
+            double midpoint = f + (double) Math.ulp(f) / 2;
+            for (int digits = 15; digits <= 16; digits++) {
+                java.math.BigDecimal d = new java.math.BigDecimal(midpoint).round(new java.math.MathContext(digits));
+                if (d.compareTo(new java.math.BigDecimal(midpoint)) != 0 && d.doubleValue() == midpoint
+                        && Float.parseFloat(d.toPlainString()) != (float) midpoint) {
+                    hard.add(d.toPlainString());
+                }
+            }
+        }
+        for (String numbers : List.of("0.1234," + String.join(",0.5,", hard), String.join(",", hard),
+                "0.12345678901234567," + String.join(",", hard))) {
+            String json = "{\"timestep\":1,\"objects\":[{\"id\":\"a\",\"features\":[" + numbers + "]}]}";
+            byte[] data = json.getBytes(StandardCharsets.UTF_8);
+            Timestep fast = TimestepFastJson.read(data, 0, data.length, TimestepLimits.NONE);
+            assertThat(fast).as(json).isNotNull();
+            assertThat(canonical(fast)).as(json)
+                    .isEqualTo(canonical(Json.parse(data, 0, data.length, TimestepJson.codec(TimestepLimits.NONE))));
+        }
+    }
+
     private static String digits(int n, int first) {
         StringBuilder s = new StringBuilder();
         for (int k = 0; k < n; k++) {
