@@ -149,6 +149,48 @@ final class JsonBytes {
     private static final int SHORT_DECIMALS = 4;
     private static final double SHORT_SCALE = 10_000.0;
 
+    // Fields: a pre-encoded prefix ({@code ,"name":} and an opening quote for strings), then the
+    // value; each returns whether it was written, so that a record's fields chain with &&. An
+    // absent optional (null) writes nothing and returns true.
+
+    boolean string(byte[] prefix, String s) {
+        raw(prefix);
+        return string(s);
+    }
+
+    boolean number(byte[] prefix, long v) {
+        raw(prefix);
+        number(v);
+        return true;
+    }
+
+    boolean real(byte[] prefix, double v) {
+        raw(prefix);
+        return real(v);
+    }
+
+    boolean optionalReal(byte[] prefix, Double v) {
+        return v == null || real(prefix, v.doubleValue());
+    }
+
+    boolean optionalReals(byte[] prefix, List<Double> values) {
+        if (values == null) {
+            return true;
+        }
+        raw(prefix);
+        return reals(values);
+    }
+
+    boolean optionalNumber(byte[] prefix, Integer v) {
+        return v == null || number(prefix, v.intValue());
+    }
+
+    /** The closing character of an object or array; true, to end a chain. */
+    boolean end(char c) {
+        raw(c);
+        return true;
+    }
+
     /** {@code [r1,r2,...]} of {@link #real}; {@code false} if one is not finite. */
     boolean reals(List<Double> values) {
         raw('[');

@@ -84,6 +84,8 @@ final class OutputJson {
     }
 
     // The same names as JSON fragments for JsonBytes, with the comma before them.
+    private static final byte[] B_SERIES = JsonBytes.ascii("{\"series\":\"");
+    private static final byte[] B_TIMESTEP = JsonBytes.ascii("\",\"timestep\":");
     private static final byte[] B_TARGET = JsonBytes.ascii(",\"target\":");
     private static final byte[] B_MODEL_VERSION = JsonBytes.ascii(",\"modelVersion\":");
     private static final byte[] B_VARIANT = JsonBytes.ascii(",\"variant\":\"");
@@ -95,16 +97,9 @@ final class OutputJson {
     /** {@code ,"variant":"...","generation":N} as the generator writes them; a null variant is the champion. */
     private static boolean variantAndGeneration(JsonBytes out, CharSequence variant, int generation) {
         if (variant == null || CHAMPION.contentEquals(variant)) {
-            out.raw(B_CHAMPION_GENERATION);
-        } else {
-            out.raw(B_VARIANT);
-            if (!out.string(variant.toString())) {
-                return false;
-            }
-            out.raw(B_GENERATION);
+            return out.number(B_CHAMPION_GENERATION, generation);
         }
-        out.number(generation);
-        return true;
+        return out.string(B_VARIANT, variant.toString()) && out.number(B_GENERATION, generation);
     }
 
     /** The champion's name, the usual variant, is written from its encoded bytes too. */
@@ -175,50 +170,21 @@ final class OutputJson {
             g.writeEndObject();
         }
 
-        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
-        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
         private static final byte[] OBJECT_ = JsonBytes.ascii(",\"object\":\"");
         private static final byte[] PREDICTION_ = JsonBytes.ascii("\",\"prediction\":");
 
         @Override
         public boolean write(ObjectPrediction v, JsonBytes out) {
-            out.raw(SERIES_);
-            if (!out.string(required(v.getSeries(), "ObjectPrediction", "series"))) {
-                return false;
-            }
-            out.raw(TIMESTEP_);
-            out.number(v.getTimestep());
-            out.raw(OBJECT_);
-            if (!out.string(required(v.getObject(), "ObjectPrediction", "object"))) {
-                return false;
-            }
-            out.raw(PREDICTION_);
-            if (!out.real(v.getPrediction())) {
-                return false;
-            }
-            if (v.getTarget() != null) {
-                out.raw(B_TARGET);
-                if (!out.real(v.getTarget().doubleValue())) {
-                    return false;
-                }
-            }
-            out.raw(B_MODEL_VERSION);
-            out.number(v.getModelVersion());
-            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
-                return false;
-            }
-            if (v.getProbabilities() != null) {
-                out.raw(B_PROBABILITIES);
-                if (!out.reals(v.getProbabilities())) {
-                    return false;
-                }
-            }
-            if (v.getPredictedClass() != null) {
-                out.raw(B_PREDICTED_CLASS);
-                out.number(v.getPredictedClass().intValue());
-            }
-            out.raw('}');
-            return true;
+            return out.string(B_SERIES, required(v.getSeries(), "ObjectPrediction", "series"))
+                    && out.number(B_TIMESTEP, v.getTimestep())
+                    && out.string(OBJECT_, required(v.getObject(), "ObjectPrediction", "object"))
+                    && out.real(PREDICTION_, v.getPrediction())
+                    && out.optionalReal(B_TARGET, v.getTarget())
+                    && out.number(B_MODEL_VERSION, v.getModelVersion())
+                    && variantAndGeneration(out, v.getVariant(), v.getGeneration())
+                    && out.optionalReals(B_PROBABILITIES, v.getProbabilities())
+                    && out.optionalNumber(B_PREDICTED_CLASS, v.getPredictedClass())
+                    && out.end('}');
         }
 
         @Override
@@ -303,8 +269,6 @@ final class OutputJson {
             g.writeEndObject();
         }
 
-        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
-        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
         private static final byte[] PREDICTION_ = JsonBytes.ascii(",\"prediction\":");
         private static final byte[] SUM_TARGET_ = JsonBytes.ascii(",\"sumTarget\":");
         private static final byte[] OBJECTS_ = JsonBytes.ascii(",\"objects\":");
@@ -312,37 +276,15 @@ final class OutputJson {
 
         @Override
         public boolean write(SumPrediction v, JsonBytes out) {
-            out.raw(SERIES_);
-            if (!out.string(required(v.getSeries(), "SumPrediction", "series"))) {
-                return false;
-            }
-            out.raw(TIMESTEP_);
-            out.number(v.getTimestep());
-            out.raw(PREDICTION_);
-            if (!out.real(v.getPrediction())) {
-                return false;
-            }
-            if (v.getSumTarget() != null) {
-                out.raw(SUM_TARGET_);
-                if (!out.real(v.getSumTarget().doubleValue())) {
-                    return false;
-                }
-            }
-            out.raw(OBJECTS_);
-            out.number(v.getObjects());
-            out.raw(B_MODEL_VERSION);
-            out.number(v.getModelVersion());
-            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
-                return false;
-            }
-            if (v.getExpectedCounts() != null) {
-                out.raw(EXPECTED_COUNTS_);
-                if (!out.reals(v.getExpectedCounts())) {
-                    return false;
-                }
-            }
-            out.raw('}');
-            return true;
+            return out.string(B_SERIES, required(v.getSeries(), "SumPrediction", "series"))
+                    && out.number(B_TIMESTEP, v.getTimestep())
+                    && out.real(PREDICTION_, v.getPrediction())
+                    && out.optionalReal(SUM_TARGET_, v.getSumTarget())
+                    && out.number(OBJECTS_, v.getObjects())
+                    && out.number(B_MODEL_VERSION, v.getModelVersion())
+                    && variantAndGeneration(out, v.getVariant(), v.getGeneration())
+                    && out.optionalReals(EXPECTED_COUNTS_, v.getExpectedCounts())
+                    && out.end('}');
         }
 
         @Override
@@ -487,64 +429,36 @@ final class OutputJson {
         private static final int ID = 1, PREDICTION = 2, TARGET = 4, PROBABILITIES = 8, PREDICTED_CLASS = 16;
         private static final String[] OBJECT_REQUIRED = {"id", "prediction"};
 
-        private static final byte[] SERIES_ = JsonBytes.ascii("{\"series\":\"");
-        private static final byte[] TIMESTEP_ = JsonBytes.ascii("\",\"timestep\":");
         private static final byte[] OBJECTS_ = JsonBytes.ascii(",\"objects\":[");
         private static final byte[] ID_ = JsonBytes.ascii("{\"id\":\"");
+        private static final byte[] NEXT_ID_ = JsonBytes.ascii(",{\"id\":\"");
         private static final byte[] PREDICTION_ = JsonBytes.ascii("\",\"prediction\":");
 
         @Override
         public boolean write(TimestepPredictions v, JsonBytes out) {
-            out.raw(SERIES_);
-            if (!out.string(required(v.getSeries(), "TimestepPredictions", "series"))) {
-                return false;
-            }
-            out.raw(TIMESTEP_);
-            out.number(v.getTimestep());
-            out.raw(B_MODEL_VERSION);
-            out.number(v.getModelVersion());
-            if (!variantAndGeneration(out, v.getVariant(), v.getGeneration())) {
-                return false;
-            }
             List<PredictedObject> objects = v.getObjects();
             if (objects == null) {
                 throw new IllegalArgumentException("TimestepPredictions.objects is required but null");
             }
+            if (!(out.string(B_SERIES, required(v.getSeries(), "TimestepPredictions", "series"))
+                    && out.number(B_TIMESTEP, v.getTimestep())
+                    && out.number(B_MODEL_VERSION, v.getModelVersion())
+                    && variantAndGeneration(out, v.getVariant(), v.getGeneration()))) {
+                return false;
+            }
             out.raw(OBJECTS_);
             for (int i = 0, n = objects.size(); i < n; i++) {
                 PredictedObject o = objects.get(i);
-                if (i > 0) {
-                    out.raw(',');
-                }
-                out.raw(ID_);
-                if (!out.string(required(o.getId(), "PredictedObject", "id"))) {
+                if (!(out.string(i == 0 ? ID_ : NEXT_ID_, required(o.getId(), "PredictedObject", "id"))
+                        && out.real(PREDICTION_, o.getPrediction())
+                        && out.optionalReal(B_TARGET, o.getTarget())
+                        && out.optionalReals(B_PROBABILITIES, o.getProbabilities())
+                        && out.optionalNumber(B_PREDICTED_CLASS, o.getPredictedClass())
+                        && out.end('}'))) {
                     return false;
                 }
-                out.raw(PREDICTION_);
-                if (!out.real(o.getPrediction())) {
-                    return false;
-                }
-                if (o.getTarget() != null) {
-                    out.raw(B_TARGET);
-                    if (!out.real(o.getTarget().doubleValue())) {
-                        return false;
-                    }
-                }
-                if (o.getProbabilities() != null) {
-                    out.raw(B_PROBABILITIES);
-                    if (!out.reals(o.getProbabilities())) {
-                        return false;
-                    }
-                }
-                if (o.getPredictedClass() != null) {
-                    out.raw(B_PREDICTED_CLASS);
-                    out.number(o.getPredictedClass().intValue());
-                }
-                out.raw('}');
             }
-            out.raw(']');
-            out.raw('}');
-            return true;
+            return out.end(']') && out.end('}');
         }
 
         @Override

@@ -332,6 +332,8 @@ final class TimestepFastJson {
             }
         }
         int decimals = -1;
+        // The fraction's own loop, like the integer part's: one loop over both, with the point as a
+        // branch in it, read 2-5% slower (DecodeBenchmark, short and float numbers).
         if (p < e && d[p] == '.') {
             int fraction = ++p;
             for (; p < e; p++) {
