@@ -123,8 +123,8 @@ final class DrainRate {
     }
 
     /**
-     * The producer, consumer and poll settings a streamfit run of this configuration gets
-     * ({@code producer.*}, {@code consumer.*}, {@code poll.ms}), --set keys included.
+     * The producer and poll settings a streamfit run of this configuration gets ({@code producer.*},
+     * {@code poll.ms}), --set keys included.
      */
     private Properties streamfitClientSettings(String guarantee, int batch, String layout) {
         Properties all = cluster.streamfitConfig("settings", guarantee, batch, layout, INPUT).streamsProperties();

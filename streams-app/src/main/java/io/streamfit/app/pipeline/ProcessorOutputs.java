@@ -52,9 +52,6 @@ final class ProcessorOutputs implements Outputs {
     private long objectsTimestep;
     private long objectsVersion;
     private long objectsTimestamp;
-    /** The series of the last output and its key ({@link #seriesKey}). */
-    private String lastSeries;
-    private byte[] lastSeriesKey;
     /** The inputs of the micro-batch whose outputs are being emitted. */
     private Output.Origins origins = NO_BATCH;
     /** The generation of the model whose outputs are being emitted. */
@@ -87,7 +84,7 @@ final class ProcessorOutputs implements Outputs {
             gather(series, prediction, timestamp);
             return;
         }
-        byte[] key = seriesKey(series);
+        byte[] key = key(series);
         prediction.setGeneration(generation);
         prediction.setVariant(variant);
         context.forward(new Record<>(key, new Output.ObjectOut(prediction, key.length, origins), timestamp),
@@ -118,7 +115,7 @@ final class ProcessorOutputs implements Outputs {
         TimestepPredictions record = new TimestepPredictions(objectsSeries, objectsTimestep, objectsVersion,
                 variant, generation, new ArrayList<>(objects));
         objects.clear();
-        byte[] key = seriesKey(objectsSeries);
+        byte[] key = key(objectsSeries);
         context.forward(new Record<>(key, new Output.TimestepObjectsOut(record, key.length, origins),
                 objectsTimestamp), Names.OBJECT_SINK);
     }
@@ -126,7 +123,7 @@ final class ProcessorOutputs implements Outputs {
     @Override
     public void sumPrediction(String series, SumPrediction prediction, long timestamp) {
         sendObjects();
-        byte[] key = seriesKey(series);
+        byte[] key = key(series);
         prediction.setGeneration(generation);
         prediction.setVariant(variant);
         Double target = prediction.getSumTarget();
@@ -232,18 +229,6 @@ final class ProcessorOutputs implements Outputs {
     /** An output whose input is not among the batch's (no kind emits one; the series is all we know). */
     private static Origin unknown(String series) {
         return new Origin("", -1, -1L, key(series), null, new RecordHeaders(), -1L);
-    }
-
-    /**
-     * The key of the series' outputs; the last one is kept, since a timestep's object predictions and
-     * its sum, 33 records for k = 32, share it. Nothing downstream writes into a key.
-     */
-    private byte[] seriesKey(String series) {
-        if (!series.equals(lastSeries)) {
-            lastSeries = series;
-            lastSeriesKey = key(series);
-        }
-        return lastSeriesKey;
     }
 
     private static byte[] key(String series) {
