@@ -4,12 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.streamfit.app.errors.FaultClass;
 import io.streamfit.app.state.LabelCodec;
+import io.streamfit.app.state.WriteAtCommitStore;
 import io.streamfit.schemas.StreamfitSerdes;
 import io.streamfit.schemas.Timestep;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,11 +29,16 @@ import org.slf4j.LoggerFactory;
  * ({@code batch.timesteps}), its oldest timestep has waited {@code batch.max.wait.ms}, or (with
  * {@code batch.flush.when.idle}) the task has drained its fetched input.
  *
- * <p>Exactly-once: with batches of more than one timestep every buffered timestep is also written
- * to the logged pending store, so that the committed stores, outputs and input offsets always
- * describe the same records; a restarted task {@link #recover recovers} its unfinished batches
- * from the store and completes them. Store keys are the model key, a NUL, and the position in
- * the batch.
+ * <p>Exactly-once: with batches of more than one timestep every buffered timestep that is still
+ * waiting when the task commits is in the logged pending store, so that the committed stores,
+ * outputs and input offsets always describe the same records; a restarted task
+ * {@link #recover recovers} its unfinished batches from the store and completes them. Store keys
+ * are the model key, a NUL, and the position in the batch.
+ *
+ * <p>Most batches fill and run within one commit interval, so their timesteps are written to the
+ * store only when a commit finds them waiting ({@link WriteAtCommitStore}); a batch that ran before
+ * costs the store nothing. Where the store cannot hold writes back, each timestep is written as it
+ * is buffered.
  */
 final class MicroBatcher {
 
@@ -49,6 +57,10 @@ final class MicroBatcher {
     private final Map<String, List<PendingTimestep>> pending = new LinkedHashMap<>();
     /** Entries each model key has in the store (written by this batcher or found at recovery). */
     private final Map<String, Integer> stored = new HashMap<>();
+    /** Model keys with buffered timesteps that are not in the store yet. */
+    private final Set<String> unwritten = new LinkedHashSet<>();
+    /** The store that lets the writes wait for the commit, or {@code null}: written as buffered. */
+    private final WriteAtCommitStore atCommit;
 
     /**
      * @param size          timesteps per batch ({@code batch.timesteps}, >= 1)
@@ -65,6 +77,20 @@ final class MicroBatcher {
         this.maxWaitMs = maxWaitMs;
         this.maxWaitNanos = Duration.ofMillis(maxWaitMs).toNanos();
         this.flushWhenIdle = flushWhenIdle;
+        this.atCommit = size > 1 ? WriteAtCommitStore.find(store).orElse(null) : null;
+        if (atCommit != null) {
+            atCommit.deferTo(new WriteAtCommitStore.Deferred() {
+                @Override
+                public void write() {
+                    writeUnwritten();
+                }
+
+                @Override
+                public boolean holds() {
+                    return !unwritten.isEmpty();
+                }
+            });
+        }
     }
 
     /**
@@ -129,23 +155,36 @@ final class MicroBatcher {
      */
     boolean add(String key, PendingTimestep p) {
         List<PendingTimestep> batch = pending.computeIfAbsent(key, k -> new ArrayList<>(size));
-        if (size > 1) {
-            int position = stored.getOrDefault(key, 0);
-            byte[] entry = p.encode();
-            try {
-                store.put(storeKey(key, position), entry);
-            } catch (StreamsException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                // The store's fault, not the record's (it passed the screen): the processing
-                // exception handler would dead-letter a good record and go on with a failing store.
-                throw new FaultClass.InstanceFault("the pending store " + store.name() + " failed to buffer a "
-                        + "timestep of model '" + key + "'", e);
-            }
-            stored.put(key, position + 1);
-        }
         batch.add(p);
+        if (size > 1) {
+            unwritten.add(key);
+            if (atCommit == null || !atCommit.defers()) {
+                writeUnwritten();
+            }
+        }
         return batch.size() >= size;
+    }
+
+    /** Writes the buffered timesteps that are not in the store yet: at a commit, or as they come. */
+    private void writeUnwritten() {
+        for (String key : unwritten) {
+            List<PendingTimestep> batch = pending.get(key);
+            for (int position = stored.getOrDefault(key, 0); position < batch.size(); position++) {
+                byte[] entry = batch.get(position).encode();
+                try {
+                    store.put(storeKey(key, position), entry);
+                } catch (StreamsException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // The store's fault, not the record's (it passed the screen): the processing
+                    // exception handler would dead-letter a good record and go on with a failing store.
+                    throw new FaultClass.InstanceFault("the pending store " + store.name() + " failed to buffer a "
+                            + "timestep of model '" + key + "'", e);
+                }
+                stored.put(key, position + 1);
+            }
+        }
+        unwritten.clear();
     }
 
     /** The timesteps waiting for the batch of {@code key}, oldest first (empty when none). */
@@ -174,6 +213,7 @@ final class MicroBatcher {
     /** The batch of {@code key} ran (or went to the dead letters): forget it, here and in the store. */
     void clear(String key) {
         pending.remove(key);
+        unwritten.remove(key);
         Integer entries = stored.remove(key);
         if (entries != null) {
             for (int i = 0; i < entries; i++) {

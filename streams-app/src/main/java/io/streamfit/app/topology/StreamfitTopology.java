@@ -18,6 +18,7 @@ import io.streamfit.app.pipeline.Divergence;
 import io.streamfit.app.pipeline.LearnProcessor;
 import io.streamfit.app.pipeline.ModelMemory;
 import io.streamfit.app.state.SettingsChangeLog;
+import io.streamfit.app.state.WriteAtCommitStore;
 import io.streamfit.app.pipeline.OriginStampProcessor;
 import io.streamfit.app.pipeline.Output;
 import io.streamfit.schemas.StreamfitSerdes;
@@ -327,10 +328,11 @@ public final class StreamfitTopology {
         Map<String, String> changelog = new HashMap<>();
         changelog.put("cleanup.policy", "compact");
         changelog.put("max.message.bytes", Names.CHANGELOG_MAX_MESSAGE_BYTES);
-        return Stores.keyValueStoreBuilder(supplier(Names.PENDING_STORE, stores), Serdes.String(),
-                        Serdes.ByteArray())
+        // Written at a commit, not per record: most micro-batches run before the commit that would log them.
+        return WriteAtCommitStore.builder(Stores.keyValueStoreBuilder(supplier(Names.PENDING_STORE, stores),
+                        Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled()
-                .withLoggingEnabled(changelog);
+                .withLoggingEnabled(changelog));
     }
 
     /** The RocksDB store {@code name}, as {@code stores} wraps it (the identity in the service). */

@@ -450,7 +450,9 @@ class CrashEquivalenceIT {
         }
         String childLog = Files.readString(log);
         assertThat(childLog).as("kills (seed %d): %s", seed, kills)
-                .contains("resumes a micro-batch of"); // at least one kill left a batch half full
+                .contains("resumes a micro-batch of") // at least one kill left a batch half full
+                // Kafka Streams wrote the waiting timesteps through the pending store's pre-commit hook.
+                .doesNotContain("without calling the pre-commit hook");
 
         // No input became a dead letter (one would explain an output missing below).
         List<String> deadLetters = Topics.readCommitted(broker.bootstrapServers(), crashApp + "-dead-letters").stream()

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import io.streamfit.app.state.WriteAtCommitStore;
 import io.streamfit.app.testing.TestConfigs;
 import io.streamfit.app.testing.TopologyHarness;
 import io.streamfit.model.Models;
@@ -202,6 +203,9 @@ class MicroBatchTopologyTest {
         assertThat(topology.objects().isEmpty()).isTrue();
         KeyValueStore<String, byte[]> pending = topology.store(Names.PENDING_STORE);
         assertThat(pending.approximateNumEntries()).isEqualTo(3);
+        // Written by the commits after each record, through the hook Kafka Streams calls before a
+        // commit: had a commit come without it, the store would have stopped deferring.
+        assertThat(WriteAtCommitStore.find(pending).orElseThrow().defers()).as("pre-commit hook called").isTrue();
 
         // A new task whose store was restored with those entries (as from the changelog after a
         // crash) finds the three timesteps and completes their batch.
