@@ -187,15 +187,19 @@ final class DrainRate {
                 int to = expected - from;
                 collector.awaitCount(from);
                 long cpuFrom = streamThreadCpuNanos(appId);
+                long helperFrom = decodeHelperCpuNanos();
                 collector.awaitCount(to);
                 long cpuTo = streamThreadCpuNanos(appId);
+                long helperTo = decodeHelperCpuNanos();
                 collector.await();
                 long[] ts = collector.timestamps();
                 System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
                         props.get(StreamsConfig.APPLICATION_ID_CONFIG), ts.length, (System.nanoTime() - t0) / 1e9,
                         Arrays.stream(ts).max().orElse(0) - Arrays.stream(ts).min().orElse(0));
                 System.out.println("    stream thread: " + threadTime(streams) + "; " + (cpuFrom < 0 ? ""
-                        : String.format(Locale.ROOT, "CPU %.1f us a record", (cpuTo - cpuFrom) / 1e3 / (to - from))));
+                        : String.format(Locale.ROOT, "CPU %.1f us a record", (cpuTo - cpuFrom) / 1e3 / (to - from)))
+                        + (helperTo - helperFrom <= 0 ? "" : String.format(Locale.ROOT,
+                        "; decode helper CPU %.1f us a record", (helperTo - helperFrom) / 1e3 / (to - from))));
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -246,6 +250,25 @@ final class DrainRate {
             // threads carry the same name after "kafka-producer-network-thread | ".
             if (t != null && t.getThreadName().startsWith(applicationId + "-")
                     && t.getThreadName().contains("-StreamThread-")) {
+                nanos += Math.max(threads.getThreadCpuTime(t.getThreadId()), 0);
+            }
+        }
+        return nanos;
+    }
+
+    /**
+     * The CPU time streamfit's decode helper threads ({@code decode.ahead}) have used, ns; 0 where
+     * there are none or the JVM does not measure it. They serve every streamfit run of this JVM,
+     * and only a streamfit run gives them work.
+     */
+    static long decodeHelperCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+            return 0;
+        }
+        long nanos = 0;
+        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("streamfit-decode-")) {
                 nanos += Math.max(threads.getThreadCpuTime(t.getThreadId()), 0);
             }
         }

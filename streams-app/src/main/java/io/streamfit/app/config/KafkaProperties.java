@@ -8,6 +8,7 @@ import java.util.Properties;
 import java.util.Set;
 
 import io.streamfit.app.errors.DeadLetterHandlers;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -29,6 +30,9 @@ public final class KafkaProperties {
     /** Streams property through which the exception handlers learn the dead-letter topic. */
     public static final String DEAD_LETTERS_TOPIC_FOR_HANDLERS = DeadLetterHandlers.TOPIC_CONFIG;
 
+    /** The main consumer's interceptor that hands fetched records to the decode helper ({@code decode.ahead}). */
+    static final String DECODE_AHEAD_INTERCEPTOR = "io.streamfit.app.pipeline.DecodeAhead$Interceptor";
+
     /** The producer's defaults of the two limits on one record's size. */
     private static final long DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
     private static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;
@@ -48,6 +52,7 @@ public final class KafkaProperties {
     private final int batchTimesteps;
     private final long batchMaxWaitMs;
     private final String deadLettersTopic;
+    private final boolean decodeAhead;
 
     /**
      * @param originals        every key of the configuration, variables resolved
@@ -55,9 +60,10 @@ public final class KafkaProperties {
      * @param batchTimesteps   {@code batch.timesteps}, which decides whether Streams polls briefly
      * @param batchMaxWaitMs   {@code batch.max.wait.ms}, which sizes that poll
      * @param deadLettersTopic {@code topic.dead.letters}, for the exception handlers
+     * @param decodeAhead      {@code decode.ahead}: whether the main consumer hands records to the decode helper
      */
     KafkaProperties(Map<String, Object> originals, Set<String> streamfitKeys, int batchTimesteps,
-                    long batchMaxWaitMs, String deadLettersTopic) {
+                    long batchMaxWaitMs, String deadLettersTopic, boolean decodeAhead) {
         Map<String, String> rest = new HashMap<>();
         // originals() has the ${provider:path:key} variables resolved (config.providers); the
         // provider keys themselves stay here, so no client resolves (or logs) them a second time.
@@ -73,6 +79,7 @@ public final class KafkaProperties {
         this.batchTimesteps = batchTimesteps;
         this.batchMaxWaitMs = batchMaxWaitMs;
         this.deadLettersTopic = deadLettersTopic;
+        this.decodeAhead = decodeAhead;
     }
 
     /** Keys that are not streamfit's, unchanged. */
@@ -137,6 +144,16 @@ public final class KafkaProperties {
                 io.streamfit.app.errors.DeadLetterProductionHandler.class.getName());
         p.put(DEAD_LETTERS_TOPIC_FOR_HANDLERS, deadLettersTopic);
         p.putAll(passThrough);
+        if (decodeAhead) {
+            // After the user's own interceptors of the main consumer (main.consumer., else consumer.,
+            // else unprefixed, as Streams resolves them), which stay as they are.
+            String key = ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG;
+            Object user = p.getProperty(StreamsConfig.mainConsumerPrefix(key),
+                    p.getProperty(StreamsConfig.consumerPrefix(key), p.getProperty(key, "")));
+            String own = user.toString().isBlank() ? DECODE_AHEAD_INTERCEPTOR
+                    : user.toString().strip() + "," + DECODE_AHEAD_INTERCEPTOR;
+            p.put(StreamsConfig.mainConsumerPrefix(key), own);
+        }
         return p;
     }
 

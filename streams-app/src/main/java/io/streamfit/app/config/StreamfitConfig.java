@@ -79,6 +79,7 @@ public final class StreamfitConfig extends AbstractConfig {
     public static final String BATCH_TIMESTEPS = "batch.timesteps";
     public static final String BATCH_MAX_WAIT_MS = "batch.max.wait.ms";
     public static final String BATCH_FLUSH_WHEN_IDLE = "batch.flush.when.idle";
+    public static final String DECODE_AHEAD = "decode.ahead";
     public static final String MAX_OBJECTS = "max.objects";
     public static final String MAX_RECORD_BYTES = "max.record.bytes";
     public static final String MAX_ID_BYTES = "max.id.bytes";
@@ -160,7 +161,7 @@ public final class StreamfitConfig extends AbstractConfig {
         // originals() has the config providers' variables resolved; props has them as given.
         this.secrets = SecretMask.of(props, originals());
         this.kafka = new KafkaProperties(originals(), StreamfitConfigDef.DEF.names(), batchTimesteps(),
-                batchMaxWaitMs(), getString(TOPIC_DEAD_LETTERS));
+                batchMaxWaitMs(), getString(TOPIC_DEAD_LETTERS), getBoolean(DECODE_AHEAD));
         hidden(); // validate early
         try {
             // Ranges that ConfigDef cannot say (open intervals, schedule-specific rates) live in the

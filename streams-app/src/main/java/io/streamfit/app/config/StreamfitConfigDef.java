@@ -127,6 +127,12 @@ final class StreamfitConfigDef {
                             + "With batch.timesteps > 1 streamfit sets Kafka's poll.ms to a quarter of "
                             + "batch.max.wait.ms, at most 5 ms, unless it is set, since Streams punctuates only "
                             + "between polls (an idle instance then spends about 2.5% of a core).")
+            .define(DECODE_AHEAD, Type.BOOLEAN, true, Importance.LOW,
+                    "Decode and check each fetched input record on a helper thread while the stream thread "
+                            + "processes the records before it (the outcome is the same; only the thread differs). "
+                            + "Adds streamfit's consumer interceptor to main.consumer.interceptor.classes, after any "
+                            + "set there. false: the stream thread decodes every record itself. Not in "
+                            + "model.scope=global, whose records are decoded after the route topic.")
             .define(MAX_OBJECTS, Type.INT, 4096, Range.atLeast(1), Importance.MEDIUM,
                     "A record with more objects goes to the dead-letter topic.")
             .define(MAX_RECORD_BYTES, Type.INT, 8 * 1024 * 1024, Range.atLeast(1), Importance.LOW,

@@ -77,6 +77,7 @@ public final class StreamfitMetrics {
     private final Timer checkpoint;
     private final Timer restore;
     private final Counter goodStateWrites;
+    private final Counter screenedAhead;
     private final AtomicLong checkpointBytes = new AtomicLong();
     private final Map<String, ModelInfo> models = new ConcurrentHashMap<>();
     private final Map<String, Counter> skipped = new ConcurrentHashMap<>();
@@ -112,6 +113,9 @@ public final class StreamfitMetrics {
         this.goodStateWrites = Counter.builder("streamfit.good.state.writes")
                 .description("Good states (a model's state at its best windowed loss) written to the good store")
                 .register(registry);
+        this.screenedAhead = Counter.builder("streamfit.records.screened.ahead")
+                .description("Input records that the decode helper had decoded and checked before the stream thread "
+                        + "reached them (decode.ahead)").register(registry);
         Gauge.builder("streamfit.checkpoint.bytes", checkpointBytes, AtomicLong::get).baseUnit("bytes")
                 .description("Size of the last checkpoint written to the state store").register(registry);
         Gauge.builder("streamfit.prequential.mse", this, m -> m.meanOver(ModelInfo::objectMse)).tag("target", "object")
@@ -183,6 +187,16 @@ public final class StreamfitMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /** An input record whose decoding and checks the decode helper had done ({@code decode.ahead}). */
+    public void recordScreenedAhead() {
+        screenedAhead.increment();
+    }
+
+    /** Input records the decode helper had decoded and checked before the stream thread reached them. */
+    public long recordsScreenedAhead() {
+        return (long) screenedAhead.count();
     }
 
     public void recordTrained() {

@@ -2,9 +2,11 @@ package io.streamfit.app.pipeline;
 
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.streamfit.app.config.Challengers;
 import io.streamfit.app.drift.DriftSettings;
@@ -197,6 +199,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
     private final ModelMemory memory;
     private SettingsChangeLog changes;
     private final RecordScreen screen;
+    /** Counts a record whose screening the decode helper had finished ({@link DecodeAhead}). */
+    private final Runnable screenedAhead;
     private final ModelRouter router;
     private final StepRunner stepper;
     private final DivergenceRecovery recovery;
@@ -252,9 +256,8 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         this.layout = layout;
         this.metrics = metrics;
         this.memory = memory;
-        this.screen = new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
-                settings.maxRecordBytes()).withMaxAbsFeature(settings.maxAbsFeature()), settings.maxRecordBytes(),
-                settings.maxIdBytes());
+        this.screen = screen(settings);
+        this.screenedAhead = metrics::recordScreenedAhead;
         this.labelScreen = new LabelScreen(settings.kind().supervision(), settings.maxObjects(),
                 settings.maxRecordBytes(), settings.maxIdBytes(), Math.max(1, settings.kind().spec().classes()));
         this.commandScreen = new CommandScreen(settings.maxIdBytes(), settings.maxRecordBytes());
@@ -263,9 +266,24 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
         this.recovery = new DivergenceRecovery(settings.divergence(), () -> pool.initialState(), stepper, metrics);
     }
 
+    /** The checks of an input record, for these settings. */
+    private static RecordScreen screen(Settings settings) {
+        return new RecordScreen(TimestepValidator.forKind(settings.kind(), settings.maxObjects(),
+                settings.maxRecordBytes()).withMaxAbsFeature(settings.maxAbsFeature()), settings.maxRecordBytes(),
+                settings.maxIdBytes());
+    }
+
     @Override
     public void init(ProcessorContext<byte[], Output> context) {
         this.context = context;
+        if (!settings.globalScope()) {
+            // In global scope the records come stamped through the route topic, screened here.
+            Set<String> others = new HashSet<>(Set.of(settings.lifecycle().commandsTopic()));
+            if (settings.labels().enabled()) {
+                others.add(settings.labels().topic());
+            }
+            DecodeAhead.enable(others, () -> screen(settings));
+        }
         outputs = new ProcessorOutputs(context, metrics, settings.globalScope(), layout);
         batcher = new MicroBatcher(context.getStateStore(Names.PENDING_STORE), settings.batchTimesteps(),
                 settings.batchMaxWaitMs(), settings.flushWhenIdle());
@@ -333,7 +351,11 @@ public final class LearnProcessor implements Processor<byte[], byte[], byte[], O
             saveLabelCounts();
             return;
         }
-        RecordScreen.Outcome screened = screen.screen(sourceTopic(), record.headers(), record.key(), record.value());
+        String topic = sourceTopic();
+        RecordScreen.Outcome screened = DecodeAhead.take(topic, record.value(), screenedAhead);
+        if (screened == null) {
+            screened = screen.screen(topic, record.headers(), record.key(), record.value());
+        }
         if (screened.rejection() != null) {
             outputs.reject(origin, screened.rejection());
             return;

@@ -72,6 +72,26 @@ class StreamfitConfigTest {
     }
 
     @Test
+    void theMainConsumerHandsRecordsToTheDecodeHelperAfterTheUsersOwnInterceptors() throws Exception {
+        String key = "main.consumer.interceptor.classes";
+        String ours = "io.streamfit.app.pipeline.DecodeAhead$Interceptor";
+        assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties().getProperty(key))
+                .isEqualTo(ours);
+        assertThat(new StreamfitConfig(Map.of("model.features", "3", "consumer.interceptor.classes", "a.B"))
+                .streamsProperties().getProperty(key)).as("consumer. applies to the main consumer")
+                .isEqualTo("a.B," + ours);
+        assertThat(new StreamfitConfig(Map.of("model.features", "3", "interceptor.classes", "a.C",
+                key, "a.B")).streamsProperties().getProperty(key)).as("main.consumer. wins").isEqualTo("a.B," + ours);
+        Properties off = new StreamfitConfig(Map.of("model.features", "3", "decode.ahead", "false",
+                "consumer.interceptor.classes", "a.B")).streamsProperties();
+        assertThat(off.getProperty(key)).as("decode.ahead=false").isNull();
+        assertThat(off.getProperty("consumer.interceptor.classes")).isEqualTo("a.B");
+        org.apache.kafka.clients.consumer.ConsumerInterceptor<?, ?> interceptor = org.apache.kafka.common.utils.Utils
+                .newInstance(ours, org.apache.kafka.clients.consumer.ConsumerInterceptor.class);
+        assertThat(interceptor).as("Kafka can make it by name").isNotNull();
+    }
+
+    @Test
     void microBatchesPollInStepsShortEnoughForTheirFlushUnlessPollMsIsSet() {
         assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties())
                 .as("batch.timesteps=1 never waits: Kafka's poll.ms stays").doesNotContainKey("poll.ms");
