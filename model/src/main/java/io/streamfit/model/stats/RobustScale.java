@@ -155,7 +155,10 @@ public final class RobustScale {
 
     private void add(double value) {
         window[next] = value;
-        next = (next + 1) % window.length;
+        // Not (next + 1) % length: an integer division per target, on the per-record path.
+        if (++next == window.length) {
+            next = 0;
+        }
         size = Math.min(size + 1, window.length);
         seen++;
         stale = true;
