@@ -154,6 +154,25 @@ class BackfillIT {
         return out;
     }
 
+    /**
+     * The latest checkpoint per model key in the changelog, with the partition it is in, once there
+     * are {@code keys} of them: the backfill's transaction may have returned before the broker wrote
+     * its commit markers, and until then a read_committed reader ends before its records.
+     */
+    private static Map<String, ConsumerRecord<byte[], byte[]>> checkpoints(String appId, int keys) {
+        java.util.concurrent.atomic.AtomicReference<Map<String, ConsumerRecord<byte[], byte[]>>> read =
+                new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+        try {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                read.set(checkpoints(appId));
+                return read.get().size() >= keys;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // The assertions of the caller say what is missing.
+        }
+        return read.get();
+    }
+
     /** The latest checkpoint per model key in the changelog, with the partition it is in. */
     private static Map<String, ConsumerRecord<byte[], byte[]>> checkpoints(String appId) {
         Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
@@ -221,7 +240,7 @@ class BackfillIT {
         assertThat(run.err()).contains("epoch 1/3 [####################] 2,000/2,000", "epoch 3/3 [####################]");
 
         // (a) The checkpoint is the model trained in-process on the same order and batches.
-        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app);
+        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app, 1);
         assertThat(cps).containsOnlyKeys("global");
         assertThat(cps.get("global").partition()).isZero();
         ModelCheckpoint cp = decode(cps.get("global"));
@@ -368,7 +387,7 @@ class BackfillIT {
         for (ConsumerRecord<byte[], byte[]> r : Topics.readCommitted(broker.bootstrapServers(), prefix + "features")) {
             partitionOfSeries.put(new String(r.key(), StandardCharsets.UTF_8).hashCode(), r.partition());
         }
-        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app);
+        Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints(app, series);
         assertThat(cps).hasSize(series);
         long perSeries = history / series;
         Map<String, Long> versions = new HashMap<>();
@@ -464,7 +483,9 @@ class BackfillIT {
                                 + "features without targets: 0 expired\n")
                         .contains("skipped records: none");
             }
-            trained.put(name, decode(checkpoints("backfill-labels-" + name).get("global")));
+            Map<String, ConsumerRecord<byte[], byte[]>> cps = checkpoints("backfill-labels-" + name, 1);
+            assertThat(cps).as("checkpoints of %s", name).containsKey("global");
+            trained.put(name, decode(cps.get("global")));
             assertThat(trained.get(name).getModelVersion()).isEqualTo((long) epochs * history);
         }
         assertThat(trained.get("now").getRecords()).isEqualTo(history);
