@@ -198,7 +198,7 @@ final class DrainRate {
                         Arrays.stream(ts).max().orElse(0) - Arrays.stream(ts).min().orElse(0));
                 System.out.println("    stream thread: " + threadTime(streams) + "; " + (cpuFrom < 0 ? ""
                         : String.format(Locale.ROOT, "CPU %.1f us a record", (cpuTo - cpuFrom) / 1e3 / (to - from)))
-                        + (helperTo - helperFrom <= 0 ? "" : String.format(Locale.ROOT,
+                        + (helperFrom < 0 || helperTo - helperFrom <= 0 ? "" : String.format(Locale.ROOT,
                         "; decode helper CPU %.1f us a record", (helperTo - helperFrom) / 1e3 / (to - from))));
             } finally {
                 streams.close(Duration.ofSeconds(30));
@@ -240,35 +240,29 @@ final class DrainRate {
      * the cores, so it shows a change to the per-record code that the rate's noise hides.
      */
     static long streamThreadCpuNanos(String applicationId) {
+        // The stream threads are "<application.id>-<uuid>-StreamThread-N"; their producers' network
+        // threads carry the same name after "kafka-producer-network-thread | ".
+        return threadCpuNanos(name -> name.startsWith(applicationId + "-") && name.contains("-StreamThread-"));
+    }
+
+    /**
+     * The CPU time streamfit's decode helper threads ({@code decode.ahead}) have used, ns; -1 where
+     * the JVM does not measure it. They serve every streamfit run of this JVM, and only a streamfit
+     * run gives them work.
+     */
+    static long decodeHelperCpuNanos() {
+        return threadCpuNanos(name -> name.startsWith("streamfit-decode-"));
+    }
+
+    /** The CPU time of the live threads whose name {@code named} accepts, ns; -1 where not measured. */
+    private static long threadCpuNanos(java.util.function.Predicate<String> named) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
             return -1;
         }
         long nanos = 0;
         for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-            // The stream threads are "<application.id>-<uuid>-StreamThread-N"; their producers' network
-            // threads carry the same name after "kafka-producer-network-thread | ".
-            if (t != null && t.getThreadName().startsWith(applicationId + "-")
-                    && t.getThreadName().contains("-StreamThread-")) {
-                nanos += Math.max(threads.getThreadCpuTime(t.getThreadId()), 0);
-            }
-        }
-        return nanos;
-    }
-
-    /**
-     * The CPU time streamfit's decode helper threads ({@code decode.ahead}) have used, ns; 0 where
-     * there are none or the JVM does not measure it. They serve every streamfit run of this JVM,
-     * and only a streamfit run gives them work.
-     */
-    static long decodeHelperCpuNanos() {
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
-            return 0;
-        }
-        long nanos = 0;
-        for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (t != null && t.getThreadName().startsWith("streamfit-decode-")) {
+            if (t != null && named.test(t.getThreadName())) {
                 nanos += Math.max(threads.getThreadCpuTime(t.getThreadId()), 0);
             }
         }

@@ -148,10 +148,9 @@ public final class KafkaProperties {
             // After the user's own interceptors of the main consumer (main.consumer., else consumer.,
             // else unprefixed, as Streams resolves them), which stay as they are.
             String key = ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG;
-            Object user = p.getProperty(StreamsConfig.mainConsumerPrefix(key),
+            String user = p.getProperty(StreamsConfig.mainConsumerPrefix(key),
                     p.getProperty(StreamsConfig.consumerPrefix(key), p.getProperty(key, "")));
-            String own = user.toString().isBlank() ? DECODE_AHEAD_INTERCEPTOR
-                    : user.toString().strip() + "," + DECODE_AHEAD_INTERCEPTOR;
+            String own = user.isBlank() ? DECODE_AHEAD_INTERCEPTOR : user.strip() + "," + DECODE_AHEAD_INTERCEPTOR;
             p.put(StreamsConfig.mainConsumerPrefix(key), own);
         }
         return p;

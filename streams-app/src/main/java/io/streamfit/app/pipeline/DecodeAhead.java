@@ -144,6 +144,14 @@ final class DecodeAhead {
                 () -> screens.get().screen(r.topic(), r.headers(), r.key(), value));
         ahead.put(value, new Ahead(r.topic(), task));
         aheadBytes += value.length;
+        if (ahead.size() > MAX_AHEAD || aheadBytes > MAX_AHEAD_BYTES) {
+            evictOldest();
+        }
+        POOL.execute(task);
+    }
+
+    /** Lets the oldest outcomes go until the bounds hold again (the newest always stays). */
+    private void evictOldest() {
         Iterator<Map.Entry<byte[], Ahead>> oldest = ahead.entrySet().iterator();
         while (ahead.size() > MAX_AHEAD || aheadBytes > MAX_AHEAD_BYTES && ahead.size() > 1) {
             Map.Entry<byte[], Ahead> e = oldest.next();
@@ -151,7 +159,6 @@ final class DecodeAhead {
             aheadBytes -= e.getKey().length;
             oldest.remove();
         }
-        POOL.execute(task);
     }
 
     /**
