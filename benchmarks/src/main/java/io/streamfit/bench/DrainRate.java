@@ -5,10 +5,14 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.streamfit.app.config.StreamfitConfig;
 import io.streamfit.app.metrics.StreamfitMetrics;
@@ -158,11 +162,13 @@ final class DrainRate {
                     "SKIPPED: config rejects it: " + e.getMessage()).in(round, layout));
         }
         cluster.createStreamfitTopics(config, true);
-        StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StreamfitMetrics metrics = new StreamfitMetrics(registry);
         int records = options.records;
         try {
             double rate = drain(StreamfitTopology.build(config, metrics), config.streamsProperties(),
                     config.topics().sumPredictions().name(), records);
+            System.out.println("    " + modelTime(registry, records));
             String note = metrics.deadLetters() == 0 ? "" : "FAILED: " + metrics.deadLetters() + " dead letters";
             return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, rate, -1, -1,
                     note).in(round, layout));
@@ -170,6 +176,25 @@ final class DrainRate {
             return EndToEndReport.print(new Row("c streamfit", guarantee, String.valueOf(batch), records, Double.NaN,
                     -1, -1, "FAILED: " + e.getMessage()).in(round, layout));
         }
+    }
+
+    /**
+     * The stream thread's time in streamfit's own timers, over the whole drain (start-up included):
+     * model calls (predict and train, TensorFlow) and checkpoints (export, encode, put), per input
+     * record, with how many calls. Native TensorFlow time is what JFR's sampling misses.
+     */
+    static String modelTime(MeterRegistry registry, int records) {
+        StringBuilder out = new StringBuilder("streamfit timers:");
+        for (String name : List.of("streamfit.update", "streamfit.predict", "streamfit.checkpoint")) {
+            Timer t = registry.find(name).timer();
+            if (t == null || t.count() == 0) {
+                continue;
+            }
+            out.append(String.format(Locale.ROOT, " %s %.1f us a record (%d calls, %.0f us each);",
+                    name.substring("streamfit.".length()), t.totalTime(TimeUnit.MICROSECONDS) / records, t.count(),
+                    t.mean(TimeUnit.MICROSECONDS)));
+        }
+        return out.toString();
     }
 
     /** Runs the topology until every record's output is committed; the steady rate in records/s. */

@@ -129,6 +129,13 @@ public final class KafkaProperties {
             long pollMs = Math.max(1, Math.min(batchMaxWaitMs / 4, 5));
             p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(pollMs));
         }
+        // Kafka's default (0) makes a task wait for a partition whose records are on the broker but
+        // not yet fetched, and from Kafka 4.2 its check formats a log line for every empty partition
+        // of the task at every record (String.format, whatever the log level), and the model-commands
+        // and labels partitions are empty most of the time (docs/performance.md, sixth pass).
+        // -1 processes what is buffered, in timestamp order, without waiting for unfetched records;
+        // the label join takes labels before or after their features (docs/guarantees.md).
+        p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         // Kafka 5.0 enables it anyway; setting it now keeps Streams from warning at every start. The
         // partition assignor reads a StreamsConfig made of the main consumer's settings, which keep
         // only the consumer's own keys and the main.consumer. ones: without the copy there, it warns.

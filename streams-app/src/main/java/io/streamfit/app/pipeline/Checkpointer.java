@@ -69,6 +69,8 @@ final class Checkpointer {
     private final ConfiguredKind kind;
     private final ModelPool pool;
     private final ModelSpec spec;
+    /** {@code spec.fingerprint()}, which every checkpoint and model view carries. */
+    private final String fingerprint;
     private final int metricsWindow;
     private final int lossWindow;
     private final StreamfitMetrics metrics;
@@ -106,6 +108,7 @@ final class Checkpointer {
         this.kind = kind;
         this.pool = pool;
         this.spec = kind.spec();
+        this.fingerprint = spec.fingerprint();
         this.metricsWindow = metricsWindow;
         this.lossWindow = lossWindow;
         this.metrics = metrics;
@@ -209,7 +212,7 @@ final class Checkpointer {
             slot.goodStored = slot.good;
             metrics.recordGoodStateWrite();
         }
-        ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, spec, slot.model, numbers,
+        ModelCheckpoint.Builder cp = ModelCheckpoints.builder(slot.key, fingerprint, slot.model, numbers,
                 slot.timesteps.checkpointed(), slot.records, now);
         slot.extras.save(cp);
         cp.setLastTimestep(slot.lastTimestep == Long.MIN_VALUE ? null : slot.lastTimestep);
@@ -279,7 +282,7 @@ final class Checkpointer {
         } else {
             OnlineModel fresh = pool.newModel();
             try {
-                cp = ModelCheckpoints.builder(slot.key, spec, fresh, numbers, slot.timesteps.checkpointed(),
+                cp = ModelCheckpoints.builder(slot.key, fingerprint, fresh, numbers, slot.timesteps.checkpointed(),
                         slot.records, now);
             } finally {
                 fresh.close();
@@ -421,7 +424,7 @@ final class Checkpointer {
             return;
         }
         published.add(slot.key);
-        metrics.publish(new ModelInfo(slot.key, spec.fingerprint(), slot.model.version(), slot.records,
+        metrics.publish(new ModelInfo(slot.key, fingerprint, slot.model.version(), slot.records,
                 slot.stats.objectMse(), slot.stats.sumMse(), slot.stats.runningObjectMse(), slot.stats.runningSumMse(),
                 slot.checkpointBytes, slot.checkpointAtMs, slot.lastTimestep, slot.stats.accuracy(), slot.stats.logLoss(),
                 slot.stats.runningAccuracy(), slot.stats.runningLogLoss(), slot.rollbacks,

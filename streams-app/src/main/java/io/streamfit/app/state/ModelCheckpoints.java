@@ -38,10 +38,21 @@ public final class ModelCheckpoints {
     public static ModelCheckpoint.Builder builder(String key, ModelSpec spec, OnlineModel model,
                                                   Map<String, Double> metrics, Map<String, Long> lastTimesteps,
                                                   long records, long nowMs) {
+        return builder(key, spec.fingerprint(), model, metrics, lastTimesteps, records, nowMs);
+    }
+
+    /**
+     * {@link #builder(String, ModelSpec, OnlineModel, Map, Map, long, long)} with the spec's
+     * {@link ModelSpec#fingerprint()} computed once by the caller (it formats every setting: a
+     * checkpoint per micro-batch made it 1.5% of the stream thread).
+     */
+    public static ModelCheckpoint.Builder builder(String key, String specFingerprint, OnlineModel model,
+                                                  Map<String, Double> metrics, Map<String, Long> lastTimesteps,
+                                                  long records, long nowMs) {
         return ModelCheckpoint.newBuilder()
                 .setFormatVersion(FORMAT)
                 .setModelKey(key)
-                .setSpecFingerprint(spec.fingerprint())
+                .setSpecFingerprint(specFingerprint)
                 .setModelVersion(model.version())
                 .setModelState(ByteBuffer.wrap(model.exportState()))
                 .setMetrics(Map.copyOf(metrics))

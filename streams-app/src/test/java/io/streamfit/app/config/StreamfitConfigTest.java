@@ -72,6 +72,15 @@ class StreamfitConfigTest {
     }
 
     @Test
+    void tasksProcessWhatIsBufferedWithoutIdlingUnlessTheUserSaysOtherwise() {
+        // Kafka's 0 formats a log line per empty partition of the task at every record (4.2 and later).
+        assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties()
+                .getProperty("max.task.idle.ms")).isEqualTo("-1");
+        assertThat(new StreamfitConfig(Map.of("model.features", "3", "max.task.idle.ms", "0"))
+                .streamsProperties().getProperty("max.task.idle.ms")).as("the user's value wins").isEqualTo("0");
+    }
+
+    @Test
     void theMainConsumerHandsRecordsToTheDecodeHelperAfterTheUsersOwnInterceptors() throws Exception {
         String key = "main.consumer.interceptor.classes";
         String ours = "io.streamfit.app.pipeline.DecodeAhead$Interceptor";
