@@ -213,9 +213,13 @@ final class DrainRate {
                 collector.awaitCount(from);
                 long cpuFrom = streamThreadCpuNanos(appId);
                 long helperFrom = decodeHelperCpuNanos();
+                long ioFrom = producerIoCpuNanos(appId);
+                long processFrom = processCpuNanos();
                 collector.awaitCount(to);
                 long cpuTo = streamThreadCpuNanos(appId);
                 long helperTo = decodeHelperCpuNanos();
+                long ioTo = producerIoCpuNanos(appId);
+                long processTo = processCpuNanos();
                 collector.await();
                 long[] ts = collector.timestamps();
                 System.out.printf(Locale.ROOT, "  %s: %d outputs %.1f s after start; first to last output %d ms%n",
@@ -225,6 +229,10 @@ final class DrainRate {
                         : String.format(Locale.ROOT, "CPU %.1f us a record", (cpuTo - cpuFrom) / 1e3 / (to - from)))
                         + (helperFrom < 0 || helperTo - helperFrom <= 0 ? "" : String.format(Locale.ROOT,
                         "; decode helper CPU %.1f us a record", (helperTo - helperFrom) / 1e3 / (to - from))));
+                if (processFrom >= 0 && ioFrom >= 0) {
+                    System.out.println("    " + processCpu(processTo - processFrom, cpuTo - cpuFrom,
+                            helperTo - helperFrom, ioTo - ioFrom, to - from));
+                }
             } finally {
                 streams.close(Duration.ofSeconds(30));
                 streams.cleanUp();
@@ -277,6 +285,33 @@ final class DrainRate {
      */
     static long decodeHelperCpuNanos() {
         return threadCpuNanos(name -> name.startsWith("streamfit-decode-"));
+    }
+
+    /**
+     * The CPU time of the network threads of the application's producers (Kafka Streams' own, one
+     * per stream thread under exactly-once v2), ns; -1 where not measured.
+     */
+    static long producerIoCpuNanos(String applicationId) {
+        return threadCpuNanos(name -> name.startsWith("kafka-producer-network-thread | " + applicationId + "-"));
+    }
+
+    /** The CPU time of this whole JVM (the in-JVM broker and the benchmark's clients too), ns; -1 if unknown. */
+    static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
+
+    /**
+     * Where the process's CPU went between two marks, per record: the whole JVM, its stream
+     * threads, decode helpers and their producers' network threads, and the rest (the in-JVM
+     * broker, the benchmark's output reader, garbage collection, the JIT compiler).
+     */
+    static String processCpu(long processNanos, long streamNanos, long helperNanos, long ioNanos, int records) {
+        double per = 1e3 * records;
+        return String.format(Locale.ROOT, "process CPU %.1f us a record: stream thread %.1f, decode helper %.1f, "
+                        + "its producer's network thread %.1f, the rest (broker, output reader, GC, JIT) %.1f",
+                processNanos / per, streamNanos / per, Math.max(helperNanos, 0) / per, ioNanos / per,
+                (processNanos - streamNanos - Math.max(helperNanos, 0) - ioNanos) / per);
     }
 
     /** The CPU time of the live threads whose name {@code named} accepts, ns; -1 where not measured. */
