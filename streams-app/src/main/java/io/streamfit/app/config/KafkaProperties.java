@@ -130,9 +130,9 @@ public final class KafkaProperties {
             p.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(pollMs));
         }
         // Kafka's default (0) makes a task wait for a partition whose records are on the broker but
-        // not yet fetched, and from Kafka 4.2 its check formats a log line for every empty partition
-        // of the task at every record (String.format, whatever the log level), and the model-commands
-        // and labels partitions are empty most of the time (docs/performance.md, sixth pass).
+        // not yet fetched; from Kafka 4.2 that check also formats a log line (String.format, whatever
+        // the log level) for every empty partition of the task at every record, and the labels and
+        // model-commands partitions are empty most of the time (docs/performance.md, sixth pass).
         // -1 processes what is buffered, in timestamp order, without waiting for unfetched records;
         // the label join takes labels before or after their features (docs/guarantees.md).
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
