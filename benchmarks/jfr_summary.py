@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Where the stream thread's time goes, from a JFR recording of `benchmarks/run.sh e2e`.
 
-Usage: benchmarks/jfr_summary.py RECORDING.jfr [THREAD_SUBSTRING]
+Usage: benchmarks/jfr_summary.py RECORDING.jfr [THREAD_SUBSTRING] [--within REGEX ...]
 
 Reads the execution samples (Java code) and native-method samples (TensorFlow, RocksDB and
 socket calls are native) of the threads whose name contains THREAD_SUBSTRING (default
 "StreamThread"), puts each sample in the first category whose pattern matches a frame, walking
 from the top of the stack down, and prints the share of samples per category and the top frames.
+With --within, also the share of samples that have a frame matching each REGEX anywhere on the
+stack (time spent in that method and everything it calls), e.g.
+--within 'PartitionGroup\.readyToProcess' 'String\.format' 'RecordAccumulator\.append'.
 """
 import collections
 import re
@@ -43,15 +46,25 @@ def samples(path, thread):
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    within = []
+    if "--within" in args:
+        at = args.index("--within")
+        within = args[at + 1:]
+        args = args[:at]
+    if not args:
         print(__doc__, file=sys.stderr)
         sys.exit(64)
-    thread = sys.argv[2] if len(sys.argv) > 2 else "StreamThread"
+    thread = args[1] if len(args) > 1 else "StreamThread"
     by_category = collections.Counter()
     top = collections.Counter()
+    inside = collections.Counter()
     n = 0
-    for frames in samples(sys.argv[1], thread):
+    for frames in samples(args[0], thread):
         n += 1
+        for pattern in within:
+            if any(re.search(pattern, f) for f in frames):
+                inside[pattern] += 1
         category = "other"
         for f in frames:
             hit = next((name for name, pattern in CATEGORIES if re.match(pattern, f)), None)
@@ -70,6 +83,10 @@ def main():
     print("\ntop frames:")
     for f, c in top.most_common(12):
         print("%5.1f%%  %s" % (100.0 * c / n, f))
+    if within:
+        print("\nsamples with a matching frame anywhere on the stack:")
+        for pattern in within:
+            print("%5.1f%%  %s" % (100.0 * inside[pattern] / n, pattern))
 
 
 if __name__ == "__main__":

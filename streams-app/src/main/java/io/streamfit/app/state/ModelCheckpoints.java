@@ -44,7 +44,7 @@ public final class ModelCheckpoints {
     /**
      * {@link #builder(String, ModelSpec, OnlineModel, Map, Map, long, long)} with the spec's
      * {@link ModelSpec#fingerprint()} computed once by the caller (it formats every setting; with a
-     * checkpoint per micro-batch JFR put it at 1.6% of the stream thread's samples).
+     * checkpoint per micro-batch JFR put it at 1.5% of the stream thread's samples).
      */
     public static ModelCheckpoint.Builder builder(String key, String specFingerprint, OnlineModel model,
                                                   Map<String, Double> metrics, Map<String, Long> lastTimesteps,
