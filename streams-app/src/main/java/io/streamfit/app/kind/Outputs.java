@@ -13,18 +13,6 @@ public interface Outputs {
 
     void objectPrediction(String series, ObjectPrediction prediction, long timestamp);
 
-    /**
-     * A regression prediction of one object, as {@link #objectPrediction(String, ObjectPrediction,
-     * long)} of {@link #objectPrediction(String, long, String, double, Double, long)} would send it:
-     * outputs that gather a timestep's objects into one record ({@code output.objects=per-timestep})
-     * take the fields without making the object's record first.
-     */
-    default void objectPrediction(String series, long timestep, String object, double prediction, Double target,
-                                  long modelVersion, long timestamp) {
-        objectPrediction(series, objectPrediction(series, timestep, object, prediction, target, modelVersion),
-                timestamp);
-    }
-
     void sumPrediction(String series, SumPrediction prediction, long timestamp);
 
     /** Only kinds that declare {@link Sink#ANOMALY_SCORES} call this. */
@@ -82,11 +70,6 @@ public interface Outputs {
     Outputs DISCARD = new Outputs() {
         @Override
         public void objectPrediction(String series, ObjectPrediction prediction, long timestamp) {
-        }
-
-        @Override
-        public void objectPrediction(String series, long timestep, String object, double prediction, Double target,
-                                     long modelVersion, long timestamp) {
         }
 
         @Override

@@ -91,35 +91,20 @@ final class ProcessorOutputs implements Outputs {
                 Names.OBJECT_SINK);
     }
 
-    @Override
-    public void objectPrediction(String series, long timestep, String object, double prediction, Double target,
-                                 long modelVersion, long timestamp) {
-        if (!perTimestep) {
-            Outputs.super.objectPrediction(series, timestep, object, prediction, target, modelVersion, timestamp);
-            return;
-        }
-        gather(series, timestep, modelVersion, new PredictedObject(object, prediction, target, null, null), timestamp);
-    }
-
-    /** Per timestep: one more object of the timestep being emitted. */
+    /** Per timestep: one more object of the timestep being emitted; another timestep sends the one before. */
     private void gather(String series, ObjectPrediction p, long timestamp) {
-        gather(series, p.getTimestep(), p.getModelVersion(), new PredictedObject(p.getObject(), p.getPrediction(),
-                p.getTarget(), p.getProbabilities(), p.getPredictedClass()), timestamp);
-    }
-
-    /** Per timestep: {@code o} joins the timestep being emitted; another timestep sends the one before. */
-    private void gather(String series, long timestep, long modelVersion, PredictedObject o, long timestamp) {
-        if (!objects.isEmpty() && (timestep != objectsTimestep || modelVersion != objectsVersion
+        if (!objects.isEmpty() && (p.getTimestep() != objectsTimestep || p.getModelVersion() != objectsVersion
                 || !series.equals(objectsSeries))) {
             sendObjects();
         }
         if (objects.isEmpty()) {
             objectsSeries = series;
-            objectsTimestep = timestep;
-            objectsVersion = modelVersion;
+            objectsTimestep = p.getTimestep();
+            objectsVersion = p.getModelVersion();
             objectsTimestamp = timestamp;
         }
-        objects.add(o);
+        objects.add(new PredictedObject(p.getObject(), p.getPrediction(), p.getTarget(), p.getProbabilities(),
+                p.getPredictedClass()));
     }
 
     /** Per timestep: the gathered objects, as one record (none when nothing was gathered). */

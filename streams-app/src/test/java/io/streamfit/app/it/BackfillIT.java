@@ -54,6 +54,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -160,17 +161,12 @@ class BackfillIT {
      * its commit markers, and until then a read_committed reader ends before its records.
      */
     private static Map<String, ConsumerRecord<byte[], byte[]>> checkpoints(String appId, int keys) {
-        java.util.concurrent.atomic.AtomicReference<Map<String, ConsumerRecord<byte[], byte[]>>> read =
-                new java.util.concurrent.atomic.AtomicReference<>(Map.of());
         try {
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                read.set(checkpoints(appId));
-                return read.get().size() >= keys;
-            });
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-            // The assertions of the caller say what is missing.
+            return await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> checkpoints(appId), read -> read.size() >= keys);
+        } catch (ConditionTimeoutException e) {
+            return checkpoints(appId); // the caller's assertions say what is missing
         }
-        return read.get();
     }
 
     /** The latest checkpoint per model key in the changelog, with the partition it is in. */

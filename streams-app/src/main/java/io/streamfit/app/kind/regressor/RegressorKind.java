@@ -108,8 +108,8 @@ public final class RegressorKind implements ModelKind {
                 objectSq += e * e;
                 scored++;
             }
-            out.objectPrediction(series, ts.timestep(), o.id(), prediction, o.target(), modelVersion,
-                    item.timestamp());
+            out.objectPrediction(series, Outputs.objectPrediction(series, ts.timestep(), o.id(), prediction,
+                    o.target(), modelVersion), item.timestamp());
         }
         boolean known = batch.sumMask()[t] != 0f;
         Double sumTarget = ts.hasSumTarget() ? (Double) ts.sumTarget()[0]
