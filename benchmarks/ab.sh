@@ -41,7 +41,7 @@ for i in $(seq 1 "$n"); do
     # The closing table's rows of c carry objects/s as their last field.
     echo "== $side, run $i: $(awk '$1 == "c" && $NF ~ /^[0-9]+$/ {print $5 "/" $6 ": " $(NF-1)}' <<<"$out" \
       | paste -sd ' ' -)"
-    echo "   CPU us a record (stream + helper): $(grep -E 'CPU [0-9.]+ us a record' <<<"$out" \
+    echo "   CPU us a record (stream + helper): $(grep -E '^ +stream thread: .*CPU [0-9.]+ us a record' <<<"$out" \
       | sed -E 's/.*; CPU ([0-9.]+) us a record(; decode helper CPU ([0-9.]+) us a record)?.*/\1+\3/' \
       | paste -sd ' ' -)"
   done

@@ -22,7 +22,8 @@
 #   benchmarks/run.sh smoke                every benchmark once, briefly (proves they run; numbers are noise)
 #
 # Env: BENCH_SKIP_BUILD=1 uses the last build; BENCH_MAVEN_ARGS adds Maven flags (e.g. -Pgpu);
-#      BENCH_JAVA_OPTS sets the JVM flags of the e2e/gpu-check JVM (default -Xmx4g).
+#      BENCH_JAVA_OPTS sets the JVM flags of the e2e/gpu-check JVM (default -Xmx4g); in it,
+#      -Dbench.broker.KEY=VALUE sets a key of the e2e's in-JVM broker (e.g. num.io.threads=2).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

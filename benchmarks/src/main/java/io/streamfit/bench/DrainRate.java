@@ -214,11 +214,15 @@ final class DrainRate {
                 long cpuFrom = streamThreadCpuNanos(appId);
                 long helperFrom = decodeHelperCpuNanos();
                 long ioFrom = producerIoCpuNanos(appId);
+                long readerFrom = readerCpuNanos();
                 long processFrom = processCpuNanos();
+                CoreUse.Snapshot coresFrom = CoreUse.snapshot();
                 collector.awaitCount(to);
+                CoreUse.Snapshot coresTo = CoreUse.snapshot();
                 long cpuTo = streamThreadCpuNanos(appId);
                 long helperTo = decodeHelperCpuNanos();
                 long ioTo = producerIoCpuNanos(appId);
+                long readerTo = readerCpuNanos();
                 long processTo = processCpuNanos();
                 collector.await();
                 long[] ts = collector.timestamps();
@@ -229,9 +233,16 @@ final class DrainRate {
                         : String.format(Locale.ROOT, "CPU %.1f us a record", (cpuTo - cpuFrom) / 1e3 / (to - from)))
                         + (helperFrom < 0 || helperTo - helperFrom <= 0 ? "" : String.format(Locale.ROOT,
                         "; decode helper CPU %.1f us a record", (helperTo - helperFrom) / 1e3 / (to - from))));
+                System.out.println("    " + requests(streams, expected));
                 if (processFrom >= 0 && ioFrom >= 0) {
                     System.out.println("    " + processCpu(processTo - processFrom, cpuTo - cpuFrom,
-                            helperTo - helperFrom, ioTo - ioFrom, to - from));
+                            helperTo - helperFrom, ioTo - ioFrom, readerTo - readerFrom, to - from));
+                }
+                String cores = CoreUse.report(CoreUse.between(coresFrom, coresTo, appId + "-"), to - from);
+                if (!cores.isEmpty()) {
+                    System.out.println("    " + cores);
+                    System.out.println("    busiest threads, us a record: "
+                            + CoreUse.busiest(coresFrom, coresTo, 8, to - from));
                 }
             } finally {
                 streams.close(Duration.ofSeconds(30));
@@ -268,6 +279,33 @@ final class DrainRate {
     }
 
     /**
+     * How the application's clients talked to the broker over the whole drain (their own
+     * metrics): produce requests and records per request, bytes sent per input record (outputs
+     * and changelogs, after compression) and the compression rate, fetches and records per fetch.
+     * The broker's CPU per record follows the bytes and the number of requests.
+     */
+    static String requests(KafkaStreams streams, int inputRecords) {
+        Map<String, Double> values = new java.util.HashMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            String group = name.group();
+            if ((group.equals("producer-metrics") || group.equals("consumer-fetch-manager-metrics"))
+                    && !name.tags().containsKey("topic") && !name.tags().containsKey("partition")
+                    && metric.metricValue() instanceof Double d && !d.isNaN()) {
+                values.merge(group + "/" + name.name(), d, Double::sum);
+            }
+        });
+        double produces = values.getOrDefault("producer-metrics/request-total", Double.NaN);
+        double sent = values.getOrDefault("producer-metrics/record-send-total", Double.NaN);
+        double bytes = values.getOrDefault("producer-metrics/outgoing-byte-total", Double.NaN);
+        double compression = values.getOrDefault("producer-metrics/compression-rate-avg", Double.NaN);
+        double fetches = values.getOrDefault("consumer-fetch-manager-metrics/fetch-total", Double.NaN);
+        double consumed = values.getOrDefault("consumer-fetch-manager-metrics/records-consumed-total", Double.NaN);
+        return String.format(Locale.ROOT, "clients: %.0f producer requests (%.0f records each), %.0f bytes sent "
+                        + "an input record (batches at %.0f%% of their size), %.0f fetches (%.0f records each)",
+                produces, sent / produces, bytes / inputRecords, 100 * compression, fetches, consumed / fetches);
+    }
+
+    /**
      * The CPU time the run's stream threads have used since they started, ns; -1 where the JVM
      * does not measure it. Unlike the rate, it hardly moves when other threads and processes take
      * the cores, so it shows a change to the per-record code that the rate's noise hides.
@@ -295,6 +333,11 @@ final class DrainRate {
         return threadCpuNanos(name -> name.startsWith("kafka-producer-network-thread | " + applicationId + "-"));
     }
 
+    /** The CPU time of the benchmark's output readers ({@link OutputCollector}), ns; -1 where not measured. */
+    static long readerCpuNanos() {
+        return threadCpuNanos(name -> name.startsWith("collector-"));
+    }
+
     /** The CPU time of this whole JVM (the in-JVM broker and the benchmark's clients too), ns; -1 if unknown. */
     static long processCpuNanos() {
         return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
@@ -303,15 +346,17 @@ final class DrainRate {
 
     /**
      * Where the process's CPU went between two marks, per record: the whole JVM, its stream
-     * threads, decode helpers and their producers' network threads, and the rest (the in-JVM
-     * broker, the benchmark's output reader, garbage collection, the JIT compiler).
+     * threads, decode helpers and their producers' network threads, the benchmark's output
+     * reader, and the rest (the in-JVM broker, garbage collection, the JIT compiler).
      */
-    static String processCpu(long processNanos, long streamNanos, long helperNanos, long ioNanos, int records) {
+    static String processCpu(long processNanos, long streamNanos, long helperNanos, long ioNanos, long readerNanos,
+                             int records) {
         double per = 1e3 * records;
+        long reader = Math.max(readerNanos, 0);
         return String.format(Locale.ROOT, "process CPU %.1f us a record: stream thread %.1f, decode helper %.1f, "
-                        + "its producer's network thread %.1f, the rest (broker, output reader, GC, JIT) %.1f",
-                processNanos / per, streamNanos / per, Math.max(helperNanos, 0) / per, ioNanos / per,
-                (processNanos - streamNanos - Math.max(helperNanos, 0) - ioNanos) / per);
+                        + "its producer's network thread %.1f, output reader %.1f, the rest (broker, GC, JIT) %.1f",
+                processNanos / per, streamNanos / per, Math.max(helperNanos, 0) / per, ioNanos / per, reader / per,
+                (processNanos - streamNanos - Math.max(helperNanos, 0) - ioNanos - reader) / per);
     }
 
     /** The CPU time of the live threads whose name {@code named} accepts, ns; -1 where not measured. */

@@ -95,7 +95,7 @@ public final class EndToEnd implements Callable<Integer> {
                 : Files.createTempDirectory(Files.createDirectories(options.stateDir), "streamfit-e2e-");
         List<Row> counted = new ArrayList<>();
         List<Row> rows;
-        try (EmbeddedBroker broker = EmbeddedBroker.start(0, null, Map.of())) {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(0, null, brokerOverrides())) {
             EndToEndCluster cluster = new EndToEndCluster(broker.bootstrapServers(), options, stateRoot);
             DrainRate drains = new DrainRate(cluster, options);
             LatencyRun latency = new LatencyRun(cluster, options);
@@ -152,5 +152,16 @@ public final class EndToEnd implements Callable<Integer> {
             }
         }
         return counted;
+    }
+
+    /** Broker settings from system properties {@code bench.broker.KEY=VALUE} (none by default). */
+    private static Map<String, String> brokerOverrides() {
+        Map<String, String> out = new java.util.HashMap<>();
+        System.getProperties().forEach((k, v) -> {
+            if (k.toString().startsWith("bench.broker.")) {
+                out.put(k.toString().substring("bench.broker.".length()), v.toString());
+            }
+        });
+        return out;
     }
 }
