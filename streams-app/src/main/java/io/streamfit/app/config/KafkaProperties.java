@@ -82,6 +82,17 @@ public final class KafkaProperties {
         this.decodeAhead = decodeAhead;
     }
 
+    /**
+     * Sets a producer key of streamfit's own default ({@code producer.KEY}) unless the user set it,
+     * for the producer ({@code producer.KEY}) or for every client ({@code KEY}, which Streams would
+     * otherwise rank below the prefixed default).
+     */
+    private void producerDefault(Properties p, String key, String value) {
+        if (!passThrough.containsKey(key) && !passThrough.containsKey(StreamsConfig.producerPrefix(key))) {
+            p.put(StreamsConfig.producerPrefix(key), value);
+        }
+    }
+
     /** Keys that are not streamfit's, unchanged. */
     Map<String, String> passThrough() {
         return passThrough;
@@ -105,22 +116,28 @@ public final class KafkaProperties {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, DEFAULT_BOOTSTRAP_SERVERS);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         // Checkpoints of big models exceed Kafka's 1 MB default record size.
-        p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(64 * 1024 * 1024));
+        producerDefault(p, "max.request.size", String.valueOf(64 * 1024 * 1024));
         // Streams lingers 100 ms by default; sum-predictions (one small record per input) rarely fill a
         // batch, so that linger is added to their latency. 5 ms cost no throughput in the e2e benchmark.
-        p.put(StreamsConfig.producerPrefix("linger.ms"), "5");
+        producerDefault(p, "linger.ms", "5");
         // One produce request in flight per broker. With transactions v2 (Kafka 4 brokers) the first
         // batch of a transaction is often refused with CONCURRENT_TRANSACTIONS while the previous
         // commit's markers are written; its retry is then overtaken by the next batch in flight,
         // which the broker rejects for good as out of sequence: the transaction aborts and the task
         // starts over (seen at every few commits in CrashEquivalenceIT and DelayedLabelsIT).
-        p.put(StreamsConfig.producerPrefix("max.in.flight.requests.per.connection"), "1");
+        producerDefault(p, "max.in.flight.requests.per.connection", "1");
         // With one request in flight, a request carries at most one batch per partition, so the
         // batch size caps what a partition moves per round trip: at Kafka's 16 KB that is about a
         // hundred object predictions. 128 KB raised the e2e drain rate of per-object outputs about 20%
         // and of per-timestep ones 0-8% (docs/performance.md, third pass);
         // a batch takes its memory only while a partition has records waiting.
-        p.put(StreamsConfig.producerPrefix("batch.size"), String.valueOf(128 * 1024));
+        producerDefault(p, "batch.size", String.valueOf(128 * 1024));
+        // The outputs are JSON with the same field names in every record: LZ4 batches are a fraction
+        // of their size, so the broker, the network and every consumer move that much less. LZ4
+        // compresses on the stream thread at a small cost per record; zstd cost several times more
+        // there and drained slower (docs/performance.md, seventh pass). Every Kafka client since 0.10
+        // reads LZ4, librdkafka (kcat) included.
+        producerDefault(p, "compression.type", "lz4");
         if (batchTimesteps > 1) {
             // A partial micro-batch runs from a wall-clock punctuation, and Streams punctuates only
             // between polls: a poll that waits 100 ms (the default) for new input holds the batch as

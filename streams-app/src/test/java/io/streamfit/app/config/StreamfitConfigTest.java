@@ -72,6 +72,22 @@ class StreamfitConfigTest {
     }
 
     @Test
+    void outputsAreLz4CompressedUnlessTheUserSaysOtherwiseForTheProducerOrForEveryClient() {
+        assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties()
+                .getProperty("producer.compression.type")).isEqualTo("lz4");
+        assertThat(new StreamfitConfig(Map.of("model.features", "3", "producer.compression.type", "none"))
+                .streamsProperties().getProperty("producer.compression.type")).isEqualTo("none");
+        Properties unprefixed = new StreamfitConfig(Map.of("model.features", "3", "compression.type", "zstd",
+                "linger.ms", "50")).streamsProperties();
+        // Streams ranks producer.KEY above KEY: a default under the prefix would hide the user's key.
+        assertThat(unprefixed.getProperty("compression.type")).isEqualTo("zstd");
+        assertThat(unprefixed).doesNotContainKeys("producer.compression.type", "producer.linger.ms");
+        assertThat(new org.apache.kafka.streams.StreamsConfig(unprefixed).getProducerConfigs("c"))
+                .as("what the producer gets").containsEntry("compression.type", "zstd").containsEntry("linger.ms", "50")
+                .containsEntry("batch.size", "131072");
+    }
+
+    @Test
     void tasksProcessWhatIsBufferedWithoutIdlingUnlessTheUserSaysOtherwise() {
         // Kafka's 0 formats a log line per empty partition of the task at every record (4.2 and later).
         assertThat(new StreamfitConfig(Map.of("model.features", "3")).streamsProperties()
