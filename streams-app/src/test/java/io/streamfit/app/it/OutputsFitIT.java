@@ -202,7 +202,9 @@ class OutputsFitIT {
         // out; the replacement's tasks wait as long. Kafka's 45 s only make this test slower.
         StreamfitConfig cfg = new StreamfitConfig(withSession(config(app), 6_000));
         StreamfitMetrics metrics = new StreamfitMetrics(new SimpleMeterRegistry());
-        String longId = "y".repeat(3_000);
+        // Letters at random: the producer compresses its batches (LZ4), and a repeated letter would
+        // shrink under the lowered limit, which the broker checks on the compressed batch.
+        String longId = incompressible(3_000);
         RecordMetadata refused;
         try (StreamfitApp streamfit = new StreamfitApp(cfg, metrics); StateWatch watch = startWatched(streamfit)) {
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -332,5 +334,16 @@ class OutputsFitIT {
     }
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code n} letters and digits drawn at random (seeded): LZ4 leaves them about as long. */
+    private static String incompressible(int n) {
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        StringBuilder out = new StringBuilder(n);
+        for (int i = 0; i < n; i++) {
+            out.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return out.toString();
     }
 }
