@@ -3,6 +3,7 @@ package io.streamfit.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -156,7 +157,7 @@ public final class EndToEnd implements Callable<Integer> {
 
     /** Broker settings from system properties {@code bench.broker.KEY=VALUE} (none by default). */
     private static Map<String, String> brokerOverrides() {
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, String> out = new HashMap<>();
         System.getProperties().forEach((k, v) -> {
             if (k.toString().startsWith("bench.broker.")) {
                 out.put(k.toString().substring("bench.broker.".length()), v.toString());
