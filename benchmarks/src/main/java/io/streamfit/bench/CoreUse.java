@@ -3,7 +3,9 @@ package io.streamfit.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -60,8 +62,25 @@ final class CoreUse {
     }
 
     /**
-     * What happened between {@code from} and {@code to}: a thread that started in between counts
-     * whole, one that ended in between is missing (the JVM's threads outlive a drain).
+     * What each thread did between {@code from} and {@code to}: its run and wait time in between.
+     * A thread that started in between counts whole (so does one whose id Linux gave again to a
+     * thread of another name); one that ended in between is missing (the JVM's threads outlive a
+     * drain).
+     */
+    static List<Times> since(Snapshot from, Snapshot to) {
+        List<Times> out = new ArrayList<>();
+        for (Map.Entry<Long, Times> e : to.threads().entrySet()) {
+            Times now = e.getValue();
+            Times before = from.threads().get(e.getKey());
+            boolean same = before != null && before.name().equals(now.name());
+            out.add(same ? new Times(now.name(), now.runNanos() - before.runNanos(),
+                    now.waitNanos() - before.waitNanos()) : now);
+        }
+        return out;
+    }
+
+    /**
+     * Run and wait time between {@code from} and {@code to} ({@link #since}), split by kind of thread.
      *
      * @param appPrefix the start of the Linux names of the application's own threads (Kafka
      *                  Streams names them {@code <application.id>-<uuid>-...})
@@ -74,22 +93,17 @@ final class CoreUse {
         long wait = 0;
         long appWait = 0;
         long appRun = 0;
-        for (Map.Entry<Long, Times> e : to.threads().entrySet()) {
-            Times now = e.getValue();
-            Times before = from.threads().get(e.getKey());
-            boolean same = before != null && before.name().equals(now.name());
-            long run = now.runNanos() - (same ? before.runNanos() : 0);
-            long waited = now.waitNanos() - (same ? before.waitNanos() : 0);
-            all += run;
-            wait += waited;
-            String name = now.name();
+        for (Times t : since(from, to)) {
+            all += t.runNanos();
+            wait += t.waitNanos();
+            String name = t.name();
             if (isGc(name)) {
-                gc += run;
+                gc += t.runNanos();
             } else if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                jit += run;
+                jit += t.runNanos();
             } else if (name.startsWith(prefix)) {
-                appRun += run;
-                appWait += waited;
+                appRun += t.runNanos();
+                appWait += t.waitNanos();
             }
         }
         return new Split(gc, jit, all, wait, appWait, appRun);
@@ -101,11 +115,8 @@ final class CoreUse {
      */
     static String busiest(Snapshot from, Snapshot to, int n, int records) {
         Map<String, Long> byName = new HashMap<>();
-        for (Map.Entry<Long, Times> e : to.threads().entrySet()) {
-            Times now = e.getValue();
-            Times before = from.threads().get(e.getKey());
-            long run = now.runNanos() - (before != null && before.name().equals(now.name()) ? before.runNanos() : 0);
-            byName.merge(now.name(), run, Long::sum);
+        for (Times t : since(from, to)) {
+            byName.merge(t.name(), t.runNanos(), Long::sum);
         }
         StringBuilder out = new StringBuilder();
         byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
@@ -114,7 +125,10 @@ final class CoreUse {
         return out.toString();
     }
 
-    /** HotSpot's garbage collector threads (G1's, the parallel collector's workers) and the VM thread that runs its pauses. */
+    /**
+     * HotSpot's garbage collector threads (G1's, the parallel collector's workers) and the VM
+     * thread that runs its pauses.
+     */
     static boolean isGc(String name) {
         return name.startsWith("GC Thread") || name.startsWith("G1 ") || name.startsWith("VM Thread");
     }

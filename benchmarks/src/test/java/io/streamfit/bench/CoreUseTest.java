@@ -36,6 +36,21 @@ class CoreUseTest {
     }
 
     @Test
+    void theBusiestThreadsAreTheirNamesWithTheirRunTimesTogetherMostFirst() {
+        CoreUse.Snapshot from = new CoreUse.Snapshot(Map.of(
+                1L, new CoreUse.Times("data-plane-kaf", 1_000_000L, 0L),
+                2L, new CoreUse.Times("data-plane-kaf", 1_000_000L, 0L),
+                3L, new CoreUse.Times("GC Thread#0", 0L, 0L)));
+        CoreUse.Snapshot to = new CoreUse.Snapshot(Map.of(
+                1L, new CoreUse.Times("data-plane-kaf", 4_000_000L, 0L),
+                2L, new CoreUse.Times("data-plane-kaf", 3_000_000L, 0L),
+                3L, new CoreUse.Times("GC Thread#0", 2_000_000L, 0L),
+                4L, new CoreUse.Times("collector-x", 500_000L, 0L)));
+
+        assertThat(CoreUse.busiest(from, to, 2, 1_000)).isEqualTo("data-plane-kaf 5.0, GC Thread#0 2.0");
+    }
+
+    @Test
     void aThreadIdReusedByAnotherThreadCountsAsNew() {
         CoreUse.Snapshot from = new CoreUse.Snapshot(Map.of(7L, new CoreUse.Times("old", 9_000_000L, 0L)));
         CoreUse.Snapshot to = new CoreUse.Snapshot(Map.of(7L, new CoreUse.Times("new", 2_000_000L, 0L)));
